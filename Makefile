@@ -1,0 +1,70 @@
+# OneVisit: `make run` starts the assistant, `make test` runs every test. Both set everything up first.
+SHELL := /bin/bash
+PYTHON_VERSION := $(shell cat .python-version)
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+TRAINING := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) data/jieba/userdict.txt
+MODEL := models/onevisit.tar.gz
+
+.PHONY: setup run test lint knowledge train eval bench browser clean
+
+# --- set-up --------------------------------------------------------------------------------------
+$(VENV)/.installed: requirements.txt requirements-dev.txt .python-version
+	@echo "==> 创建虚拟环境（Python $(PYTHON_VERSION)）并安装固定版本的依赖"
+	@test -x $(PY) || { PYBIN=$$(pyenv which python 2>/dev/null || command -v python$(PYTHON_VERSION)); \
+	  echo "    使用 $$PYBIN"; "$$PYBIN" -m venv $(VENV); }
+	$(PY) -m pip install --quiet --upgrade "pip==24.0"
+	$(PY) -m pip install --progress-bar on -r requirements.txt -r requirements-dev.txt
+	@touch $@
+
+setup: $(VENV)/.installed
+
+browser:
+	@command -v chromium >/dev/null || { echo "==> 安装 chromium（浏览器测试用）"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+knowledge: setup
+	@echo "==> 检查、生成并载入知识库"
+	$(PY) -m bot knowledge validate
+	$(PY) -m bot knowledge build
+	source scripts/env.sh && $(PY) -m bot knowledge load
+
+$(MODEL): $(TRAINING) | setup
+	@echo "==> 训练 Rasa 模型（训练数据或配置有变化）"
+	$(RASA) train --fixed-model-name onevisit --out models
+
+train: knowledge $(MODEL)
+
+# --- the two commands ----------------------------------------------------------------------------
+run: train
+	@source scripts/env.sh && $(PY) -m backend seed
+	@scripts/run.sh
+
+test: train browser
+	@echo "==> 生成文件是否最新"
+	$(PY) -m bot knowledge build --check
+	@echo "==> ruff"
+	$(VENV)/bin/ruff check .
+	@echo "==> rasa data validate"
+	$(RASA) data validate --fail-on-warnings --max-history 5 2>&1 | tail -5
+	@echo "==> Rasa 测试故事"
+	$(RASA) test core --stories tests/stories --fail-on-prediction-errors --model $(MODEL) --out var/results/core
+	@echo "==> pytest（单元、动作、后端、端到端、浏览器）"
+	$(PY) -m pytest -q
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+# --- measurements --------------------------------------------------------------------------------
+eval: train
+	$(PY) scripts/eval_report.py
+
+bench: knowledge
+	$(PY) -m bench
+
+clean:
+	rm -rf var models .pytest_cache

@@ -1,0 +1,121 @@
+"""Actions for finding an affair, asking the situation, and answering."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.state import apply, entity, latest_text, say, state_of
+from bot.catalog.provider import default_provider
+from bot.config import settings
+from bot.dialogue import turns
+
+
+class ActionResolveAffair(Action):
+    """Work out which affair the person means (or which of the offered ones they picked)."""
+
+    def name(self) -> str:
+        return "action_resolve_affair"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        before = state_of(tracker)
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        turn = turns.understand(default_provider().current(), before, latest_text(tracker), intent,
+                                entity(tracker, "affair_choice"), settings().hotline)
+        return apply(dispatcher, before, turn)
+
+
+class ActionAnswerAffair(Action):
+    """The full guide once the situation and district are known."""
+
+    def name(self) -> str:
+        return "action_answer_affair"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        before = state_of(tracker)
+        turn = turns.full_answer(default_provider().current(), before, settings().hotline)
+        return apply(dispatcher, before, turn)
+
+
+class ActionAnswerDetail(Action):
+    """Fee, time limit, online option, office, hours, in person or visits for the current affair."""
+
+    def name(self) -> str:
+        return "action_answer_detail"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        before = state_of(tracker)
+        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+        detail = turns.DETAIL_INTENTS.get(intent, before.pending_detail or "office")
+        turn = turns.answer_detail(default_provider().current(), before, latest_text(tracker), detail,
+                                   settings().hotline)
+        return apply(dispatcher, before, turn)
+
+
+class ActionAskSituationAnswer(Action):
+    """Ask the next situation question, with its options as buttons."""
+
+    def name(self) -> str:
+        return "action_ask_situation_answer"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        reply = turns.next_question(default_provider().current(), state_of(tracker))
+        if reply is not None:
+            say(dispatcher, [reply])
+        return []
+
+
+class ActionAskDistrict(Action):
+    """Ask where the person will go."""
+
+    def name(self) -> str:
+        return "action_ask_district"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        say(dispatcher, [turns.ask_district()])
+        return []
+
+
+class ValidateSituationForm(FormValidationAction):
+    """Asks the affair's situation questions one at a time, then the district when unknown."""
+
+    def name(self) -> str:
+        return "validate_situation_form"
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> list[str]:
+        return turns.required_slots(default_provider().current(), state_of(tracker))
+
+    def validate_situation_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> dict[str, Any]:
+        before = state_of(tracker)
+        turn = turns.take_situation_answer(default_provider().current(), before, str(value or ""))
+        events = apply(dispatcher, before, turn)
+        slots = {e["name"]: e["value"] for e in events}
+        slots["situation_answer"] = None
+        return slots
+
+    def validate_district(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                          domain: DomainDict) -> dict[str, Any]:
+        before = state_of(tracker)
+        turn = turns.take_district(default_provider().current(), before, str(value or ""))
+        say(dispatcher, turn.replies)
+        return {"district": turn.state.district}
+
+
+class ActionCancel(Action):
+    """Stop whatever form is running and forget the half-answered situation."""
+
+    def name(self) -> str:
+        return "action_cancel"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response="utter_cancelled")
+        from rasa_sdk.events import ActiveLoop
+
+        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("situation_answer", None),
+                SlotSet("affair_state", turns.DONE), SlotSet("case_number", None), SlotSet("case_factor", None)]

@@ -1,0 +1,84 @@
+"""Actions for the case-status lookup: the form, the lookup and the lockout."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.cases import VerificationFailed, get_client
+from bot.catalog.provider import default_provider
+from bot.config import settings
+from bot.dialogue import cases
+
+
+def _locked_until(tracker: Tracker) -> float:
+    return float(tracker.get_slot("case_locked_until") or 0)
+
+
+class ValidateCaseForm(FormValidationAction):
+    """Collects a well-formed case number and verification factor; nothing when lookups are locked."""
+
+    def name(self) -> str:
+        return "validate_case_form"
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> list[str]:
+        if cases.locked(_locked_until(tracker), time.time()):
+            return []
+        return domain_slots
+
+    def validate_case_number(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> dict[str, Any]:
+        number = cases.read_case_number(str(value or ""))
+        if number is None:
+            dispatcher.utter_message(text=cases.bad_number_text())
+        return {"case_number": number}
+
+    def validate_case_factor(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> dict[str, Any]:
+        factor = cases.read_factor(str(value or ""))
+        if factor is None:
+            dispatcher.utter_message(text=cases.bad_factor_text())
+            return {"case_factor": None}
+        return {"case_factor": str(value)}
+
+
+class ActionQueryCase(Action):
+    """Looks the case up and answers in plain Chinese; counts failed verifications."""
+
+    def name(self) -> str:
+        return "action_query_case"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[dict[str, Any]]:
+        hotline = settings().hotline
+        now = time.time()
+        reset = [SlotSet("case_number", None), SlotSet("case_factor", None)]
+        if cases.locked(_locked_until(tracker), now):
+            dispatcher.utter_message(text=cases.locked_text(_locked_until(tracker), now, hotline))
+            return reset
+        number = cases.read_case_number(tracker.get_slot("case_number") or "")
+        factor = cases.read_factor(tracker.get_slot("case_factor") or "")
+        if number is None or factor is None:
+            dispatcher.utter_message(text=cases.bad_number_text() if number is None else cases.bad_factor_text())
+            return reset
+        result = await get_client().alookup(number, factor)
+        failures = int(tracker.get_slot("case_failures") or 0)
+        events = list(reset)
+        if isinstance(result, VerificationFailed):
+            failures += 1
+            events.append(SlotSet("case_failures", failures))
+            if failures >= cases.MAX_VERIFICATION_FAILURES:
+                events += [SlotSet("case_locked_until", now + cases.LOCK_SECONDS), SlotSet("case_failures", 0)]
+        try:
+            catalog = default_provider().current().catalog
+        except Exception:  # the catalog only adds the office for corrections; the answer works without it
+            catalog = None
+        left = cases.MAX_VERIFICATION_FAILURES - failures
+        dispatcher.utter_message(text=cases.result_text(result, catalog, left, hotline))
+        return events

@@ -1,0 +1,48 @@
+"""Reading the conversation state from the tracker and writing changes back as events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.dialogue.answers import Reply
+from bot.dialogue.turns import State, Turn
+
+
+def state_of(tracker: Tracker) -> State:
+    """The dialogue state kept in slots."""
+    return State(
+        affair=tracker.get_slot("affair"),
+        affair_state=tracker.get_slot("affair_state"),
+        clarify_options=tuple(tracker.get_slot("clarify_options") or ()),
+        clarify_failures=int(tracker.get_slot("clarify_failures") or 0),
+        answers=dict(tracker.get_slot("answers") or {}),
+        district=tracker.get_slot("district"),
+        pending_detail=tracker.get_slot("pending_detail"),
+    )
+
+
+def latest_text(tracker: Tracker) -> str:
+    """The person's last message as typed (button payloads count as empty)."""
+    text = tracker.latest_message.get("text") or ""
+    return "" if text.startswith("/") else text
+
+
+def entity(tracker: Tracker, name: str) -> str | None:
+    """The first value of an entity in the last message."""
+    return next(tracker.get_latest_entity_values(name), None)
+
+
+def say(dispatcher: CollectingDispatcher, replies: list[Reply]) -> None:
+    """Send the replies."""
+    for reply in replies:
+        dispatcher.utter_message(**reply.as_rasa())
+
+
+def apply(dispatcher: CollectingDispatcher, before: State, turn: Turn) -> list[dict[str, Any]]:
+    """Send the turn's replies and return SlotSet events for what changed."""
+    say(dispatcher, turn.replies)
+    return [SlotSet(name, value) for name, value in turn.changes(before).items()]

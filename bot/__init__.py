@@ -1,0 +1,1 @@
+"""OneVisit domain core: catalog, resolver, dialogue logic and case-status client."""

@@ -1,0 +1,266 @@
+"""The case-status API client the assistant uses: timeouts, bounded retries, circuit breaker, typed results."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+
+from bot.cases.breaker import CircuitBreaker
+from bot.cases.config import CaseApiConfig
+from bot.cases.models import (
+    BadCaseNumber,
+    Case,
+    Found,
+    LookupResult,
+    NotFound,
+    RateLimited,
+    Unavailable,
+    UnavailableReason,
+    VerificationFailed,
+)
+from bot.cases.numbers import PhoneLast4, QueryCode, Verification, mask_case_number, normalize_case_number
+
+log = logging.getLogger(__name__)
+
+PHONE_HEADER = "X-Verify-Phone-Last4"
+QUERY_CODE_HEADER = "X-Verify-Query-Code"
+RETRYABLE_STATUSES = frozenset({502, 503, 504})
+_MIN_ATTEMPT_SECONDS = 0.05
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """One attempt's result; ``healthy`` feeds the breaker, ``retryable`` the retry loop."""
+
+    result: LookupResult
+    healthy: bool
+    retryable: bool = False
+
+
+class _BodyError(Exception):
+    def __init__(self, reason: UnavailableReason) -> None:
+        super().__init__(reason.value)
+        self.reason = reason
+
+
+class CaseClient:
+    """Looks up cases through the case-status API (backend/openapi.yml).
+
+    Only connection failures and 502/503/504 answers are retried, with exponential back-off, and
+    never beyond ``config.deadline`` seconds for the whole lookup. Read timeouts are not retried.
+    """
+
+    def __init__(self, config: CaseApiConfig | None = None, *, breaker: CircuitBreaker | None = None) -> None:
+        self.config = config or CaseApiConfig.from_env()
+        self.breaker = breaker or CircuitBreaker(self.config.breaker_threshold, self.config.breaker_cooldown)
+        self._session = requests.Session()
+        self._session.trust_env = False  # no proxies or .netrc from the environment
+        adapter = HTTPAdapter(max_retries=0)  # retries are ours, bounded by the deadline
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+        self._session.headers.update(
+            {
+                "Authorization": f"Bearer {self.config.token}",
+                "Accept": "application/json",
+                "User-Agent": "OneVisit-assistant/1.0",
+            }
+        )
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self._session.close()
+
+    def __enter__(self) -> CaseClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def alookup(self, case_number: str, verification: Verification) -> LookupResult:
+        """``lookup`` in a worker thread, for async callers such as Rasa custom actions."""
+        return await asyncio.to_thread(self.lookup, case_number, verification)
+
+    def lookup(self, case_number: str, verification: Verification) -> LookupResult:
+        """Look a case up; ``case_number`` is normalised first (full-width, spaces, lower case)."""
+        canonical = normalize_case_number(case_number)
+        if canonical is None:
+            log.info("case lookup refused: malformed case number (%d chars)", len(case_number))
+            return BadCaseNumber(case_number)
+        masked = mask_case_number(canonical)
+        if not self.breaker.allow():
+            log.warning("case lookup %s: circuit open, not calling the API", masked)
+            return Unavailable(UnavailableReason.CIRCUIT_OPEN)
+        started = time.monotonic()
+        outcome, attempts = self._with_retries(canonical, verification, started + self.config.deadline)
+        if outcome.healthy:
+            self.breaker.record_success()
+        else:
+            self.breaker.record_failure()
+        log.info(
+            "case lookup %s: %s after %d attempt(s) in %.0f ms",
+            masked,
+            _describe(outcome.result),
+            attempts,
+            (time.monotonic() - started) * 1000,
+        )
+        return outcome.result
+
+    def _with_retries(self, case_number: str, verification: Verification, deadline: float) -> tuple[_Outcome, int]:
+        outcome = _Outcome(Unavailable(UnavailableReason.TIMEOUT), healthy=False)
+        attempt = 0
+        while attempt <= self.config.retries:
+            remaining = deadline - time.monotonic()
+            if remaining < _MIN_ATTEMPT_SECONDS:
+                break
+            attempt += 1
+            outcome = self._attempt(case_number, verification, remaining, deadline)
+            if not outcome.retryable or attempt > self.config.retries:
+                break
+            pause = self.config.backoff * (2 ** (attempt - 1))
+            if deadline - time.monotonic() - pause < _MIN_ATTEMPT_SECONDS:
+                break
+            time.sleep(pause)
+        return outcome, attempt
+
+    def _timeouts(self, remaining: float) -> tuple[float, float]:
+        """Connect and read timeouts for one attempt, scaled down so that both fit in ``remaining``."""
+        connect, read = self.config.connect_timeout, self.config.read_timeout
+        if connect + read > remaining:
+            connect = min(connect, remaining * connect / (connect + read))
+            read = remaining - connect
+        return connect, read
+
+    def _attempt(self, case_number: str, verification: Verification, remaining: float, deadline: float) -> _Outcome:
+        url = f"{self.config.base_url}/v1/cases/{case_number}"
+        try:
+            response = self._session.get(
+                url,
+                headers=_verification_headers(verification),
+                timeout=self._timeouts(remaining),
+                allow_redirects=False,
+                stream=True,
+            )
+        except requests.exceptions.ConnectTimeout:
+            return _Outcome(Unavailable(UnavailableReason.TIMEOUT), healthy=False, retryable=True)
+        except requests.exceptions.ReadTimeout:
+            return _Outcome(Unavailable(UnavailableReason.TIMEOUT), healthy=False)
+        except requests.exceptions.ConnectionError:
+            return _Outcome(Unavailable(UnavailableReason.CONNECTION), healthy=False, retryable=True)
+        except requests.exceptions.RequestException:
+            return _Outcome(Unavailable(UnavailableReason.CONNECTION), healthy=False)
+        with response:
+            try:
+                return self._interpret(case_number, response, deadline)
+            except _BodyError as exc:
+                return _Outcome(Unavailable(exc.reason), healthy=False)
+
+    def _interpret(self, case_number: str, response: requests.Response, deadline: float) -> _Outcome:
+        status = response.status_code
+        if status == 200:
+            try:
+                case = Case.from_json(self._json(response, deadline))
+            except ValueError:
+                return _Outcome(Unavailable(UnavailableReason.BAD_RESPONSE), healthy=False)
+            if case.case_number != case_number:
+                return _Outcome(Unavailable(UnavailableReason.BAD_RESPONSE), healthy=False)
+            return _Outcome(Found(case), healthy=True)
+        if status == 404 and self._error_code(response, deadline) == "case_not_found":
+            return _Outcome(NotFound(case_number), healthy=True)
+        if status == 403 and self._error_code(response, deadline) == "verification_failed":
+            return _Outcome(VerificationFailed(case_number), healthy=True)
+        if status == 429:
+            return _Outcome(RateLimited(_retry_after(response.headers.get("Retry-After"))), healthy=True)
+        if status == 401:
+            log.error("case-status API refused the token (401): check CASE_API_TOKEN")
+            return _Outcome(Unavailable(UnavailableReason.UNAUTHORIZED), healthy=False)
+        if status == 400:
+            log.error("case-status API answered 400 to a request the client thought valid")
+            return _Outcome(Unavailable(UnavailableReason.BAD_REQUEST), healthy=True)
+        if status in RETRYABLE_STATUSES:
+            return _Outcome(Unavailable(UnavailableReason.SERVER_ERROR), healthy=False, retryable=True)
+        if 500 <= status <= 599:
+            return _Outcome(Unavailable(UnavailableReason.SERVER_ERROR), healthy=False)
+        log.error("case-status API answered unexpected HTTP %d", status)
+        return _Outcome(Unavailable(UnavailableReason.BAD_RESPONSE), healthy=False)
+
+    def _error_code(self, response: requests.Response, deadline: float) -> str | None:
+        try:
+            body = self._json(response, deadline)
+        except ValueError:
+            return None
+        code = body.get("error") if isinstance(body, dict) else None
+        return code if isinstance(code, str) else None
+
+    def _json(self, response: requests.Response, deadline: float) -> Any:
+        """The JSON body; ValueError when it is not JSON. Bounded in size and by the deadline."""
+        content_type = response.headers.get("Content-Type", "")
+        if content_type.split(";")[0].strip().lower() != "application/json":
+            raise ValueError("not application/json")
+        body = _read_body(response, deadline, self.config.max_body_bytes)
+        try:
+            return json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+            raise ValueError("malformed JSON") from exc
+
+
+def _read_body(response: requests.Response, deadline: float, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        for chunk in response.iter_content(chunk_size=16384):
+            size += len(chunk)
+            if size > limit:
+                raise _BodyError(UnavailableReason.BAD_RESPONSE)
+            if time.monotonic() > deadline:
+                raise _BodyError(UnavailableReason.TIMEOUT)
+            chunks.append(chunk)
+    except requests.exceptions.RequestException as exc:
+        timed_out = isinstance(exc, requests.exceptions.Timeout) or any(
+            isinstance(arg, urllib3.exceptions.TimeoutError) for arg in exc.args
+        )
+        raise _BodyError(UnavailableReason.TIMEOUT if timed_out else UnavailableReason.CONNECTION) from exc
+    return b"".join(chunks)
+
+
+def _verification_headers(verification: Verification) -> dict[str, str]:
+    if isinstance(verification, PhoneLast4):
+        return {PHONE_HEADER: verification.digits}
+    if isinstance(verification, QueryCode):
+        return {QUERY_CODE_HEADER: verification.code}
+    raise TypeError("verification must be PhoneLast4 or QueryCode")
+
+
+def _retry_after(value: str | None) -> int | None:
+    if value is None or not value.strip().isdigit():
+        return None
+    return int(value.strip())
+
+
+def _describe(result: LookupResult) -> str:
+    if isinstance(result, Found):
+        return f"found ({result.case.status.value})"
+    if isinstance(result, Unavailable):
+        return f"unavailable ({result.reason.value})"
+    return type(result).__name__
+
+
+_default_client: CaseClient | None = None
+_default_lock = threading.Lock()
+
+
+def get_client() -> CaseClient:
+    """The process-wide client configured from the environment, created on first use."""
+    global _default_client
+    with _default_lock:
+        if _default_client is None:
+            _default_client = CaseClient()
+        return _default_client

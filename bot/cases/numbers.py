@@ -1,0 +1,106 @@
+"""Case numbers and verification factors: formats shared by the client and the reference server.
+
+A case number (办件编号) is ``ZJ`` + the 4-digit year of application + the 6-digit administrative
+division code of the accepting office (浙江: 33xxxx) + a 6-digit serial number, 18 characters,
+for example ``ZJ2026330106000101`` (2026, 杭州市西湖区, serial 000101).
+
+The verification factor is either the last four digits of the applicant's phone number, or the
+8-character query code (查询码) printed on the acceptance receipt, drawn from the capital letters
+and digits without the look-alikes 0, 1, I and O (for example ``K7M3Q9TX``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+CASE_NUMBER_PATTERN = r"^ZJ20[0-9]{2}33[0-9]{4}[0-9]{6}$"
+"""The canonical case-number format; the same pattern is in backend/openapi.yml."""
+
+PHONE_LAST4_PATTERN = r"^[0-9]{4}$"
+QUERY_CODE_PATTERN = r"^[A-HJ-NP-Z2-9]{8}$"
+
+CASE_NUMBER_RE = re.compile(CASE_NUMBER_PATTERN)
+PHONE_LAST4_RE = re.compile(PHONE_LAST4_PATTERN)
+QUERY_CODE_RE = re.compile(QUERY_CODE_PATTERN)
+
+_SEPARATORS = re.compile(r"[\s\-_－—–·.]+")
+_CASE_NUMBER_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])ZJ20[0-9]{2}33[0-9]{10}(?![0-9])", re.IGNORECASE)
+
+
+def _fold(text: str) -> str:
+    """Full-width to half-width (NFKC), upper case, without spaces and dashes."""
+    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", text)).upper()
+
+
+def is_valid_case_number(value: str) -> bool:
+    """True when ``value`` is a canonical case number (no normalisation applied)."""
+    return CASE_NUMBER_RE.fullmatch(value) is not None
+
+
+def normalize_case_number(text: str) -> str | None:
+    """The canonical case number typed in ``text`` (full-width, lower case, spaces, dashes allowed).
+
+    Returns None when the text is not a case number.
+    """
+    folded = _fold(text)
+    return folded if CASE_NUMBER_RE.fullmatch(folded) else None
+
+
+def find_case_number(text: str) -> str | None:
+    """The first case number inside a free-text message, canonical, or None."""
+    folded = unicodedata.normalize("NFKC", text)
+    match = _CASE_NUMBER_IN_TEXT.search(folded) or _CASE_NUMBER_IN_TEXT.search(_fold(text))
+    return match.group(0).upper() if match else None
+
+
+def mask_case_number(value: str) -> str:
+    """A case number safe for logs: the first 4 and last 2 characters kept, the rest ``*``.
+
+    Values of 6 characters or fewer are masked entirely.
+    """
+    if len(value) <= 6:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 6) + value[-2:]
+
+
+@dataclass(frozen=True)
+class PhoneLast4:
+    """The last four digits of the applicant's phone number."""
+
+    digits: str
+
+    def __post_init__(self) -> None:
+        if not PHONE_LAST4_RE.fullmatch(self.digits):
+            raise ValueError("phone_last4 must be exactly 4 digits")
+
+    def __repr__(self) -> str:  # never show the digits in logs or tracebacks
+        return "PhoneLast4(****)"
+
+
+@dataclass(frozen=True)
+class QueryCode:
+    """The query code printed on the acceptance receipt."""
+
+    code: str
+
+    def __post_init__(self) -> None:
+        if not QUERY_CODE_RE.fullmatch(self.code):
+            raise ValueError("query code must be 8 characters from A-Z and 2-9 without I and O")
+
+    def __repr__(self) -> str:
+        return "QueryCode(********)"
+
+
+Verification = PhoneLast4 | QueryCode
+
+
+def parse_verification(text: str) -> Verification | None:
+    """The verification factor typed in ``text``: 4 digits, or a receipt query code; else None."""
+    folded = _fold(text)
+    if PHONE_LAST4_RE.fullmatch(folded):
+        return PhoneLast4(folded)
+    if QUERY_CODE_RE.fullmatch(folded):
+        return QueryCode(folded)
+    return None

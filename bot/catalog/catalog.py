@@ -1,0 +1,139 @@
+"""Read-only queries over a loaded catalog snapshot: affairs, situations, materials, offices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from bot.catalog import tables
+from bot.catalog.domain import Affair, Material, Office, Place, Question, affair_from_record, matches
+
+PART_SEPARATOR = "/"
+
+
+@dataclass(frozen=True)
+class PendingQuestion:
+    """A situation question still to ask; `key` is where its answer is stored."""
+
+    key: str
+    question: Question
+    part: str | None = None
+
+
+@dataclass(frozen=True)
+class MaterialLine:
+    """A material in an answer; for bundles, the parts that need it."""
+
+    material: Material
+    parts: tuple[str, ...] = ()
+    count: int = 1
+
+
+@dataclass(frozen=True)
+class OfficeMatch:
+    """The hall for an affair in a place, and whether it is the person's own district's."""
+
+    office: Office
+    place: Place
+    own_district: bool
+
+
+@dataclass
+class Catalog:
+    """An in-memory snapshot of the catalog database."""
+
+    version: str | None
+    affairs: dict[str, Affair] = field(default_factory=dict)
+    places: dict[str, Place] = field(default_factory=dict)
+    offices: list[Office] = field(default_factory=list)
+    lexicon: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_engine(cls, engine: Engine) -> Catalog:
+        """Read everything in one transaction."""
+        with engine.connect() as conn:
+            version = conn.execute(
+                select(tables.catalog_meta.c.value).where(tables.catalog_meta.c.key == "version")).scalar()
+            affairs = {r.id: affair_from_record(r.record) for r in conn.execute(select(tables.affairs))}
+            places = {r.code: Place(r.code, r.name, r.city_code, tuple(r.aliases))
+                      for r in conn.execute(select(tables.places))}
+            offices = [_office(r.record) for r in conn.execute(select(tables.offices).order_by(tables.offices.c.id))]
+            lexicon = {r.word: r.canonical for r in conn.execute(select(tables.lexicon))}
+        return cls(version=version, affairs=affairs, places=places, offices=offices, lexicon=lexicon)
+
+    def affair(self, affair_id: str | None) -> Affair | None:
+        """The affair with this id, or None."""
+        return self.affairs.get(affair_id or "")
+
+    def parts_of(self, affair: Affair) -> list[Affair]:
+        """The part affairs of a bundle (empty for a plain affair)."""
+        return [self.affairs[p] for p in affair.parts if p in self.affairs]
+
+    def pending_questions(self, affair: Affair, answers: dict[str, str]) -> list[PendingQuestion]:
+        """Situation questions still unanswered whose answer changes the materials, in order."""
+        pending = _pending(affair, answers, prefix="", part=None)
+        for part in self.parts_of(affair):
+            prefix = part.id + PART_SEPARATOR
+            scoped = {k[len(prefix):]: v for k, v in answers.items() if k.startswith(prefix)}
+            pending += _pending(part, scoped, prefix=prefix, part=part.id)
+        return pending
+
+    def materials_for(self, affair: Affair, answers: dict[str, str]) -> list[MaterialLine]:
+        """Materials for the situation; bundles merge their parts' lists without duplicates."""
+        own = [MaterialLine(m, (m.part,) if m.part else (), m.count) for m in affair.materials if m.applies(answers)]
+        if not affair.is_bundle:
+            return own
+        merged: dict[str, MaterialLine] = {line.material.name: line for line in own}
+        for part in self.parts_of(affair):
+            prefix = part.id + PART_SEPARATOR
+            scoped = {k[len(prefix):]: v for k, v in answers.items() if k.startswith(prefix)}
+            for material in part.materials:
+                if not material.applies(scoped):
+                    continue
+                line = merged.get(material.name)
+                if line is None:
+                    merged[material.name] = MaterialLine(material, (part.id,), material.count)
+                else:
+                    merged[material.name] = MaterialLine(line.material, (*line.parts, part.id),
+                                                         max(line.count, material.count))
+        return list(merged.values())
+
+    def city_of(self, place: Place) -> Place:
+        """The prefecture-level city a place belongs to."""
+        return self.places.get(place.city_code, place)
+
+    def office_for(self, affair: Affair, place: Place) -> OfficeMatch | None:
+        """The most specific hall for the affair in the place, falling back to the city's."""
+        kinds = list(affair.office_kinds)
+        for part in self.parts_of(affair):
+            kinds += [k for k in part.office_kinds if k not in kinds]
+        if "government-service-center" not in kinds:
+            kinds.append("government-service-center")
+        city = self.city_of(place)
+        for kind in kinds:
+            for where in (place, city):
+                office = next((o for o in self.offices if o.kind == kind and o.place == where.code), None)
+                if office is not None:
+                    return OfficeMatch(office, where, own_district=where.code == place.code)
+        return None
+
+
+def _pending(affair: Affair, answers: dict[str, str], prefix: str, part: str | None) -> list[PendingQuestion]:
+    """Unanswered questions that are asked in this situation and decide a material or a later question."""
+    gating = {qid for q in affair.situations for qid in q.ask_if}
+    result = []
+    for question in affair.situations:
+        if question.id in answers or not matches(question.ask_if, answers, unknown_matches=False):
+            continue
+        decides = question.id in gating or any(question.id in m.when for m in affair.materials if m.applies(answers))
+        if decides:
+            result.append(PendingQuestion(prefix + question.id, question, part))
+    return result
+
+
+def _office(record: dict) -> Office:
+    return Office(id=record["id"], name=record["name"], kind=record["kind"], place=record["place"],
+                  address=record.get("address"), window=record.get("window", ""), hours=record.get("hours"),
+                  phone=record.get("phone"), verified=bool(record["verified"]), source=record["source"])

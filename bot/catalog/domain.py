@@ -1,0 +1,166 @@
+"""Plain domain objects for affairs, situations, materials, places and offices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+Conditions = dict[str, list[str]]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One possible answer to a situation question."""
+
+    value: str
+    label: str
+    hints: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Question:
+    """A situation question (情形) and the answers it allows."""
+
+    id: str
+    ask: str
+    options: tuple[Option, ...]
+    ask_if: Conditions = field(default_factory=dict)
+
+    def option(self, value: str) -> Option | None:
+        """The option with this value, if any."""
+        return next((o for o in self.options if o.value == value), None)
+
+
+@dataclass(frozen=True)
+class Material:
+    """One material to bring (or that the government already holds)."""
+
+    name: str
+    form: str
+    count: int
+    medium: str = "paper"
+    source: str = ""
+    notes: str = ""
+    exempt: bool = False
+    exempt_reason: str = ""
+    when: Conditions = field(default_factory=dict)
+    part: str | None = None
+
+    def applies(self, answers: dict[str, str]) -> bool:
+        """True when every condition is met; unanswered conditions count as met."""
+        return matches(self.when, answers, unknown_matches=True)
+
+
+@dataclass(frozen=True)
+class Affair:
+    """An affair (事项) with everything its service guide says."""
+
+    id: str
+    code: str
+    name: str
+    short_name: str
+    department: str
+    level: str
+    type: str
+    scope: str
+    aliases: tuple[str, ...]
+    keywords: tuple[str, ...]
+    questions: tuple[str, ...]
+    conditions: tuple[str, ...]
+    office_kinds: tuple[str, ...]
+    situations: tuple[Question, ...]
+    materials: tuple[Material, ...]
+    time_limit: dict[str, Any]
+    fee: dict[str, Any]
+    online: dict[str, Any]
+    visits: int
+    in_person: str
+    post_delivery: bool
+    legal_basis: tuple[str, ...]
+    parts: tuple[str, ...]
+    notes: tuple[str, ...]
+    source: str
+    checked: str
+    verified: bool
+
+    @property
+    def is_bundle(self) -> bool:
+        """True for one-thing bundles (一件事)."""
+        return bool(self.parts)
+
+
+@dataclass(frozen=True)
+class Place:
+    """A prefecture-level city or a county-level division of Zhejiang."""
+
+    code: str
+    name: str
+    city_code: str
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def is_city(self) -> bool:
+        """True for a prefecture-level city."""
+        return self.code == self.city_code
+
+
+@dataclass(frozen=True)
+class Office:
+    """A service hall."""
+
+    id: str
+    name: str
+    kind: str
+    place: str
+    address: str | None
+    window: str
+    hours: str | None
+    phone: str | None
+    verified: bool
+    source: str
+
+
+def matches(conditions: Conditions, answers: dict[str, str], unknown_matches: bool) -> bool:
+    """Whether answers satisfy conditions (question id -> allowed values)."""
+    for question_id, allowed in conditions.items():
+        if question_id not in answers:
+            if not unknown_matches:
+                return False
+            continue
+        if answers[question_id] not in allowed:
+            return False
+    return True
+
+
+def as_conditions(raw: dict[str, Any] | None) -> Conditions:
+    """Normalise `when`/`ask_if` values to lists of strings."""
+    return {str(k): [str(x) for x in (v if isinstance(v, list) else [v])] for k, v in (raw or {}).items()}
+
+
+def affair_from_record(record: dict[str, Any]) -> Affair:
+    """Build an Affair from a validated knowledge record."""
+    questions = tuple(
+        Question(id=q["id"], ask=q["ask"], ask_if=as_conditions(q.get("ask_if")),
+                 options=tuple(Option(o["value"], o["label"], tuple(o.get("hints") or ()))
+                               for o in q["options"]))
+        for q in record.get("situations") or ()
+    )
+    materials = tuple(
+        Material(name=m["name"], form=m["form"], count=int(m["count"]), medium=m.get("medium", "paper"),
+                 source=m.get("source", ""), notes=m.get("notes", ""), exempt=bool(m.get("exempt", False)),
+                 exempt_reason=m.get("exempt_reason", ""), when=as_conditions(m.get("when")),
+                 part=m.get("part"))
+        for m in record.get("materials") or ()
+    )
+    return Affair(
+        id=record["id"], code=record["code"], name=record["name"], short_name=record["short_name"],
+        department=record["department"], level=record["level"], type=record["type"], scope=record["scope"],
+        aliases=tuple(record.get("aliases") or ()), keywords=tuple(record.get("keywords") or ()),
+        questions=tuple(record.get("questions") or ()), conditions=tuple(record.get("conditions") or ()),
+        office_kinds=tuple(record["office_kinds"]), situations=questions, materials=materials,
+        time_limit=dict(record["time_limit"]), fee=dict(record["fee"]), online=dict(record["online"]),
+        visits=int(record["visits"]), in_person=record.get("in_person", ""),
+        post_delivery=bool(record["post_delivery"]), legal_basis=tuple(record["legal_basis"]),
+        parts=tuple(record.get("parts") or ()), notes=tuple(record.get("notes") or ()),
+        source=record["source"], checked=str(record["checked"]), verified=bool(record.get("verified", False)),
+    )

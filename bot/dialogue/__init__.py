@@ -1,0 +1,1 @@
+"""Dialogue logic without Rasa: understanding answers and choices, and writing the replies."""

@@ -1,0 +1,133 @@
+"""Case-status dialogue without Rasa: reading numbers and factors, lockout, and plain-Chinese answers."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from bot.cases import (
+    BadCaseNumber,
+    Case,
+    CaseStatus,
+    Found,
+    LookupResult,
+    NotFound,
+    RateLimited,
+    Unavailable,
+    Verification,
+    VerificationFailed,
+    find_case_number,
+    normalize_case_number,
+    parse_verification,
+)
+from bot.catalog.catalog import Catalog
+
+MAX_VERIFICATION_FAILURES = 3
+LOCK_SECONDS = 15 * 60
+_FACTOR_IN_TEXT = re.compile(r"(?<![0-9A-Z])([0-9]{4}|[A-HJ-NP-Z2-9]{8})(?![0-9A-Z])")
+
+
+def read_case_number(text: str) -> str | None:
+    """The case number in a message (typed alone or inside a sentence)."""
+    return normalize_case_number(text) or find_case_number(text)
+
+
+def read_factor(text: str) -> Verification | None:
+    """Phone digits or a query code in a message (尾号1234, 查询码 K7M3Q9TX)."""
+    folded = unicodedata.normalize("NFKC", text).upper().replace(" ", "")
+    direct = parse_verification(folded)
+    if direct is not None:
+        return direct
+    match = _FACTOR_IN_TEXT.search(folded)
+    return parse_verification(match.group(1)) if match else None
+
+
+def locked(locked_until: float, now: float) -> bool:
+    """Whether lookups are locked for this conversation."""
+    return now < locked_until
+
+
+def locked_text(locked_until: float, now: float, hotline: str) -> str:
+    """Why no lookup is possible now."""
+    minutes = max(1, round((locked_until - now) / 60))
+    return (f"为保护您的信息，验证连续失败 3 次后，本次对话暂停查询，约 {minutes} 分钟后可再试。"
+            f"您也可以在“浙里办”APP 的“我的办件”中查看，或拨打 {hotline} 咨询。")
+
+
+def bad_number_text() -> str:
+    """A clear message for a malformed case number."""
+    return ("这个编号格式不对。受理编号是“ZJ”加 16 位数字，共 18 位，例如 ZJ2026330106000101，"
+            "印在受理回执上。请再发一次，或说“取消”退出查询。")
+
+
+def bad_factor_text() -> str:
+    """A clear message for a malformed verification factor."""
+    return "请发送申请时登记的手机号后 4 位数字，或回执上的 8 位查询码（字母和数字）。说“取消”可退出查询。"
+
+
+def _date(value) -> str:
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def describe_case(case: Case, catalog: Catalog | None, hotline: str) -> str:
+    """Where the case is, what happens next, what to bring, and when and where to collect."""
+    lines = [f"您的办件“{case.affair.name}”（{case.case_number}）当前状态：{case.status.label}。"]
+    if case.steps:
+        lines.append("已完成：" + "；".join(f"{_date(s.done_on)} {s.name}" for s in case.steps))
+    status = case.status
+    if status in (CaseStatus.ACCEPTED, CaseStatus.REVIEWING):
+        due = f"，承诺 {_date(case.promised_date)} 前办结" if case.promised_date else ""
+        lines.append(f"下一步：部门正在审查{due}，办好后会短信通知您。")
+    elif status == CaseStatus.NEEDS_CORRECTION:
+        lines.append("还需要补充以下材料：")
+        lines += [f"· {m.name}" + (f"（{m.note}）" if m.note else "") for m in case.missing_materials]
+        lines.append(_where_to_correct(case, catalog, hotline))
+    elif status == CaseStatus.READY_FOR_PICKUP and case.pickup:
+        p = case.pickup
+        when = f"，请在 {_date(p.collect_by)} 前领取" if p.collect_by else ""
+        lines.append(f"已办好{when}：{p.office_name}（{p.address}）" + (f"{p.window}，" if p.window else "，")
+                     + f"办公时间 {p.hours}。领取时请带上本人身份证和受理回执。")
+    elif status == CaseStatus.POSTED and case.delivery:
+        d = case.delivery
+        lines.append(f"结果已通过{d.carrier}寄出，运单号 {d.tracking_number}，可在快递官网或小程序查询物流。")
+    elif status == CaseStatus.COMPLETED:
+        lines.append("已经办结，无需再跑。如需纸质结果，请留意短信通知或在“浙里办”查看。")
+    elif status == CaseStatus.REJECTED:
+        lines.append("不予受理的原因：" + (case.rejection_reason or "请查看短信或受理回执说明") +
+                     f"。如有疑问，可拨打 {hotline} 咨询。")
+    return "\n".join(lines)
+
+
+def _where_to_correct(case: Case, catalog: Catalog | None, hotline: str) -> str:
+    """Where to hand in the missing materials: the affair's hall for the case's district, from the knowledge."""
+    if catalog is not None:
+        affair = catalog.affair(case.affair.id)
+        place = catalog.places.get(case.case_number[6:12])
+        match = catalog.office_for(affair, place) if affair and place else None
+        if match is not None:
+            office = match.office
+            address = f"（{office.address}）" if office.address else ""
+            return (f"补正材料可通过“浙里办”在线上传，或带到 {office.name}{address}。"
+                    f"出发前可拨打 {hotline} 确认窗口和时间。")
+    return f"补正材料可通过“浙里办”在线上传，或带到原受理窗口；如需确认地点，请拨打 {hotline}。"
+
+
+def result_text(result: LookupResult, catalog: Catalog | None, failures_left: int, hotline: str) -> str:
+    """The answer for any lookup result."""
+    if isinstance(result, Found):
+        return describe_case(result.case, catalog, hotline)
+    if isinstance(result, NotFound):
+        return "没有查到这个受理编号，请核对回执上的编号后再试；刚提交的申请可能要稍后才能查到。"
+    if isinstance(result, VerificationFailed):
+        if failures_left <= 0:
+            return locked_text(LOCK_SECONDS, 0, hotline)
+        return f"验证信息与登记的不一致，请核对后再试（还可以尝试 {failures_left} 次）。"
+    if isinstance(result, RateLimited):
+        wait = f"{result.retry_after} 秒后" if result.retry_after else "稍后"
+        return f"查询太频繁了，请{wait}再试。"
+    if isinstance(result, BadCaseNumber):
+        return bad_number_text()
+    if isinstance(result, Unavailable):
+        return (f"办件查询系统现在有点忙，暂时查不到进度。您可以稍后再问我，或在“浙里办”APP 的“我的办件”中查看，"
+                f"也可以拨打 {hotline} 咨询。其他问题可以继续问我。")
+    return f"暂时查不到进度，请稍后再试或拨打 {hotline}。"

@@ -1,0 +1,95 @@
+"""Understanding free-text answers to situation questions (是的, 不是本地户口, 孩子八岁)."""
+
+from __future__ import annotations
+
+import re
+
+from bot.catalog.domain import Option, Question
+from bot.resolver.text import normalize
+
+_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_YES = ("是的", "是啊", "对的", "对", "没错", "嗯", "有", "是")
+_NO = ("不是", "没有", "不对", "否", "不", "没")
+
+
+def chinese_number(text: str) -> int | None:
+    """Parse 8, 十六, 二十三, 八 into an integer."""
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return (_CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0)
+    if len(text) == 1 and text in _CN_DIGITS:
+        return _CN_DIGITS[text]
+    return None
+
+
+def age_in(text: str) -> int | None:
+    """An age mentioned as 八岁, 16周岁, 十六岁."""
+    match = re.search(r"([0-9]{1,3}|[一二两三四五六七八九十]{1,3})(?:周岁|岁)", text)
+    return chinese_number(match.group(1)) if match else None
+
+
+def _by_age(question: Question, age: int) -> Option | None:
+    """Options labelled 未满N周岁 / 已满N周岁 (or N周岁以上/以下) chosen by an age."""
+    for option in question.options:
+        label = option.label
+        match = re.search(r"(\d+)", label)
+        if not match:
+            continue
+        limit = int(match.group(1))
+        under = any(w in label for w in ("未满", "不满", "以下", "小于"))
+        over = any(w in label for w in ("已满", "以上", "满", "大于"))
+        if under and age < limit or over and not under and age >= limit:
+            return option
+    return None
+
+
+def _yes_no(question: Question, norm: str) -> Option | None:
+    """是/不是 for two-option questions whose first option is the yes answer."""
+    if len(question.options) != 2 or len(norm) > 4:
+        return None
+    if norm.startswith(_NO):
+        return question.options[1]
+    if norm.startswith(_YES):
+        return question.options[0]
+    return None
+
+
+def parse_answer(question: Question, text: str) -> str | None:
+    """The option value the text chooses, or None when it is unclear."""
+    norm = normalize(text)
+    if not norm:
+        return None
+    for index, option in enumerate(question.options, 1):
+        if norm in (normalize(option.value), normalize(option.label), str(index), f"第{index}个"):
+            return option.value
+    age = age_in(norm)
+    if age is not None:
+        option = _by_age(question, age)
+        if option:
+            return option.value
+    hits = []
+    for option in question.options:
+        words = [normalize(w) for w in (option.label, *option.hints) if normalize(w)]
+        longest = max((len(w) for w in words if w in norm), default=0)
+        if longest:
+            hits.append((longest, option))
+    if hits:
+        hits.sort(key=lambda h: h[0], reverse=True)
+        if len(hits) == 1 or hits[0][0] > hits[1][0]:
+            return hits[0][1].value
+    option = _yes_no(question, norm)
+    return option.value if option else None
+
+
+def prefill(questions: list[tuple[str, Question]], text: str) -> dict[str, str]:
+    """Answers already given in the first message (我老婆是外省的 → 投靠配偶, 外省)."""
+    answers = {}
+    for key, question in questions:
+        norm = normalize(text)
+        hits = [o for o in question.options
+                if any(len(normalize(w)) >= 2 and normalize(w) in norm for w in (o.label, *o.hints))]
+        if len(hits) == 1:
+            answers[key] = hits[0].value
+    return answers

@@ -1,0 +1,202 @@
+"""One turn of the affair dialogue: what to say and which conversation state changes, without Rasa."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from bot.catalog.provider import Snapshot
+from bot.dialogue import answers as say
+from bot.dialogue.choices import NONE_OF_THESE, pick
+from bot.dialogue.places import find_place, place_label
+from bot.dialogue.situations import parse_answer, prefill
+
+RESOLVED, CLARIFY, DONE = "resolved", "clarify", "done"
+DETAIL_INTENTS = {"ask_fee": "fee", "ask_time_limit": "time_limit", "ask_online": "online", "ask_office": "office",
+                  "ask_hours": "hours", "ask_in_person": "in_person", "ask_visits": "visits"}
+MAX_CLARIFY_FAILURES = 2
+
+
+@dataclass(frozen=True)
+class State:
+    """What the conversation knows (mirrors the Rasa slots of the same names)."""
+
+    affair: str | None = None
+    affair_state: str | None = None
+    clarify_options: tuple[str, ...] = ()
+    clarify_failures: int = 0
+    answers: dict[str, str] = field(default_factory=dict)
+    district: str | None = None
+    pending_detail: str | None = None
+
+
+@dataclass
+class Turn:
+    """The replies of a turn and the state after it."""
+
+    state: State
+    replies: list[say.Reply] = field(default_factory=list)
+
+    def changes(self, before: State) -> dict[str, Any]:
+        """Slots whose value changed (affair_state is always reported: rules branch on it)."""
+        after = self.state
+        changed = {name: getattr(after, name) for name in State.__dataclass_fields__
+                   if getattr(after, name) != getattr(before, name)}
+        changed["affair_state"] = after.affair_state
+        if "clarify_options" in changed:
+            changed["clarify_options"] = list(after.clarify_options)
+        return changed
+
+
+def _choose(snap: Snapshot, state: State, affair_id: str, text: str) -> Turn:
+    """Make `affair_id` the current affair, keeping answers only if it did not change."""
+    affair = snap.catalog.affair(affair_id)
+    if affair is None:
+        return Turn(replace(state, affair_state=DONE), [say.Reply("抱歉，没有找到这个事项，请换个说法再说一次。")])
+    answers = dict(state.answers) if affair_id == state.affair else {}
+    keyed = [(p.key, p.question) for p in snap.catalog.pending_questions(affair, answers)]
+    answers.update(prefill(keyed, text))
+    return Turn(replace(state, affair=affair_id, affair_state=RESOLVED, clarify_options=(), clarify_failures=0,
+                        answers=answers, pending_detail=None))
+
+
+def understand(snap: Snapshot, state: State, text: str, intent: str | None, choice: str | None,
+               hotline: str) -> Turn:
+    """Work out the affair from a message: a pick from offered choices, a new affair, a district, or none."""
+    place = find_place(snap.catalog, text)
+    if place is not None:
+        state = replace(state, district=place.code)
+    if choice:
+        if choice == NONE_OF_THESE:
+            return _none_fits(state, hotline)
+        return _choose(snap, state, choice, text)
+    if state.affair_state == CLARIFY and state.clarify_options:
+        picked = pick(text, list(state.clarify_options), snap.resolver)
+        if picked == NONE_OF_THESE:
+            return _none_fits(state, hotline)
+        if picked:
+            return _choose(snap, state, picked, text)
+    result = snap.resolver.resolve(text)
+    if result.affair:
+        return _choose(snap, state, result.affair, text)
+    if result.clarify:
+        if len(result.clarify) == 1:
+            return _choose(snap, state, result.clarify[0], text)
+        new = replace(state, affair_state=CLARIFY, clarify_options=tuple(result.clarify))
+        return Turn(new, [say.clarify_reply(snap.catalog, list(result.clarify))])
+    if state.affair_state == CLARIFY:
+        return _none_fits(state, hotline)
+    if place is not None and state.affair:
+        detail = state.pending_detail or "office"
+        return answer_detail(snap, replace(state, pending_detail=None), text="", detail=detail, hotline=hotline)
+    if place is not None:
+        label = place_label(snap.catalog, place)
+        return Turn(replace(state, affair_state=DONE),
+                    [say.Reply(f"好的，已记下您在{label}。请问您想办什么事？")])
+    if intent == "deny":
+        reply = say.Reply("好的。请您换个说法告诉我想办的事，比如“补办驾驶证”。")
+        return Turn(replace(state, affair_state=DONE), [reply])
+    return Turn(replace(state, affair_state=DONE),
+                [say.Reply("抱歉，我没有找到对应的政务事项。请说说您想办的事，比如“身份证丢了怎么补办”"
+                           f"“公积金怎么取”；也可以拨打 {hotline} 咨询。")])
+
+
+def _none_fits(state: State, hotline: str) -> Turn:
+    """The person said none of the offered affairs fits; after two misses offer the hotline."""
+    failures = state.clarify_failures + 1
+    new = replace(state, affair_state=DONE, clarify_options=(), clarify_failures=failures)
+    if failures >= MAX_CLARIFY_FAILURES:
+        text = f"抱歉，还是没能找到您要办的事项。建议拨打 {hotline} 政务服务便民热线，由人工为您解答。"
+    else:
+        text = "好的。请您换个说法，多说一点情况，比如“孩子出生要上户口”“驾照到期换证”。"
+    return Turn(new, [say.Reply(text)])
+
+
+def required_slots(snap: Snapshot, state: State) -> list[str]:
+    """The form's remaining slots: the next situation question, then the district."""
+    affair = snap.catalog.affair(state.affair)
+    if affair is None:
+        return []
+    slots = ["situation_answer"] if snap.catalog.pending_questions(affair, state.answers) else []
+    if not state.district:
+        slots.append("district")
+    return slots
+
+
+def next_question(snap: Snapshot, state: State) -> say.Reply | None:
+    """The next situation question to ask, with its options as buttons."""
+    affair = snap.catalog.affair(state.affair)
+    pending = snap.catalog.pending_questions(affair, state.answers) if affair else []
+    if not pending:
+        return None
+    question = pending[0].question
+    return say.question_reply(question.ask, [(o.value, o.label) for o in question.options])
+
+
+def take_situation_answer(snap: Snapshot, state: State, text: str) -> Turn:
+    """Record the answer to the pending question, switch affair on a correction, or ask again."""
+    affair = snap.catalog.affair(state.affair)
+    pending = snap.catalog.pending_questions(affair, state.answers) if affair else []
+    if not pending:
+        return Turn(state)
+    place = find_place(snap.catalog, text)
+    if place is not None:
+        state = replace(state, district=place.code)
+    value = parse_answer(pending[0].question, text)
+    if value is not None:
+        return Turn(replace(state, answers={**state.answers, pending[0].key: value}))
+    switched = snap.resolver.resolve(text)
+    if switched.affair and switched.affair != state.affair:
+        turn = _choose(snap, state, switched.affair, text)
+        name = snap.catalog.affairs[switched.affair].short_name
+        turn.replies.append(say.Reply(f"好的，换成为您办理“{name}”。"))
+        return turn
+    if place is not None:
+        return Turn(state)
+    options = "、".join(o.label for o in pending[0].question.options)
+    return Turn(state, [say.Reply(f"抱歉，我没听明白。请从这几项里选一个：{options}；或说“取消”结束。")])
+
+
+def take_district(snap: Snapshot, state: State, text: str) -> Turn:
+    """Record the district from a free-text answer, or explain what is needed."""
+    place = find_place(snap.catalog, text)
+    if place is None:
+        return Turn(state, [say.Reply("抱歉，没有识别出地区。请说市和区县，例如“杭州市余杭区”“宁波鄞州”。")])
+    return Turn(replace(state, district=place.code))
+
+
+def ask_district() -> say.Reply:
+    """Ask where the person will go."""
+    return say.Reply("请问您在哪个市、区县办理？例如“杭州市西湖区”“宁波鄞州”。")
+
+
+def full_answer(snap: Snapshot, state: State, hotline: str) -> Turn:
+    """The complete guide for the current affair and situation."""
+    affair = snap.catalog.affair(state.affair)
+    if affair is None:
+        return Turn(replace(state, affair_state=DONE), [say.Reply("请先告诉我您想办什么事。")])
+    place = snap.catalog.places.get(state.district or "")
+    return Turn(replace(state, affair_state=DONE),
+                [say.affair_answer(snap.catalog, affair, state.answers, place, hotline)])
+
+
+def answer_detail(snap: Snapshot, state: State, text: str, detail: str, hotline: str) -> Turn:
+    """A follow-up (fee, time, online, office, hours, in person, visits) about the current or named affair."""
+    place = find_place(snap.catalog, text) if text else None
+    if place is not None:
+        state = replace(state, district=place.code)
+    named = snap.resolver.resolve(text) if text else None
+    if named and named.affair and named.affair != state.affair:
+        state = _choose(snap, state, named.affair, text).state
+    affair = snap.catalog.affair(state.affair)
+    if affair is None:
+        if named and named.clarify:
+            return Turn(replace(state, affair_state=CLARIFY, clarify_options=tuple(named.clarify),
+                                pending_detail=detail), [say.clarify_reply(snap.catalog, list(named.clarify))])
+        return Turn(replace(state, affair_state=DONE, pending_detail=detail),
+                    [say.Reply("请问您问的是哪个事项？比如“补办身份证要多少钱”。")])
+    district = snap.catalog.places.get(state.district or "")
+    if detail in ("office", "hours") and district is None:
+        return Turn(replace(state, affair_state=DONE, pending_detail=detail), [ask_district()])
+    reply = say.detail_reply(snap.catalog, affair, detail, district, hotline)
+    return Turn(replace(state, affair_state=DONE, pending_detail=None), [reply])

@@ -1,0 +1,1 @@
+"""Maintainer tooling for the YAML knowledge: read, validate, build derived files, load into SQL."""

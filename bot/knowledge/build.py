@@ -1,0 +1,103 @@
+"""Files derived from the knowledge: the jieba user dictionary and NLU lookup/synonym data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from bot.knowledge.source import plain
+from bot.knowledge.validate import KnowledgeFiles
+
+HEADER = "# 本文件由 `python -m bot knowledge build` 从 knowledge/ 生成，请勿手工修改。"
+JIEBA_FILE = Path("data/jieba/userdict.txt")
+DISTRICTS_FILE = Path("data/nlu/generated/districts.yml")
+
+
+def affair_words(affairs: list[dict[str, Any]]) -> list[str]:
+    """Names, short names, aliases and keywords: words jieba must keep whole."""
+    words: set[str] = set()
+    for affair in affairs:
+        for text in [affair.get("short_name"), *(affair.get("aliases") or []), *(affair.get("keywords") or [])]:
+            if text and len(text) >= 2 and " " not in text:
+                words.add(text)
+    return sorted(words)
+
+
+def place_names(places: dict[str, Any]) -> list[tuple[str, str]]:
+    """(full name, alias) pairs of every city and county, alias == name for the name itself."""
+    pairs = []
+    for city in places.get("cities", []):
+        for item in [city, *city.get("counties", [])]:
+            pairs.append((item["name"], item["name"]))
+            pairs += [(item["name"], alias) for alias in item.get("aliases") or [] if alias != item["name"]]
+    return pairs
+
+
+def jieba_dictionary(affairs: list[dict[str, Any]], places: dict[str, Any]) -> str:
+    """The jieba user dictionary: one `word frequency` a line."""
+    words = set(affair_words(affairs)) | {alias for _, alias in place_names(places) if len(alias) >= 2}
+    lines = [HEADER] + [f"{w} 2000" for w in sorted(words)]
+    return "\n".join(lines) + "\n"
+
+
+def districts_nlu(places: dict[str, Any]) -> str:
+    """Rasa NLU data: a `district` lookup table and synonyms from aliases to official names."""
+    pairs = place_names(places)
+    synonyms: dict[str, list[str]] = {}
+    for name, alias in pairs:
+        if alias != name:
+            synonyms.setdefault(name, []).append(alias)
+    lookup = sorted({alias for _, alias in pairs if len(alias) >= 2}, key=lambda s: (-len(s), s))
+    nlu: list[dict[str, Any]] = [{"lookup": "district", "examples": "".join(f"- {w}\n" for w in lookup)}]
+    nlu += [{"synonym": name, "examples": "".join(f"- {a}\n" for a in aliases)}
+            for name, aliases in sorted(synonyms.items())]
+    return HEADER + "\n" + _dump({"version": "3.1", "nlu": nlu})
+
+
+def _dump(data: dict[str, Any]) -> str:
+    from io import StringIO
+
+    from ruamel.yaml.scalarstring import LiteralScalarString
+
+    def literal(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: literal(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [literal(v) for v in value]
+        return LiteralScalarString(value) if isinstance(value, str) and "\n" in value else value
+
+    stream = StringIO()
+    yaml = YAML()
+    yaml.width = 4096
+    yaml.dump(literal(data), stream)
+    return stream.getvalue()
+
+
+def derived_files(files: KnowledgeFiles) -> dict[Path, str]:
+    """Every derived file (relative to the project root) with its content."""
+    affairs = [plain(f.data) for f in files.affairs if f.data is not None]
+    places = plain(files.places.data) if files.places and files.places.data else {}
+    return {JIEBA_FILE: jieba_dictionary(affairs, places), DISTRICTS_FILE: districts_nlu(places)}
+
+
+def stale_files(files: KnowledgeFiles, project_root: Path) -> list[Path]:
+    """Derived files whose content on disk differs from what the knowledge gives."""
+    stale = []
+    for rel, content in derived_files(files).items():
+        path = project_root / rel
+        if not path.exists() or path.read_text(encoding="utf-8") != content:
+            stale.append(rel)
+    return stale
+
+
+def write_derived(files: KnowledgeFiles, project_root: Path) -> list[Path]:
+    """Write the derived files that changed; return them."""
+    written = []
+    for rel in stale_files(files, project_root):
+        path = project_root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(derived_files(files)[rel], encoding="utf-8")
+        written.append(rel)
+    return written

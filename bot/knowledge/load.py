@@ -1,0 +1,38 @@
+"""Validated knowledge into the catalog database, all or nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from bot.catalog.store import LoadReport, store_knowledge
+from bot.knowledge.source import Problem, plain
+from bot.knowledge.validate import KnowledgeFiles, validate
+
+
+class KnowledgeInvalid(Exception):
+    """Raised when the knowledge has problems; nothing was written."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(f"{len(problems)} problem(s) in the knowledge")
+        self.problems = problems
+
+
+def records(files: KnowledgeFiles) -> dict:
+    """Plain records of every file, ready to store."""
+    offices = [o for f in files.offices for o in plain(f.data).get("offices", [])]
+    return {
+        "affairs": [plain(f.data) for f in files.affairs],
+        "places": plain(files.places.data) if files.places else {},
+        "offices": offices,
+        "lexicon": plain(files.lexicon.data) if files.lexicon else {},
+    }
+
+
+def load_knowledge(root: Path, engine: Engine) -> LoadReport:
+    """Validate everything first; store only when there is no problem at all."""
+    files, problems = validate(root)
+    if problems:
+        raise KnowledgeInvalid(problems)
+    return store_knowledge(engine, **records(files))

@@ -1,0 +1,81 @@
+"""Reading knowledge YAML files while keeping the line of every value, for error messages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One mistake in a knowledge file: where it is and what to do about it."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+@dataclass
+class SourceFile:
+    """A parsed YAML file; `data` is None when the YAML itself is broken."""
+
+    path: Path
+    display: str
+    data: Any = None
+    problems: list[Problem] = field(default_factory=list)
+
+    def line_of(self, path: Iterable[Any]) -> int:
+        """1-based line of the value at `path` (keys and indexes), or of its nearest parent."""
+        node, line = self.data, 1
+        for step in path:
+            if isinstance(node, CommentedMap) and step in node:
+                line = node.lc.key(step)[0] + 1
+                node = node[step]
+            elif isinstance(node, CommentedSeq) and isinstance(step, int) and step < len(node):
+                line = node.lc.item(step)[0] + 1
+                node = node[step]
+            else:
+                break
+        return line
+
+    def problem(self, path: Iterable[Any], message: str) -> Problem:
+        """A problem located at `path` in this file."""
+        found = Problem(self.display, self.line_of(path), message)
+        self.problems.append(found)
+        return found
+
+
+def read_yaml(path: Path, root: Path) -> SourceFile:
+    """Parse one file; a YAML syntax error becomes a problem with its line."""
+    try:
+        display = str(path.relative_to(root.parent))
+    except ValueError:
+        display = str(path)
+    source = SourceFile(path=path, display=display)
+    try:
+        source.data = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 1
+        source.problems.append(Problem(display, line, f"YAML 格式错误：{error.problem}。请检查缩进、冒号和引号。"))
+    except (OSError, UnicodeDecodeError) as error:
+        source.problems.append(Problem(display, 1, f"无法读取文件：{error.__class__.__name__}"))
+    return source
+
+
+def plain(value: Any) -> Any:
+    """Turn ruamel's commented containers into plain dicts and lists."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value

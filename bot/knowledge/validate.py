@@ -1,0 +1,216 @@
+"""Validation of the knowledge files: schema, cross-references and duplicates, with file:line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from ruamel.yaml import YAML
+
+from bot.knowledge.source import Problem, SourceFile, plain, read_yaml
+
+SCHEMAS = {"affair": "affair.schema.yml", "office": "office.schema.yml",
+           "places": "places.schema.yml", "lexicon": "lexicon.schema.yml"}
+
+
+@dataclass
+class KnowledgeFiles:
+    """Every knowledge file of a folder, parsed, with the problems found so far."""
+
+    root: Path
+    affairs: list[SourceFile] = field(default_factory=list)
+    offices: list[SourceFile] = field(default_factory=list)
+    places: SourceFile | None = None
+    lexicon: SourceFile | None = None
+
+    def all_files(self) -> list[SourceFile]:
+        """Every parsed file, affairs first."""
+        extra = [f for f in (self.places, self.lexicon) if f is not None]
+        return [*self.affairs, *self.offices, *extra]
+
+    def problems(self) -> list[Problem]:
+        """All problems of all files, in file order."""
+        return [p for f in self.all_files() for p in f.problems]
+
+
+def read_knowledge(root: Path) -> KnowledgeFiles:
+    """Parse every file under `root` (affairs/, offices/, places.yml, lexicon.yml)."""
+    files = KnowledgeFiles(root=root)
+    files.affairs = [read_yaml(p, root) for p in sorted((root / "affairs").glob("*.yml"))]
+    files.offices = [read_yaml(p, root) for p in sorted((root / "offices").glob("*.yml"))]
+    for name in ("places", "lexicon"):
+        path = root / f"{name}.yml"
+        if path.exists():
+            setattr(files, name, read_yaml(path, root))
+    return files
+
+
+def _schema(root: Path, kind: str) -> dict[str, Any]:
+    return plain(YAML(typ="safe").load((root / "schema" / SCHEMAS[kind]).read_text(encoding="utf-8")))
+
+
+def _explain(error: jsonschema.ValidationError) -> str:
+    """A maintainer-friendly sentence for a schema error."""
+    where = ".".join(str(p) for p in error.absolute_path) or "文件顶层"
+    if error.validator == "required":
+        missing = str(error.message).split("'")[1] if "'" in str(error.message) else error.message
+        return f"{where} 缺少必填字段 {missing}：请补上（字段说明见 knowledge/schema/）"
+    if error.validator == "additionalProperties":
+        return f"{where} 有未知字段：{error.message.split('(')[-1].rstrip(')')}。请检查拼写或删除"
+    if error.validator == "enum":
+        allowed = "、".join(str(v) for v in error.validator_value)
+        return f"{where} 的值 {error.instance!r} 不允许：请改为 {allowed} 之一"
+    if error.validator == "type":
+        return f"{where} 的类型不对：应为 {error.validator_value}，现在是 {error.instance!r}"
+    if error.validator == "pattern":
+        return f"{where} 的格式不对：{error.instance!r} 应符合 {error.validator_value}"
+    if error.validator in ("minItems", "minLength"):
+        return f"{where} 内容太少：至少需要 {error.validator_value} 项/个字符"
+    return f"{where}：{error.message}"
+
+
+def _check_schema(source: SourceFile, schema: dict[str, Any]) -> None:
+    if source.data is None:
+        return
+    validator = jsonschema.Draft7Validator(schema)
+    for error in sorted(validator.iter_errors(plain(source.data)), key=lambda e: list(e.absolute_path)):
+        path = list(error.absolute_path)
+        if error.validator == "additionalProperties" and "'" in error.message:
+            path.append(error.message.split("'")[1])
+        source.problem(path, _explain(error))
+
+
+def _check_places(files: KnowledgeFiles) -> set[str]:
+    """Place codes on record; duplicate codes and counties outside their city are problems."""
+    codes: set[str] = set()
+    source = files.places
+    if source is None or not isinstance(source.data, dict):
+        return codes
+    for ci, city in enumerate(source.data.get("cities") or []):
+        for path, code in [(["cities", ci, "code"], city.get("code"))] + [
+            (["cities", ci, "counties", ki, "code"], county.get("code"))
+            for ki, county in enumerate(city.get("counties") or [])
+        ]:
+            if code in codes:
+                source.problem(path, f"行政区划代码 {code} 重复：每个代码只能出现一次")
+            codes.add(str(code))
+            if len(path) > 3 and str(code)[:4] != str(city.get("code"))[:4]:
+                prefix = str(city.get("code"))[:4]
+                source.problem(path, f"区县代码 {code} 不属于 {city.get('name')}（应以 {prefix} 开头）")
+    return codes
+
+
+def _check_offices(files: KnowledgeFiles, place_codes: set[str]) -> None:
+    """Duplicate office ids and unknown places are problems."""
+    seen: dict[str, str] = {}
+    for source in files.offices:
+        if not isinstance(source.data, dict):
+            continue
+        for i, office in enumerate(source.data.get("offices") or []):
+            office_id = office.get("id")
+            if office_id in seen:
+                source.problem(["offices", i, "id"], f"办事大厅 id {office_id} 与 {seen[office_id]} 重复：请改名")
+            seen[office_id] = source.display
+            if place_codes and str(office.get("place")) not in place_codes:
+                source.problem(["offices", i, "place"],
+                               f"place {office.get('place')} 不在 knowledge/places.yml 中：请填写区县或设区市的代码")
+
+
+def _check_situations(source: SourceFile, affair: dict[str, Any]) -> None:
+    """`when` and `ask_if` must name known questions and options."""
+    options: dict[str, set[str]] = {}
+    for qi, question in enumerate(affair.get("situations") or []):
+        for ask_path, cond in ((["situations", qi, "ask_if"], question.get("ask_if")),):
+            _check_when(source, ask_path, cond, options)
+        if question.get("id") in options:
+            source.problem(["situations", qi, "id"], f"情形问题 id {question.get('id')} 重复")
+        options[question.get("id")] = {str(o.get("value")) for o in question.get("options") or []}
+    for mi, material in enumerate(affair.get("materials") or []):
+        _check_when(source, ["materials", mi, "when"], material.get("when"), options)
+        part = material.get("part")
+        if part is not None and part not in (affair.get("parts") or []):
+            source.problem(["materials", mi, "part"], f"part {part} 不在本事项的 parts 列表中")
+
+
+def _check_when(source: SourceFile, path: list[Any], cond: Any, options: dict[str, set[str]]) -> None:
+    if not isinstance(cond, dict):
+        return
+    for question_id, wanted in cond.items():
+        if question_id not in options:
+            source.problem(path + [question_id], f"条件引用了不存在（或排在后面）的情形问题 {question_id}")
+            continue
+        for value in wanted if isinstance(wanted, list) else [wanted]:
+            if str(value) not in options[question_id]:
+                allowed = "、".join(sorted(options[question_id]))
+                source.problem(path + [question_id], f"情形问题 {question_id} 没有选项 {value}：可选 {allowed}")
+
+
+def _check_affairs(files: KnowledgeFiles, office_kinds: set[str]) -> None:
+    ids: dict[str, str] = {}
+    phrases: dict[str, tuple[str, SourceFile, list[Any]]] = {}
+    by_id = {}
+    for source in files.affairs:
+        if not isinstance(source.data, dict):
+            continue
+        affair = source.data
+        affair_id = affair.get("id")
+        if affair_id != source.path.stem:
+            source.problem(["id"], f"id {affair_id} 与文件名 {source.path.name} 不一致：文件名应为 <id>.yml")
+        if affair_id in ids:
+            source.problem(["id"], f"事项 id {affair_id} 与 {ids[affair_id]} 重复")
+        ids[affair_id] = source.display
+        by_id[affair_id] = (source, affair)
+        names = [("name", affair.get("name")), ("short_name", affair.get("short_name"))]
+        names += [(("aliases", i), a) for i, a in enumerate(affair.get("aliases") or [])]
+        for key, phrase in names:
+            path = list(key) if isinstance(key, tuple) else [key]
+            norm = str(phrase).strip()
+            owner = phrases.get(norm)
+            if owner and owner[0] != affair_id:
+                source.problem(path, f"名称/别名“{norm}”已被事项 {owner[0]}（{owner[1].display}:"
+                                     f"{owner[1].line_of(owner[2])}）使用：别名只能属于一个事项")
+            phrases.setdefault(norm, (affair_id, source, path))
+        for ki, kind in enumerate(affair.get("office_kinds") or []):
+            if kind not in office_kinds:
+                source.problem(["office_kinds", ki], f"未知的办事大厅类型 {kind}：请改为 "
+                                                     f"{', '.join(sorted(office_kinds))} 之一")
+        if not affair.get("parts") and not affair.get("materials"):
+            source.problem(["materials"], "materials 为空：非“一件事”事项至少要列一项材料")
+        _check_situations(source, affair)
+    for source, affair in by_id.values():
+        for pi, part in enumerate(affair.get("parts") or []):
+            if part not in by_id:
+                source.problem(["parts", pi], f"parts 引用了不存在的事项 {part}")
+            elif by_id[part][1].get("parts"):
+                source.problem(["parts", pi], f"{part} 本身是“一件事”，不能再被组合")
+
+
+def _check_required(files: KnowledgeFiles, required: list[str]) -> list[Problem]:
+    present = {s.path.stem for s in files.affairs}
+    return [Problem(str(files.root / "affairs"), 1, f"缺少必需的事项 {rid}：请新建 affairs/{rid}.yml")
+            for rid in required if rid not in present]
+
+
+def validate(root: Path, required: list[str] | None = None) -> tuple[KnowledgeFiles, list[Problem]]:
+    """Parse and check every knowledge file under `root`; return the files and every problem."""
+    files = read_knowledge(root)
+    affair_schema = _schema(root, "affair")
+    for source in files.affairs:
+        _check_schema(source, affair_schema)
+    office_schema = _schema(root, "office")
+    for source in files.offices:
+        _check_schema(source, office_schema)
+    for name in ("places", "lexicon"):
+        source = getattr(files, name)
+        if source is not None:
+            _check_schema(source, _schema(root, name))
+    _check_offices(files, _check_places(files))
+    office_kinds = set(office_schema["properties"]["offices"]["items"]["properties"]["kind"]["enum"])
+    _check_affairs(files, office_kinds)
+    problems = files.problems()
+    if files.places is None:
+        problems.append(Problem(str(root / "places.yml"), 1, "缺少 places.yml（行政区划表）"))
+    problems += _check_required(files, required or [])
+    return files, problems

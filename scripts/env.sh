@@ -1,0 +1,17 @@
+# Embedded defaults for a local run; every value can be overridden from the environment.
+# Sourced by scripts/run.sh and the test set-up.
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export ONEVISIT_HOST="${ONEVISIT_HOST:-127.0.0.1}"
+export RASA_PORT="${RASA_PORT:-5005}"
+export ACTION_PORT="${ACTION_PORT:-5055}"
+export WEB_PORT="${WEB_PORT:-8080}"
+export BACKEND_PORT="${BACKEND_PORT:-8090}"
+export DATABASE_URL="${DATABASE_URL:-sqlite:///$ROOT/var/onevisit.db}"
+export TRACKER_STORE_URL="${TRACKER_STORE_URL:-sqlite:///$ROOT/var/tracker.db}"
+export BACKEND_DATABASE_URL="${BACKEND_DATABASE_URL:-sqlite:///$ROOT/var/backend.db}"
+export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://$ONEVISIT_HOST:$ACTION_PORT/webhook}"
+export CASE_API_URL="${CASE_API_URL:-http://$ONEVISIT_HOST:$BACKEND_PORT}"
+export CASE_API_TOKEN="${CASE_API_TOKEN:-dev-token}"
+export RASA_TELEMETRY_ENABLED=false
+export SQLALCHEMY_SILENCE_UBER_WARNING=1
+export TF_CPP_MIN_LOG_LEVEL=2

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Start every process of the assistant (backend, action server, Rasa, web page); Ctrl-C stops all.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+mkdir -p var/log
+PY=.venv/bin/python
+pids=()
+stop() { trap - INT TERM EXIT; echo; echo "正在停止..."; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap stop INT TERM EXIT
+
+wait_for() {  # URL NAME LOG
+  for _ in $(seq 1 180); do
+    if curl -fsS -o /dev/null "$1" 2>/dev/null; then echo "  ✓ $2"; return 0; fi
+    sleep 1
+  done
+  echo "  ✗ $2 未能启动，日志见 $3"; exit 1
+}
+
+echo "启动服务（日志在 var/log/）..."
+BACKEND_HOST=$ONEVISIT_HOST $PY -m backend serve >var/log/backend.log 2>&1 & pids+=($!)
+.venv/bin/rasa run actions --port "$ACTION_PORT" >var/log/actions.log 2>&1 & pids+=($!)
+.venv/bin/rasa run --enable-api --cors "*" -i "$ONEVISIT_HOST" -p "$RASA_PORT" -m models \
+  --credentials credentials.yml --endpoints endpoints.yml >var/log/rasa.log 2>&1 & pids+=($!)
+$PY -m http.server "$WEB_PORT" --bind "$ONEVISIT_HOST" --directory web >var/log/web.log 2>&1 & pids+=($!)
+
+wait_for "http://$ONEVISIT_HOST:$BACKEND_PORT/health" "办件查询后端 :$BACKEND_PORT" var/log/backend.log
+wait_for "http://$ONEVISIT_HOST:$ACTION_PORT/health" "动作服务 :$ACTION_PORT" var/log/actions.log
+wait_for "http://$ONEVISIT_HOST:$WEB_PORT/" "网页 :$WEB_PORT" var/log/web.log
+wait_for "http://$ONEVISIT_HOST:$RASA_PORT/status" "Rasa 服务 :$RASA_PORT（加载模型需要一点时间）" var/log/rasa.log
+echo
+echo "一次办已就绪：请在浏览器打开 http://$ONEVISIT_HOST:$WEB_PORT/  （按 Ctrl-C 停止）"
+wait

@@ -1,0 +1,134 @@
+"""Database, seeding, rate limiter, configuration and log masking of the reference server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backend.app import masked_path
+from backend.config import BackendConfig
+from backend.db import CaseRow, MissingMaterialRow, StepRow, make_engine
+from backend.ratelimit import SlidingWindowLimiter
+from backend.repository import CaseRepository, mask_name
+from backend.seed import SAMPLE_CASES, seed
+
+
+@pytest.fixture
+def engine(tmp_path: Path):  # noqa: ANN201
+    engine = make_engine(f"sqlite:///{tmp_path / 'nested' / 'cases.sqlite3'}")
+    yield engine
+    engine.dispose()
+
+
+def counts(engine) -> tuple[int, int, int]:  # noqa: ANN001
+    with Session(engine, future=True) as session:
+        return tuple(  # type: ignore[return-value]
+            session.execute(select(func.count()).select_from(table)).scalar_one()
+            for table in (CaseRow, StepRow, MissingMaterialRow)
+        )
+
+
+def test_seed_is_idempotent(engine) -> None:  # noqa: ANN001
+    first = seed(engine)
+    after_first = counts(engine)
+    second = seed(engine)
+    assert (first.inserted, first.existing) == (len(SAMPLE_CASES), 0)
+    assert (second.inserted, second.existing) == (0, len(SAMPLE_CASES))
+    assert counts(engine) == after_first
+    assert after_first[0] == len(SAMPLE_CASES)
+    assert after_first[1] == sum(len(c.steps) for c in SAMPLE_CASES)
+
+
+def test_seed_adds_only_missing_cases(engine) -> None:  # noqa: ANN001
+    seed(engine, SAMPLE_CASES[:2])
+    report = seed(engine)
+    assert (report.inserted, report.existing) == (len(SAMPLE_CASES) - 2, 2)
+
+
+def test_repository_find_and_verify(engine) -> None:  # noqa: ANN001
+    seed(engine)
+    repository = CaseRepository(engine)
+    sample = SAMPLE_CASES[2]
+    stored = repository.find(sample.case_number)
+    assert stored is not None
+    assert stored.payload["status"] == {"code": "needs_correction", "label": "需补正"}
+    assert [m["name"] for m in stored.payload["missing_materials"]] == [m[0] for m in sample.missing]
+    assert [s["done_on"] for s in stored.payload["steps"]] == [s[1] for s in sample.steps]
+    assert stored.verify(sample.applicant_phone[-4:], None)
+    assert stored.verify(None, sample.query_code)
+    assert not stored.verify("0000", None)
+    assert not stored.verify(None, "ZZZZZZZZ")
+    assert not stored.verify(None, None)
+    assert sample.applicant_phone[-4:] not in repr(stored)
+    assert repository.find("ZJ2026330106999999") is None
+    repository.ping()
+
+
+@pytest.mark.parametrize(("name", "masked"), [("王小明", "王*明"), ("李娜", "李*"), ("欧阳娜娜", "欧**娜"), ("", None)])
+def test_mask_name(name: str, masked: str | None) -> None:
+    assert mask_name(name) == masked
+
+
+def test_limiter_sliding_window() -> None:
+    now = [100.0]
+    limiter = SlidingWindowLimiter(2, 10.0, clock=lambda: now[0])
+    assert limiter.hit("a") is None
+    now[0] += 4
+    assert limiter.hit("a") is None
+    assert limiter.hit("a") == 6
+    assert limiter.hit("b") is None
+    now[0] += 6.01
+    assert limiter.hit("a") is None
+    assert limiter.hit("a") == 4
+
+
+def test_limiter_disabled_and_bounded() -> None:
+    assert SlidingWindowLimiter(0, 10.0).hit("a") is None
+    limiter = SlidingWindowLimiter(1, 60.0, max_keys=3)
+    for key in "abcde":
+        assert limiter.hit(key) is None
+    assert len(limiter._events) == 3
+    assert limiter.hit("a") is None  # forgotten, least recently used
+    assert limiter.hit("e") is not None
+
+
+def test_config_from_env() -> None:
+    config = BackendConfig.from_env(
+        {
+            "BACKEND_HOST": "0.0.0.0",
+            "BACKEND_PORT": "9000",
+            "CASE_API_TOKEN": "s3cret",
+            "BACKEND_DATABASE_URL": "postgresql+psycopg2://u:p@db/cases",
+            "BACKEND_RATE_LIMIT": "7",
+            "BACKEND_RATE_WINDOW": "1.5",
+        }
+    )
+    assert (config.host, config.port, config.token, config.rate_limit, config.rate_window) == (
+        "0.0.0.0",
+        9000,
+        "s3cret",
+        7,
+        1.5,
+    )
+    assert "s3cret" not in repr(config)
+    defaults = BackendConfig.from_env({})
+    assert (defaults.host, defaults.port, defaults.token) == ("127.0.0.1", 8090, "dev-token")
+    assert defaults.database_url.startswith("sqlite:///")
+    with pytest.raises(ValueError, match="BACKEND_PORT"):
+        BackendConfig.from_env({"BACKEND_PORT": "eighty"})
+
+
+@pytest.mark.parametrize(
+    ("path", "masked"),
+    [
+        ("/v1/cases/ZJ2026330106000101", "/v1/cases/ZJ20************01"),
+        ("/v1/health", "/v1/health"),
+        ("/v1/cases/1234", "/v1/cases/****"),
+        ("/x/ZJ2026330106000101/K7M3Q9TX", "/x/ZJ20************01/********"),
+    ],
+)
+def test_masked_path(path: str, masked: str) -> None:
+    assert masked_path(path) == masked
