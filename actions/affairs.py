@@ -94,8 +94,9 @@ class ValidateSituationForm(FormValidationAction):
                                   domain: DomainDict) -> dict[str, Any]:
         before = state_of(tracker)
         turn = turns.take_situation_answer(default_provider().current(), before, str(value or ""))
-        events = apply(dispatcher, before, turn)
-        slots = {e["name"]: e["value"] for e in events}
+        slots = {e["name"]: e["value"] for e in apply(dispatcher, before, turn)}
+        if slots.get("affair_state") == before.affair_state:
+            del slots["affair_state"]  # unchanged: keep the form's slot events minimal
         slots["situation_answer"] = None
         return slots
 

@@ -24,7 +24,7 @@ BACKEND_HOST=$ONEVISIT_HOST $PY -m backend serve >var/log/backend.log 2>&1 & pid
   --credentials credentials.yml --endpoints endpoints.yml >var/log/rasa.log 2>&1 & pids+=($!)
 $PY -m http.server "$WEB_PORT" --bind "$ONEVISIT_HOST" --directory web >var/log/web.log 2>&1 & pids+=($!)
 
-wait_for "http://$ONEVISIT_HOST:$BACKEND_PORT/health" "办件查询后端 :$BACKEND_PORT" var/log/backend.log
+wait_for "http://$ONEVISIT_HOST:$BACKEND_PORT/v1/health" "办件查询后端 :$BACKEND_PORT" var/log/backend.log
 wait_for "http://$ONEVISIT_HOST:$ACTION_PORT/health" "动作服务 :$ACTION_PORT" var/log/actions.log
 wait_for "http://$ONEVISIT_HOST:$WEB_PORT/" "网页 :$WEB_PORT" var/log/web.log
 wait_for "http://$ONEVISIT_HOST:$RASA_PORT/status" "Rasa 服务 :$RASA_PORT（加载模型需要一点时间）" var/log/rasa.log

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -46,6 +47,25 @@ class _Outcome:
     retryable: bool = False
 
 
+class _MaskCaseNumbers(logging.Filter):
+    """Masks case numbers in urllib3's debug lines ("GET /v1/cases/ZJ... 200"), which name the URL."""
+
+    _pattern = re.compile(r"ZJ20[0-9]{2}33[0-9]{10}")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = self._pattern.sub(lambda m: mask_case_number(m.group(0)), message)
+        if masked != message:
+            record.msg, record.args = masked, ()
+        return True
+
+
+def _install_log_masking() -> None:
+    target = logging.getLogger("urllib3.connectionpool")
+    if not any(isinstance(f, _MaskCaseNumbers) for f in target.filters):
+        target.addFilter(_MaskCaseNumbers())
+
+
 class _BodyError(Exception):
     def __init__(self, reason: UnavailableReason) -> None:
         super().__init__(reason.value)
@@ -61,6 +81,7 @@ class CaseClient:
 
     def __init__(self, config: CaseApiConfig | None = None, *, breaker: CircuitBreaker | None = None) -> None:
         self.config = config or CaseApiConfig.from_env()
+        _install_log_masking()
         self.breaker = breaker or CircuitBreaker(self.config.breaker_threshold, self.config.breaker_cooldown)
         self._session = requests.Session()
         self._session.trust_env = False  # no proxies or .netrc from the environment
@@ -213,20 +234,24 @@ class CaseClient:
 
 
 def _read_body(response: requests.Response, deadline: float, limit: int) -> bytes:
+    """Read what has arrived, piece by piece, so a trickling server cannot outlast the deadline."""
     chunks: list[bytes] = []
     size = 0
+    raw = response.raw
+    read_some = getattr(raw, "read1", None)  # urllib3 >= 2: whatever has arrived, at most 16 KiB
     try:
-        for chunk in response.iter_content(chunk_size=16384):
+        while True:
+            chunk = read_some(16384, decode_content=True) if read_some else raw.read(1024, decode_content=True)
+            if not chunk:
+                break
             size += len(chunk)
             if size > limit:
                 raise _BodyError(UnavailableReason.BAD_RESPONSE)
             if time.monotonic() > deadline:
                 raise _BodyError(UnavailableReason.TIMEOUT)
             chunks.append(chunk)
-    except requests.exceptions.RequestException as exc:
-        timed_out = isinstance(exc, requests.exceptions.Timeout) or any(
-            isinstance(arg, urllib3.exceptions.TimeoutError) for arg in exc.args
-        )
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        timed_out = isinstance(exc, (urllib3.exceptions.TimeoutError, TimeoutError))
         raise _BodyError(UnavailableReason.TIMEOUT if timed_out else UnavailableReason.CONNECTION) from exc
     return b"".join(chunks)
 

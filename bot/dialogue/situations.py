@@ -45,9 +45,12 @@ def _by_age(question: Question, age: int) -> Option | None:
     return None
 
 
+_UNSURE = ("知道", "清楚", "确定", "记得")
+
+
 def _yes_no(question: Question, norm: str) -> Option | None:
     """是/不是 for two-option questions whose first option is the yes answer."""
-    if len(question.options) != 2 or len(norm) > 4:
+    if len(question.options) != 2 or len(norm) > 4 or any(w in norm for w in _UNSURE):
         return None
     if norm.startswith(_NO):
         return question.options[1]

@@ -1,0 +1,211 @@
+"""Measurements: index build time, memory of a built resolver, per-resolve latency, profiles."""
+
+from __future__ import annotations
+
+import cProfile
+import gc
+import pstats
+import resource
+import sys
+import time
+import tracemalloc
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+
+from bench.queries import Query
+from bot.catalog.catalog import Catalog
+from bot.resolver import Resolver
+from bot.resolver.resolver import BUNDLE_MARKER, Candidate
+
+Advance = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class BuildFigures:
+    """Index build time and memory of the built resolver."""
+
+    seconds: float
+    rss_delta_mb: float
+    retained_mb: float | None = None
+    peak_mb: float | None = None
+
+
+@dataclass
+class LatencyFigures:
+    """Per-resolve latencies in milliseconds and what the resolver decided."""
+
+    samples_ms: np.ndarray
+    cpu_ms: np.ndarray
+    by_kind: dict[str, np.ndarray] = field(default_factory=dict)
+    outcomes: Counter = field(default_factory=Counter)
+
+    def percentile(self, q: float, kind: str | None = None) -> float:
+        """The q-th percentile in ms, over all queries or one kind."""
+        values = self.samples_ms if kind is None else self.by_kind[kind]
+        return float(np.percentile(values, q)) if len(values) else float("nan")
+
+    def cpu_percentile(self, q: float) -> float:
+        """The q-th percentile of thread CPU time per resolve, in ms."""
+        return float(np.percentile(self.cpu_ms, q)) if len(self.cpu_ms) else float("nan")
+
+    @property
+    def max_ms(self) -> float:
+        """The slowest resolve in ms."""
+        return float(self.samples_ms.max()) if len(self.samples_ms) else float("nan")
+
+    @property
+    def mean_ms(self) -> float:
+        """The mean resolve time in ms."""
+        return float(self.samples_ms.mean()) if len(self.samples_ms) else float("nan")
+
+
+def _rss_mb() -> float:
+    """Peak resident set size of this process so far, in MB (ru_maxrss is KB on Linux, bytes on macOS)."""
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / 1024 / 1024 if sys.platform == "darwin" else rss / 1024
+
+
+def time_build(catalog: Catalog) -> tuple[Resolver, BuildFigures]:
+    """Build a resolver once; wall time and the growth of the process's peak RSS while building."""
+    gc.collect()
+    before = _rss_mb()
+    start = time.perf_counter()
+    resolver = Resolver(catalog)
+    seconds = time.perf_counter() - start
+    return resolver, BuildFigures(seconds=seconds, rss_delta_mb=_rss_mb() - before)
+
+
+def traced_build(catalog: Catalog) -> tuple[float, float]:
+    """Build another resolver under tracemalloc: (MB still held by it, MB peak while building)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base, _ = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        resolver = Resolver(catalog)
+        gc.collect()
+        current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    del resolver
+    return (current - base) / 2**20, (peak - base) / 2**20
+
+
+def time_resolves(resolver: Resolver, queries: Sequence[Query], warmup: Sequence[Query],
+                  advance: Advance | None = None) -> LatencyFigures:
+    """Resolve the warm-up set untimed, then time each query's `resolve` on its own."""
+    for query in warmup:
+        resolver.resolve(query.text)
+    samples = np.empty(len(queries))
+    cpu = np.empty(len(queries))
+    kinds: dict[str, list[float]] = defaultdict(list)
+    outcomes: Counter = Counter()
+    for i, query in enumerate(queries):
+        cpu_start = time.thread_time_ns()
+        start = time.perf_counter_ns()
+        resolution = resolver.resolve(query.text)
+        elapsed = (time.perf_counter_ns() - start) / 1e6
+        cpu[i] = (time.thread_time_ns() - cpu_start) / 1e6
+        samples[i] = elapsed
+        kinds[query.kind].append(elapsed)
+        outcomes["sure" if resolution.affair else "clarify" if resolution.clarify else "none"] += 1
+        if advance is not None:
+            advance(1)
+    return LatencyFigures(samples, cpu, {k: np.asarray(v) for k, v in kinds.items()}, outcomes)
+
+
+def profile_resolves(resolver: Resolver, queries: Sequence[Query], limit: int = 14) -> tuple[list, dict[str, float]]:
+    """cProfile over resolving all queries: top functions by own time, and own time per library."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for query in queries:
+        resolver.resolve(query.text)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    rows = []
+    by_area: dict[str, float] = defaultdict(float)
+    for (filename, line, name), (_cc, calls, tottime, cumtime, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        by_area[_area(filename)] += tottime
+        rows.append((tottime, cumtime, calls, f"{_short(filename)}:{line}({name})"))
+    rows.sort(reverse=True)
+    return rows[:limit], dict(sorted(by_area.items(), key=lambda kv: -kv[1]))
+
+
+def _area(filename: str) -> str:
+    """Which library a profiled function belongs to."""
+    for marker, area in (("bot/resolver", "bot.resolver"), ("sklearn", "scikit-learn"), ("scipy", "scipy"),
+                         ("numpy", "numpy"), ("jieba", "jieba"), ("pypinyin", "pypinyin")):
+        if marker in filename:
+            return area
+    return "builtins/other" if filename.startswith("~") or "<" in filename else "other"
+
+
+def _short(filename: str) -> str:
+    for marker in ("site-packages/", "/work/main/"):
+        if marker in filename:
+            return filename.split(marker, 1)[1]
+    return filename
+
+
+def stage_times(resolver: Resolver, queries: Sequence[Query]) -> dict[str, float]:
+    """Mean ms per query of each step of `Resolver.rank`, replayed from the resolver's own index.
+
+    Mirrors bot/resolver/resolver.py (it reads private attributes); returns {} if those have changed.
+    """
+    try:
+        vectorizer, profiles, phrases = resolver._vectorizer, resolver._profiles, resolver._phrases
+        owners, is_bundle, affairs = resolver._owners, resolver._is_bundle, resolver._affairs
+    except AttributeError:
+        return {}
+    totals: dict[str, float] = defaultdict(float)
+
+    def timed(stage: str, step: Callable[[], object]) -> object:
+        start = time.perf_counter_ns()
+        value = step()
+        totals[stage] += (time.perf_counter_ns() - start) / 1e6
+        return value
+
+    settings = resolver.settings
+    for query in queries:
+        text = query.text
+        timed("analyzer.features (jieba+n-grams+pinyin)", lambda t=text: resolver.analyzer.features(t))
+        vector = timed("vectorizer.transform (incl. features again)", lambda t=text: vectorizer.transform([t]))
+        if vector.nnz == 0:
+            continue
+        profile_scores = timed("profiles @ query.T", lambda v=vector: np.asarray(profiles @ v.T).ravel())
+        phrase_scores = timed("phrases @ query.T + todense",
+                              lambda v=vector: np.asarray((phrases @ v.T).todense()).ravel())
+        best = np.zeros(len(affairs))
+        timed("np.maximum.at (best phrase per affair)",
+              lambda s=phrase_scores, b=best: np.maximum.at(b, owners, s))
+        w = settings.phrase_weight
+        scores = w * best + (1 - w) * profile_scores
+        bundle = timed("analyzer.words again (bundle marker)",
+                       lambda t=text: BUNDLE_MARKER in resolver.analyzer.words(t))
+        if not bundle:
+            scores = scores * np.where(is_bundle, settings.bundle_penalty, 1.0)
+        order = timed("argsort", lambda s=scores: np.argsort(-s))
+        timed("Candidate list (all positive scores)",
+              lambda s=scores, o=order: [Candidate(affairs[i].id, affairs[i].short_name, float(s[i]))
+                                         for i in o if s[i] > 0])
+    return {stage: total / max(1, len(queries)) for stage, total in totals.items()}
+
+
+def index_shape(resolver: Resolver) -> dict[str, str]:
+    """Sizes of the resolver's matrices (private attributes; empty if they have changed)."""
+    try:
+        phrases, profiles = resolver._phrases, resolver._profiles
+    except AttributeError:
+        return {}
+    kind = "sparse" if sparse.issparse(profiles) else f"dense {type(profiles).__name__}"
+    profile_mb = profiles.data.nbytes if sparse.issparse(profiles) else profiles.nbytes
+    return {
+        "phrases": f"{phrases.shape[0]:,} x {phrases.shape[1]:,} sparse, nnz {phrases.nnz:,}",
+        "profiles": f"{profiles.shape[0]:,} x {profiles.shape[1]:,} {kind}, {profile_mb / 2**20:,.1f} MB",
+        "weighting (build only)": f"{profiles.shape[0]:,} x {phrases.shape[0]:,} dense float64, "
+                                  f"{profiles.shape[0] * phrases.shape[0] * 8 / 2**20:,.1f} MB",
+    }

@@ -1,0 +1,70 @@
+"""One real stack per test session: catalog DB, reference backend, action server and Rasa server."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.stack import MODEL, ROOT, Chat, Service, action_server, backend, base_env, rasa_server
+
+
+@dataclass
+class Stack:
+    """URLs and handles of the running processes."""
+
+    workdir: Path
+    knowledge: Path
+    env: dict[str, str]
+    backend: Service
+    actions: Service
+    rasa: Service
+
+    @property
+    def rasa_url(self) -> str:
+        return self.rasa.ready_url.replace("/status", "")
+
+    def chat(self) -> Chat:
+        """A new conversation with its own sender id."""
+        return Chat(self.rasa_url, f"e2e-{uuid.uuid4().hex[:10]}")
+
+    def load_knowledge(self) -> str:
+        """Load the (possibly edited) knowledge copy into this stack's catalog database."""
+        result = subprocess.run([sys.executable, "-m", "bot", "knowledge", "load", "--dir", str(self.knowledge)],
+                                cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Start everything once; stop it all at the end."""
+    assert MODEL.exists(), "models/onevisit.tar.gz is missing: run `make train` (make test does it)"
+    workdir = tmp_path_factory.mktemp("stack")
+    knowledge = workdir / "knowledge"
+    shutil.copytree(ROOT / "knowledge", knowledge)
+    env = base_env(workdir)
+    services: list[Service] = []
+    try:
+        back = backend(workdir, env)
+        back.start()
+        services.append(back)
+        result = Stack(workdir, knowledge, env, back, None, None)  # type: ignore[arg-type]
+        result.load_knowledge()
+        actions = action_server(workdir, env, back.ready_url.replace("/v1/health", ""))
+        actions.start()
+        services.append(actions)
+        rasa = rasa_server(workdir, env, actions)
+        rasa.start()
+        services.append(rasa)
+        result.actions, result.rasa = actions, rasa
+        yield result
+    finally:
+        for service in reversed(services):
+            service.stop()

@@ -1,0 +1,128 @@
+"""Starting the real processes (reference backend, action server, Rasa server) on free loopback ports."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+MODEL = ROOT / "models" / "onevisit.tar.gz"
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Service:
+    """A child process with its log file and the URL that says it is ready."""
+
+    name: str
+    command: list[str]
+    ready_url: str
+    env: dict[str, str]
+    log: Path
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    def start(self, timeout: float = 240.0) -> None:
+        """Start and wait until `ready_url` answers 200; fail with the log's tail otherwise."""
+        handle = self.log.open("ab")
+        self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=handle,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                if requests.get(self.ready_url, timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+        self.stop()
+        tail = self.log.read_text(encoding="utf-8", errors="replace")[-3000:]
+        raise RuntimeError(f"{self.name} did not start; log tail:\n{tail}")
+
+    def stop(self) -> None:
+        """Stop the process group."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def base_env(workdir: Path) -> dict[str, str]:
+    """Environment for the child processes: temporary databases, no telemetry."""
+    env = dict(os.environ)
+    env.update({
+        "RASA_TELEMETRY_ENABLED": "false",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": f"sqlite:///{workdir / 'catalog.db'}",
+        "TRACKER_STORE_URL": f"sqlite:///{workdir / 'tracker.db'}",
+        "BACKEND_DATABASE_URL": f"sqlite:///{workdir / 'backend.db'}",
+        "CASE_API_TOKEN": "e2e-token",
+        "CATALOG_RELOAD_SECONDS": "1",
+        "CASE_API_BREAKER_COOLDOWN": "2",
+    })
+    return env
+
+
+def backend(workdir: Path, env: dict[str, str]) -> Service:
+    """The reference case-status server."""
+    port = free_port()
+    env = {**env, "BACKEND_HOST": "127.0.0.1", "BACKEND_PORT": str(port)}
+    return Service("backend", [str(VENV_BIN / "python"), "-m", "backend", "serve"],
+                   f"http://127.0.0.1:{port}/v1/health", env, workdir / "backend.log")
+
+
+def action_server(workdir: Path, env: dict[str, str], case_api_url: str) -> Service:
+    """`rasa run actions` with the catalog and case API of this test run."""
+    port = free_port()
+    env = {**env, "CASE_API_URL": case_api_url}
+    return Service("action server", [str(VENV_BIN / "rasa"), "run", "actions", "--port", str(port)],
+                   f"http://127.0.0.1:{port}/health", env, workdir / "actions.log")
+
+
+def rasa_server(workdir: Path, env: dict[str, str], actions: Service) -> Service:
+    """`rasa run` with the REST and socket.io channels, the SQL tracker store and the trained model."""
+    port = free_port()
+    action_url = actions.ready_url.replace("/health", "/webhook")
+    env = {**env, "ACTION_ENDPOINT_URL": action_url}
+    command = [str(VENV_BIN / "rasa"), "run", "--enable-api", "--cors", "*", "-i", "127.0.0.1", "-p", str(port),
+               "-m", str(MODEL), "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"]
+    return Service("rasa", command, f"http://127.0.0.1:{port}/status", env, workdir / "rasa.log")
+
+
+class Chat:
+    """A conversation through the REST channel."""
+
+    def __init__(self, rasa_url: str, sender: str):
+        self.url = rasa_url.rstrip("/") + "/webhooks/rest/webhook"
+        self.sender = sender
+
+    def say(self, text: str, timeout: float = 30.0) -> list[dict]:
+        """Send a message; return the bot's messages."""
+        response = requests.post(self.url, json={"sender": self.sender, "message": text}, timeout=timeout)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def text(self, text: str) -> str:
+        """Send a message; return the bot's texts joined."""
+        return "\n".join(m.get("text", "") for m in self.say(text))

@@ -1,0 +1,112 @@
+"""End-to-end conversations through the REST channel against the real Rasa server and action server."""
+
+from __future__ import annotations
+
+import time
+
+from ruamel.yaml import YAML
+
+from tests.e2e.conftest import Stack
+
+
+def test_lost_id_card_reaches_the_full_guide(stack: Stack) -> None:
+    chat = stack.chat()
+    first = chat.say("身份证丢了怎么补办")
+    assert first and first[-1].get("buttons"), first
+    assert "16" in first[-1]["text"]
+    chat.say("已满16周岁")
+    chat.say("浙江户口")
+    answer = chat.text("杭州市余杭区")
+    for expected in ("居民身份证补领", "需要准备的材料", "居民身份证相片", "原件", "办理地点", "办公时间", "电话",
+                     "办理时限", "收费", "40元", "网上办理", "跑动次数"):
+        assert expected in answer, expected
+    assert "监护人" not in answer  # the adult situation leaves out the minor's materials
+
+
+def test_hukou_move_from_another_province_in_four_turns(stack: Stack) -> None:
+    chat = stack.chat()
+    turns = ["我老婆是外省的，想把户口迁到杭州来", "夫妻投靠", "西湖区"]
+    answer, taken = "", 0
+    for text in turns:
+        taken += 1
+        answer = chat.text(text)
+        if "需要准备的材料" in answer:
+            break
+    assert "需要准备的材料" in answer, answer
+    assert taken <= 4
+    assert "户口迁入" in answer
+    assert "结婚证" in answer
+
+
+def test_clarification_by_ordinal_and_follow_ups(stack: Stack) -> None:
+    chat = stack.chat()
+    options = chat.say("公积金怎么取")
+    titles = [b["title"] for b in options[-1]["buttons"]]
+    assert "都不是" in titles and len(titles) >= 3
+    chosen = chat.text("第一个")
+    assert titles[0] in chosen or "？" in chosen
+    fee = chat.text("要多少钱")
+    assert "收费" in fee
+
+
+def test_out_of_scope_and_robot_questions_steer_back(stack: Stack) -> None:
+    chat = stack.chat()
+    assert "政务" in chat.text("今天天气怎么样")
+    assert "不是真人" in chat.text("你是机器人吗")
+
+
+def test_district_is_remembered_for_the_office(stack: Stack) -> None:
+    chat = stack.chat()
+    chat.say("我在宁波鄞州")
+    chat.say("补办驾驶证要多少钱")
+    office = chat.text("在哪里办")
+    assert "宁波" in office and "办理地点" in office
+
+
+def test_case_status_with_the_running_backend(stack: Stack) -> None:
+    chat = stack.chat()
+    assert "受理编号" in chat.text("我的业务办到哪一步了")
+    assert "手机号后四位" in chat.text("ZJ2026330212000103")
+    answer = chat.text("5803")
+    assert "需补正" in answer and "还需要补充" in answer
+
+
+def test_case_status_with_a_malformed_number(stack: Stack) -> None:
+    chat = stack.chat()
+    chat.say("查一下办件进度")
+    assert "格式不对" in chat.text("12345")
+
+
+def complete_guide(chat, first_message: str, max_turns: int = 6) -> str:
+    """Answer every question with its first button until the material list comes."""
+    messages = chat.say(first_message)
+    for _ in range(max_turns):
+        texts = "\n".join(m.get("text", "") for m in messages)
+        if "需要准备的材料" in texts:
+            return texts
+        buttons = messages[-1].get("buttons") if messages else None
+        if not buttons:
+            return texts
+        messages = chat.say(buttons[0]["payload"])
+    return "\n".join(m.get("text", "") for m in messages)
+
+
+def test_hot_reload_of_an_edited_material(stack: Stack) -> None:
+    path = stack.knowledge / "affairs" / "passport.yml"
+    original = path.read_text(encoding="utf-8")
+    record = YAML(typ="safe").load(original)
+    name = next(m["name"] for m in record["materials"] if not m.get("when") and not m.get("exempt"))
+    marker = "热加载测试专用材料"
+    path.write_text(original.replace(f"name: {name}", f"name: {marker}", 1), encoding="utf-8")
+    try:
+        before = complete_guide(stack.chat(), "我在杭州市西湖区，想办护照")
+        assert marker not in before and name in before
+        stack.load_knowledge()
+        loaded = time.monotonic()
+        seen = False
+        while not seen and time.monotonic() - loaded < 5:
+            seen = marker in complete_guide(stack.chat(), "我在杭州市西湖区，想办护照")
+        assert seen, "the edited material did not appear within 5 seconds of the load"
+    finally:
+        path.write_text(original, encoding="utf-8")
+        stack.load_knowledge()
