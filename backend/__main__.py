@@ -16,11 +16,15 @@ from backend.server import configure_logging, serve
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run the command."""
-    parser = argparse.ArgumentParser(prog="python -m backend", description="Reference case-status API server.")
+    parser = argparse.ArgumentParser(
+        prog="python -m backend", description="Reference case-status API server."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     serve_cmd = commands.add_parser("serve", help="serve the API (creates tables, seeds sample cases)")
     serve_cmd.add_argument("--host", help="address to bind (env BACKEND_HOST, default 127.0.0.1)")
-    serve_cmd.add_argument("--port", type=int, help="port, 0 for any free one (env BACKEND_PORT, default 8090)")
+    serve_cmd.add_argument(
+        "--port", type=int, help="port, 0 for any free one (env BACKEND_PORT, default 8090)"
+    )
     serve_cmd.add_argument("--no-seed", action="store_true", help="do not insert the sample cases")
     commands.add_parser("seed", help="create tables and insert the sample cases that are missing")
     args = parser.parse_args(argv)

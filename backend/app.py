@@ -82,7 +82,9 @@ async def get_case(request: web.Request) -> web.Response:
     config = app[CONFIG]
     wait = app[CLIENT_LIMITER].hit(request.remote or "unknown")
     if wait is not None:
-        return error_response(request, 429, "rate_limited", "Too many requests from this client.", retry_after=wait)
+        return error_response(
+            request, 429, "rate_limited", "Too many requests from this client.", retry_after=wait
+        )
     if not _authorised(request, config.token):
         return error_response(
             request,
@@ -100,11 +102,9 @@ async def get_case(request: web.Request) -> web.Response:
     if problem:
         return error_response(request, 400, "bad_request", problem)
     failures = app[FAILURE_LIMITER]
-    wait = failures.retry_after(case_number)
-    if wait is not None:
-        return error_response(
-            request, 429, "rate_limited", "Too many failed verifications for this case.", retry_after=wait
-        )
+    locked = _locked(request, failures, case_number)
+    if locked is not None:
+        return locked
     try:
         stored = await asyncio.to_thread(app[REPOSITORY].find, case_number)
     except SQLAlchemyError as exc:
@@ -114,6 +114,9 @@ async def get_case(request: web.Request) -> web.Response:
         )
     if stored is None:
         return error_response(request, 404, "case_not_found", "No case has this number.")
+    locked = _locked(request, failures, case_number)  # again: concurrent guesses may have locked it
+    if locked is not None:
+        return locked
     if not stored.verify(phone, code):
         failures.add(case_number)
         return error_response(request, 403, "verification_failed", "The verification factor does not match.")
@@ -130,6 +133,16 @@ async def get_health(request: web.Request) -> web.Response:
             request, 503, "unavailable", "The case database is unavailable.", retry_after=DB_RETRY_AFTER
         )
     return web.json_response({"status": "ok"}, dumps=_dumps)
+
+
+def _locked(request: web.Request, failures: SlidingWindowLimiter, case_number: str) -> web.Response | None:
+    """The 429 answer while a case is locked after too many failed verifications."""
+    wait = failures.retry_after(case_number)
+    if wait is None:
+        return None
+    return error_response(
+        request, 429, "rate_limited", "Too many failed verifications for this case.", retry_after=wait
+    )
 
 
 def _authorised(request: web.Request, token: str) -> bool:
@@ -169,7 +182,7 @@ async def _middleware(
         response = error_response(request, exc.status, code, exc.reason, headers=headers)
     except asyncio.CancelledError:
         raise
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: log the type and frames only
+    except Exception as exc:
         frames = "".join(traceback.format_tb(exc.__traceback__))
         log.error("unhandled %s in request %s\n%s", type(exc).__name__, request["request_id"], frames)
         response = error_response(request, 500, "internal_error", "Internal error.")

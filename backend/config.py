@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TypeVar
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATABASE_PATH = PROJECT_ROOT / "var" / "backend-cases.sqlite3"
+DEFAULT_DATABASE_PATH = PROJECT_ROOT / "var" / "backend.db"
 N = TypeVar("N", int, float)
 
 
@@ -44,7 +44,9 @@ class BackendConfig:
             database_url=env.get("BACKEND_DATABASE_URL", defaults.database_url),
             rate_limit=_number(env, "BACKEND_RATE_LIMIT", defaults.rate_limit, int),
             rate_window=_number(env, "BACKEND_RATE_WINDOW", defaults.rate_window, float),
-            verify_failure_limit=_number(env, "BACKEND_VERIFY_FAILURE_LIMIT", defaults.verify_failure_limit, int),
+            verify_failure_limit=_number(
+                env, "BACKEND_VERIFY_FAILURE_LIMIT", defaults.verify_failure_limit, int
+            ),
             verify_failure_window=_number(
                 env, "BACKEND_VERIFY_FAILURE_WINDOW", defaults.verify_failure_window, float
             ),

@@ -62,7 +62,10 @@ class CaseRow(Base):
         "StepRow", order_by="StepRow.position", cascade="all, delete-orphan", lazy="selectin"
     )
     missing_materials = relationship(
-        "MissingMaterialRow", order_by="MissingMaterialRow.position", cascade="all, delete-orphan", lazy="selectin"
+        "MissingMaterialRow",
+        order_by="MissingMaterialRow.position",
+        cascade="all, delete-orphan",
+        lazy="selectin",
     )
 
 

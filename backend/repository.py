@@ -41,7 +41,9 @@ class CaseRepository:
     def find(self, case_number: str) -> StoredCase | None:
         """The case with this number, or None."""
         with Session(self._engine, future=True) as session:
-            row = session.execute(select(CaseRow).where(CaseRow.case_number == case_number)).scalar_one_or_none()
+            row = session.execute(
+                select(CaseRow).where(CaseRow.case_number == case_number)
+            ).scalar_one_or_none()
             if row is None:
                 return None
             return StoredCase(

@@ -72,7 +72,11 @@ SAMPLE_CASES: tuple[SampleCase, ...] = (
         submitted_on="2026-11-18",
         accepted_on="2026-11-18",
         promised_date="2026-11-27",
-        steps=(("申请", "2026-11-18", "窗口提交"), ("受理", "2026-11-18", None), ("采集指纹与照片", "2026-11-18", None)),
+        steps=(
+            ("申请", "2026-11-18", "窗口提交"),
+            ("受理", "2026-11-18", None),
+            ("采集指纹与照片", "2026-11-18", None),
+        ),
     ),
     SampleCase(
         case_number="ZJ2026330212000103",
@@ -86,7 +90,11 @@ SAMPLE_CASES: tuple[SampleCase, ...] = (
         submitted_on="2026-11-10",
         accepted_on="2026-11-10",
         promised_date="2026-11-24",
-        steps=(("申请", "2026-11-10", "浙里办提交"), ("受理", "2026-11-10", None), ("审查", "2026-11-12", "材料不齐，一次性告知补正")),
+        steps=(
+            ("申请", "2026-11-10", "浙里办提交"),
+            ("受理", "2026-11-10", None),
+            ("审查", "2026-11-12", "材料不齐，一次性告知补正"),
+        ),
         missing=(
             ("不动产权证书（原件及复印件）", "购房落户须提供，复印件须与原件一致"),
             ("房屋共有人同意落户的书面意见", None),
@@ -235,10 +243,12 @@ def _row(sample: SampleCase) -> CaseRow:
         post_tracking_number=post.get("tracking_number"),
         post_posted_on=_opt_d(post.get("posted_on")),
         steps=[
-            StepRow(position=i, name=name, done_on=_d(day), note=note) for i, (name, day, note) in enumerate(sample.steps)
+            StepRow(position=i, name=name, done_on=_d(day), note=note)
+            for i, (name, day, note) in enumerate(sample.steps)
         ],
         missing_materials=[
-            MissingMaterialRow(position=i, name=name, note=note) for i, (name, note) in enumerate(sample.missing)
+            MissingMaterialRow(position=i, name=name, note=note)
+            for i, (name, note) in enumerate(sample.missing)
         ],
     )
 

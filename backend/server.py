@@ -53,7 +53,7 @@ async def _run(config: BackendConfig, repository: CaseRepository) -> None:
     runner = web.AppRunner(create_app(config, repository), access_log=None, handle_signals=False)
     await runner.setup()
     try:
-        site = web.TCPSite(runner, config.host, config.port, shutdown_timeout=2.0)
+        site = web.TCPSite(runner, config.host, config.port, shutdown_timeout=1.0)
         await site.start()
         host, port = runner.addresses[0][:2]
         shown = f"[{host}]" if ":" in host else host

@@ -112,7 +112,9 @@ def _wait_ready(process: subprocess.Popen[str], timeout: float, log_path: Path) 
     except queue.Empty:
         pass
     process.kill()
-    raise RuntimeError(f"backend did not start; see {log_path}:\n{log_path.read_text(encoding='utf-8')[-2000:]}")
+    raise RuntimeError(
+        f"backend did not start; see {log_path}:\n{log_path.read_text(encoding='utf-8')[-2000:]}"
+    )
 
 
 OPENAPI_PATH = Path(__file__).with_name("openapi.yml")
@@ -144,7 +146,9 @@ class Contract:
         """The documented responses of one operation."""
         return self.resolve(self.spec["paths"][path][method.lower()])["responses"]
 
-    def problems(self, path: str, method: str, status: int, headers: Mapping[str, str], body: bytes) -> list[str]:
+    def problems(
+        self, path: str, method: str, status: int, headers: Mapping[str, str], body: bytes
+    ) -> list[str]:
         """Every way one real response breaks the contract (an empty list when it conforms)."""
         documented = self.responses(path, method)
         if str(status) not in documented:
@@ -160,7 +164,9 @@ class Contract:
                 continue
             schema = header.get("schema", {})
             candidate: Any = int(value) if schema.get("type") == "integer" and value.isdigit() else value
-            found += [f"{status}: header {name}: {e.message}" for e in self.validator(schema).iter_errors(candidate)]
+            found += [
+                f"{status}: header {name}: {e.message}" for e in self.validator(schema).iter_errors(candidate)
+            ]
         content = response.get("content") or {}
         if not content:
             return found

@@ -21,13 +21,14 @@ from bench.measure import (
     BuildFigures,
     LatencyFigures,
     index_shape,
+    profile_build,
     profile_resolves,
     stage_times,
     time_build,
     time_resolves,
     traced_build,
 )
-from bench.queries import KIND_SHARES, QueryGenerator
+from bench.queries import KIND_SHARES, Query, QueryGenerator
 from bench.synthetic import synthetic_catalog
 from bot.catalog.catalog import Catalog
 from bot.resolver import Resolver
@@ -47,7 +48,8 @@ class Scenario:
     build: BuildFigures
     latency: LatencyFigures
     resolver: Resolver
-    queries: list
+    queries: list[Query]
+    catalog: Catalog
 
     @property
     def met(self) -> bool:
@@ -64,6 +66,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--knowledge", type=Path, default=Path("knowledge"), help="knowledge folder")
     parser.add_argument("--seed", type=int, default=20260101, help="seed for queries and the generated catalog")
     parser.add_argument("--profile", action="store_true", help="profile even when the targets are met")
+    parser.add_argument("--profile-build", action="store_true", help="also profile one index build per catalog")
     parser.add_argument("--no-tracemalloc", action="store_true",
                         help="skip the extra traced build that measures retained/peak memory")
     args = parser.parse_args(argv)
@@ -76,7 +79,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def step(console: Console, description: str) -> Iterator[None]:
     """A spinner with elapsed time for a step that cannot report progress."""
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:
+                  console=console, transient=True, disable=not console.is_terminal) as progress:
         progress.add_task(description, total=None)
         yield
     console.print(f"[dim]✓ {description}[/dim]")
@@ -85,7 +88,7 @@ def step(console: Console, description: str) -> Iterator[None]:
 def bar(console: Console, *, auto_refresh: bool = True) -> Progress:
     """A progress bar; with auto_refresh off the caller redraws (keeps the redraw thread out of timings)."""
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=console, transient=True, auto_refresh=auto_refresh)
+                    console=console, transient=True, auto_refresh=auto_refresh, disable=not console.is_terminal)
 
 
 def run_scenario(console: Console, label: str, catalog: Catalog, target_ms: float,
@@ -115,7 +118,7 @@ def run_scenario(console: Console, label: str, catalog: Catalog, target_ms: floa
         progress.refresh()
         latency = time_resolves(resolver, queries, warmup, advance)
     console.print(f"[dim]✓ {label}: {len(queries):,} queries resolved after {len(warmup)} warm-up queries[/dim]")
-    return Scenario(label, count, target_ms, build, latency, resolver, queries)
+    return Scenario(label, count, target_ms, build, latency, resolver, queries, catalog)
 
 
 def _load() -> str:
@@ -129,18 +132,31 @@ def _mb(value: float | None) -> str:
     return "–" if value is None or math.isnan(value) else f"{value:,.1f}"
 
 
-def results_table(scenarios: Sequence[Scenario]) -> Table:
-    """Build time, memory and latency per catalog."""
-    table = Table(title="Resolver benchmark (latency per resolve, ms)")
-    for column in ("catalog", "affairs", "build s", "RSS Δ MB", "held MB", "build peak MB",
-                   "p50", "p95", "p99", "max", "mean", "cpu p95", "sure/clarify/none"):
+def build_table(scenarios: Sequence[Scenario]) -> Table:
+    """Index size, build time and memory per catalog."""
+    table = Table(title="Resolver index: build time and memory")
+    for column in ("catalog", "affairs", "phrases", "features", "build s", "RSS Δ MB", "held MB", "build peak MB",
+                   "affair profiles matrix"):
+        table.add_column(column, justify="left" if column in ("catalog", "affair profiles matrix") else "right")
+    for s in scenarios:
+        shape = index_shape(s.resolver)
+        table.add_row(s.label, f"{s.affairs:,}", shape.get("phrases", "–"), shape.get("features", "–"),
+                      f"{s.build.seconds:.2f}", _mb(s.build.rss_delta_mb), _mb(s.build.retained_mb),
+                      _mb(s.build.peak_mb), shape.get("profiles", "–"))
+    return table
+
+
+def latency_table(scenarios: Sequence[Scenario]) -> Table:
+    """Per-resolve latency percentiles per catalog."""
+    table = Table(title="Per-resolve latency (ms, wall clock; cpu = thread CPU time)")
+    for column in ("catalog", "queries", "p50", "p95", "p99", "max", "mean", "cpu p50", "cpu p95",
+                   "sure/clarify/none"):
         table.add_column(column, justify="left" if column == "catalog" else "right")
     for s in scenarios:
         lat, out = s.latency, s.latency.outcomes
-        table.add_row(s.label, f"{s.affairs:,}", f"{s.build.seconds:.2f}", _mb(s.build.rss_delta_mb),
-                      _mb(s.build.retained_mb), _mb(s.build.peak_mb),
-                      f"{lat.percentile(50):.2f}", f"{lat.percentile(95):.2f}", f"{lat.percentile(99):.2f}",
-                      f"{lat.max_ms:.2f}", f"{lat.mean_ms:.2f}", f"{lat.cpu_percentile(95):.2f}",
+        table.add_row(s.label, f"{len(s.queries):,}", f"{lat.percentile(50):.2f}", f"{lat.percentile(95):.2f}",
+                      f"{lat.percentile(99):.2f}", f"{lat.max_ms:.2f}", f"{lat.mean_ms:.2f}",
+                      f"{lat.cpu_percentile(50):.2f}", f"{lat.cpu_percentile(95):.2f}",
                       f"{out['sure']}/{out['clarify']}/{out['none']}")
     return table
 
@@ -175,9 +191,6 @@ def targets_table(scenarios: Sequence[Scenario]) -> Table:
 def report_profile(console: Console, scenario: Scenario) -> None:
     """Where the time of one resolve goes: per stage of Resolver.rank, per library, top functions."""
     console.rule(f"Profile: {scenario.label}")
-    shape = index_shape(scenario.resolver)
-    for name, value in shape.items():
-        console.print(f"  {name}: {value}")
     stages = stage_times(scenario.resolver, scenario.queries)
     if stages:
         table = Table(title="Mean ms per query, by step of Resolver.rank (replayed)")
@@ -190,15 +203,20 @@ def report_profile(console: Console, scenario: Scenario) -> None:
             table.add_row(name, f"{ms:.3f}", share)
         console.print(table)
     top, areas = profile_resolves(scenario.resolver, scenario.queries)
+    print_profile(console, f"cProfile of {len(scenario.queries):,} resolves", top, areas)
+
+
+def print_profile(console: Console, title: str, top: list, areas: dict[str, float]) -> None:
+    """Own time per library and the top functions of one cProfile run."""
     total = sum(areas.values()) or 1.0
-    area_table = Table(title="cProfile: own time by library")
+    area_table = Table(title=f"{title}: own time by library")
     area_table.add_column("library")
     area_table.add_column("s", justify="right")
     area_table.add_column("share", justify="right")
     for area, seconds in areas.items():
         area_table.add_row(area, f"{seconds:.3f}", f"{seconds / total:.0%}")
     console.print(area_table)
-    top_table = Table(title="cProfile: top functions by own time")
+    top_table = Table(title=f"{title}: top functions by own time")
     for column in ("own s", "cum s", "calls", "function"):
         top_table.add_column(column, justify="left" if column == "function" else "right")
     for tottime, cumtime, calls, name in top:
@@ -236,16 +254,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     scenarios.append(run_scenario(console, f"generated {args.affairs:,}", generated, SYNTHETIC_TARGET_MS, args))
 
     console.print()
-    console.print(results_table(scenarios))
+    console.print(build_table(scenarios))
+    console.print(latency_table(scenarios))
     console.print(kinds_table(scenarios))
     console.print(targets_table(scenarios))
-    console.print("[dim]build s: one Resolver(catalog) call (includes the jieba tokenizer it creates); "
-                  "RSS Δ: growth of peak RSS during that build; held / build peak: tracemalloc of a second build; "
-                  "cpu p95: thread CPU time per resolve (insensitive to other processes).[/dim]")
+    console.print("[dim]build s: one Resolver(catalog) call, including the jieba tokenizer it creates; RSS Δ: growth "
+                  "of the process's peak RSS during that build; held / build peak: tracemalloc of a second build "
+                  "(memory the resolver keeps / the most allocated while building). cpu: thread CPU time per "
+                  "resolve, which other busy processes do not inflate.[/dim]")
 
     for scenario in scenarios:
         if args.profile or not scenario.met:
             report_profile(console, scenario)
+        if args.profile_build:
+            with step(console, f"{scenario.label}: profiling one index build"):
+                top, areas = profile_build(scenario.catalog)
+            console.rule(f"Build profile: {scenario.label}")
+            print_profile(console, "cProfile of one Resolver build", top, areas)
     console.print(f"\nLoad average at the end: {_load()}")
     console.print(f"Total runtime: {time.perf_counter() - started:.1f} s")
     return 0

@@ -125,6 +125,11 @@ def profile_resolves(resolver: Resolver, queries: Sequence[Query], limit: int = 
     for query in queries:
         resolver.resolve(query.text)
     profiler.disable()
+    return _summarise(profiler, limit)
+
+
+def _summarise(profiler: cProfile.Profile, limit: int) -> tuple[list, dict[str, float]]:
+    """Top functions by own time, and own time summed per library."""
     stats = pstats.Stats(profiler)
     rows = []
     by_area: dict[str, float] = defaultdict(float)
@@ -201,11 +206,24 @@ def index_shape(resolver: Resolver) -> dict[str, str]:
         phrases, profiles = resolver._phrases, resolver._profiles
     except AttributeError:
         return {}
-    kind = "sparse" if sparse.issparse(profiles) else f"dense {type(profiles).__name__}"
-    profile_mb = profiles.data.nbytes if sparse.issparse(profiles) else profiles.nbytes
+    if sparse.issparse(profiles):
+        profiles_text = f"sparse, nnz {profiles.nnz:,}, {profiles.data.nbytes / 2**20:,.1f} MB"
+    else:
+        nonzero = int(np.count_nonzero(profiles))
+        profiles_text = (f"dense, {profiles.nbytes / 2**20:,.1f} MB for {nonzero:,} non-zeros "
+                         f"({nonzero / max(1, profiles.size):.1%})")
     return {
-        "phrases": f"{phrases.shape[0]:,} x {phrases.shape[1]:,} sparse, nnz {phrases.nnz:,}",
-        "profiles": f"{profiles.shape[0]:,} x {profiles.shape[1]:,} {kind}, {profile_mb / 2**20:,.1f} MB",
-        "weighting (build only)": f"{profiles.shape[0]:,} x {phrases.shape[0]:,} dense float64, "
-                                  f"{profiles.shape[0] * phrases.shape[0] * 8 / 2**20:,.1f} MB",
+        "phrases": f"{phrases.shape[0]:,}",
+        "features": f"{phrases.shape[1]:,}",
+        "phrase nnz": f"{phrases.nnz:,}",
+        "profiles": profiles_text,
     }
+
+
+def profile_build(catalog: Catalog, limit: int = 10) -> tuple[list, dict[str, float]]:
+    """cProfile over one Resolver(catalog) build: top functions by own time, and own time per library."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    Resolver(catalog)
+    profiler.disable()
+    return _summarise(profiler, limit)

@@ -1,18 +1,21 @@
 """Client for the case-status (办件进度) API: typed results, timeouts, retries and a circuit breaker.
 
-Typical use from a custom action::
+Typical use from a custom action (the dialogue maps each result type to its own answer)::
 
     from bot.cases import Found, get_client, parse_verification
 
-    result = await get_client().alookup(case_number, parse_verification(factor_text))
+    factor = parse_verification(factor_text)          # None: ask again
+    result = await get_client().alookup(case_number, factor)
     if isinstance(result, Found):
-        ...
+        result.case.status.label, result.case.pickup, ...
 
-The contract is backend/openapi.yml; backend/ holds a reference server for local runs and tests.
+``lookup``/``alookup`` return one of Found, NotFound, VerificationFailed, RateLimited,
+Unavailable or BadCaseNumber, never raise for network or server trouble, and answer within
+``CASE_API_DEADLINE`` (3 s). The contract is backend/openapi.yml; backend/ holds a reference server.
 """
 
 from bot.cases.breaker import BreakerState, CircuitBreaker
-from bot.cases.client import PHONE_HEADER, QUERY_CODE_HEADER, CaseClient, get_client
+from bot.cases.client import PHONE_HEADER, QUERY_CODE_HEADER, CaseClient, get_client, set_client
 from bot.cases.config import CaseApiConfig
 from bot.cases.models import (
     STATUS_LABELS,
@@ -87,4 +90,5 @@ __all__ = [
     "mask_case_number",
     "normalize_case_number",
     "parse_verification",
+    "set_client",
 ]

@@ -1,4 +1,4 @@
-"""The case-status API client the assistant uses: timeouts, bounded retries, circuit breaker, typed results."""
+"""The case-status API client: timeouts, bounded retries, circuit breaker, typed results."""
 
 from __future__ import annotations
 
@@ -121,7 +121,11 @@ class CaseClient:
             log.warning("case lookup %s: circuit open, not calling the API", masked)
             return Unavailable(UnavailableReason.CIRCUIT_OPEN)
         started = time.monotonic()
-        outcome, attempts = self._with_retries(canonical, verification, started + self.config.deadline)
+        try:
+            outcome, attempts = self._with_retries(canonical, verification, started + self.config.deadline)
+        except BaseException:  # a bug or an interrupt must not leave a half-open trial pending forever
+            self.breaker.record_failure()
+            raise
         if outcome.healthy:
             self.breaker.record_success()
         else:
@@ -135,7 +139,9 @@ class CaseClient:
         )
         return outcome.result
 
-    def _with_retries(self, case_number: str, verification: Verification, deadline: float) -> tuple[_Outcome, int]:
+    def _with_retries(
+        self, case_number: str, verification: Verification, deadline: float
+    ) -> tuple[_Outcome, int]:
         outcome = _Outcome(Unavailable(UnavailableReason.TIMEOUT), healthy=False)
         attempt = 0
         while attempt <= self.config.retries:
@@ -160,7 +166,9 @@ class CaseClient:
             read = remaining - connect
         return connect, read
 
-    def _attempt(self, case_number: str, verification: Verification, remaining: float, deadline: float) -> _Outcome:
+    def _attempt(
+        self, case_number: str, verification: Verification, remaining: float, deadline: float
+    ) -> _Outcome:
         url = f"{self.config.base_url}/v1/cases/{case_number}"
         try:
             response = self._session.get(
@@ -241,7 +249,9 @@ def _read_body(response: requests.Response, deadline: float, limit: int) -> byte
     read_some = getattr(raw, "read1", None)  # urllib3 >= 2: whatever has arrived, at most 16 KiB
     try:
         while True:
-            chunk = read_some(16384, decode_content=True) if read_some else raw.read(1024, decode_content=True)
+            chunk = (
+                read_some(16384, decode_content=True) if read_some else raw.read(1024, decode_content=True)
+            )
             if not chunk:
                 break
             size += len(chunk)
@@ -289,3 +299,10 @@ def get_client() -> CaseClient:
         if _default_client is None:
             _default_client = CaseClient()
         return _default_client
+
+
+def set_client(client: CaseClient | None) -> None:
+    """Replace the process-wide client (tests point it at a local server); None: rebuild from env."""
+    global _default_client
+    with _default_lock:
+        _default_client = client

@@ -97,6 +97,9 @@ class Resolver:
         self._phrases = phrase_matrix.tocsr()
         self._owners = np.asarray(owners)
         self._is_bundle = np.asarray([a.is_bundle for a in self._affairs])
+        self._labels = ["|".join("".join(self.analyzer.words(t)) for t in (a.name, a.short_name, *a.aliases,
+                                                                                  *a.keywords))
+                        for a in self._affairs]
         weighting = np.zeros((len(self._affairs), len(texts)))
         weighting[self._owners, np.arange(len(texts))] = weights
         self._profiles = l2_normalize(weighting @ phrase_matrix)
@@ -120,12 +123,29 @@ class Resolver:
         return [Candidate(self._affairs[i].id, self._affairs[i].short_name, float(scores[i]))
                 for i in order if scores[i] > 0]
 
+    def _bare_topic(self, text: str) -> set[str]:
+        """For a bare topic (身份证怎么办, 营业执照): the plain affairs whose names carry it; else empty.
+
+        A message whose only content word names a subject shared by several affairs says nothing about
+        which of them is meant, so the person is asked rather than given the closest guess.
+        """
+        content = [w for w in self.analyzer.words(text) if len(w) >= 2]
+        if len(content) != 1:
+            return set()
+        word = content[0]
+        return {a.id for a, labels in zip(self._affairs, self._labels, strict=True)
+                if not a.is_bundle and word in labels}
+
     def resolve(self, text: str) -> Resolution:
         """One affair when sure, choices when unsure, nothing when no affair fits."""
         ranked = self.rank(text)
         top = ranked[: self.settings.max_choices]
         if not ranked or ranked[0].score < self.settings.min_score:
             return Resolution(None, [], top)
+        topic = self._bare_topic(text)
+        if len(topic) >= 2:
+            ordered = [c.id for c in ranked if c.id in topic][: self.settings.max_choices]
+            return Resolution(None, ordered, top)
         cutoff = ranked[0].score * self.settings.clarify_ratio
         choices = [c.id for c in top if c.score >= cutoff]
         second = ranked[1].score if len(ranked) > 1 else 0.0

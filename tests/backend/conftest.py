@@ -58,7 +58,7 @@ def app_in_thread(app: web.Application) -> Iterator[str]:
         try:
             loop.run_until_complete(runner.setup())
             loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", 0).start())
-        except BaseException as exc:  # noqa: BLE001 - reported to the waiting test below
+        except BaseException as exc:
             stopped.append(exc)
             ready.set()
             return
@@ -81,6 +81,6 @@ def app_in_thread(app: web.Application) -> Iterator[str]:
 
 
 @pytest.fixture
-def serve_app():  # noqa: ANN201 - returns the context manager above
+def serve_app():
     """``with serve_app(app) as url:`` runs an in-process app on loopback."""
     return app_in_thread

@@ -67,9 +67,12 @@ def test_every_sample_case_found_with_either_factor(
 
 def test_status_specific_fields(http: requests.Session, backend_server: RunningServer) -> None:
     by_status = {
-        c.status: get_case(http, backend_server, c.case_number, code=c.query_code).json() for c in SAMPLE_CASES
+        c.status: get_case(http, backend_server, c.case_number, code=c.query_code).json()
+        for c in SAMPLE_CASES
     }
-    assert [m["name"] for m in by_status["needs_correction"]["missing_materials"]][0].startswith("不动产权证书")
+    assert [m["name"] for m in by_status["needs_correction"]["missing_materials"]][0].startswith(
+        "不动产权证书"
+    )
     assert by_status["ready_for_pickup"]["pickup"]["office_id"] == "hz-xihu-service-center"
     assert by_status["ready_for_pickup"]["pickup"]["hours"]
     assert by_status["posted"]["delivery"] == {
@@ -83,14 +86,18 @@ def test_status_specific_fields(http: requests.Session, backend_server: RunningS
     assert by_status["completed"]["completed_on"] == "2026-11-17"
 
 
-def test_unknown_case_is_404(http: requests.Session, backend_server: RunningServer, contract: Contract) -> None:
+def test_unknown_case_is_404(
+    http: requests.Session, backend_server: RunningServer, contract: Contract
+) -> None:
     response = get_case(http, backend_server, UNKNOWN, phone="1234")
     assert response.status_code == 404
     assert response.json()["error"] == "case_not_found"
     assert_conforms(contract, response)
 
 
-def test_wrong_factor_is_403(http: requests.Session, backend_server: RunningServer, contract: Contract) -> None:
+def test_wrong_factor_is_403(
+    http: requests.Session, backend_server: RunningServer, contract: Contract
+) -> None:
     sample = SAMPLE_CASES[1]
     response = get_case(http, backend_server, sample.case_number, code="ZZZZZZZZ")
     assert response.status_code == 403
@@ -129,7 +136,9 @@ def test_missing_or_wrong_token_is_401(
     http: requests.Session, backend_server: RunningServer, contract: Contract, token: str | None
 ) -> None:
     sample = SAMPLE_CASES[0]
-    response = get_case(http, backend_server, sample.case_number, phone=sample.applicant_phone[-4:], token=token)
+    response = get_case(
+        http, backend_server, sample.case_number, phone=sample.applicant_phone[-4:], token=token
+    )
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"].startswith("Bearer ")
     assert "case_number" not in response.text
@@ -157,7 +166,9 @@ def test_failed_verifications_lock_the_case(
     assert locked.json()["retry_after"] == int(locked.headers["Retry-After"])
     assert_conforms(contract, locked)
     other = SAMPLE_CASES[3]
-    assert get_case(http, backend_server, other.case_number, phone=other.applicant_phone[-4:]).status_code == 200
+    assert (
+        get_case(http, backend_server, other.case_number, phone=other.applicant_phone[-4:]).status_code == 200
+    )
 
 
 def test_client_rate_limit_is_429_with_retry_after(

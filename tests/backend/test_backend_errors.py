@@ -30,7 +30,7 @@ class ExplodingRepository:
 
 
 def test_unexpected_error_is_json_500_without_trace(
-    serve_app, contract: Contract, caplog: pytest.LogCaptureFixture  # noqa: ANN001
+    serve_app, contract: Contract, caplog: pytest.LogCaptureFixture
 ) -> None:
     app = create_app(BackendConfig(token=TOKEN), ExplodingRepository())
     with caplog.at_level(logging.ERROR, logger="backend"), serve_app(app) as url:
@@ -46,7 +46,7 @@ def test_unexpected_error_is_json_500_without_trace(
     assert SECRET not in caplog.text
 
 
-def test_database_without_tables_is_503(serve_app, contract: Contract, tmp_path: Path) -> None:  # noqa: ANN001
+def test_database_without_tables_is_503(serve_app, contract: Contract, tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
     app = create_app(BackendConfig(token=TOKEN), CaseRepository(engine))
     try:
@@ -63,7 +63,7 @@ def test_database_without_tables_is_503(serve_app, contract: Contract, tmp_path:
     assert health.status_code == 503
 
 
-def test_unreachable_database_is_503(serve_app) -> None:  # noqa: ANN001
+def test_unreachable_database_is_503(serve_app) -> None:
     engine = make_engine("postgresql+psycopg2://nobody:secret@127.0.0.1:1/cases?connect_timeout=1")
     app = create_app(BackendConfig(token=TOKEN), CaseRepository(engine))
     try:
@@ -84,8 +84,10 @@ def test_serve_fails_cleanly_when_the_database_cannot_be_prepared(tmp_path: Path
     completed = subprocess.run(
         [sys.executable, "-m", "backend", "serve", "--port", "0"],
         cwd=PROJECT_ROOT,
-        env={"BACKEND_DATABASE_URL": "postgresql+psycopg2://nobody:secret@127.0.0.1:1/cases?connect_timeout=1",
-             "PATH": "/usr/bin:/bin"},
+        env={
+            "BACKEND_DATABASE_URL": "postgresql+psycopg2://nobody:secret@127.0.0.1:1/cases?connect_timeout=1",
+            "PATH": "/usr/bin:/bin",
+        },
         capture_output=True,
         text=True,
         timeout=30,

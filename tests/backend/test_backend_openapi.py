@@ -131,6 +131,7 @@ def case_numbers(draw: st.DrawFn) -> str:
     number = draw(st.sampled_from(sorted(SAMPLES)))
     return {"sample": number, "lower": number.lower(), "truncated": number[:-1]}[kind]
 
+
 factors = st.sampled_from(
     ["right_phone"] * 3 + ["right_code"] * 3 + ["wrong_phone", "wrong_code", "none", "both", "garbage"]
 )
@@ -155,7 +156,9 @@ def build_headers(case_number: str, factor: str, auth: str, garbage: str) -> dic
         "wrong_code": {"X-Verify-Query-Code": "ZZZZZZZZ"},
         "none": {},
         "both": {"X-Verify-Phone-Last4": phone, "X-Verify-Query-Code": code},
-        "garbage": {"X-Verify-Phone-Last4": garbage} if len(garbage) % 2 else {"X-Verify-Query-Code": garbage},
+        "garbage": {"X-Verify-Phone-Last4": garbage}
+        if len(garbage) % 2
+        else {"X-Verify-Query-Code": garbage},
     }[factor]
     return {**headers, **factor_headers}
 
@@ -178,7 +181,7 @@ def expected_statuses(case_number: str, factor: str, auth: str, garbage: str) ->
 
 
 @settings(
-    max_examples=250,
+    max_examples=150,
     deadline=None,
     derandomize=True,
     database=None,
@@ -191,10 +194,16 @@ def expected_statuses(case_number: str, factor: str, auth: str, garbage: str) ->
 @example(case_number=SAMPLE_CASES[5].case_number, factor="wrong_code", auth="right", garbage="")  # 403
 @example(case_number="ZJ2026330106999999", factor="right_phone", auth="right", garbage="")  # 404
 def test_every_response_conforms(
-    conformance_server: RunningServer, contract: Contract, case_number: str, factor: str, auth: str, garbage: str
+    http: requests.Session,
+    conformance_server: RunningServer,
+    contract: Contract,
+    case_number: str,
+    factor: str,
+    auth: str,
+    garbage: str,
 ) -> None:
     headers = build_headers(case_number, factor, auth, garbage)
-    response = requests.get(
+    response = http.get(
         f"{conformance_server.url}/v1/cases/{quote(case_number, safe='')}", headers=headers, timeout=5
     )
     assert contract.problems(CASE_PATH, "get", response.status_code, response.headers, response.content) == []
@@ -205,9 +214,9 @@ def test_every_response_conforms(
 @settings(max_examples=40, deadline=None, derandomize=True, database=None)
 @given(path=URL_TEXT, method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH"]))
 def test_other_routes_answer_json_errors(
-    conformance_server: RunningServer, contract: Contract, path: str, method: str
+    http: requests.Session, conformance_server: RunningServer, contract: Contract, path: str, method: str
 ) -> None:
-    response = requests.request(method, f"{conformance_server.url}/{quote(path, safe='/')}", timeout=5)
+    response = http.request(method, f"{conformance_server.url}/{quote(path, safe='/')}", timeout=5)
     if response.status_code == 200:
         assert method == "GET" and quote(path, safe="/").strip("/") == "v1/health"
         return

@@ -2,28 +2,42 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from backend.app import masked_path
 from backend.config import BackendConfig
-from backend.db import CaseRow, MissingMaterialRow, StepRow, make_engine
+from backend.db import CaseRow, MissingMaterialRow, StepRow, make_engine, mapper_registry
 from backend.ratelimit import SlidingWindowLimiter
 from backend.repository import CaseRepository, mask_name
 from backend.seed import SAMPLE_CASES, seed
 
+POSTGRES_URL = os.environ.get("BACKEND_TEST_POSTGRES_URL")
 
-@pytest.fixture
-def engine(tmp_path: Path):  # noqa: ANN201
-    engine = make_engine(f"sqlite:///{tmp_path / 'nested' / 'cases.sqlite3'}")
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A fresh database: SQLite always; PostgreSQL when BACKEND_TEST_POSTGRES_URL names an empty one."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'nested' / 'cases.sqlite3'}")
+    elif POSTGRES_URL:
+        engine = make_engine(POSTGRES_URL)
+        mapper_registry.metadata.drop_all(engine)
+    else:
+        pytest.skip("set BACKEND_TEST_POSTGRES_URL to run the storage tests on PostgreSQL too")
     yield engine
+    if request.param == "postgresql":
+        mapper_registry.metadata.drop_all(engine)
     engine.dispose()
 
 
-def counts(engine) -> tuple[int, int, int]:  # noqa: ANN001
+def counts(engine: Engine) -> tuple[int, int, int]:
     with Session(engine, future=True) as session:
         return tuple(  # type: ignore[return-value]
             session.execute(select(func.count()).select_from(table)).scalar_one()
@@ -31,7 +45,7 @@ def counts(engine) -> tuple[int, int, int]:  # noqa: ANN001
         )
 
 
-def test_seed_is_idempotent(engine) -> None:  # noqa: ANN001
+def test_seed_is_idempotent(engine: Engine) -> None:
     first = seed(engine)
     after_first = counts(engine)
     second = seed(engine)
@@ -42,13 +56,13 @@ def test_seed_is_idempotent(engine) -> None:  # noqa: ANN001
     assert after_first[1] == sum(len(c.steps) for c in SAMPLE_CASES)
 
 
-def test_seed_adds_only_missing_cases(engine) -> None:  # noqa: ANN001
+def test_seed_adds_only_missing_cases(engine: Engine) -> None:
     seed(engine, SAMPLE_CASES[:2])
     report = seed(engine)
     assert (report.inserted, report.existing) == (len(SAMPLE_CASES) - 2, 2)
 
 
-def test_repository_find_and_verify(engine) -> None:  # noqa: ANN001
+def test_repository_find_and_verify(engine: Engine) -> None:
     seed(engine)
     repository = CaseRepository(engine)
     sample = SAMPLE_CASES[2]
@@ -67,7 +81,9 @@ def test_repository_find_and_verify(engine) -> None:  # noqa: ANN001
     repository.ping()
 
 
-@pytest.mark.parametrize(("name", "masked"), [("王小明", "王*明"), ("李娜", "李*"), ("欧阳娜娜", "欧**娜"), ("", None)])
+@pytest.mark.parametrize(
+    ("name", "masked"), [("王小明", "王*明"), ("李娜", "李*"), ("欧阳娜娜", "欧**娜"), ("", None)]
+)
 def test_mask_name(name: str, masked: str | None) -> None:
     assert mask_name(name) == masked
 

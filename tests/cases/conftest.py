@@ -68,7 +68,10 @@ class FaultyServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, name="faulty-server", daemon=True
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="faulty-server",
+            daemon=True,
         )
 
     @property
@@ -93,7 +96,7 @@ class FaultyServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.0"
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 reply = server._next(self.path, dict(self.headers.items()))
                 if reply.delay and server.stopping.wait(reply.delay):
                     return
@@ -118,7 +121,7 @@ class FaultyServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: object) -> None:
                 pass
 
         return Handler
@@ -139,6 +142,18 @@ def faulty() -> Iterator[FaultyServer]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def reply() -> type[Reply]:
+    """The ``Reply`` class, to script the faulty server: ``faulty.script(reply(status=503), reply())``."""
+    return Reply
+
+
+@pytest.fixture
+def valid_case() -> dict:
+    """A case object that satisfies the contract (copied, so tests may change it)."""
+    return json.loads(json.dumps(VALID_CASE))
 
 
 @pytest.fixture
@@ -188,7 +203,7 @@ def fast_config(url: str, **overrides: object) -> CaseApiConfig:
 
 
 @pytest.fixture
-def make_config():  # noqa: ANN201
+def make_config():
     """``make_config(url, **overrides)`` builds a client configuration for the fault tests."""
     return fast_config
 

@@ -51,19 +51,24 @@ def test_every_status_with_phone_and_with_query_code(client: CaseClient, sample:
 
 
 def test_status_specific_fields_are_typed(client: CaseClient) -> None:
-    def case(status: CaseStatus):  # noqa: ANN202
+    def case(status: CaseStatus):
         sample = BY_STATUS[status]
         result = client.lookup(sample.case_number, QueryCode(sample.query_code))
         assert isinstance(result, Found)
         return result.case
 
     correction = case(CaseStatus.NEEDS_CORRECTION)
-    assert [m.name for m in correction.missing_materials] == [m[0] for m in BY_STATUS[CaseStatus.NEEDS_CORRECTION].missing]
+    assert [m.name for m in correction.missing_materials] == [
+        m[0] for m in BY_STATUS[CaseStatus.NEEDS_CORRECTION].missing
+    ]
     pickup = case(CaseStatus.READY_FOR_PICKUP).pickup
     assert pickup is not None
     assert (pickup.office_id, pickup.available_from) == ("hz-xihu-service-center", dt.date(2026, 11, 18))
     delivery = case(CaseStatus.POSTED).delivery
-    assert delivery is not None and (delivery.carrier, delivery.tracking_number) == ("中国邮政 EMS", "1187000000106")
+    assert delivery is not None and (delivery.carrier, delivery.tracking_number) == (
+        "中国邮政 EMS",
+        "1187000000106",
+    )
     rejected = case(CaseStatus.REJECTED)
     assert rejected.rejection_reason and rejected.accepted_on is None and rejected.promised_date is None
     reviewing = case(CaseStatus.REVIEWING)
@@ -109,7 +114,11 @@ def test_rate_limited(limited_case_server: RunningServer) -> None:
         assert client.breaker.state is BreakerState.CLOSED
     assert [type(r) for r in results] == [Found, Found, RateLimited]
     limited = results[-1]
-    assert isinstance(limited, RateLimited) and limited.retry_after is not None and 1 <= limited.retry_after <= 60
+    assert (
+        isinstance(limited, RateLimited)
+        and limited.retry_after is not None
+        and 1 <= limited.retry_after <= 60
+    )
 
 
 def test_guessing_the_phone_digits_gets_rate_limited(client: CaseClient) -> None:

@@ -1,0 +1,134 @@
+"""bot.dialogue.answers: the texts people read, built from the real catalog."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from unit_helpers import HOTLINE
+
+from bot.catalog.catalog import OfficeMatch
+from bot.catalog.domain import Office
+from bot.dialogue import answers as A
+
+MINOR_LOCAL = {"applicant_age": "minor", "hukou_place": "local"}
+
+
+def _answer(catalog, affair_id, answers, code):
+    place = catalog.places.get(code) if code else None
+    return A.affair_answer(catalog, catalog.affairs[affair_id], answers, place, HOTLINE)
+
+
+def test_affair_answer_lists_situation_materials(catalog):
+    reply = _answer(catalog, "id-card-reissue", MINOR_LOCAL, "330110")
+    lines = reply.text.splitlines()
+    assert lines[0] == "【居民身份证补领（遗失）】公安"
+    assert lines[1] == "您的情况：未满16周岁、浙江户口"
+    assert lines[2] == "需要准备的材料："
+    assert lines[3] == "1. 居民户口簿：原件1份（纸质）；未满16周岁的申请人须提交"
+    assert lines[4].startswith("2. 监护人居民身份证：原件1份（纸质或电子）")
+    assert lines[5].startswith("3. 居民身份证相片：原件1份（纸质或电子）")
+    assert lines[6] == "以下无需提供，窗口通过数据共享直接核验："
+    assert lines[7].startswith("· 户籍信息核验（户籍信息由窗口通过公安人口信息系统直接核验")
+    assert "外省户籍人员本人到场采集指纹" not in reply.text
+    assert reply.buttons == A.FOLLOW_UPS
+
+
+def test_affair_answer_for_an_adult_leaves_out_minor_materials(catalog):
+    text = _answer(catalog, "id-card-reissue", {"applicant_age": "adult", "hukou_place": "local"}, "330110").text
+    assert "1. 居民身份证相片" in text
+    assert "居民户口簿" not in text and "监护人居民身份证" not in text
+
+
+def test_affair_answer_gives_office_fee_time_online_visits(catalog):
+    text = _answer(catalog, "id-card-reissue", MINOR_LOCAL, "330110").text
+    assert "办理地点：杭州市余杭区政务服务中心\n  地址：暂未收录\n  办公时间：暂未收录\n  电话：12345\n" in text
+    assert f"以上大厅信息尚未核实，出发前请拨打 {HOTLINE} 确认地址和时间。" in text
+    assert "办理时限：承诺15个工作日内办结（法定时限60个工作日）。" in text
+    assert "收费：40元（丢失补领工本费40元；可选择邮寄，邮费由申请人承担）" in text
+    assert "网上办理：需到窗口办理。" in text
+    assert "跑动次数：最多跑一次，办好后可选择邮寄到家" in text
+    assert "是否本人到场：需本人到场采集人像和指纹" in text
+    assert "提示：以上内容依据浙江政务服务网\"居民身份证补领\"办事指南（公安）整理（核对日期 2026-11-01）" in text
+
+
+def test_affair_answer_without_district_asks_for_it(catalog):
+    text = _answer(catalog, "passport", {}, None).text
+    assert "办理地点：请告诉我您在哪个市、区县，我帮您查对应的办事大厅。" in text
+    assert "收费：120元" in text
+
+
+def test_copies_and_originals_are_named(catalog):
+    newborn = catalog.affairs["hukou-newborn"]
+    answers = {"birth_place": "born_abroad", "parents_marriage": "unmarried_father", "parents_hukou": "one_foreign"}
+    lines = A.material_lines(catalog, newborn, catalog.materials_for(newborn, answers))
+    assert lines[0].startswith("1. 境外出生证明及中文翻译件：原件和复印件1份（纸质）；")
+    company = catalog.affairs["company-registration"]
+    text = "\n".join(A.material_lines(catalog, company, catalog.materials_for(company, {})))
+    assert "股东（发起人）身份证明：复印件1份" in text
+
+
+def test_free_online_same_day_affair(catalog):
+    newborn = catalog.affairs["hukou-newborn"]
+    assert A.fee_text(newborn) == "收费：不收费（出生登记不收费）"
+    assert A.online_text(newborn).startswith("网上办理：可以网上办理（浙里办）。在浙江省内医院出生")
+    assert A.time_limit_text(newborn).startswith("办理时限：即办（当场办结）。法律未规定办结时限")
+    assert A.visits_text(newborn) == "跑动次数：零次跑，全程网上办，办好后可选择邮寄到家"
+
+
+def test_bundle_answer_names_parts(catalog):
+    text = _answer(catalog, "one-thing-birth", {}, "330106").text
+    assert "一次办齐：出生医学证明、新生儿落户、居民医保参保、社保卡首次申领" in text
+    assert "13. 落户方居民户口簿：原件1份（纸质）；孩子将登记在这本户口簿上，窗口会为孩子增加户口页〔用于：新生儿落户〕" in text
+    assert "办理地点：杭州市西湖区政务服务中心" in text
+
+
+def test_verified_affair_has_no_caveat(catalog):
+    affair = replace(catalog.affairs["id-card-reissue"], verified=True)
+    text = A.affair_answer(catalog, affair, MINOR_LOCAL, None, HOTLINE).text
+    assert "提示：" not in text
+
+
+def test_office_text_fallback_and_missing(catalog):
+    affair = catalog.affairs["id-card-reissue"]
+    yinzhou = catalog.places["330212"]
+    text = A.office_text(catalog, catalog.office_for(affair, yinzhou), yinzhou, HOTLINE)
+    assert text.startswith("办理地点：宁波市行政服务中心（暂未收录宁波市鄞州区本地大厅，先为您列出宁波市的）")
+    assert A.office_text(catalog, None, yinzhou, HOTLINE) == \
+        f"办理地点：暂未收录宁波市鄞州区的办事大厅信息，请拨打 {HOTLINE} 咨询。"
+
+
+def _match(catalog, hours, verified, address="杭州市余杭区临平大道1号"):
+    office = Office(id="x", name="余杭区市民之家", kind="government-service-center", place="330110",
+                    address=address, window="B区", hours=hours, phone="0571-00000000", verified=verified, source="测试")
+    return OfficeMatch(office, catalog.places["330110"], own_district=True)
+
+
+def test_hours_text(catalog):
+    place = catalog.places["330110"]
+    assert A.hours_text(catalog, _match(catalog, "工作日 9:00-17:00", True), place, HOTLINE) == \
+        "余杭区市民之家的办公时间：工作日 9:00-17:00"
+    assert A.hours_text(catalog, _match(catalog, "工作日 9:00-17:00", False), place, HOTLINE).endswith(
+        f"（尚未核实，请拨打 {HOTLINE} 确认）")
+    unknown = A.hours_text(catalog, _match(catalog, None, True), place, HOTLINE)
+    assert unknown.startswith(f"余杭区市民之家的办公时间暂未收录，请拨打 {HOTLINE} 确认。")
+    real = catalog.office_for(catalog.affairs["id-card-reissue"], place)
+    assert A.hours_text(catalog, real, place, HOTLINE).startswith(f"杭州市余杭区政务服务中心的办公时间暂未收录，请拨打 {HOTLINE}")
+
+
+def test_office_text_of_a_verified_office(catalog):
+    text = A.office_text(catalog, _match(catalog, "工作日 9:00-17:00", True), catalog.places["330110"], HOTLINE)
+    assert text.splitlines() == ["办理地点：余杭区市民之家", "  地址：杭州市余杭区临平大道1号", "  窗口：B区",
+                                 "  办公时间：工作日 9:00-17:00", "  电话：0571-00000000"]
+
+
+def test_detail_reply_and_clarify_reply(catalog):
+    affair = catalog.affairs["id-card-reissue"]
+    assert A.detail_reply(catalog, affair, "in_person", None, HOTLINE).text.startswith("【身份证补领】是否本人到场：")
+    assert A.detail_reply(catalog, affair, "unknown", None, HOTLINE).text == \
+        "【身份证补领】办理地点：请告诉我您在哪个市、区县，我帮您查对应的办事大厅。"
+    reply = A.clarify_reply(catalog, ["id-card-renew", "id-card-reissue", "no-such-affair"])
+    assert reply.text.endswith("\n1. 身份证换领\n2. 身份证补领")
+    assert reply.as_rasa()["buttons"] == [
+        {"title": "身份证换领", "payload": '/choose_affair{"affair_choice":"id-card-renew"}'},
+        {"title": "身份证补领", "payload": '/choose_affair{"affair_choice":"id-card-reissue"}'},
+        {"title": "都不是", "payload": '/choose_affair{"affair_choice":"none"}'}]

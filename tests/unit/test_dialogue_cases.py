@@ -1,0 +1,144 @@
+"""bot.dialogue.cases: reading case numbers and factors, lockout, and the answer for every lookup result."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+import pytest
+from unit_helpers import HOTLINE
+
+from bot.cases import (
+    Affair,
+    BadCaseNumber,
+    Case,
+    CaseStatus,
+    Found,
+    MissingMaterial,
+    NotFound,
+    PhoneLast4,
+    Pickup,
+    PostDelivery,
+    QueryCode,
+    RateLimited,
+    Step,
+    Unavailable,
+    UnavailableReason,
+    VerificationFailed,
+)
+from bot.dialogue import cases as C
+
+NUMBER = "ZJ2026330106000101"
+
+
+def _case(status: CaseStatus, **changes) -> Case:
+    case = Case(
+        case_number=NUMBER,
+        status=status,
+        status_label=status.label,
+        affair=Affair(id="id-card-renew", name="居民身份证换领（有效期满或信息变更）"),
+        department="杭州市公安局西湖区分局",
+        applicant_masked="周*",
+        submitted_on=dt.date(2026, 11, 2),
+        accepted_on=dt.date(2026, 11, 2),
+        promised_date=dt.date(2026, 11, 20),
+        completed_on=None,
+        steps=(Step("申请", dt.date(2026, 11, 2)), Step("受理", dt.date(2026, 11, 3), note="材料齐全")),
+        missing_materials=(MissingMaterial("居民身份证相片", note="相片背景须为白色"), MissingMaterial("居民户口簿")),
+        pickup=Pickup(office_name="杭州市西湖区政务服务中心", address="杭州市西湖区文三路1号", hours="工作日 9:00-17:00",
+                      office_id="hz-xihu-service-center", window="3号窗口", phone="0571-00000000",
+                      available_from=dt.date(2026, 11, 17), collect_by=dt.date(2026, 12, 17)),
+        delivery=PostDelivery(carrier="EMS", tracking_number="1234567890123", posted_on=dt.date(2026, 11, 18)),
+        rejection_reason="申请人不符合换领条件",
+    )
+    return replace(case, **changes)
+
+
+@pytest.mark.parametrize("text", [NUMBER, "zj2026 3301 0600 0101", "ＺＪ２０２６３３０１０６０００１０１",
+                                  f"我的受理编号是{NUMBER}，帮我查一下", "编号：zj2026330106000101"])
+def test_read_case_number(text):
+    assert C.read_case_number(text) == NUMBER
+
+
+@pytest.mark.parametrize("text", ["ZJ123", "我想查进度", "ZJ2026440106000101", f"{NUMBER}9"])
+def test_read_case_number_rejects(text):
+    assert C.read_case_number(text) is None
+
+
+@pytest.mark.parametrize("text, factor", [
+    ("1234", PhoneLast4("1234")),
+    ("尾号5678", PhoneLast4("5678")),
+    ("手机后四位是 0571", PhoneLast4("0571")),
+    ("查询码 K7M3Q9TX", QueryCode("K7M3Q9TX")),
+    ("k7m3q9tx", QueryCode("K7M3Q9TX")),
+    ("１２３４", PhoneLast4("1234")),
+])
+def test_read_factor(text, factor):
+    assert C.read_factor(text) == factor
+
+
+@pytest.mark.parametrize("text", ["13812345678", "123", "查询码 K7M3Q9T0", "不知道"])
+def test_read_factor_rejects(text):
+    assert C.read_factor(text) is None
+
+
+def test_locked():
+    assert C.locked(locked_until=1000.0, now=999.0)
+    assert not C.locked(locked_until=1000.0, now=1000.0)
+    assert not C.locked(locked_until=0.0, now=5.0)
+    assert "约 15 分钟后可再试" in C.locked_text(900.0, 0.0, HOTLINE)
+    assert "约 1 分钟后可再试" in C.locked_text(10.0, 0.0, HOTLINE)
+
+
+def test_result_found_accepted_and_reviewing():
+    for status in (CaseStatus.ACCEPTED, CaseStatus.REVIEWING):
+        text = C.result_text(Found(_case(status)), None, 3, HOTLINE)
+        lines = text.splitlines()
+        assert lines[0] == f"您的办件“居民身份证换领（有效期满或信息变更）”（{NUMBER}）当前状态：{status.label}。"
+        assert lines[1] == "已完成：2026年11月2日 申请；2026年11月3日 受理"
+        assert lines[2] == "下一步：部门正在审查，承诺 2026年11月20日 前办结，办好后会短信通知您。"
+
+
+def test_result_needs_correction_names_missing_materials_and_the_hall(catalog):
+    text = C.result_text(Found(_case(CaseStatus.NEEDS_CORRECTION)), catalog, 3, HOTLINE)
+    assert "当前状态：需补正。" in text
+    assert "· 居民身份证相片（相片背景须为白色）\n· 居民户口簿\n" in text
+    assert text.endswith(f"补正材料可通过“浙里办”在线上传，或带到 杭州市西湖区政务服务中心。出发前可拨打 {HOTLINE} 确认窗口和时间。")
+
+
+def test_result_needs_correction_without_catalog():
+    text = C.result_text(Found(_case(CaseStatus.NEEDS_CORRECTION)), None, 3, HOTLINE)
+    assert text.endswith(f"或带到原受理窗口；如需确认地点，请拨打 {HOTLINE}。")
+
+
+def test_result_ready_for_pickup():
+    text = C.result_text(Found(_case(CaseStatus.READY_FOR_PICKUP)), None, 3, HOTLINE)
+    assert text.splitlines()[-1] == ("已办好，请在 2026年12月17日 前领取：杭州市西湖区政务服务中心（杭州市西湖区文三路1号）3号窗口，"
+                                     "办公时间 工作日 9:00-17:00。领取时请带上本人身份证和受理回执。")
+
+
+def test_result_posted_completed_rejected():
+    posted = C.result_text(Found(_case(CaseStatus.POSTED)), None, 3, HOTLINE)
+    assert posted.splitlines()[-1] == "结果已通过EMS寄出，运单号 1234567890123，可在快递官网或小程序查询物流。"
+    completed = C.result_text(Found(_case(CaseStatus.COMPLETED)), None, 3, HOTLINE)
+    assert "当前状态：已办结。" in completed and "已经办结，无需再跑" in completed
+    rejected = C.result_text(Found(_case(CaseStatus.REJECTED)), None, 3, HOTLINE)
+    assert rejected.splitlines()[-1] == f"不予受理的原因：申请人不符合换领条件。如有疑问，可拨打 {HOTLINE} 咨询。"
+    no_reason = C.result_text(Found(_case(CaseStatus.REJECTED, rejection_reason=None)), None, 3, HOTLINE)
+    assert "不予受理的原因：请查看短信或受理回执说明" in no_reason
+
+
+def test_result_other_types():
+    assert C.result_text(NotFound(NUMBER), None, 3, HOTLINE).startswith("没有查到这个受理编号")
+    assert C.result_text(VerificationFailed(NUMBER), None, 2, HOTLINE) == \
+        "验证信息与登记的不一致，请核对后再试（还可以尝试 2 次）。"
+    locked = C.result_text(VerificationFailed(NUMBER), None, 0, HOTLINE)
+    assert locked.startswith("为保护您的信息，验证连续失败 3 次后") and "约 15 分钟后" in locked
+    assert C.result_text(RateLimited(30), None, 3, HOTLINE) == "查询太频繁了，请30 秒后再试。"
+    assert C.result_text(RateLimited(None), None, 3, HOTLINE) == "查询太频繁了，请稍后再试。"
+    assert C.result_text(BadCaseNumber("ZJ1"), None, 3, HOTLINE) == C.bad_number_text()
+    assert "ZJ2026330106000101" in C.bad_number_text()
+    for reason in UnavailableReason:
+        text = C.result_text(Unavailable(reason), None, 3, HOTLINE)
+        assert text.startswith("办件查询系统现在有点忙") and HOTLINE in text
+        assert reason.value not in text

@@ -1,0 +1,119 @@
+"""bot.resolver and `python -m bot resolve`: which affair a text means, choices when unsure, none when off-topic."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from unit_helpers import AFFAIR_IDS
+
+from bot.config import PROJECT_ROOT
+from bot.resolver import Candidate, Resolution
+from bot.resolver.text import normalize
+
+
+@pytest.mark.parametrize("field", ["name", "short_name"])
+@pytest.mark.parametrize("affair_id", AFFAIR_IDS)
+def test_every_affair_resolves_from_its_own_name(catalog, resolver, affair_id, field):
+    text = getattr(catalog.affairs[affair_id], field)
+    result = resolver.resolve(text)
+    assert result.affair == affair_id, (text, result.as_json())
+    assert result.clarify == []
+
+
+@pytest.mark.parametrize("text, affair_id", [
+    ("身份正丢了怎么补", "id-card-reissue"),  # 正 for 证
+    ("户扣迁移", "hukou-move-within"),  # 扣 for 口 (lexicon)
+    ("身份证丢了怎么补办", "id-card-reissue"),
+    ("驾照丢了", "driving-license-reissue"),
+    ("宝宝出生了怎么上户口", "hukou-newborn"),
+])
+def test_colloquial_and_homophone_typos(resolver, text, affair_id):
+    result = resolver.resolve(text)
+    assert result.affair == affair_id, result.as_json()
+    assert result.candidates[0].id == affair_id
+
+
+@pytest.mark.parametrize("text", ["天气", "笑话", "买手机", "今天天气怎么样", "我想买手机"])
+def test_non_government_text_gives_nothing(resolver, text):
+    result = resolver.resolve(text)
+    assert result.affair is None
+    assert result.clarify == []
+
+
+def test_bare_topic_asks_to_choose(resolver):
+    result = resolver.resolve("身份证怎么办")
+    assert result.affair is None
+    assert len(result.clarify) >= 2
+    assert all(c.startswith("id-card-") for c in result.clarify)
+    assert {"id-card-reissue", "id-card-renew", "id-card-first"} <= set(result.clarify)
+    assert result.clarify == [c.id for c in result.candidates[: len(result.clarify)]]
+
+
+def test_bundle_needs_the_bundle_word(resolver):
+    assert resolver.resolve("新生儿上户口").affair == "hukou-newborn"
+    assert resolver.resolve("出生一件事").affair == "one-thing-birth"
+
+
+def test_rank_is_sorted_and_positive(resolver):
+    ranked = resolver.rank("公积金提取")
+    scores = [c.score for c in ranked]
+    assert scores == sorted(scores, reverse=True)
+    assert all(s > 0 for s in scores)
+    assert all(c.id.startswith("housing-fund") for c in ranked[:3])
+    assert resolver.rank("") == [] and resolver.rank("？？") == []
+
+
+def test_resolution_as_json_shape():
+    resolution = Resolution("id-card-reissue", [], [Candidate("id-card-reissue", "身份证补领", 0.626234),
+                                                    Candidate("id-card-renew", "身份证换领", 0.3)])
+    assert resolution.as_json() == {
+        "affair": "id-card-reissue", "clarify": [],
+        "candidates": [{"id": "id-card-reissue", "name": "身份证补领", "score": 0.6262},
+                       {"id": "id-card-renew", "name": "身份证换领", "score": 0.3}]}
+    assert Resolution(None).as_json() == {"affair": None, "clarify": [], "candidates": []}
+
+
+def test_as_json_of_a_real_resolution(resolver):
+    data = resolver.resolve("身份证怎么办").as_json()
+    assert list(data) == ["affair", "clarify", "candidates"]
+    assert data["affair"] is None
+    assert 1 <= len(data["candidates"]) <= resolver.settings.max_choices
+    assert all(set(c) == {"id", "name", "score"} and isinstance(c["score"], float) for c in data["candidates"])
+    json.dumps(data, ensure_ascii=False)
+
+
+def test_normalize_folds_width_case_and_punctuation():
+    assert normalize("ＺＪ ２０２６，身份证！") == "zj2026身份证"
+
+
+def _run_resolve(loaded_db, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RESOLVER_")}
+    env["DATABASE_URL"] = loaded_db.url
+    return subprocess.run([sys.executable, "-m", "bot", "resolve", *args], cwd=PROJECT_ROOT, env=env, input=stdin,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_cli_resolve_text_json(loaded_db, resolver):
+    done = _run_resolve(loaded_db, "身份证丢了怎么补办", "--json")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 1
+    data = json.loads(lines[0])
+    assert data["affair"] == "id-card-reissue" and data["clarify"] == []
+    assert data == resolver.resolve("身份证丢了怎么补办").as_json()
+
+
+def test_cli_resolve_reads_one_question_a_line_from_stdin(loaded_db, resolver):
+    texts = ["身份证丢了怎么补办", "今天天气怎么样", "身份证怎么办", "", "户扣迁移"]
+    done = _run_resolve(loaded_db, "--json", stdin="".join(t + "\n" for t in texts))
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(rows) == len(texts)
+    assert [r["affair"] for r in rows] == ["id-card-reissue", None, None, None, "hukou-move-within"]
+    assert rows[1]["clarify"] == [] and rows[3] == {"affair": None, "clarify": [], "candidates": []}
+    assert rows[2]["clarify"] == resolver.resolve("身份证怎么办").clarify
+    assert rows == [resolver.resolve(t).as_json() for t in texts]

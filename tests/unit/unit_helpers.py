@@ -1,0 +1,179 @@
+"""Helpers shared by the unit tests: paths, line lookup, and the mistakes written into a broken knowledge copy.
+
+Every break function edits one file of a copied knowledge folder and returns the problems validate() must report,
+with the line number computed from the text it wrote.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.config import PROJECT_ROOT
+
+KNOWLEDGE = PROJECT_ROOT / "knowledge"
+AFFAIR_IDS = sorted(p.stem for p in (KNOWLEDGE / "affairs").glob("*.yml"))
+HOTLINE = "12345"
+
+
+def line_no(text: str, needle: str, after: int = 0) -> int:
+    """1-based number of the first line containing `needle` below line `after` (1-based)."""
+    for number, line in enumerate(text.splitlines(), 1):
+        if number > after and needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not found in the text")
+
+
+def copy_knowledge(dest: Path) -> Path:
+    """A full copy of knowledge/ as dest/knowledge (so problems display as knowledge/...)."""
+    root = dest / "knowledge"
+    shutil.copytree(KNOWLEDGE, root)
+    return root
+
+
+@dataclass(frozen=True)
+class Expected:
+    """A problem the broken copy must report: file as displayed, line, and a part of the message."""
+
+    file: str
+    line: int
+    fragment: str
+
+
+def _affair(root: Path, affair_id: str) -> Path:
+    return root / "affairs" / f"{affair_id}.yml"
+
+
+def _remove_fee(root: Path) -> list[Expected]:
+    path = _affair(root, "hk-macau-permit")
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = lines.index("fee:\n")
+    end = start + 1
+    while lines[end].startswith("  "):
+        end += 1
+    del lines[start:end]
+    text = "".join(lines)
+    path.write_text(text, encoding="utf-8")
+    # a missing top-level field is reported at the top-level mapping, i.e. the line of the first key
+    return [Expected("knowledge/affairs/hk-macau-permit.yml", line_no(text, "id: hk-macau-permit"),
+                     "文件顶层 缺少必填字段 fee")]
+
+
+def _remove_material_form(root: Path) -> list[Expected]:
+    path = _affair(root, "residence-permit")
+    text = path.read_text(encoding="utf-8")
+    item = line_no(text, "  - name:", after=line_no(text, "materials:"))
+    lines = text.splitlines(keepends=True)
+    assert lines[item].startswith("    form:"), "the first material's second line should be its form"
+    del lines[item]
+    path.write_text("".join(lines), encoding="utf-8")
+    return [Expected("knowledge/affairs/residence-permit.yml", item, "materials.0 缺少必填字段 form")]
+
+
+def _set_office_kinds(root: Path, affair_id: str, value: str) -> int:
+    path = _affair(root, affair_id)
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    index = next(i for i, line in enumerate(lines) if line.startswith("office_kinds:"))
+    assert lines[index].rstrip().endswith("]"), "office_kinds is expected in flow style on one line"
+    lines[index] = f"office_kinds: [{value}]\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    return index + 1
+
+
+def _unknown_office_kind(root: Path) -> list[Expected]:
+    line = _set_office_kinds(root, "taiwan-permit", "no-such-hall")
+    return [Expected("knowledge/affairs/taiwan-permit.yml", line, "未知的办事大厅类型 no-such-hall")]
+
+
+def _office_kind_against_pattern(root: Path) -> list[Expected]:
+    line = _set_office_kinds(root, "vehicle-transfer", "No_Such_Hall")
+    file = "knowledge/affairs/vehicle-transfer.yml"
+    return [Expected(file, line, "office_kinds.0 的格式不对：'No_Such_Hall' 应符合 ^[a-z]+(-[a-z]+)*$"),
+            Expected(file, line, "未知的办事大厅类型 No_Such_Hall")]
+
+
+def _bad_indentation(root: Path) -> list[Expected]:
+    path = _affair(root, "teacher-qualification")
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    fee = lines.index("fee:\n")
+    assert lines[fee + 1].startswith("  amount:") and lines[fee + 2].startswith("  note:")
+    lines[fee + 2] = " " + lines[fee + 2]  # `note:` indented one space deeper than `amount:`
+    text = "".join(lines)
+    path.write_text(text, encoding="utf-8")
+    return [Expected("knowledge/affairs/teacher-qualification.yml", line_no(text, "   note:"), "YAML 格式错误")]
+
+
+def _duplicate_id(root: Path) -> list[Expected]:
+    original = _affair(root, "id-card-renew").read_text(encoding="utf-8")
+    text = "# 复制出来的事项（与 id-card-renew.yml 重复）\n" + original
+    (root / "affairs" / "zz-duplicate.yml").write_text(text, encoding="utf-8")
+    line = line_no(text, "id: id-card-renew")
+    file = "knowledge/affairs/zz-duplicate.yml"
+    return [Expected(file, line, "与文件名 zz-duplicate.yml 不一致"),
+            Expected(file, line, "事项 id id-card-renew 与 knowledge/affairs/id-card-renew.yml 重复")]
+
+
+def _shared_alias(root: Path) -> list[Expected]:
+    owner_line = line_no(_affair(root, "id-card-reissue").read_text(encoding="utf-8"), "  - 补办身份证")
+    path = _affair(root, "passport")
+    text = path.read_text(encoding="utf-8").replace("aliases:\n", "aliases:\n  - 补办身份证\n", 1)
+    path.write_text(text, encoding="utf-8")
+    return [Expected("knowledge/affairs/passport.yml", line_no(text, "  - 补办身份证"),
+                     f"名称/别名“补办身份证”已被事项 id-card-reissue（knowledge/affairs/id-card-reissue.yml:"
+                     f"{owner_line}）使用")]
+
+
+def _alias_of_later_affair(root: Path) -> list[Expected]:
+    """The alias is added to a file read before its owner's: the owner's line is blamed, naming the new one."""
+    path = _affair(root, "driving-license-reissue")
+    text = path.read_text(encoding="utf-8").replace("aliases:\n", "aliases:\n  - 办护照\n", 1)
+    path.write_text(text, encoding="utf-8")
+    added = line_no(text, "  - 办护照")
+    owner_line = line_no(_affair(root, "passport").read_text(encoding="utf-8"), "  - 办护照")
+    return [Expected("knowledge/affairs/passport.yml", owner_line,
+                     "名称/别名“办护照”已被事项 driving-license-reissue"
+                     f"（knowledge/affairs/driving-license-reissue.yml:{added}）使用")]
+
+
+def _unknown_when_question(root: Path) -> list[Expected]:
+    path = _affair(root, "hukou-newborn")
+    old = "when: {birth_place: born_abroad}"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    text = text.replace(old, "when: {no_such_question: born_abroad}", 1)
+    path.write_text(text, encoding="utf-8")
+    return [Expected("knowledge/affairs/hukou-newborn.yml", line_no(text, "no_such_question"),
+                     "条件引用了不存在（或排在后面）的情形问题 no_such_question")]
+
+
+def _office_unknown_place(root: Path) -> list[Expected]:
+    path = root / "offices" / "ningbo.yml"
+    text = path.read_text(encoding="utf-8")
+    line = line_no(text, "place: '330200'")
+    path.write_text(text.replace("place: '330200'", "place: '339999'", 1), encoding="utf-8")
+    return [Expected("knowledge/offices/ningbo.yml", line, "place 339999 不在 knowledge/places.yml 中")]
+
+
+def _county_outside_city(root: Path) -> list[Expected]:
+    path = root / "places.yml"
+    text = path.read_text(encoding="utf-8")
+    old = '{code: "330212", name: 鄞州区'
+    line = line_no(text, old)
+    path.write_text(text.replace(old, '{code: "330312", name: 鄞州区', 1), encoding="utf-8")
+    return [Expected("knowledge/places.yml", line, "区县代码 330312 不属于 宁波市（应以 3302 开头）")]
+
+
+BREAKS = {
+    "missing-required-field": _remove_fee,
+    "missing-material-field": _remove_material_form,
+    "unknown-office-kind": _unknown_office_kind,
+    "office-kind-against-pattern": _office_kind_against_pattern,
+    "bad-yaml-indentation": _bad_indentation,
+    "duplicate-id": _duplicate_id,
+    "alias-of-two-affairs": _shared_alias,
+    "alias-of-later-affair": _alias_of_later_affair,
+    "when-unknown-question": _unknown_when_question,
+    "office-unknown-place": _office_unknown_place,
+    "county-outside-city": _county_outside_city,
+}
