@@ -93,7 +93,9 @@ class ValidateSituationForm(FormValidationAction):
     def validate_situation_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: DomainDict) -> dict[str, Any]:
         before = state_of(tracker)
-        turn = turns.take_situation_answer(default_provider().current(), before, str(value or ""))
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        turn = turns.take_situation_answer(default_provider().current(), before, str(value or ""), intent,
+                                           settings().hotline)
         slots = {e["name"]: e["value"] for e in apply(dispatcher, before, turn)}
         if slots.get("affair_state") == before.affair_state:
             del slots["affair_state"]  # unchanged: keep the form's slot events minimal

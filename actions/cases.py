@@ -9,8 +9,10 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cases import VerificationFailed, get_client
+from bot.catalog.catalog import Catalog
 from bot.catalog.provider import default_provider
 from bot.config import settings
 from bot.dialogue import cases
@@ -18,6 +20,14 @@ from bot.dialogue import cases
 
 def _locked_until(tracker: Tracker) -> float:
     return float(tracker.get_slot("case_locked_until") or 0)
+
+
+def _catalog() -> Catalog | None:
+    """The catalog, for naming the office where missing materials go; the answer works without it."""
+    try:
+        return default_provider().current().catalog
+    except SQLAlchemyError:
+        return None
 
 
 class ValidateCaseForm(FormValidationAction):
@@ -75,10 +85,6 @@ class ActionQueryCase(Action):
             events.append(SlotSet("case_failures", failures))
             if failures >= cases.MAX_VERIFICATION_FAILURES:
                 events += [SlotSet("case_locked_until", now + cases.LOCK_SECONDS), SlotSet("case_failures", 0)]
-        try:
-            catalog = default_provider().current().catalog
-        except Exception:  # the catalog only adds the office for corrections; the answer works without it
-            catalog = None
         left = cases.MAX_VERIFICATION_FAILURES - failures
-        dispatcher.utter_message(text=cases.result_text(result, catalog, left, hotline))
+        dispatcher.utter_message(text=cases.result_text(result, _catalog, left, hotline))
         return events

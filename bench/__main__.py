@@ -23,6 +23,7 @@ from bench.measure import (
     index_shape,
     profile_build,
     profile_resolves,
+    rank_and_resolve_ms,
     stage_times,
     time_build,
     time_resolves,
@@ -178,14 +179,19 @@ def kinds_table(scenarios: Sequence[Scenario]) -> Table:
 
 
 def targets_table(scenarios: Sequence[Scenario]) -> Table:
-    """Each target and whether it is met."""
-    table = Table(title="Targets")
-    for column in ("catalog", "target", "p95 ms", "result"):
-        table.add_column(column, justify="right" if column == "p95 ms" else "left")
+    """Each target and whether it is met (on wall-clock p95; CPU-time p95 alongside for noisy machines)."""
+    table = Table(title="Targets (verdict on wall-clock p95)")
+    for column in ("catalog", "target", "p95 ms", "result", "cpu p95 ms", "on CPU time"):
+        table.add_column(column, justify="right" if column.endswith("ms") else "left")
     for s in scenarios:
-        verdict = "[green]met[/green]" if s.met else "[bold red]NOT met[/bold red]"
-        table.add_row(s.label, f"p95 ≤ {s.target_ms:g} ms", f"{s.latency.percentile(95):.2f}", verdict)
+        cpu_p95 = s.latency.cpu_percentile(95)
+        table.add_row(s.label, f"p95 ≤ {s.target_ms:g} ms", f"{s.latency.percentile(95):.2f}", _verdict(s.met),
+                      f"{cpu_p95:.2f}", _verdict(cpu_p95 <= s.target_ms))
     return table
+
+
+def _verdict(met: bool) -> str:
+    return "[green]met[/green]" if met else "[bold red]NOT met[/bold red]"
 
 
 def report_profile(console: Console, scenario: Scenario) -> None:
@@ -202,6 +208,9 @@ def report_profile(console: Console, scenario: Scenario) -> None:
             share = "(inside transform)" if name.startswith("analyzer.features") else f"{ms / replayed:.0%}"
             table.add_row(name, f"{ms:.3f}", share)
         console.print(table)
+    rank_ms, resolve_ms = rank_and_resolve_ms(scenario.resolver, scenario.queries)
+    console.print(f"  mean CPU ms: rank() {rank_ms:.3f}, resolve() {resolve_ms:.3f} "
+                  f"(difference = resolve's own work after ranking: {resolve_ms - rank_ms:+.3f})")
     top, areas = profile_resolves(scenario.resolver, scenario.queries)
     print_profile(console, f"cProfile of {len(scenario.queries):,} resolves", top, areas)
 

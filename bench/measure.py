@@ -200,6 +200,18 @@ def stage_times(resolver: Resolver, queries: Sequence[Query]) -> dict[str, float
     return {stage: total / max(1, len(queries)) for stage, total in totals.items()}
 
 
+def rank_and_resolve_ms(resolver: Resolver, queries: Sequence[Query]) -> tuple[float, float]:
+    """Mean thread-CPU ms of `rank` and of `resolve` (which adds its own work after ranking)."""
+    totals = [0.0, 0.0]
+    for query in queries:
+        for slot, call in enumerate((resolver.rank, resolver.resolve)):
+            start = time.thread_time_ns()
+            call(query.text)
+            totals[slot] += (time.thread_time_ns() - start) / 1e6
+    count = max(1, len(queries))
+    return totals[0] / count, totals[1] / count
+
+
 def index_shape(resolver: Resolver) -> dict[str, str]:
     """Sizes of the resolver's matrices (private attributes; empty if they have changed)."""
     try:

@@ -93,6 +93,8 @@ class Catalog:
                 if not material.applies(scoped):
                     continue
                 line = merged.get(material.name)
+                if line is not None and part.id in line.parts:
+                    continue  # two situation variants of one material within the same part
                 if line is None:
                     merged[material.name] = MaterialLine(material, (part.id,), material.count)
                 else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 from bot.cases import (
     BadCaseNumber,
@@ -21,6 +22,8 @@ from bot.cases import (
     parse_verification,
 )
 from bot.catalog.catalog import Catalog
+
+CatalogSource = Callable[[], Catalog | None]
 
 MAX_VERIFICATION_FAILURES = 3
 LOCK_SECONDS = 15 * 60
@@ -69,7 +72,7 @@ def _date(value) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
-def describe_case(case: Case, catalog: Catalog | None, hotline: str) -> str:
+def describe_case(case: Case, catalog: CatalogSource, hotline: str) -> str:
     """Where the case is, what happens next, what to bring, and when and where to collect."""
     lines = [f"您的办件“{case.affair.name}”（{case.case_number}）当前状态：{case.status.label}。"]
     if case.steps:
@@ -98,8 +101,9 @@ def describe_case(case: Case, catalog: Catalog | None, hotline: str) -> str:
     return "\n".join(lines)
 
 
-def _where_to_correct(case: Case, catalog: Catalog | None, hotline: str) -> str:
+def _where_to_correct(case: Case, source: CatalogSource, hotline: str) -> str:
     """Where to hand in the missing materials: the affair's hall for the case's district, from the knowledge."""
+    catalog = source()
     if catalog is not None:
         affair = catalog.affair(case.affair.id)
         place = catalog.places.get(case.case_number[6:12])
@@ -112,8 +116,8 @@ def _where_to_correct(case: Case, catalog: Catalog | None, hotline: str) -> str:
     return f"补正材料可通过“浙里办”在线上传，或带到原受理窗口；如需确认地点，请拨打 {hotline}。"
 
 
-def result_text(result: LookupResult, catalog: Catalog | None, failures_left: int, hotline: str) -> str:
-    """The answer for any lookup result."""
+def result_text(result: LookupResult, catalog: CatalogSource, failures_left: int, hotline: str) -> str:
+    """The answer for any lookup result; `catalog` is called only when the answer needs an office."""
     if isinstance(result, Found):
         return describe_case(result.case, catalog, hotline)
     if isinstance(result, NotFound):

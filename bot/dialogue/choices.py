@@ -9,22 +9,23 @@ from bot.resolver.text import normalize
 
 NONE_OF_THESE = "none"
 _ORDINALS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "1": 1, "2": 2, "3": 3, "4": 4, "5": 5}
+_ORDINAL = re.compile(r"(?:就|选|要|是)?第?([一二两三四五12345])(?:个|项|种|条|号)?(?:吧|啊|呀|那个)?")
 _NONE_WORDS = ("都不是", "都不对", "都没有", "没有我要的", "不是这些", "以上都不是", "都不")
 
 
 def pick(text: str, options: list[str], resolver: Resolver) -> str | None:
     """The chosen affair id, NONE_OF_THESE, or None when the text does not pick one."""
+    if text.strip() in options:
+        return text.strip()
     norm = normalize(text)
     if not norm:
         return None
     if any(w in norm for w in _NONE_WORDS):
         return NONE_OF_THESE
-    if norm in options:
-        return norm
-    ordinal = re.search(r"(?:第|选|要)?([一二两三四五12345])(?:个|项|种|条|号)?", norm)
-    if ("最后" in norm or "后一个" in norm) and options:
+    if re.fullmatch(r"(?:就|选|要|是)?(?:最后一个|最后那个|最后一项)(?:吧|啊|呀)?", norm) and options:
         return options[-1]
-    if ordinal and (len(norm) <= 4 or norm.startswith("第")):
+    ordinal = _ORDINAL.fullmatch(norm)
+    if ordinal:
         index = _ORDINALS[ordinal.group(1)] - 1
         if 0 <= index < len(options):
             return options[index]

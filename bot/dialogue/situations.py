@@ -45,6 +45,7 @@ def _by_age(question: Question, age: int) -> Option | None:
     return None
 
 
+_NEGATIONS = ("不是", "不", "非", "没", "没有", "未")
 _UNSURE = ("知道", "清楚", "确定", "记得")
 
 
@@ -57,6 +58,12 @@ def _yes_no(question: Question, norm: str) -> Option | None:
     if norm.startswith(_YES):
         return question.options[0]
     return None
+
+
+def _negated(norm: str, word: str) -> bool:
+    """True when every mention of `word` follows a negation (不是本地户口, 没有房)."""
+    starts = [m.start() for m in re.finditer(re.escape(word), norm)]
+    return bool(starts) and all(norm[max(0, s - 2):s].endswith(_NEGATIONS) for s in starts)
 
 
 def parse_answer(question: Question, text: str) -> str | None:
@@ -72,12 +79,18 @@ def parse_answer(question: Question, text: str) -> str | None:
         option = _by_age(question, age)
         if option:
             return option.value
-    hits = []
+    hits, negated = [], []
     for option in question.options:
         words = [normalize(w) for w in (option.label, *option.hints) if normalize(w)]
-        longest = max((len(w) for w in words if w in norm), default=0)
+        found = [w for w in words if w in norm and w not in _NO]
+        if any(_negated(norm, w) for w in found):
+            negated.append(option)
+            continue
+        longest = max((len(w) for w in found), default=0)
         if longest:
             hits.append((longest, option))
+    if negated and not hits and len(question.options) == 2:
+        return next(o for o in question.options if o not in negated).value
     if hits:
         hits.sort(key=lambda h: h[0], reverse=True)
         if len(hits) == 1 or hits[0][0] > hits[1][0]:
@@ -92,7 +105,8 @@ def prefill(questions: list[tuple[str, Question]], text: str) -> dict[str, str]:
     for key, question in questions:
         norm = normalize(text)
         hits = [o for o in question.options
-                if any(len(normalize(w)) >= 2 and normalize(w) in norm for w in (o.label, *o.hints))]
+                if any(len(normalize(w)) >= 2 and normalize(w) not in _YES + _NO and normalize(w) in norm
+                       and not _negated(norm, normalize(w)) for w in (o.label, *o.hints))]
         if len(hits) == 1:
             answers[key] = hits[0].value
     return answers

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -10,11 +11,14 @@ from bot.dialogue import answers as say
 from bot.dialogue.choices import NONE_OF_THESE, pick
 from bot.dialogue.places import find_place, place_label
 from bot.dialogue.situations import parse_answer, prefill
+from bot.resolver.text import normalize
 
 RESOLVED, CLARIFY, DONE = "resolved", "clarify", "done"
 DETAIL_INTENTS = {"ask_fee": "fee", "ask_time_limit": "time_limit", "ask_online": "online", "ask_office": "office",
                   "ask_hours": "hours", "ask_in_person": "in_person", "ask_visits": "visits"}
 MAX_CLARIFY_FAILURES = 2
+# 不是，我是说驾照 / 我说的是公积金: the person corrects which affair they mean
+CORRECTION = re.compile(r"^(不是|不对|错了|搞错|弄错)..|我是说|我说的是|我要问的是|我想问的是|我要办的是|换成|改成")
 
 
 @dataclass(frozen=True)
@@ -115,10 +119,10 @@ def _none_fits(state: State, hotline: str) -> Turn:
 def required_slots(snap: Snapshot, state: State) -> list[str]:
     """The form's remaining slots: the next situation question, then the district."""
     affair = snap.catalog.affair(state.affair)
-    if affair is None:
+    if affair is None or state.affair_state == CLARIFY:
         return []
     slots = ["situation_answer"] if snap.catalog.pending_questions(affair, state.answers) else []
-    if not state.district:
+    if state.district not in snap.catalog.places:  # unknown, or a typed answer still to be understood
         slots.append("district")
     return slots
 
@@ -133,8 +137,9 @@ def next_question(snap: Snapshot, state: State) -> say.Reply | None:
     return say.question_reply(question.ask, [(o.value, o.label) for o in question.options])
 
 
-def take_situation_answer(snap: Snapshot, state: State, text: str) -> Turn:
-    """Record the answer to the pending question, switch affair on a correction, or ask again."""
+def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str | None = None,
+                          hotline: str = "12345") -> Turn:
+    """Record the answer to the pending question, answer a follow-up, switch affair on a correction, or ask again."""
     affair = snap.catalog.affair(state.affair)
     pending = snap.catalog.pending_questions(affair, state.answers) if affair else []
     if not pending:
@@ -142,26 +147,50 @@ def take_situation_answer(snap: Snapshot, state: State, text: str) -> Turn:
     place = find_place(snap.catalog, text)
     if place is not None:
         state = replace(state, district=place.code)
+    if CORRECTION.search(normalize(text)):
+        corrected = _correct(snap, state, text)
+        if corrected is not None:
+            return corrected
     value = parse_answer(pending[0].question, text)
     if value is not None:
         return Turn(replace(state, answers={**state.answers, pending[0].key: value}))
     switched = snap.resolver.resolve(text)
     if switched.affair and switched.affair != state.affair:
-        turn = _choose(snap, state, switched.affair, text)
-        name = snap.catalog.affairs[switched.affair].short_name
-        turn.replies.append(say.Reply(f"好的，换成为您办理“{name}”。"))
-        return turn
+        return _switch(snap, state, switched.affair, text)
     if place is not None:
         return Turn(state)
+    if intent in DETAIL_INTENTS and affair is not None:
+        district = snap.catalog.places.get(state.district or "")
+        return Turn(state, [say.detail_reply(snap.catalog, affair, DETAIL_INTENTS[intent], district, hotline)])
     options = "、".join(o.label for o in pending[0].question.options)
     return Turn(state, [say.Reply(f"抱歉，我没听明白。请从这几项里选一个：{options}；或说“取消”结束。")])
+
+
+def _switch(snap: Snapshot, state: State, affair_id: str, text: str) -> Turn:
+    """Change to another affair in the middle of the situation questions, and say so."""
+    turn = _choose(snap, state, affair_id, text)
+    turn.replies.append(say.Reply(f"好的，换成为您办理“{snap.catalog.affairs[affair_id].short_name}”。"))
+    return turn
+
+
+def _correct(snap: Snapshot, state: State, text: str) -> Turn | None:
+    """不是，我是说驾照: switch to the affair meant, or offer the choices when that is unclear."""
+    result = snap.resolver.resolve(text)
+    if result.affair and result.affair != state.affair:
+        return _switch(snap, state, result.affair, text)
+    options = [i for i in result.clarify if i != state.affair]
+    if len(options) >= 2:
+        new = replace(state, affair=None, answers={}, affair_state=CLARIFY, clarify_options=tuple(options))
+        return Turn(new, [say.clarify_reply(snap.catalog, options)])
+    return None
 
 
 def take_district(snap: Snapshot, state: State, text: str) -> Turn:
     """Record the district from a free-text answer, or explain what is needed."""
     place = find_place(snap.catalog, text)
     if place is None:
-        return Turn(state, [say.Reply("抱歉，没有识别出地区。请说市和区县，例如“杭州市余杭区”“宁波鄞州”。")])
+        reply = say.Reply("抱歉，没有识别出地区。请说市和区县，例如“杭州市余杭区”“宁波鄞州”。")
+        return Turn(replace(state, district=None), [reply])
     return Turn(replace(state, district=place.code))
 
 
@@ -172,6 +201,8 @@ def ask_district() -> say.Reply:
 
 def full_answer(snap: Snapshot, state: State, hotline: str) -> Turn:
     """The complete guide for the current affair and situation."""
+    if state.affair_state == CLARIFY:
+        return Turn(state)  # the choices were offered when the situation questions stopped
     affair = snap.catalog.affair(state.affair)
     if affair is None:
         return Turn(replace(state, affair_state=DONE), [say.Reply("请先告诉我您想办什么事。")])

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from ruamel.yaml import YAML
 
@@ -28,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
         files, problems = validate(root, _required_ids(args.required))
     if problems:
         for problem in problems:
-            console.print(f"[red]✗[/red] {problem}", markup=True, soft_wrap=True)
+            console.print(f"[red]✗[/red] {escape(str(problem))}", soft_wrap=True)
         console.print(f"\n共发现 {len(problems)} 个问题，请按提示修改后重新运行。")
         return 1
     if args.action == "validate":

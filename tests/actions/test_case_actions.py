@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-import bot.cases.client as client_module
 from actions.cases import ActionQueryCase, ValidateCaseForm
 from backend.testing import running_server
 from bot.cases import CaseApiConfig, CaseClient
+from bot.cases.client import set_client
 from tests.actions.conftest import slot_events, tracker
 from tests.e2e.stack import free_port
 
@@ -25,14 +25,14 @@ def backend_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
 
 
 def use_client(url: str, token: str) -> None:
-    client_module._default_client = CaseClient(CaseApiConfig(base_url=url, token=token))
+    set_client(CaseClient(CaseApiConfig(base_url=url, token=token)))
 
 
 @pytest.fixture()
 def live(backend_url: tuple[str, str]) -> Iterator[None]:
     use_client(*backend_url)
     yield
-    client_module._default_client = None
+    set_client(None)
 
 
 def query(slots: dict) -> tuple[CollectingDispatcher, dict]:
@@ -89,4 +89,4 @@ def test_backend_down_answers_within_three_seconds(catalog_provider, tmp_path: P
         text = dispatcher.messages[0]["text"]
         assert "12345" in text and "浙里办" in text
     finally:
-        client_module._default_client = None
+        set_client(None)

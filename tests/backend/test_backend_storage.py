@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from backend.app import masked_path
-from backend.config import BackendConfig
+from backend.config import PROJECT_ROOT, BackendConfig
 from backend.db import CaseRow, MissingMaterialRow, StepRow, make_engine, mapper_registry
 from backend.ratelimit import SlidingWindowLimiter
 from backend.repository import CaseRepository, mask_name
@@ -148,3 +150,19 @@ def test_config_from_env() -> None:
 )
 def test_masked_path(path: str, masked: str) -> None:
     assert masked_path(path) == masked
+
+
+def test_importing_does_no_work(tmp_path: Path) -> None:
+    database = tmp_path / "db" / "cases.sqlite3"
+    code = "import backend.__main__, backend.app, backend.server, backend.seed, backend.testing, bot.cases"
+    env = {
+        **os.environ,
+        "BACKEND_DATABASE_URL": f"sqlite:///{database}",
+        "CASE_API_URL": "http://127.0.0.1:9",
+    }
+    completed = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert not database.parent.exists()
+    assert completed.stdout == ""

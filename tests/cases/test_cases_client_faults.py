@@ -180,7 +180,7 @@ def test_breaker_opens_then_closes_after_cooldown_on_success(faulty, reply, make
     assert client.breaker.state is BreakerState.OPEN
     started = time.monotonic()
     assert client.lookup(CASE, PHONE) == unavailable(UnavailableReason.CIRCUIT_OPEN)
-    assert time.monotonic() - started < 0.2  # refused locally, no network
+    assert time.monotonic() - started < 0.2  # the open breaker answers at once
     assert len(faulty.requests) == 3  # the open breaker sent nothing
     time.sleep(0.55)
     assert client.breaker.state is BreakerState.HALF_OPEN

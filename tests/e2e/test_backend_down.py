@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from tests.e2e.conftest import Stack
+from tests.conftest import Stack
 
 
 def test_backend_down_answers_fast_and_the_conversation_goes_on(stack: Stack) -> None:

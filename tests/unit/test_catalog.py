@@ -124,10 +124,6 @@ def test_bundle_uses_answers_scoped_to_each_part(catalog):
     assert certificate.parts == ("medical-insurance-enrollment",)
 
 
-@pytest.mark.xfail(strict=True, reason="Catalog.materials_for appends the part id once per same-named material, so "
-                                       "hukou-newborn's two 出生医学证明 variants (born_zj / born_other) give parts "
-                                       "('hukou-newborn', 'hukou-newborn', ...) and the answer says "
-                                       "〔用于：新生儿落户、新生儿落户、居民医保参保〕")
 def test_bundle_names_each_part_once(catalog):
     for line in catalog.materials_for(catalog.affairs["one-thing-birth"], {}):
         assert len(line.parts) == len(set(line.parts)), (line.material.name, line.parts)

@@ -78,7 +78,8 @@ def test_free_online_same_day_affair(catalog):
 def test_bundle_answer_names_parts(catalog):
     text = _answer(catalog, "one-thing-birth", {}, "330106").text
     assert "一次办齐：出生医学证明、新生儿落户、居民医保参保、社保卡首次申领" in text
-    assert "13. 落户方居民户口簿：原件1份（纸质）；孩子将登记在这本户口簿上，窗口会为孩子增加户口页〔用于：新生儿落户〕" in text
+    assert ("13. 落户方居民户口簿：原件1份（纸质）；孩子将登记在这本户口簿上，"
+            "窗口会为孩子增加户口页〔用于：新生儿落户〕") in text
     assert "办理地点：杭州市西湖区政务服务中心" in text
 
 
@@ -112,7 +113,8 @@ def test_hours_text(catalog):
     unknown = A.hours_text(catalog, _match(catalog, None, True), place, HOTLINE)
     assert unknown.startswith(f"余杭区市民之家的办公时间暂未收录，请拨打 {HOTLINE} 确认。")
     real = catalog.office_for(catalog.affairs["id-card-reissue"], place)
-    assert A.hours_text(catalog, real, place, HOTLINE).startswith(f"杭州市余杭区政务服务中心的办公时间暂未收录，请拨打 {HOTLINE}")
+    assert A.hours_text(catalog, real, place, HOTLINE).startswith(
+        f"杭州市余杭区政务服务中心的办公时间暂未收录，请拨打 {HOTLINE}")
 
 
 def test_office_text_of_a_verified_office(catalog):

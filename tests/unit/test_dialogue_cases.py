@@ -31,6 +31,11 @@ from bot.dialogue import cases as C
 NUMBER = "ZJ2026330106000101"
 
 
+def _unused():
+    """A catalog source for answers that need no office: calling it fails the test."""
+    raise AssertionError("the catalog was loaded for an answer that needs no office")
+
+
 def _case(status: CaseStatus, **changes) -> Case:
     case = Case(
         case_number=NUMBER,
@@ -45,7 +50,8 @@ def _case(status: CaseStatus, **changes) -> Case:
         completed_on=None,
         steps=(Step("申请", dt.date(2026, 11, 2)), Step("受理", dt.date(2026, 11, 3), note="材料齐全")),
         missing_materials=(MissingMaterial("居民身份证相片", note="相片背景须为白色"), MissingMaterial("居民户口簿")),
-        pickup=Pickup(office_name="杭州市西湖区政务服务中心", address="杭州市西湖区文三路1号", hours="工作日 9:00-17:00",
+        pickup=Pickup(office_name="杭州市西湖区政务服务中心", address="杭州市西湖区文三路1号",
+                      hours="工作日 9:00-17:00",
                       office_id="hz-xihu-service-center", window="3号窗口", phone="0571-00000000",
                       available_from=dt.date(2026, 11, 17), collect_by=dt.date(2026, 12, 17)),
         delivery=PostDelivery(carrier="EMS", tracking_number="1234567890123", posted_on=dt.date(2026, 11, 18)),
@@ -92,7 +98,7 @@ def test_locked():
 
 def test_result_found_accepted_and_reviewing():
     for status in (CaseStatus.ACCEPTED, CaseStatus.REVIEWING):
-        text = C.result_text(Found(_case(status)), None, 3, HOTLINE)
+        text = C.result_text(Found(_case(status)), _unused, 3, HOTLINE)
         lines = text.splitlines()
         assert lines[0] == f"您的办件“居民身份证换领（有效期满或信息变更）”（{NUMBER}）当前状态：{status.label}。"
         assert lines[1] == "已完成：2026年11月2日 申请；2026年11月3日 受理"
@@ -100,45 +106,58 @@ def test_result_found_accepted_and_reviewing():
 
 
 def test_result_needs_correction_names_missing_materials_and_the_hall(catalog):
-    text = C.result_text(Found(_case(CaseStatus.NEEDS_CORRECTION)), catalog, 3, HOTLINE)
+    text = C.result_text(Found(_case(CaseStatus.NEEDS_CORRECTION)), lambda: catalog, 3, HOTLINE)
     assert "当前状态：需补正。" in text
     assert "· 居民身份证相片（相片背景须为白色）\n· 居民户口簿\n" in text
-    assert text.endswith(f"补正材料可通过“浙里办”在线上传，或带到 杭州市西湖区政务服务中心。出发前可拨打 {HOTLINE} 确认窗口和时间。")
+    assert text.endswith("补正材料可通过“浙里办”在线上传，或带到 杭州市西湖区政务服务中心。"
+                         f"出发前可拨打 {HOTLINE} 确认窗口和时间。")
+
+
+def test_result_needs_correction_loads_the_catalog_once(catalog):
+    calls = []
+
+    def source():
+        calls.append(1)
+        return catalog
+
+    C.result_text(Found(_case(CaseStatus.NEEDS_CORRECTION)), source, 3, HOTLINE)
+    assert calls == [1]
 
 
 def test_result_needs_correction_without_catalog():
-    text = C.result_text(Found(_case(CaseStatus.NEEDS_CORRECTION)), None, 3, HOTLINE)
+    text = C.result_text(Found(_case(CaseStatus.NEEDS_CORRECTION)), lambda: None, 3, HOTLINE)
     assert text.endswith(f"或带到原受理窗口；如需确认地点，请拨打 {HOTLINE}。")
 
 
 def test_result_ready_for_pickup():
-    text = C.result_text(Found(_case(CaseStatus.READY_FOR_PICKUP)), None, 3, HOTLINE)
-    assert text.splitlines()[-1] == ("已办好，请在 2026年12月17日 前领取：杭州市西湖区政务服务中心（杭州市西湖区文三路1号）3号窗口，"
+    text = C.result_text(Found(_case(CaseStatus.READY_FOR_PICKUP)), _unused, 3, HOTLINE)
+    assert text.splitlines()[-1] == ("已办好，请在 2026年12月17日 前领取：杭州市西湖区政务服务中心"
+                                     "（杭州市西湖区文三路1号）3号窗口，"
                                      "办公时间 工作日 9:00-17:00。领取时请带上本人身份证和受理回执。")
 
 
 def test_result_posted_completed_rejected():
-    posted = C.result_text(Found(_case(CaseStatus.POSTED)), None, 3, HOTLINE)
+    posted = C.result_text(Found(_case(CaseStatus.POSTED)), _unused, 3, HOTLINE)
     assert posted.splitlines()[-1] == "结果已通过EMS寄出，运单号 1234567890123，可在快递官网或小程序查询物流。"
-    completed = C.result_text(Found(_case(CaseStatus.COMPLETED)), None, 3, HOTLINE)
+    completed = C.result_text(Found(_case(CaseStatus.COMPLETED)), _unused, 3, HOTLINE)
     assert "当前状态：已办结。" in completed and "已经办结，无需再跑" in completed
-    rejected = C.result_text(Found(_case(CaseStatus.REJECTED)), None, 3, HOTLINE)
+    rejected = C.result_text(Found(_case(CaseStatus.REJECTED)), _unused, 3, HOTLINE)
     assert rejected.splitlines()[-1] == f"不予受理的原因：申请人不符合换领条件。如有疑问，可拨打 {HOTLINE} 咨询。"
-    no_reason = C.result_text(Found(_case(CaseStatus.REJECTED, rejection_reason=None)), None, 3, HOTLINE)
+    no_reason = C.result_text(Found(_case(CaseStatus.REJECTED, rejection_reason=None)), _unused, 3, HOTLINE)
     assert "不予受理的原因：请查看短信或受理回执说明" in no_reason
 
 
 def test_result_other_types():
-    assert C.result_text(NotFound(NUMBER), None, 3, HOTLINE).startswith("没有查到这个受理编号")
-    assert C.result_text(VerificationFailed(NUMBER), None, 2, HOTLINE) == \
+    assert C.result_text(NotFound(NUMBER), _unused, 3, HOTLINE).startswith("没有查到这个受理编号")
+    assert C.result_text(VerificationFailed(NUMBER), _unused, 2, HOTLINE) == \
         "验证信息与登记的不一致，请核对后再试（还可以尝试 2 次）。"
-    locked = C.result_text(VerificationFailed(NUMBER), None, 0, HOTLINE)
+    locked = C.result_text(VerificationFailed(NUMBER), _unused, 0, HOTLINE)
     assert locked.startswith("为保护您的信息，验证连续失败 3 次后") and "约 15 分钟后" in locked
-    assert C.result_text(RateLimited(30), None, 3, HOTLINE) == "查询太频繁了，请30 秒后再试。"
-    assert C.result_text(RateLimited(None), None, 3, HOTLINE) == "查询太频繁了，请稍后再试。"
-    assert C.result_text(BadCaseNumber("ZJ1"), None, 3, HOTLINE) == C.bad_number_text()
+    assert C.result_text(RateLimited(30), _unused, 3, HOTLINE) == "查询太频繁了，请30 秒后再试。"
+    assert C.result_text(RateLimited(None), _unused, 3, HOTLINE) == "查询太频繁了，请稍后再试。"
+    assert C.result_text(BadCaseNumber("ZJ1"), _unused, 3, HOTLINE) == C.bad_number_text()
     assert "ZJ2026330106000101" in C.bad_number_text()
     for reason in UnavailableReason:
-        text = C.result_text(Unavailable(reason), None, 3, HOTLINE)
+        text = C.result_text(Unavailable(reason), _unused, 3, HOTLINE)
         assert text.startswith("办件查询系统现在有点忙") and HOTLINE in text
         assert reason.value not in text

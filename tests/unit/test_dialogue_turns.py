@@ -109,18 +109,12 @@ def test_switch_affair_mid_form(snapshot):
     assert turn.replies[-1].text == "好的，换成为您办理“驾驶证补领”。"
 
 
-@pytest.mark.xfail(strict=True, reason="take_situation_answer tries the pending question first: the hint 不是 of "
-                                       "hukou_place's other_province option swallows the correction, records "
-                                       "hukou_place=other_province and keeps the id-card form")
 def test_switch_affair_mid_form_when_pending_question_has_a_no_hint(snapshot):
     state = T.State(affair="id-card-reissue", affair_state=T.RESOLVED, answers={"applicant_age": "adult"})
     turn = T.take_situation_answer(snapshot, state, "不是，我是说驾照丢了")
     assert turn.state.affair == "driving-license-reissue"
 
 
-@pytest.mark.xfail(strict=True, reason="不是，我是说驾照 resolves to a clarify between driving-license-reissue and "
-                                       "-renew; take_situation_answer only switches on a sure affair, so it ignores "
-                                       "the correction and repeats the 16-years question")
 def test_switch_to_an_ambiguous_affair_mid_form_offers_the_choices(snapshot):
     state = T.State(affair="id-card-reissue", affair_state=T.RESOLVED)
     turn = T.take_situation_answer(snapshot, state, "不是，我是说驾照")
@@ -129,8 +123,6 @@ def test_switch_to_an_ambiguous_affair_mid_form_offers_the_choices(snapshot):
     assert set(turn.state.clarify_options) >= {"driving-license-reissue", "driving-license-renew"}
 
 
-@pytest.mark.xfail(strict=True, reason="prefill counts the 不是 that corrected the affair as an answer: the hint 不是 "
-                                       "of driving-license-reissue's expiring=no option is set without being asked")
 def test_correction_word_is_not_taken_as_an_answer_to_the_new_affair(snapshot):
     state = T.State(affair="id-card-reissue", affair_state=T.RESOLVED)
     turn = T.take_situation_answer(snapshot, state, "不是，我是说驾照丢了")
@@ -182,8 +174,6 @@ def test_hours_without_district_asks_district(snapshot):
     assert T.answer_detail(snapshot, state, "", "hours", HOTLINE).replies[0].text == T.ask_district().text
 
 
-@pytest.mark.xfail(strict=True, reason="the follow-up button title 多久能办好 resolves (sure) to hukou-move-in, so "
-                                       "answer_detail switches the conversation away from the affair being discussed")
 def test_generic_follow_up_keeps_the_current_affair(snapshot):
     state = T.State(affair="id-card-reissue", affair_state=T.DONE, district="330110")
     turn = T.answer_detail(snapshot, state, "多久能办好", "time_limit", HOTLINE)

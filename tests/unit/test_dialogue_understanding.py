@@ -56,8 +56,6 @@ def test_pick(resolver, text, chosen):
     assert pick(text, ID_CARDS, resolver) == chosen
 
 
-@pytest.mark.xfail(strict=True, reason="choices.pick compares normalize(text) with the option ids, but normalize drops "
-                                       "the hyphens every affair id has, so the `norm in options` branch never matches")
 def test_pick_by_affair_id(resolver):
     assert pick("id-card-renew", ID_CARDS, resolver) == "id-card-renew"
 
@@ -67,8 +65,6 @@ def test_pick_nothing(resolver, text):
     assert pick(text, ID_CARDS, resolver) is None
 
 
-@pytest.mark.xfail(strict=True, reason="choices.pick reads the 第一 of 第一次 (first time) as an ordinal and returns "
-                                       "options[0] (id-card-renew), though the text describes 首次申领")
 @pytest.mark.parametrize("text", ["第一次申领", "第一次办的那个"])
 def test_pick_first_time_description_is_not_an_ordinal(resolver, text):
     assert pick(text, ID_CARDS, resolver) == "id-card-first"
@@ -108,10 +104,6 @@ def test_parse_answer_nonsense(catalog, text):
     assert parse_answer(_question(catalog, "id-card-reissue", "applicant_age"), text) is None
 
 
-@pytest.mark.xfail(strict=True, reason="situations.parse_answer ignores negation: 不是本地户口 ties 本地 (local) with "
-                                       "不是 (other_province) on the id-card question and gives None, and on "
-                                       "birth-service-registration / one-thing-birth the longer hint 本地户口 wins, so "
-                                       "the opposite answer (local) is recorded")
 @pytest.mark.parametrize("affair_id, question_id, value", [
     ("id-card-reissue", "hukou_place", "other_province"),
     ("birth-service-registration", "residence", "resident"),

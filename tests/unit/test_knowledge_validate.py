@@ -83,9 +83,6 @@ def test_cli_validate_exits_1_and_prints_file_and_line(cli_validate, broken):
     assert f"共发现 {len(broken.problems)} 个问题" in out
 
 
-@pytest.mark.xfail(strict=True, reason="commands.run prints each Problem with rich markup on, so text in square "
-                                       "brackets (the schema pattern ^[a-z]+(-[a-z]+)*$) is swallowed as a style tag "
-                                       "and the maintainer sees ^+(-+)*$")
 def test_cli_validate_prints_messages_verbatim(cli_validate, broken):
     for expected in broken.expected["office-kind-against-pattern"]:
         assert expected.fragment in cli_validate.stdout

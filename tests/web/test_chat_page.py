@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.e2e.conftest import Stack
+from tests.conftest import Stack
 from tests.e2e.stack import ROOT, free_port
 
 CHROMIUM = "/usr/bin/chromium"

@@ -1,4 +1,4 @@
-"""One real stack per test session: catalog DB, reference backend, action server and Rasa server."""
+"""Shared fixtures: one real stack per test session (catalog DB, reference backend, action server, Rasa)."""
 
 from __future__ import annotations
 
