@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from unit_helpers import AFFAIR_IDS
 
 from bot.catalog.domain import Material, as_conditions, matches
