@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize as l2_normalize
 
@@ -92,38 +93,52 @@ class Resolver:
                 texts.append(text)
                 weights.append(weight)
                 owners.append(index)
-        self._vectorizer = TfidfVectorizer(analyzer=self.analyzer.features, sublinear_tf=True)
-        phrase_matrix = self._vectorizer.fit_transform(texts)
-        self._phrases = phrase_matrix.tocsr()
-        self._owners = np.asarray(owners)
+        self._vectorizer = TfidfVectorizer(analyzer=self.analyzer.features, sublinear_tf=True, dtype=np.float32)
+        phrases = self._vectorizer.fit_transform(texts)
+        # an affair's phrases are contiguous: their best score is a max over each slice
+        self._starts = np.searchsorted(owners, np.arange(len(self._affairs))) if owners else np.zeros(0, int)
+        self._phrases = phrases.tocsc()
+        weighting = sparse.csr_matrix((weights, (owners, np.arange(len(texts)))),
+                                      shape=(len(self._affairs), len(texts)), dtype=np.float32)
+        self._profiles = l2_normalize(weighting @ phrases).tocsc()
+        self._bundle_column = self._vectorizer.vocabulary_.get(f"w:{BUNDLE_MARKER}")
         self._is_bundle = np.asarray([a.is_bundle for a in self._affairs])
         self._labels = ["|".join("".join(self.analyzer.words(t)) for t in (a.name, a.short_name, *a.aliases,
                                                                                   *a.keywords))
                         for a in self._affairs]
-        weighting = np.zeros((len(self._affairs), len(texts)))
-        weighting[self._owners, np.arange(len(texts))] = weights
-        self._profiles = l2_normalize(weighting @ phrase_matrix)
 
-    def rank(self, text: str) -> list[Candidate]:
-        """Every affair with a positive score, best first."""
+    def _scores(self, text: str) -> np.ndarray | None:
+        """The score of every affair for the text, or None when the text shares nothing with any."""
         if not self._affairs:
-            return []
+            return None
         query = self._vectorizer.transform([text])
         if query.nnz == 0:
-            return []
-        profile_scores = np.asarray(self._profiles @ query.T).ravel()
-        phrase_scores = np.asarray((self._phrases @ query.T).todense()).ravel()
-        best_phrase = np.zeros(len(self._affairs))
-        np.maximum.at(best_phrase, self._owners, phrase_scores)
+            return None
+        columns, values = query.indices, query.data
+        profile_scores = self._profiles[:, columns] @ values
+        phrase_scores = self._phrases[:, columns] @ values
+        best_phrase = np.maximum.reduceat(phrase_scores, self._starts)
         w = self.settings.phrase_weight
         scores = w * best_phrase + (1 - w) * profile_scores
-        if BUNDLE_MARKER not in self.analyzer.words(text):
+        if self._bundle_column is None or self._bundle_column not in columns:
             scores = scores * np.where(self._is_bundle, self.settings.bundle_penalty, 1.0)
-        order = np.argsort(-scores)
-        return [Candidate(self._affairs[i].id, self._affairs[i].short_name, float(scores[i]))
-                for i in order if scores[i] > 0]
+        return scores
 
-    def _bare_topic(self, text: str) -> set[str]:
+    def _candidates(self, scores: np.ndarray, indexes: np.ndarray) -> list[Candidate]:
+        return [Candidate(self._affairs[i].id, self._affairs[i].short_name, float(scores[i]))
+                for i in indexes if scores[i] > 0]
+
+    def rank(self, text: str, limit: int | None = None) -> list[Candidate]:
+        """Affairs with a positive score, best first (the best `limit` when given)."""
+        scores = self._scores(text)
+        if scores is None:
+            return []
+        if limit is not None and limit < len(scores):
+            best = np.argpartition(-scores, limit)[:limit]
+            return self._candidates(scores, best[np.argsort(-scores[best])])
+        return self._candidates(scores, np.argsort(-scores))
+
+    def _bare_topic(self, text: str) -> set[int]:
         """For a bare topic (身份证怎么办, 营业执照): the plain affairs whose names carry it; else empty.
 
         A message whose only content word names a subject shared by several affairs says nothing about
@@ -133,22 +148,27 @@ class Resolver:
         if len(content) != 1:
             return set()
         word = content[0]
-        return {a.id for a, labels in zip(self._affairs, self._labels, strict=True)
+        return {i for i, (a, labels) in enumerate(zip(self._affairs, self._labels, strict=True))
                 if not a.is_bundle and word in labels}
 
     def resolve(self, text: str) -> Resolution:
         """One affair when sure, choices when unsure, nothing when no affair fits."""
-        ranked = self.rank(text)
-        top = ranked[: self.settings.max_choices]
-        if not ranked or ranked[0].score < self.settings.min_score:
+        scores = self._scores(text)
+        if scores is None:
+            return Resolution(None, [], [])
+        most = self.settings.max_choices
+        order = np.argpartition(-scores, most)[:most] if most < len(scores) else np.arange(len(scores))
+        top = self._candidates(scores, order[np.argsort(-scores[order])])
+        if not top or top[0].score < self.settings.min_score:
             return Resolution(None, [], top)
         topic = self._bare_topic(text)
         if len(topic) >= 2:
-            ordered = [c.id for c in ranked if c.id in topic][: self.settings.max_choices]
-            return Resolution(None, ordered, top)
-        cutoff = ranked[0].score * self.settings.clarify_ratio
+            members = np.fromiter(topic, dtype=int)
+            ordered = members[np.argsort(-scores[members])][:most]
+            return Resolution(None, [self._affairs[i].id for i in ordered], top)
+        cutoff = top[0].score * self.settings.clarify_ratio
         choices = [c.id for c in top if c.score >= cutoff]
-        second = ranked[1].score if len(ranked) > 1 else 0.0
-        if len(choices) == 1 or ranked[0].score - second >= self.settings.sure_margin:
-            return Resolution(ranked[0].id, [], top)
+        second = top[1].score if len(top) > 1 else 0.0
+        if len(choices) == 1 or top[0].score - second >= self.settings.sure_margin:
+            return Resolution(top[0].id, [], top)
         return Resolution(None, choices, top)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 import jieba
 from pypinyin import Style, lazy_pinyin
@@ -18,13 +19,35 @@ def normalize(text: str) -> str:
     return _NOT_TEXT.sub("", unicodedata.normalize("NFKC", text).lower())
 
 
+@lru_cache(maxsize=1)
+def _base_dictionary() -> tuple[dict[str, int], int]:
+    """jieba's default dictionary, read once per process."""
+    base = jieba.Tokenizer()
+    base.initialize()
+    return base.FREQ, base.total
+
+
+def _fresh_tokenizer() -> jieba.Tokenizer:
+    """A tokenizer with its own copy of the default dictionary, ready for words of our own."""
+    frequencies, total = _base_dictionary()
+    tokenizer = jieba.Tokenizer()
+    tokenizer.FREQ, tokenizer.total, tokenizer.initialized = dict(frequencies), total, True
+    return tokenizer
+
+
+@lru_cache(maxsize=65536)
+def _pinyin(word: str) -> tuple[str, ...]:
+    """Toneless pinyin syllables of the Chinese characters in a word."""
+    han = "".join(_HAN.findall(word))
+    return tuple(lazy_pinyin(han, style=Style.NORMAL, errors="ignore")) if han else ()
+
+
 class Analyzer:
     """Turns a text into matching features; built from the catalog's lexicon and vocabulary."""
 
     def __init__(self, lexicon: dict[str, str], vocabulary: Iterable[str]):
         self._replacements = {normalize(w): c for w, c in lexicon.items() if normalize(w)}
-        self._tokenizer = jieba.Tokenizer()
-        self._tokenizer.initialize()
+        self._tokenizer = _fresh_tokenizer()
         for word in [*vocabulary, *self._replacements, *self._replacements.values()]:
             if normalize(word):
                 self._tokenizer.add_word(normalize(word), freq=20000)
@@ -45,8 +68,6 @@ class Analyzer:
         feats = [f"w:{w}" for w in words]
         for n in (2, 3):
             feats += [f"c:{canonical[i:i + n]}" for i in range(len(canonical) - n + 1)]
-        han = "".join(_HAN.findall(canonical))
-        if han:
-            syllables = lazy_pinyin(han, style=Style.NORMAL, errors="ignore")
-            feats += [f"p:{a}_{b}" for a, b in zip(syllables, syllables[1:], strict=False)]
+        syllables = [s for w in words for s in _pinyin(w)]
+        feats += [f"p:{a}_{b}" for a, b in zip(syllables, syllables[1:], strict=False)]
         return feats
