@@ -187,6 +187,23 @@ def _check_affairs(files: KnowledgeFiles, office_kinds: set[str]) -> None:
                 source.problem(["parts", pi], f"{part} 本身是“一件事”，不能再被组合")
 
 
+def _check_lexicon(files: KnowledgeFiles) -> None:
+    """A colloquial word may mean one thing only, and a filler word cannot also be a synonym."""
+    source = files.lexicon
+    if source is None or not isinstance(source.data, dict):
+        return
+    seen: dict[str, str] = {}
+    for si, group in enumerate(source.data.get("synonyms") or []):
+        for wi, word in enumerate(group.get("words") or []):
+            if word in seen and seen[word] != group.get("canonical"):
+                source.problem(["synonyms", si, "words", wi],
+                               f"“{word}”已在“{seen[word]}”下出现：一个说法只能对应一个词，请删去其中一处")
+            seen[word] = group.get("canonical")
+    for wi, word in enumerate(source.data.get("stopwords") or []):
+        if word in seen:
+            source.problem(["stopwords", wi], f"停用词“{word}”也是“{seen[word]}”的同义说法：请删去其中一处")
+
+
 def _check_required(files: KnowledgeFiles, required: list[str]) -> list[Problem]:
     present = {s.path.stem for s in files.affairs}
     return [Problem(str(files.root / "affairs"), 1, f"缺少必需的事项 {rid}：请新建 affairs/{rid}.yml")
@@ -209,6 +226,7 @@ def validate(root: Path, required: list[str] | None = None) -> tuple[KnowledgeFi
     _check_offices(files, _check_places(files))
     office_kinds = set(office_schema["properties"]["offices"]["items"]["properties"]["kind"]["enum"])
     _check_affairs(files, office_kinds)
+    _check_lexicon(files)
     problems = files.problems()
     if files.places is None:
         problems.append(Problem(str(root / "places.yml"), 1, "缺少 places.yml（行政区划表）"))

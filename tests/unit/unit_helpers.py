@@ -164,6 +164,15 @@ def _county_outside_city(root: Path) -> list[Expected]:
     return [Expected("knowledge/places.yml", line, "区县代码 330312 不属于 宁波市（应以 3302 开头）")]
 
 
+def _lexicon_word_twice(root: Path) -> list[Expected]:
+    path = root / "lexicon.yml"
+    text = path.read_text(encoding="utf-8")
+    old = "    words: [补办,"
+    line = line_no(text, old)
+    path.write_text(text.replace(old, "    words: [丢了, 补办,", 1), encoding="utf-8")
+    return [Expected("knowledge/lexicon.yml", line, "“丢了”已在“遗失”下出现")]
+
+
 BREAKS = {
     "missing-required-field": _remove_fee,
     "missing-material-field": _remove_material_form,
@@ -176,4 +185,5 @@ BREAKS = {
     "when-unknown-question": _unknown_when_question,
     "office-unknown-place": _office_unknown_place,
     "county-outside-city": _county_outside_city,
+    "lexicon-word-twice": _lexicon_word_twice,
 }
