@@ -50,7 +50,7 @@ class ActionAnswerDetail(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         before = state_of(tracker)
         intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
-        detail = turns.DETAIL_INTENTS.get(intent, before.pending_detail or "office")
+        detail = turns.detail_for(intent, latest_text(tracker), before.pending_detail)
         turn = turns.answer_detail(default_provider().current(), before, latest_text(tracker), detail,
                                    settings().hotline)
         return apply(dispatcher, before, turn)

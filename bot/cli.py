@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from bot.config import PROJECT_ROOT, settings
+from bot.config import settings
 
 
 def _snapshot(use_files: bool):
@@ -69,5 +69,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-__all__ = ["main", "PROJECT_ROOT"]

@@ -14,10 +14,10 @@ SCORER = ROOT.parent / "shared" / "eval" / "score.py"
 DEV = ROOT.parent / "shared" / "eval" / "dev.tsv"
 
 
-def run(command: list[str]) -> subprocess.CompletedProcess:
-    """Run a command from the project root, showing what runs."""
+def run(command: list[str], capture: bool = False) -> subprocess.CompletedProcess:
+    """Run a command from the project root; its progress is shown unless the output is captured."""
     print("==>", " ".join(command), flush=True)
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env={**os.environ,
+    return subprocess.run(command, cwd=ROOT, capture_output=capture, text=True, env={**os.environ,
                           "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"})
 
 
@@ -26,7 +26,6 @@ def nlu_cross_validation(folds: int) -> dict:
     result = run([str(ROOT / ".venv/bin/rasa"), "test", "nlu", "--nlu", "data/nlu", "--config", "config.yml",
                   "--cross-validation", "--folds", str(folds), "--out", str(OUT / "nlu")])
     if result.returncode != 0:
-        print(result.stdout[-2000:], result.stderr[-2000:], file=sys.stderr)
         raise SystemExit("rasa test nlu failed")
     report = json.loads((OUT / "nlu" / "intent_report.json").read_text(encoding="utf-8"))
     per_intent = {k: v["f1-score"] for k, v in report.items() if isinstance(v, dict) and "f1-score" in v
@@ -38,14 +37,15 @@ def dev_score() -> str:
     """The shared scorer's summary line and misses."""
     if not SCORER.exists():
         return "（未找到 ../shared/eval/score.py，跳过）"
-    result = run([sys.executable, str(SCORER), str(DEV), "--cmd", f"{ROOT / '.venv/bin/python'} -m bot resolve --json"])
+    result = run([sys.executable, str(SCORER), str(DEV), "--cmd", f"{ROOT / '.venv/bin/python'} -m bot resolve --json"],
+                 capture=True)
     return result.stdout.strip()
 
 
 def main() -> int:
     """Write var/eval/report.md and print it."""
     OUT.mkdir(parents=True, exist_ok=True)
-    folds = int(os.environ.get("EVAL_FOLDS", "3"))
+    folds = int(os.environ.get("EVAL_FOLDS", "5"))
     nlu = nlu_cross_validation(folds)
     lines = ["# OneVisit evaluation", "", f"## NLU intent classification ({folds}-fold cross-validation)", "",
              f"Intent macro F1: **{nlu['macro_f1']:.3f}** (target ≥ 0.9)", "", "| intent | F1 |", "|---|---|"]

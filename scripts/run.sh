@@ -29,5 +29,5 @@ wait_for "http://$ONEVISIT_HOST:$ACTION_PORT/health" "动作服务 :$ACTION_PORT
 wait_for "http://$ONEVISIT_HOST:$WEB_PORT/" "网页 :$WEB_PORT" var/log/web.log
 wait_for "http://$ONEVISIT_HOST:$RASA_PORT/status" "Rasa 服务 :$RASA_PORT（加载模型需要一点时间）" var/log/rasa.log
 echo
-echo "一次办已就绪：请在浏览器打开 http://$ONEVISIT_HOST:$WEB_PORT/  （按 Ctrl-C 停止）"
+echo "一次办已就绪：请在浏览器打开 http://$ONEVISIT_HOST:$WEB_PORT/  （坐席助手：http://$ONEVISIT_HOST:$WEB_PORT/console.html；按 Ctrl-C 停止）"
 wait

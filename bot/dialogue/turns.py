@@ -15,7 +15,9 @@ from bot.resolver.text import normalize
 
 RESOLVED, CLARIFY, DONE = "resolved", "clarify", "done"
 DETAIL_INTENTS = {"ask_fee": "fee", "ask_time_limit": "time_limit", "ask_online": "online", "ask_office": "office",
-                  "ask_hours": "hours", "ask_in_person": "in_person", "ask_visits": "visits"}
+                  "ask_in_person": "in_person", "ask_visits": "visits"}
+# 几点上班, 周末开门吗: an office question about opening hours
+HOURS_WORDS = re.compile(r"几点|时间|开门|上班|下班|周末|周六|周日|星期|节假日|中午|晚上|营业")
 MAX_CLARIFY_FAILURES = 2
 # 不是，我是说驾照 / 我说的是公积金: the person corrects which affair they mean
 CORRECTION = re.compile(r"^(不是|不对|错了|搞错|弄错)..|我是说|我说的是|我要问的是|我想问的是|我要办的是|换成|改成")
@@ -50,6 +52,14 @@ class Turn:
         if "clarify_options" in changed:
             changed["clarify_options"] = list(after.clarify_options)
         return changed
+
+
+def detail_for(intent: str | None, text: str, pending: str | None = None) -> str:
+    """Which follow-up a message asks for: fee, time limit, online, office, hours, in person or visits."""
+    detail = DETAIL_INTENTS.get(intent or "", pending or "office")
+    if detail == "office" and HOURS_WORDS.search(text):
+        return "hours"
+    return detail
 
 
 def _choose(snap: Snapshot, state: State, affair_id: str, text: str) -> Turn:
@@ -161,7 +171,8 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
         return Turn(state)
     if intent in DETAIL_INTENTS and affair is not None:
         district = snap.catalog.places.get(state.district or "")
-        return Turn(state, [say.detail_reply(snap.catalog, affair, DETAIL_INTENTS[intent], district, hotline)])
+        detail = detail_for(intent, text)
+        return Turn(state, [say.detail_reply(snap.catalog, affair, detail, district, hotline)])
     options = "、".join(o.label for o in pending[0].question.options)
     return Turn(state, [say.Reply(f"抱歉，我没听明白。请从这几项里选一个：{options}；或说“取消”结束。")])
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.scalarstring import LiteralScalarString
 
 from bot.knowledge.source import plain
 from bot.knowledge.validate import KnowledgeFiles
@@ -57,9 +59,7 @@ def districts_nlu(places: dict[str, Any]) -> str:
 
 
 def _dump(data: dict[str, Any]) -> str:
-    from io import StringIO
-
-    from ruamel.yaml.scalarstring import LiteralScalarString
+    """YAML text with multi-line strings as literal blocks (the way Rasa data is written by hand)."""
 
     def literal(value: Any) -> Any:
         if isinstance(value, dict):
@@ -94,10 +94,13 @@ def stale_files(files: KnowledgeFiles, project_root: Path) -> list[Path]:
 
 def write_derived(files: KnowledgeFiles, project_root: Path) -> list[Path]:
     """Write the derived files that changed; return them."""
+    contents = derived_files(files)
     written = []
-    for rel in stale_files(files, project_root):
+    for rel, content in contents.items():
         path = project_root / rel
+        if path.exists() and path.read_text(encoding="utf-8") == content:
+            continue
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(derived_files(files)[rel], encoding="utf-8")
+        path.write_text(content, encoding="utf-8")
         written.append(rel)
     return written

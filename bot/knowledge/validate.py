@@ -122,8 +122,7 @@ def _check_situations(source: SourceFile, affair: dict[str, Any]) -> None:
     """`when` and `ask_if` must name known questions and options."""
     options: dict[str, set[str]] = {}
     for qi, question in enumerate(affair.get("situations") or []):
-        for ask_path, cond in ((["situations", qi, "ask_if"], question.get("ask_if")),):
-            _check_when(source, ask_path, cond, options)
+        _check_when(source, ["situations", qi, "ask_if"], question.get("ask_if"), options)
         if question.get("id") in options:
             source.problem(["situations", qi, "id"], f"情形问题 id {question.get('id')} 重复")
         options[question.get("id")] = {str(o.get("value")) for o in question.get("options") or []}

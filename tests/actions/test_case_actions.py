@@ -37,7 +37,7 @@ def live(backend_url: tuple[str, str]) -> Iterator[None]:
 
 def query(slots: dict) -> tuple[CollectingDispatcher, dict]:
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(ActionQueryCase().run(dispatcher, tracker("", "inform_case", slots), {}))
+    events = asyncio.run(ActionQueryCase().run(dispatcher, tracker("", "query_case_status", slots), {}))
     return dispatcher, slot_events(events)
 
 
