@@ -11,7 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 TRAINING := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) data/jieba/userdict.txt
 MODEL := models/onevisit.tar.gz
 
-.PHONY: setup run test lint generated knowledge train eval bench browser clean
+.PHONY: setup run test lint generated knowledge train eval bench browser postgres clean
 
 # --- set-up --------------------------------------------------------------------------------------
 $(VENV)/.installed: requirements.txt requirements-dev.txt .python-version
@@ -27,6 +27,10 @@ setup: $(VENV)/.installed
 browser:
 	@command -v chromium >/dev/null || { echo "==> 安装 chromium（浏览器测试用）"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { echo "==> 安装 PostgreSQL（数据库测试用）"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
 generated: setup
 	@echo "==> 由知识库重新生成 jieba 词典和 NLU 查找表"
@@ -51,7 +55,7 @@ run: generated train
 test: setup
 	@echo "==> 生成文件是否最新（过期时请运行 python -m bot knowledge build 并提交）"
 	$(PY) -m bot knowledge build --check
-	$(MAKE) --no-print-directory train browser
+	$(MAKE) --no-print-directory train browser postgres
 	@echo "==> ruff"
 	$(VENV)/bin/ruff check .
 	@echo "==> rasa data validate"
@@ -59,7 +63,7 @@ test: setup
 	@echo "==> Rasa 测试故事"
 	$(RASA) test core --stories tests/stories --fail-on-prediction-errors --model $(MODEL) --out var/results/core
 	@echo "==> pytest（单元、动作、后端、端到端、浏览器）"
-	$(PY) -m pytest -q
+	scripts/with_postgres.sh $(PY) -m pytest -q
 
 lint: setup
 	$(VENV)/bin/ruff check .
