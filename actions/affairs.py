@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -118,7 +118,5 @@ class ActionCancel(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         dispatcher.utter_message(response="utter_cancelled")
-        from rasa_sdk.events import ActiveLoop
-
         return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("situation_answer", None),
                 SlotSet("affair_state", turns.DONE), SlotSet("case_number", None), SlotSet("case_factor", None)]

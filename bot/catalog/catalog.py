@@ -13,6 +13,17 @@ from bot.catalog.domain import Affair, Material, Office, Place, Question, affair
 PART_SEPARATOR = "/"
 
 
+def answer_key(part: str | None, question_id: str) -> str:
+    """Where an answer is stored: the question id, prefixed with the part's id for a bundle's part."""
+    return question_id if part is None else part + PART_SEPARATOR + question_id
+
+
+def part_answers(answers: dict[str, str], part: str) -> dict[str, str]:
+    """A bundle's answers that belong to one part, keyed by that part's own question ids."""
+    prefix = part + PART_SEPARATOR
+    return {k[len(prefix):]: v for k, v in answers.items() if k.startswith(prefix)}
+
+
 @dataclass(frozen=True)
 class PendingQuestion:
     """A situation question still to ask; `key` is where its answer is stored."""
@@ -73,11 +84,9 @@ class Catalog:
 
     def pending_questions(self, affair: Affair, answers: dict[str, str]) -> list[PendingQuestion]:
         """Situation questions still unanswered whose answer changes the materials, in order."""
-        pending = _pending(affair, answers, prefix="", part=None)
+        pending = _pending(affair, answers, part=None)
         for part in self.parts_of(affair):
-            prefix = part.id + PART_SEPARATOR
-            scoped = {k[len(prefix):]: v for k, v in answers.items() if k.startswith(prefix)}
-            pending += _pending(part, scoped, prefix=prefix, part=part.id)
+            pending += _pending(part, part_answers(answers, part.id), part=part.id)
         return pending
 
     def materials_for(self, affair: Affair, answers: dict[str, str]) -> list[MaterialLine]:
@@ -87,8 +96,7 @@ class Catalog:
             return own
         merged: dict[str, MaterialLine] = {line.material.name: line for line in own}
         for part in self.parts_of(affair):
-            prefix = part.id + PART_SEPARATOR
-            scoped = {k[len(prefix):]: v for k, v in answers.items() if k.startswith(prefix)}
+            scoped = part_answers(answers, part.id)
             for material in part.materials:
                 if not material.applies(scoped):
                     continue
@@ -122,7 +130,7 @@ class Catalog:
         return None
 
 
-def _pending(affair: Affair, answers: dict[str, str], prefix: str, part: str | None) -> list[PendingQuestion]:
+def _pending(affair: Affair, answers: dict[str, str], part: str | None) -> list[PendingQuestion]:
     """Unanswered questions that are asked in this situation and decide a material or a later question."""
     gating = {qid for q in affair.situations for qid in q.ask_if}
     result = []
@@ -131,7 +139,7 @@ def _pending(affair: Affair, answers: dict[str, str], prefix: str, part: str | N
             continue
         decides = question.id in gating or any(question.id in m.when for m in affair.materials if m.applies(answers))
         if decides:
-            result.append(PendingQuestion(prefix + question.id, question, part))
+            result.append(PendingQuestion(answer_key(part, question.id), question, part))
     return result
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.catalog.catalog import Catalog, MaterialLine, OfficeMatch
+from bot.catalog.catalog import Catalog, MaterialLine, OfficeMatch, answer_key
 from bot.catalog.domain import Affair, Place
 from bot.dialogue.places import place_label
 
@@ -147,9 +147,9 @@ def situation_summary(catalog: Catalog, affair: Affair, answers: dict[str, str])
     """The chosen options as text: 未满16周岁、外省户口."""
     labels = []
     for owner in [affair, *catalog.parts_of(affair)]:
-        prefix = "" if owner is affair else owner.id + "/"
+        part = None if owner is affair else owner.id
         for question in owner.situations:
-            option = question.option(answers.get(prefix + question.id, ""))
+            option = question.option(answers.get(answer_key(part, question.id), ""))
             if option:
                 labels.append(option.label)
     return "、".join(labels)
