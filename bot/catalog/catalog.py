@@ -60,6 +60,7 @@ class Catalog:
     places: dict[str, Place] = field(default_factory=dict)
     offices: list[Office] = field(default_factory=list)
     lexicon: dict[str, str] = field(default_factory=dict)
+    phrasings: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def from_engine(cls, engine: Engine) -> Catalog:
@@ -72,7 +73,9 @@ class Catalog:
                       for r in conn.execute(select(tables.places))}
             offices = [_office(r.record) for r in conn.execute(select(tables.offices).order_by(tables.offices.c.id))]
             lexicon = {r.word: r.canonical for r in conn.execute(select(tables.lexicon))}
-        return cls(version=version, affairs=affairs, places=places, offices=offices, lexicon=lexicon)
+            phrasings = {r.affair: tuple(r.texts) for r in conn.execute(select(tables.phrasings))}
+        return cls(version=version, affairs=affairs, places=places, offices=offices, lexicon=lexicon,
+                   phrasings=phrasings)
 
     def affair(self, affair_id: str | None) -> Affair | None:
         """The affair with this id, or None."""

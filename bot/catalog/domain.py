@@ -7,6 +7,9 @@ from typing import Any
 
 Conditions = dict[str, list[str]]
 
+# The key under which questions that are no affair of ours are kept among the phrasings.
+OUT_OF_SCOPE = ""
+
 
 @dataclass(frozen=True)
 class Option:

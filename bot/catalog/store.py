@@ -51,7 +51,8 @@ def _sync(conn: Connection, table: Any, key: str, rows: dict[str, dict[str, Any]
 
 
 def store_knowledge(engine: Engine, affairs: list[dict[str, Any]], places: dict[str, Any],
-                    offices: list[dict[str, Any]], lexicon: dict[str, Any]) -> LoadReport:
+                    offices: list[dict[str, Any]], lexicon: dict[str, Any],
+                    phrasings: dict[str, list[str]] | None = None) -> LoadReport:
     """Replace the catalog with the given records atomically; bump the version when anything changed."""
     report = LoadReport()
     affair_rows = {a["id"]: {"id": a["id"], "code": a["code"], "name": a["name"], "short_name": a["short_name"],
@@ -64,12 +65,15 @@ def store_knowledge(engine: Engine, affairs: list[dict[str, Any]], places: dict[
             row = {"code": item["code"], "name": item["name"], "city_code": city["code"],
                    "aliases": list(item.get("aliases") or [])}
             place_rows[item["code"]] = {**row, "digest": digest(row)}
+    phrasing_rows = {affair: {"affair": affair, "texts": texts, "digest": digest(texts)}
+                     for affair, texts in (phrasings or {}).items()}
     words = {w: s["canonical"] for s in lexicon.get("synonyms", []) for w in s["words"]}
     words.update({w: "" for w in lexicon.get("stopwords", [])})
     with engine.begin() as conn:
         _sync(conn, tables.affairs, "id", affair_rows, report)
         _sync(conn, tables.offices, "id", office_rows, report)
         _sync(conn, tables.places, "code", place_rows, report)
+        _sync(conn, tables.phrasings, "affair", phrasing_rows, report)
         conn.execute(delete(tables.lexicon))
         if words:
             conn.execute(insert(tables.lexicon), [{"word": w, "canonical": c} for w, c in words.items()])

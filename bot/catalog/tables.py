@@ -41,6 +41,13 @@ lexicon = Table(
     Column("canonical", String(40), nullable=False),  # empty for a stopword
 )
 
+phrasings = Table(
+    "phrasings", metadata,
+    Column("affair", String(80), primary_key=True),  # empty for questions that are no affair of ours
+    Column("texts", JSON, nullable=False),
+    Column("digest", String(64), nullable=False),
+)
+
 catalog_meta = Table(
     "catalog_meta", metadata,
     Column("key", String(40), primary_key=True),

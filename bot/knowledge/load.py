@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from bot.catalog.domain import OUT_OF_SCOPE
 from bot.catalog.store import LoadReport, store_knowledge
 from bot.knowledge.source import Problem, plain
 from bot.knowledge.validate import KnowledgeFiles, validate
@@ -27,7 +28,16 @@ def records(files: KnowledgeFiles) -> dict:
         "places": plain(files.places.data) if files.places else {},
         "offices": offices,
         "lexicon": plain(files.lexicon.data) if files.lexicon else {},
+        "phrasings": phrasings(files),
     }
+
+
+def phrasings(files: KnowledgeFiles) -> dict[str, list[str]]:
+    """How people ask, per affair id; the key "" holds the questions that are no affair of ours."""
+    result = {str(f.data["affair"]): [str(t) for t in f.data["phrasings"]] for f in files.phrasings}
+    if files.out_of_scope is not None:
+        result[OUT_OF_SCOPE] = [str(q) for t in files.out_of_scope.data["topics"] for q in t["questions"]]
+    return result
 
 
 def load_knowledge(root: Path, engine: Engine) -> LoadReport:

@@ -10,9 +10,11 @@ import jsonschema
 from ruamel.yaml import YAML
 
 from bot.knowledge.source import Problem, SourceFile, plain, read_yaml
+from bot.resolver.text import normalize
 
 SCHEMAS = {"affair": "affair.schema.yml", "office": "office.schema.yml",
-           "places": "places.schema.yml", "lexicon": "lexicon.schema.yml"}
+           "places": "places.schema.yml", "lexicon": "lexicon.schema.yml",
+           "phrasings": "phrasings.schema.yml", "out_of_scope": "out_of_scope.schema.yml"}
 
 
 @dataclass
@@ -22,13 +24,15 @@ class KnowledgeFiles:
     root: Path
     affairs: list[SourceFile] = field(default_factory=list)
     offices: list[SourceFile] = field(default_factory=list)
+    phrasings: list[SourceFile] = field(default_factory=list)
     places: SourceFile | None = None
     lexicon: SourceFile | None = None
+    out_of_scope: SourceFile | None = None
 
     def all_files(self) -> list[SourceFile]:
         """Every parsed file, affairs first."""
-        extra = [f for f in (self.places, self.lexicon) if f is not None]
-        return [*self.affairs, *self.offices, *extra]
+        extra = [f for f in (self.places, self.lexicon, self.out_of_scope) if f is not None]
+        return [*self.affairs, *self.offices, *self.phrasings, *extra]
 
     def problems(self) -> list[Problem]:
         """All problems of all files, in file order."""
@@ -36,11 +40,12 @@ class KnowledgeFiles:
 
 
 def read_knowledge(root: Path) -> KnowledgeFiles:
-    """Parse every file under `root` (affairs/, offices/, places.yml, lexicon.yml)."""
+    """Parse every file under `root` (affairs/, offices/, phrasings/, places, lexicon, out_of_scope)."""
     files = KnowledgeFiles(root=root)
     files.affairs = [read_yaml(p, root) for p in sorted((root / "affairs").glob("*.yml"))]
     files.offices = [read_yaml(p, root) for p in sorted((root / "offices").glob("*.yml"))]
-    for name in ("places", "lexicon"):
+    files.phrasings = [read_yaml(p, root) for p in sorted((root / "phrasings").glob("*.yml"))]
+    for name in ("places", "lexicon", "out_of_scope"):
         path = root / f"{name}.yml"
         if path.exists():
             setattr(files, name, read_yaml(path, root))
@@ -203,6 +208,46 @@ def _check_lexicon(files: KnowledgeFiles) -> None:
             source.problem(["stopwords", wi], f"停用词“{word}”也是“{seen[word]}”的同义说法：请删去其中一处")
 
 
+def _check_phrasings(files: KnowledgeFiles) -> None:
+    """Phrasings name a known affair in a file of that name; one sentence means one thing only."""
+    affair_ids = {s.path.stem for s in files.affairs}
+    seen: dict[str, tuple[str, SourceFile, list[Any]]] = {}
+    for source in files.phrasings:
+        if not isinstance(source.data, dict):
+            continue
+        affair_id = source.data.get("affair")
+        if affair_id != source.path.stem:
+            source.problem(["affair"],
+                           f"affair {affair_id} 与文件名 {source.path.name} 不一致：文件名应为 <事项 id>.yml")
+        elif affair_id not in affair_ids:
+            source.problem(["affair"], f"事项 {affair_id} 不存在：请先在 affairs/ 下建立它，或删去本文件")
+        for i, text in enumerate(source.data.get("phrasings") or []):
+            _claim(seen, str(text), str(affair_id), source, ["phrasings", i])
+    oos = files.out_of_scope
+    if oos is None or not isinstance(oos.data, dict):
+        return
+    for ti, topic in enumerate(oos.data.get("topics") or []):
+        for qi, text in enumerate(topic.get("questions") or []):
+            _claim(seen, str(text), "", oos, ["topics", ti, "questions", qi])
+
+
+def _claim(seen: dict[str, tuple[str, SourceFile, list[Any]]], text: str, owner: str,
+           source: SourceFile, path: list[Any]) -> None:
+    """Record who a sentence belongs to; the same sentence under two owners is a problem."""
+    key = normalize(text)
+    earlier = seen.get(key)
+    if earlier is None:
+        seen[key] = (owner, source, path)
+        return
+    where = f"{earlier[1].display}:{earlier[1].line_of(earlier[2])}"
+    if earlier[0] == owner:
+        source.problem(path, f"“{text}”与 {where} 重复：请删去一处")
+    else:
+        mine = owner or "不属于本助手"
+        theirs = earlier[0] or "不属于本助手"
+        source.problem(path, f"“{text}”既算作 {mine}，又在 {where} 算作 {theirs}：一句话只能归一处，请删去或改写")
+
+
 def _check_required(files: KnowledgeFiles, required: list[str]) -> list[Problem]:
     present = {s.path.stem for s in files.affairs}
     return [Problem(str(files.root / "affairs"), 1, f"缺少必需的事项 {rid}：请新建 affairs/{rid}.yml")
@@ -218,7 +263,10 @@ def validate(root: Path, required: list[str] | None = None) -> tuple[KnowledgeFi
     office_schema = _schema(root, "office")
     for source in files.offices:
         _check_schema(source, office_schema)
-    for name in ("places", "lexicon"):
+    phrasing_schema = _schema(root, "phrasings")
+    for source in files.phrasings:
+        _check_schema(source, phrasing_schema)
+    for name in ("places", "lexicon", "out_of_scope"):
         source = getattr(files, name)
         if source is not None:
             _check_schema(source, _schema(root, name))
@@ -226,6 +274,7 @@ def validate(root: Path, required: list[str] | None = None) -> tuple[KnowledgeFi
     office_kinds = set(office_schema["properties"]["offices"]["items"]["properties"]["kind"]["enum"])
     _check_affairs(files, office_kinds)
     _check_lexicon(files)
+    _check_phrasings(files)
     problems = files.problems()
     if files.places is None:
         problems.append(Problem(str(root / "places.yml"), 1, "缺少 places.yml（行政区划表）"))

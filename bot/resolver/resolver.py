@@ -6,43 +6,44 @@ import os
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize as l2_normalize
 
 from bot.catalog.catalog import Catalog
-from bot.catalog.domain import Affair
+from bot.resolver.index import QUERY_FIELDS, ExampleIndex, Similarities
+from bot.resolver.ranker import FEATURES, CandidateFeatures, QueryFacts, Ranker, shortlist
 from bot.resolver.text import Analyzer
 
 # The lexicon word for "done together" (一起办, 一次办完 ...): only then is a one-thing bundle meant.
 BUNDLE_MARKER = "一件事"
-
-# How much each field of an affair counts when building its profile.
-FIELD_WEIGHTS = {"name": 3.0, "short_name": 3.0, "alias": 2.0, "keyword": 1.0, "question": 1.0, "scope": 0.5}
+# A word is evidence for one affair against a sibling when this share of its phrasings use it ...
+EVIDENCE_SHARE = 0.08
+# ... and at most this share of the sibling's.
+RIVAL_SHARE = 0.02
+# A sibling left open by the words is offered only when the ranker gives it at least this probability.
+SIBLING_MIN = 0.01
 
 
 @dataclass(frozen=True)
 class ResolverSettings:
-    """Decision thresholds; see README (resolver) for how they were chosen."""
+    """Decision thresholds on the ranker's probabilities; see eval/README.md for how they are set."""
 
-    min_score: float = 0.16
-    sure_margin: float = 0.05
-    clarify_ratio: float = 0.75
+    sure: float = 0.3
+    rival_ratio: float = 0.7
+    plausible: float = 0.3
     max_choices: int = 5
-    phrase_weight: float = 0.4
-    bundle_penalty: float = 0.8
+    shortlist: int = 6
+    mixed_every: int = 3
 
     @classmethod
     def from_env(cls) -> ResolverSettings:
         """Thresholds from RESOLVER_* environment variables, defaults otherwise."""
         base = cls()
         return cls(
-            min_score=float(os.environ.get("RESOLVER_MIN_SCORE", base.min_score)),
-            sure_margin=float(os.environ.get("RESOLVER_SURE_MARGIN", base.sure_margin)),
-            clarify_ratio=float(os.environ.get("RESOLVER_CLARIFY_RATIO", base.clarify_ratio)),
+            sure=float(os.environ.get("RESOLVER_SURE", base.sure)),
+            rival_ratio=float(os.environ.get("RESOLVER_RIVAL_RATIO", base.rival_ratio)),
+            plausible=float(os.environ.get("RESOLVER_PLAUSIBLE", base.plausible)),
             max_choices=int(os.environ.get("RESOLVER_MAX_CHOICES", base.max_choices)),
-            phrase_weight=float(os.environ.get("RESOLVER_PHRASE_WEIGHT", base.phrase_weight)),
-            bundle_penalty=float(os.environ.get("RESOLVER_BUNDLE_PENALTY", base.bundle_penalty)),
+            shortlist=int(os.environ.get("RESOLVER_SHORTLIST", base.shortlist)),
+            mixed_every=int(os.environ.get("RESOLVER_MIXED_EVERY", base.mixed_every)),
         )
 
 
@@ -69,76 +70,98 @@ class Resolution:
                 "candidates": [{"id": c.id, "name": c.name, "score": round(c.score, 4)} for c in self.candidates]}
 
 
-def affair_phrases(affair: Affair) -> list[tuple[str, float]]:
-    """Every text that describes the affair, with the weight of its field."""
-    phrases = [(affair.name, FIELD_WEIGHTS["name"]), (affair.short_name, FIELD_WEIGHTS["short_name"])]
-    phrases += [(a, FIELD_WEIGHTS["alias"]) for a in affair.aliases]
-    phrases += [(k, FIELD_WEIGHTS["keyword"]) for k in affair.keywords]
-    phrases += [(q, FIELD_WEIGHTS["question"]) for q in affair.questions]
-    phrases.append((affair.scope, FIELD_WEIGHTS["scope"]))
-    return phrases
-
-
 class Resolver:
-    """A TF-IDF index over affair phrases, built once per catalog snapshot."""
+    """Retrieval over the knowledge's texts, then a learned ranker decides: one affair, choices, or none."""
 
     def __init__(self, catalog: Catalog, settings: ResolverSettings | None = None):
         self.settings = settings or ResolverSettings()
         self._affairs = sorted(catalog.affairs.values(), key=lambda a: a.id)
         vocabulary = [p for a in self._affairs for p in (a.short_name, *a.aliases, *a.keywords)]
         self.analyzer = Analyzer(catalog.lexicon, vocabulary)
-        texts, weights, owners = [], [], []
-        for index, affair in enumerate(self._affairs):
-            for text, weight in affair_phrases(affair):
-                texts.append(text)
-                weights.append(weight)
-                owners.append(index)
-        self._vectorizer = TfidfVectorizer(analyzer=self.analyzer.features, sublinear_tf=True, dtype=np.float32)
-        phrases = self._vectorizer.fit_transform(texts)
-        # an affair's phrases are contiguous: their best score is a max over each slice
-        self._starts = np.searchsorted(owners, np.arange(len(self._affairs))) if owners else np.zeros(0, int)
-        self._phrases = phrases.tocsc()
-        weighting = sparse.csr_matrix((weights, (owners, np.arange(len(texts)))),
-                                      shape=(len(self._affairs), len(texts)), dtype=np.float32)
-        self._profiles = l2_normalize(weighting @ phrases).tocsc()
-        self._bundle_column = self._vectorizer.vocabulary_.get(f"w:{BUNDLE_MARKER}")
-        self._is_bundle = np.asarray([a.is_bundle for a in self._affairs])
+        self.analyzer.learn_pinyin(w for texts in catalog.phrasings.values() for t in texts
+                                   for w in self.analyzer.tokens(t))
+        self.index = ExampleIndex(self.analyzer, self._affairs, catalog.phrasings)
+        affair_words: list[set[str]] = [set() for _ in self._affairs]
+        for example in self.index.examples:
+            affair_words[example.owner].update(self.analyzer.words(example.text))
+        self._ids = [a.id for a in self._affairs]
+        self._is_bundle = np.asarray([a.is_bundle for a in self._affairs], dtype=bool)
+        self._features = CandidateFeatures(self.index, affair_words, self._is_bundle)
         self._labels = ["|".join("".join(self.analyzer.words(t)) for t in (a.name, a.short_name, *a.aliases,
                                                                                   *a.keywords))
                         for a in self._affairs]
+        self._label_words = [set(self.analyzer.words(" ".join((a.name, a.short_name, *a.aliases, *a.keywords))))
+                             for a in self._affairs]
+        self._word_shares = _word_shares(self.index, self.analyzer)
+        features, labels = self.training_rows()
+        self.ranker = Ranker().fit(features, labels)
 
-    def _scores(self, text: str) -> np.ndarray | None:
-        """The score of every affair for the text, or None when the text shares nothing with any."""
+    def _facts(self, text: str) -> QueryFacts:
+        words = tuple(self.analyzer.words(text))
+        return QueryFacts(words, BUNDLE_MARKER in words)
+
+    def training_rows(self, groups: bool = False) -> tuple[np.ndarray, ...]:
+        """Candidate rows of every training question, compared with everything but itself.
+
+        Returns features and labels (1: the affair meant), and with `groups` also the row's question
+        number, the candidate's affair and the question's own affair (-1: no affair of ours).
+        """
+        blocks, labels, question, candidate, truth = [], [], [], [], []
+        number = 0
+        for owners, sims, texts in self.index.held_out(self.settings.mixed_every):
+            for k, (owner, text) in enumerate(zip(owners, texts, strict=True)):
+                chosen = shortlist(sims.best[k], sims.profile[k], self.settings.shortlist)
+                blocks.append(self._features.rows(sims, k, self._facts(text), chosen))
+                labels.append(chosen == owner)
+                question.append(np.full(len(chosen), number))
+                candidate.append(chosen)
+                truth.append(np.full(len(chosen), owner))
+                number += 1
+        if not blocks:
+            empty = np.zeros((0, len(FEATURES)), dtype=np.float32)
+            return (empty, np.zeros(0, dtype=int), *((np.zeros(0, dtype=int),) * 3 if groups else ()))
+        result = (np.vstack(blocks), np.concatenate(labels).astype(int))
+        if groups:
+            result += (np.concatenate(question), np.concatenate(candidate), np.concatenate(truth))
+        return result
+
+    def _score(self, text: str) -> tuple[Similarities, np.ndarray] | None:
         if not self._affairs:
             return None
-        query = self._vectorizer.transform([text])
+        query = self.index.transform([text])
         if query.nnz == 0:
             return None
-        columns, values = query.indices, query.data
-        profile_scores = self._profiles[:, columns] @ values
-        phrase_scores = self._phrases[:, columns] @ values
-        best_phrase = np.maximum.reduceat(phrase_scores, self._starts)
-        w = self.settings.phrase_weight
-        scores = w * best_phrase + (1 - w) * profile_scores
-        if self._bundle_column is None or self._bundle_column not in columns:
-            scores = scores * np.where(self._is_bundle, self.settings.bundle_penalty, 1.0)
-        return scores
+        sims = self.index.similarities(query)
+        return sims, 0.5 * sims.best[0] + 0.5 * sims.profile[0]
 
     def _candidates(self, scores: np.ndarray, indexes: np.ndarray) -> list[Candidate]:
         return [Candidate(self._affairs[i].id, self._affairs[i].short_name, float(scores[i]))
                 for i in indexes if scores[i] > 0]
 
     def rank(self, text: str, limit: int | None = None) -> list[Candidate]:
-        """Affairs with a positive score, best first (the best `limit` when given)."""
-        scores = self._scores(text)
-        if scores is None:
+        """Affairs by retrieval score (closeness of wording), best first; the best `limit` when given."""
+        scored = self._score(text)
+        if scored is None:
             return []
+        scores = scored[1]
         if limit is not None and limit < len(scores):
             best = np.argpartition(-scores, limit)[:limit]
             return self._candidates(scores, best[np.argsort(-scores[best])])
         return self._candidates(scores, np.argsort(-scores))
 
-    def _bare_topic(self, text: str) -> set[int]:
+    def probabilities(self, text: str) -> list[Candidate]:
+        """The shortlisted affairs with the ranker's probability that each is the one meant, best first."""
+        scored = self._score(text)
+        if scored is None:
+            return []
+        sims = scored[0]
+        chosen = shortlist(sims.best[0], sims.profile[0], self.settings.shortlist)
+        probs = self.ranker.probabilities(self._features.rows(sims, 0, self._facts(text), chosen))
+        order = np.argsort(-probs, kind="stable")
+        return [Candidate(self._affairs[chosen[i]].id, self._affairs[chosen[i]].short_name, float(probs[i]))
+                for i in order]
+
+    def _bare_topic(self, text: str) -> list[str]:
         """For a bare topic (身份证怎么办, 营业执照): the plain affairs whose names carry it; else empty.
 
         A message whose only content word names a subject shared by several affairs says nothing about
@@ -146,29 +169,82 @@ class Resolver:
         """
         content = [w for w in self.analyzer.words(text) if len(w) >= 2]
         if len(content) != 1:
-            return set()
+            return []
         word = content[0]
-        return {i for i, (a, labels) in enumerate(zip(self._affairs, self._labels, strict=True))
-                if not a.is_bundle and word in labels}
+        return [a.id for a, labels in zip(self._affairs, self._labels, strict=True)
+                if not a.is_bundle and word in labels]
+
+    def _evidence(self, word: str, mine: int, theirs: int) -> bool:
+        """Whether a word speaks for affair `mine` against affair `theirs`.
+
+        It does when it is in `mine`'s names and keywords and not in `theirs`', or when people asking
+        for `mine` use it often (in 8 % of its phrasings) and those asking for `theirs` hardly ever (2 %).
+        """
+        if word in self._label_words[mine] and word not in self._label_words[theirs]:
+            return True
+        shares = self._word_shares.get(word, {})
+        return shares.get(mine, 0.0) >= EVIDENCE_SHARE and shares.get(theirs, 0.0) <= RIVAL_SHARE
+
+    def _open_siblings(self, text: str, best: int) -> list[int]:
+        """Affairs sharing a named subject with `best` (公积金, 驾驶证) that nothing in the text rules out."""
+        words = [w for w in self.analyzer.words(text) if len(w) >= 2]
+        topic = {w for w in words if w in self._label_words[best]}
+        siblings = []
+        for other, labels in enumerate(self._label_words):
+            if other == best or self._affairs[other].is_bundle or not topic & labels:
+                continue
+            if not any(self._evidence(w, best, other) for w in words):
+                siblings.append(other)
+        return siblings
 
     def resolve(self, text: str) -> Resolution:
         """One affair when sure, choices when unsure, nothing when no affair fits."""
-        scores = self._scores(text)
-        if scores is None:
-            return Resolution(None, [], [])
-        most = self.settings.max_choices
-        order = np.argpartition(-scores, most)[:most] if most < len(scores) else np.arange(len(scores))
-        top = self._candidates(scores, order[np.argsort(-scores[order])])
-        if not top or top[0].score < self.settings.min_score:
-            return Resolution(None, [], top)
-        topic = self._bare_topic(text)
-        if len(topic) >= 2:
-            members = np.fromiter(topic, dtype=int)
-            ordered = members[np.argsort(-scores[members])][:most]
-            return Resolution(None, [self._affairs[i].id for i in ordered], top)
-        cutoff = top[0].score * self.settings.clarify_ratio
-        choices = [c.id for c in top if c.score >= cutoff]
-        second = top[1].score if len(top) > 1 else 0.0
-        if len(choices) == 1 or top[0].score - second >= self.settings.sure_margin:
-            return Resolution(top[0].id, [], top)
-        return Resolution(None, choices, top)
+        ranked = self.probabilities(text)
+        result = decide(ranked, self._bare_topic(text) if ranked else [], self.settings)
+        if result.clarify or not ranked:
+            return result
+        # one subject, several affairs, no word that decides: ask among them, whether the ranker
+        # leaned to one (a guess) or spread its probability so thin that none looked plausible alone
+        leader = result.affair or ranked[0].id
+        by_score = {c.id: c.score for c in ranked}
+        open_siblings = sorted((self._ids[i] for i in self._open_siblings(text, self._ids.index(leader))
+                                if by_score.get(self._ids[i], 0.0) >= SIBLING_MIN), key=lambda i: -by_score[i])
+        group = by_score[leader] + sum(by_score[i] for i in open_siblings)
+        if not open_siblings or group < self.settings.plausible:
+            return result
+        return Resolution(None, [leader, *open_siblings][:self.settings.max_choices], result.candidates)
+
+
+def _word_shares(index: ExampleIndex, analyzer: Analyzer) -> dict[str, dict[int, float]]:
+    """For each word, the share of each affair's questions and phrasings that use it."""
+    counts: dict[str, dict[int, int]] = {}
+    totals: dict[int, int] = {}
+    for example in index.examples:
+        if example.kind not in QUERY_FIELDS:
+            continue
+        totals[example.owner] = totals.get(example.owner, 0) + 1
+        for word in set(analyzer.words(example.text)):
+            per = counts.setdefault(word, {})
+            per[example.owner] = per.get(example.owner, 0) + 1
+    return {w: {a: n / totals[a] for a, n in per.items()} for w, per in counts.items()}
+
+
+def decide(ranked: list[Candidate], topic: list[str], settings: ResolverSettings) -> Resolution:
+    """The decision for candidates ranked by probability (best first).
+
+    Sure: the best is likely enough and no rival comes close. Unsure: offer every plausible candidate
+    (a single plausible one is offered for confirmation). Nothing plausible: no affair of ours.
+    """
+    plausible = [c for c in ranked if c.score >= settings.plausible]
+    if len(topic) >= 2:
+        by_score = {c.id: c.score for c in ranked}
+        ordered = sorted(topic, key=lambda i: -by_score.get(i, 0.0))[:settings.max_choices]
+        return Resolution(None, ordered, ranked[:settings.max_choices])
+    ranked = ranked[:settings.max_choices]
+    if not plausible:
+        return Resolution(None, [], ranked)
+    best = plausible[0]
+    rivals = [c for c in plausible[1:] if c.score >= best.score * settings.rival_ratio]
+    if best.score >= settings.sure and not rivals:
+        return Resolution(best.id, [], ranked)
+    return Resolution(None, [c.id for c in plausible[:settings.max_choices]], ranked)

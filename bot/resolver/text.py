@@ -12,6 +12,8 @@ from pypinyin import Style, lazy_pinyin
 
 _NOT_TEXT = re.compile(r"[\s\W_]+", re.UNICODE)
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_LATIN = re.compile(r"[a-z]+")
+_LONGEST_SYLLABLE = 6
 
 
 def normalize(text: str) -> str:
@@ -42,32 +44,109 @@ def _pinyin(word: str) -> tuple[str, ...]:
     return tuple(lazy_pinyin(han, style=Style.NORMAL, errors="ignore")) if han else ()
 
 
+@lru_cache(maxsize=1)
+def _syllables() -> frozenset[str]:
+    """Every toneless pinyin syllable (zhong, lv ...), from pypinyin's own character table."""
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    found = set()
+    for readings in pinyin_dict.values():
+        for reading in readings.split(","):
+            bare = "".join(c for c in unicodedata.normalize("NFD", reading) if not unicodedata.combining(c))
+            found.add(bare.replace("ü", "v"))
+    return frozenset(found)
+
+
+@lru_cache(maxsize=4096)
+def latin_syllables(run: str) -> tuple[str, ...]:
+    """A run of Latin letters read as pinyin (shenfenzheng -> shen fen zheng), or () when it is not pinyin.
+
+    Dynamic programming keeps the reading with the fewest syllables that covers the whole run.
+    """
+    known = _syllables()
+    best: list[tuple[str, ...] | None] = [()] + [None] * len(run)
+    for end in range(1, len(run) + 1):
+        for start in range(max(0, end - _LONGEST_SYLLABLE), end):
+            head = best[start]
+            if head is not None and run[start:end] in known:
+                if best[end] is None or len(head) + 1 < len(best[end]):
+                    best[end] = (*head, run[start:end])
+    return best[-1] or ()
+
+
 class Analyzer:
     """Turns a text into matching features; built from the catalog's lexicon and vocabulary."""
 
     def __init__(self, lexicon: dict[str, str], vocabulary: Iterable[str]):
         self._replacements = {normalize(w): c for w, c in lexicon.items() if normalize(w)}
         self._tokenizer = _fresh_tokenizer()
+        self._spelt: dict[str, str] = {}
         for word in [*vocabulary, *self._replacements, *self._replacements.values()]:
             if normalize(word):
                 self._tokenizer.add_word(normalize(word), freq=20000)
 
+    def learn_pinyin(self, words: Iterable[str]) -> None:
+        """Remember how words are spelt in pinyin, so that typed pinyin can be read back as those words.
+
+        When two words share a spelling, the one seen most often wins.
+        """
+        counts: dict[str, dict[str, int]] = {}
+        for word in words:
+            syllables = _pinyin(word)
+            if len(syllables) >= 2 and len(syllables) == len(word):
+                spelt = counts.setdefault("".join(syllables), {})
+                spelt[word] = spelt.get(word, 0) + 1
+        self._spelt = {key: max(found, key=found.__getitem__) for key, found in counts.items()}
+
+    def _read_pinyin(self, run: str) -> list[str]:
+        """A run of pinyin as the known words it spells (longest first), syllables left as they are."""
+        syllables = latin_syllables(run)
+        if not syllables or not self._spelt:
+            return [run]
+        out, i = [], 0
+        while i < len(syllables):
+            for j in range(min(len(syllables), i + 6), i + 1, -1):
+                word = self._spelt.get("".join(syllables[i:j]))
+                if word:
+                    out.append(word)
+                    i = j
+                    break
+            else:
+                out.append(syllables[i])
+                i += 1
+        return out
+
+    def tokens(self, text: str) -> list[str]:
+        """The jieba words of the normalised text, as written; typed pinyin read back as known words."""
+        found = self._tokenizer.lcut(normalize(text), HMM=False)
+        if not any(_LATIN.fullmatch(t) for t in found):
+            return found
+        return [w for t in found for w in (self._read_pinyin(t) if _LATIN.fullmatch(t) else (t,))]
+
     def words(self, text: str) -> list[str]:
         """jieba words with colloquial words replaced by what they mean and filler words dropped."""
+        return self._canonical(self.tokens(text))
+
+    def _canonical(self, tokens: list[str]) -> list[str]:
         result = []
-        for word in self._tokenizer.lcut(normalize(text), HMM=False):
+        for word in tokens:
             canonical = self._replacements.get(word, word)
             if canonical:
                 result.append(canonical)
         return result
 
     def features(self, text: str) -> list[str]:
-        """Words, character bigrams and trigrams, and pinyin syllable bigrams."""
-        words = self.words(text)
+        """Words, character bigrams and trigrams, and pinyin syllable bigrams.
+
+        Pinyin is read from the words as written (so 身份正 and shenfenzheng meet 身份证), words and
+        n-grams from their canonical forms (so 驾照 meets 驾驶证).
+        """
+        tokens = self.tokens(text)
+        words = self._canonical(tokens)
         canonical = "".join(words)
         feats = [f"w:{w}" for w in words]
         for n in (2, 3):
             feats += [f"c:{canonical[i:i + n]}" for i in range(len(canonical) - n + 1)]
-        syllables = [s for w in words for s in _pinyin(w)]
+        syllables = [s for t in tokens for s in (latin_syllables(t) if _LATIN.fullmatch(t) else _pinyin(t))]
         feats += [f"p:{a}_{b}" for a, b in zip(syllables, syllables[1:], strict=False)]
         return feats

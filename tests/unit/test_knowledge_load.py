@@ -43,9 +43,10 @@ def test_first_load_into_fresh_file_adds_everything(loaded_db, catalog):
     assert report.added["offices"] == sorted(o.id for o in catalog.offices)
     assert len(report.added["places"]) == 11 + 90
     assert "330110" in report.added["places"]
-    assert report.updated == {"affairs": [], "offices": [], "places": []}
-    assert report.removed == {"affairs": [], "offices": [], "places": []}
-    assert report.unchanged == {"affairs": 0, "offices": 0, "places": 0}
+    assert report.added["phrasings"] == sorted(["", *AFFAIR_IDS])  # "": the questions that are not ours
+    assert report.updated == {"affairs": [], "offices": [], "places": [], "phrasings": []}
+    assert report.removed == {"affairs": [], "offices": [], "places": [], "phrasings": []}
+    assert report.unchanged == {"affairs": 0, "offices": 0, "places": 0, "phrasings": 0}
 
 
 def test_loaded_file_reads_back_as_the_same_catalog(loaded_db, fresh_db, catalog):
@@ -62,7 +63,8 @@ def test_second_load_changes_nothing(fresh_db):
     before = _rows(fresh_db)
     report = load_knowledge(KNOWLEDGE, fresh_db)
     assert not report.changed
-    assert report.added == report.updated == report.removed == {"affairs": [], "offices": [], "places": []}
+    nothing = {"affairs": [], "offices": [], "places": [], "phrasings": []}
+    assert report.added == report.updated == report.removed == nothing
     assert report.unchanged["affairs"] == len(AFFAIR_IDS)
     assert report.unchanged["places"] == 101
     assert catalog_version(fresh_db) == version

@@ -101,3 +101,24 @@ def test_validate_without_places_and_required_affair(tmp_path):
     _, problems = validate(root, required=["id-card-reissue"])
     assert [(Path(p.file).name, p.line) for p in problems] == [("places.yml", 1), ("affairs", 1)]
     assert "缺少必需的事项 id-card-reissue" in problems[1].message
+
+
+def test_a_phrasing_under_two_owners_is_reported_with_file_and_line(tmp_path):
+    import shutil
+
+    from bot.config import PROJECT_ROOT
+    from bot.knowledge.validate import validate
+
+    root = tmp_path / "knowledge"
+    shutil.copytree(PROJECT_ROOT / "knowledge", root)
+    taken = "身份证丢了去哪补"
+    (root / "phrasings" / "passport.yml").write_text(
+        f"affair: passport\nphrasings:\n  - 护照过期了怎么换\n  - {taken}\n", encoding="utf-8")
+    (root / "phrasings" / "id-card-reissue.yml").write_text(
+        f"affair: id-card-reissue\nphrasings:\n  - {taken}\n", encoding="utf-8")
+    (root / "phrasings" / "nobody.yml").write_text("affair: nobody\nphrasings:\n  - 随便问问\n", encoding="utf-8")
+    _, problems = validate(root)
+    messages = [str(p) for p in problems]
+    assert any(m.startswith("knowledge/phrasings/passport.yml:4:") and "id-card-reissue" in m for m in messages), \
+        messages
+    assert any(m.startswith("knowledge/phrasings/nobody.yml:1:") and "不存在" in m for m in messages), messages

@@ -118,3 +118,45 @@ def test_cli_resolve_reads_one_question_a_line_from_stdin(loaded_db, resolver):
     assert rows[1]["clarify"] == [] and rows[3] == {"affair": None, "clarify": [], "candidates": []}
     assert rows[2]["clarify"] == resolver.resolve("身份证怎么办").clarify
     assert rows == [resolver.resolve(t).as_json() for t in texts]
+
+
+@pytest.mark.parametrize("text", ["银行卡怎么注销", "怎么注销手机号", "手机流量不够用怎么办", "我在宁波市", "来电人在宁波市"])
+def test_near_misses_and_bare_places_name_no_affair(resolver, text):
+    """Questions that share a word with an affair but are not one, and a bare district, get nothing."""
+    result = resolver.resolve(text)
+    assert result.affair is None and result.clarify == [], result.as_json()
+
+
+def test_pinyin_is_read_back_as_words(resolver):
+    assert resolver.analyzer.tokens("shenfenzheng diule")[:2] == ["身份证", "丢了"]
+    assert resolver.resolve("shenfenzheng diule zenme ban").affair == "id-card-reissue"
+
+
+def test_a_subject_without_a_deciding_word_offers_its_siblings(resolver):
+    """公积金 + 提取 names three withdrawal affairs and none of their reasons: ask, do not guess."""
+    result = resolver.resolve("公积金怎么提取 有什么条件")
+    assert result.affair is None
+    assert {"housing-fund-withdrawal-rent", "housing-fund-withdrawal-purchase",
+            "housing-fund-withdrawal-leave"} <= set(result.clarify), result.as_json()
+    assert resolver.resolve("租房子的话公积金怎么提取").affair == "housing-fund-withdrawal-rent"
+
+
+def test_the_ranker_learns_from_phrasings(catalog):
+    """Without the phrasings a colloquial story is not understood; with them it is."""
+    from dataclasses import replace
+
+    from bot.resolver import Resolver
+
+    story = "我家老爷子上礼拜在医院走了，派出所那边户口要弄啥"
+    assert Resolver(catalog).resolve(story).affair == "hukou-cancel-death"
+    bare = replace(catalog, phrasings={})
+    assert Resolver(bare).resolve(story).affair != "hukou-cancel-death"
+
+
+def test_calibration_scores_out_of_fold(resolver):
+    from bot.resolver.calibrate import out_of_fold, outcome
+
+    ranked, truths = out_of_fold(resolver)
+    assert len(ranked) == len(truths) > 3000
+    result = outcome(ranked, truths, resolver.settings)
+    assert result.right > 0.85 and result.wrong < 0.05 and result.outside_abstained > 0.6

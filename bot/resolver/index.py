@@ -1,0 +1,174 @@
+"""TF-IDF vectors of every text that describes an affair, and of the questions that are no affair of ours."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize as l2_normalize
+
+from bot.catalog.domain import OUT_OF_SCOPE, Affair
+from bot.resolver.text import Analyzer
+
+# How much each kind of text counts in an affair's profile (its weighted centroid).
+FIELD_WEIGHTS = {"name": 3.0, "short_name": 3.0, "alias": 2.0, "keyword": 1.0, "question": 1.0,
+                 "phrasing": 1.0, "scope": 0.5}
+# Kinds of text that are whole questions a person might ask: they double as training queries.
+QUERY_FIELDS = ("question", "phrasing")
+_CHUNK = 512
+
+
+@dataclass(frozen=True)
+class Example:
+    """One text of the index: whose it is (-1: no affair of ours), its kind and its weight."""
+
+    text: str
+    owner: int
+    kind: str
+
+
+def affair_examples(index: int, affair: Affair, phrasings: tuple[str, ...]) -> list[Example]:
+    """Every text that describes the affair."""
+    texts = [(affair.name, "name"), (affair.short_name, "short_name")]
+    texts += [(a, "alias") for a in affair.aliases]
+    texts += [(k, "keyword") for k in affair.keywords]
+    texts += [(q, "question") for q in affair.questions]
+    texts += [(p, "phrasing") for p in phrasings]
+    texts.append((affair.scope, "scope"))
+    return [Example(t, index, kind) for t, kind in texts if t]
+
+
+@dataclass(frozen=True)
+class TrainingQuery:
+    """A training question: its text, the example rows it must not be compared with, its affair (-1: none)."""
+
+    text: str
+    inside: int | None
+    outside: int | None
+    label: int
+
+
+@dataclass(frozen=True)
+class Similarities:
+    """How close a batch of queries is to each affair and to the questions that are no affair of ours."""
+
+    rows: np.ndarray  # (queries, in-scope examples): cosine to every example
+    best: np.ndarray  # (queries, affairs): closest example of each affair
+    profile: np.ndarray  # (queries, affairs): cosine to each affair's profile
+    outside: np.ndarray  # (queries,): closest question that is no affair of ours
+
+
+class ExampleIndex:
+    """Vectors of affair texts (grouped by affair) and of out-of-scope questions, one vocabulary."""
+
+    def __init__(self, analyzer: Analyzer, affairs: list[Affair], phrasings: dict[str, tuple[str, ...]]):
+        self.analyzer = analyzer
+        self.examples = [e for i, a in enumerate(affairs) for e in affair_examples(i, a, phrasings.get(a.id, ()))]
+        self.outside_texts = list(phrasings.get(OUT_OF_SCOPE, ()))
+        self.vectorizer = TfidfVectorizer(analyzer=analyzer.features, sublinear_tf=True, dtype=np.float32)
+        matrix = self.vectorizer.fit_transform([e.text for e in self.examples] + self.outside_texts).tocsr()
+        self.inside = matrix[:len(self.examples)]
+        self.outside = matrix[len(self.examples):]
+        owners = np.fromiter((e.owner for e in self.examples), dtype=np.int64, count=len(self.examples))
+        self.owners = owners
+        self.starts = np.searchsorted(owners, np.arange(len(affairs)))
+        weights = np.fromiter((FIELD_WEIGHTS[e.kind] for e in self.examples), dtype=np.float32,
+                              count=len(self.examples))
+        self.weights = weights
+        membership = sparse.csr_matrix((weights, (owners, np.arange(len(owners)))),
+                                       shape=(len(affairs), len(owners)), dtype=np.float32)
+        raw = (membership @ self.inside).tocsr()
+        self.profile_norms = np.sqrt(np.asarray(raw.multiply(raw).sum(axis=1)).ravel())
+        self.raw_profiles = raw
+        self.profiles = l2_normalize(raw)
+        self._inside_t = self.inside.T.tocsr()
+        self._outside_t = self.outside.T.tocsr()
+        self._profiles_t = self.profiles.T.tocsr()
+        self.vocabulary = {w for e in self.examples for w in analyzer.words(e.text)}
+        self.outside_vocabulary = {w for t in self.outside_texts for w in analyzer.words(t)} - self.vocabulary
+
+    @property
+    def affair_count(self) -> int:
+        """How many affairs the index holds."""
+        return len(self.starts)
+
+    def transform(self, texts: list[str]) -> sparse.csr_matrix:
+        """TF-IDF vectors of texts in the index's vocabulary."""
+        return self.vectorizer.transform(texts).tocsr()
+
+    def similarities(self, queries: sparse.csr_matrix) -> Similarities:
+        """Similarities of query vectors to every example, affair and out-of-scope question."""
+        rows = np.asarray((queries @ self._inside_t).todense())
+        profile = np.asarray((queries @ self._profiles_t).todense())
+        outside = (np.asarray((queries @ self._outside_t).todense()).max(axis=1) if self.outside.shape[0]
+                   else np.zeros(queries.shape[0], dtype=np.float32))
+        return Similarities(rows, self.best_per_affair(rows), profile, outside)
+
+    def best_per_affair(self, rows: np.ndarray) -> np.ndarray:
+        """The closest example of each affair, for each query row."""
+        if rows.shape[1] == 0:
+            return np.zeros((rows.shape[0], 0), dtype=np.float32)
+        return np.maximum.reduceat(rows, self.starts, axis=1)
+
+    def top_mean(self, row: np.ndarray, affair: int, n: int = 3) -> float:
+        """Mean of the n closest examples of one affair."""
+        end = self.starts[affair + 1] if affair + 1 < len(self.starts) else row.shape[0]
+        segment = row[self.starts[affair]:end]
+        if segment.shape[0] <= n:
+            return float(segment.mean()) if segment.shape[0] else 0.0
+        return float(np.partition(segment, -n)[-n:].mean())
+
+    def held_out(self, mixed_every: int = 3) -> Iterator[tuple[np.ndarray, Similarities, list[str]]]:
+        """Leave-one-out similarities of every training query, in chunks: (labels, similarities, texts).
+
+        Each question or phrasing of an affair (label: the affair's index) and each out-of-scope question
+        (label: -1) is compared with everything but itself, and with its affair's profile less its own
+        share, so that the ranker learns from scores that a new question would get. Every
+        `mixed_every`-th phrasing is also joined to an out-of-scope question (label: the affair), the way
+        people wrap what they need in other talk, so that a diluted but real match is learned too.
+        """
+        queries = [TrainingQuery(e.text, i, None, e.owner) for i, e in enumerate(self.examples)
+                   if e.kind in QUERY_FIELDS]
+        queries += [TrainingQuery(t, None, j, -1) for j, t in enumerate(self.outside_texts)]
+        if self.outside_texts and mixed_every:
+            rng = np.random.default_rng(11)
+            for q in queries[:len(queries) - len(self.outside_texts):mixed_every]:
+                j = int(rng.integers(len(self.outside_texts)))
+                queries.append(TrainingQuery(f"{self.outside_texts[j]}，{q.text}", q.inside, j, q.label))
+        for start in range(0, len(queries), _CHUNK):
+            chunk = queries[start:start + _CHUNK]
+            vectors = sparse.vstack([self._vector(q) for q in chunk]).tocsr()
+            sims = self.similarities(vectors)
+            if self.outside.shape[0]:
+                outside = np.asarray((vectors @ self._outside_t).todense())
+                for k, q in enumerate(chunk):
+                    if q.outside is not None:
+                        outside[k, q.outside] = -1.0
+                sims.outside[:] = outside.max(axis=1)
+            for k, q in enumerate(chunk):
+                if q.inside is not None:
+                    self._leave_out(sims, k, q.inside)
+            yield np.asarray([q.label for q in chunk]), sims, [q.text for q in chunk]
+
+    def _vector(self, query: TrainingQuery) -> sparse.csr_matrix:
+        """The stored vector of a plain training query; a fresh one for a joined text."""
+        if query.inside is not None and query.outside is None:
+            return self.inside[query.inside]
+        if query.outside is not None and query.inside is None:
+            return self.outside[query.outside]
+        return self.transform([query.text])
+
+    def _leave_out(self, sims: Similarities, k: int, row: int) -> None:
+        """Remove example `row`'s own contribution from query k's similarities."""
+        affair = int(self.owners[row])
+        sims.rows[k, row] = 0.0
+        end = self.starts[affair + 1] if affair + 1 < len(self.starts) else sims.rows.shape[1]
+        sims.best[k, affair] = sims.rows[k, self.starts[affair]:end].max()
+        weight = float(self.weights[row])
+        norm = float(self.profile_norms[affair])
+        dot = sims.profile[k, affair] * norm  # x . raw profile
+        rest = norm * norm - 2 * weight * dot + weight * weight
+        sims.profile[k, affair] = (dot - weight) / np.sqrt(rest) if rest > 1e-9 else 0.0
