@@ -33,7 +33,7 @@ postgres:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
 generated: setup
-	@echo "==> 由知识库重新生成 jieba 词典和 NLU 查找表"
+	@echo "==> 由知识库重新生成 jieba 词典和实体识别的地名规则"
 	$(PY) -m bot knowledge build
 
 knowledge: setup

@@ -28,7 +28,14 @@ from bot.cases.models import (
     UnavailableReason,
     VerificationFailed,
 )
-from bot.cases.numbers import PhoneLast4, QueryCode, Verification, mask_case_number, normalize_case_number
+from bot.cases.numbers import (
+    CASE_NUMBER_PATTERN,
+    PhoneLast4,
+    QueryCode,
+    Verification,
+    mask_case_number,
+    normalize_case_number,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +57,7 @@ class _Outcome:
 class _MaskCaseNumbers(logging.Filter):
     """Masks case numbers in urllib3's debug lines ("GET /v1/cases/ZJ... 200"), which name the URL."""
 
-    _pattern = re.compile(r"ZJ20[0-9]{2}33[0-9]{10}")
+    _pattern = re.compile(CASE_NUMBER_PATTERN.removeprefix("^").removesuffix("$"))
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

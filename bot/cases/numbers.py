@@ -7,31 +7,22 @@ for example ``ZJ2026330106000101`` (2026, 杭州市西湖区, serial 000101).
 The verification factor is either the last four digits of the applicant's phone number, or the
 8-character query code (查询码) printed on the acceptance receipt, drawn from the capital letters
 and digits without the look-alikes 0, 1, I and O (for example ``K7M3Q9TX``).
+
+The patterns are defined once in `bot.entities.formats`; finding them in free text is the job of the
+entity extractor (`bot.entities`), which this module asks.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
-CASE_NUMBER_PATTERN = r"^ZJ20[0-9]{2}33[0-9]{4}[0-9]{6}$"
-"""The canonical case-number format; the same pattern is in backend/openapi.yml."""
-
-PHONE_LAST4_PATTERN = r"^[0-9]{4}$"
-QUERY_CODE_PATTERN = r"^[A-HJ-NP-Z2-9]{8}$"
+from bot.entities.formats import CASE_NUMBER_PATTERN, PHONE_LAST4_PATTERN, QUERY_CODE_PATTERN, compact
+from bot.entities.kinds import CASE_NUMBER, PHONE_LAST4, QUERY_CODE
 
 CASE_NUMBER_RE = re.compile(CASE_NUMBER_PATTERN)
 PHONE_LAST4_RE = re.compile(PHONE_LAST4_PATTERN)
 QUERY_CODE_RE = re.compile(QUERY_CODE_PATTERN)
-
-_SEPARATORS = re.compile(r"[\s\-_－—–·.]+")
-_CASE_NUMBER_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])ZJ20[0-9]{2}33[0-9]{10}(?![0-9])", re.IGNORECASE)
-
-
-def _fold(text: str) -> str:
-    """Full-width to half-width (NFKC), upper case, without spaces and dashes."""
-    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", text)).upper()
 
 
 def is_valid_case_number(value: str) -> bool:
@@ -44,15 +35,15 @@ def normalize_case_number(text: str) -> str | None:
 
     Returns None when the text is not a case number.
     """
-    folded = _fold(text)
+    folded = compact(text)
     return folded if CASE_NUMBER_RE.fullmatch(folded) else None
 
 
 def find_case_number(text: str) -> str | None:
-    """The first case number inside a free-text message, canonical, or None."""
-    folded = unicodedata.normalize("NFKC", text)
-    match = _CASE_NUMBER_IN_TEXT.search(folded) or _CASE_NUMBER_IN_TEXT.search(_fold(text))
-    return match.group(0).upper() if match else None
+    """The first case number inside a free-text message, canonical, or None (read by `bot.entities`)."""
+    from bot.entities import extract
+
+    return next((str(e.value) for e in extract(text) if e.kind == CASE_NUMBER), None)
 
 
 def mask_case_number(value: str) -> str:
@@ -97,10 +88,15 @@ Verification = PhoneLast4 | QueryCode
 
 
 def parse_verification(text: str) -> Verification | None:
-    """The verification factor typed in ``text``: 4 digits, or a receipt query code; else None."""
-    folded = _fold(text)
-    if PHONE_LAST4_RE.fullmatch(folded):
-        return PhoneLast4(folded)
-    if QUERY_CODE_RE.fullmatch(folded):
-        return QueryCode(folded)
-    return None
+    """The verification factor typed in ``text``: 4 digits, or a receipt query code; else None.
+
+    The text must be the factor alone (spaces, dashes and full-width characters allowed); read by
+    `bot.entities`, which knows both formats.
+    """
+    from bot.entities import extract
+
+    found = [e for e in extract(text, expect=(PHONE_LAST4, QUERY_CODE)) if e.kind in (PHONE_LAST4, QUERY_CODE)]
+    if len(found) != 1 or compact(text[:found[0].start] + text[found[0].end:]):
+        return None
+    factor = found[0]
+    return PhoneLast4(str(factor.value)) if factor.kind == PHONE_LAST4 else QueryCode(str(factor.value))

@@ -4,33 +4,26 @@ from __future__ import annotations
 
 from bot.catalog.catalog import Catalog
 from bot.catalog.domain import Place
-from bot.resolver.text import normalize
-
-
-def _names(place: Place) -> list[str]:
-    """The full name, the name without its suffix, and the aliases."""
-    names = [place.name, *place.aliases]
-    for suffix in ("自治县", "市", "区", "县"):
-        if place.name.endswith(suffix) and len(place.name) - len(suffix) >= 2:
-            names.append(place.name[: -len(suffix)])
-            break
-    return [normalize(n) for n in names if normalize(n)]
+from bot.entities import DISTRICT, extract
 
 
 def find_place(catalog: Catalog, text: str) -> Place | None:
-    """The most specific place named in the text: a county beats its city; longer names win."""
-    norm = normalize(text)
+    """The most specific place named in the text: a county beats its city; longer names win.
+
+    The districts are read by `bot.entities` (the same extractor the Rasa pipeline uses); places
+    the catalog does not know are ignored.
+    """
     found: list[tuple[int, int, Place]] = []
-    for place in catalog.places.values():
-        best = max((len(n) for n in _names(place) if n in norm), default=0)
-        if best:
-            found.append((0 if place.is_city else 1, best, place))
+    for entity in extract(text):
+        place = catalog.places.get(str(entity.value)) if entity.kind == DISTRICT else None
+        if place is not None:
+            found.append((0 if place.is_city else 1, len(entity.text), place))
     if not found:
         return None
     counties = [f for f in found if f[0] == 1]
     cities = {f[2].code for f in found if f[0] == 0}
     if counties:
-        # prefer a county inside a mentioned city (宁波鄞州), then the longest mention
+        # prefer a county inside a mentioned city (宁波的鄞州), then the longest mention
         counties.sort(key=lambda f: (f[2].city_code in cities, f[1]), reverse=True)
         return counties[0][2]
     return max(found, key=lambda f: f[1])[2]

@@ -1,20 +1,17 @@
-"""Files derived from the knowledge: the jieba user dictionary and NLU lookup/synonym data."""
+"""Files derived from the knowledge: the jieba user dictionary and the district patterns of the entity extractor."""
 
 from __future__ import annotations
 
-from io import StringIO
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.scalarstring import LiteralScalarString
-
+from bot.entities.places import PATTERNS_FILE, patterns_jsonl
 from bot.knowledge.source import plain
 from bot.knowledge.validate import KnowledgeFiles
 
 HEADER = "# 本文件由 `python -m bot knowledge build` 从 knowledge/ 生成，请勿手工修改。"
 JIEBA_FILE = Path("data/jieba/userdict.txt")
-DISTRICTS_FILE = Path("data/nlu/generated/districts.yml")
+ENTITY_PATTERNS_FILE = PATTERNS_FILE
 
 
 def affair_words(affairs: list[dict[str, Any]]) -> list[str]:
@@ -44,42 +41,12 @@ def jieba_dictionary(affairs: list[dict[str, Any]], places: dict[str, Any]) -> s
     return "\n".join(lines) + "\n"
 
 
-def districts_nlu(places: dict[str, Any]) -> str:
-    """Rasa NLU data: a `district` lookup table and synonyms from aliases to official names."""
-    pairs = place_names(places)
-    synonyms: dict[str, list[str]] = {}
-    for name, alias in pairs:
-        if alias != name:
-            synonyms.setdefault(name, []).append(alias)
-    lookup = sorted({alias for _, alias in pairs if len(alias) >= 2}, key=lambda s: (-len(s), s))
-    nlu: list[dict[str, Any]] = [{"lookup": "district", "examples": "".join(f"- {w}\n" for w in lookup)}]
-    nlu += [{"synonym": name, "examples": "".join(f"- {a}\n" for a in aliases)}
-            for name, aliases in sorted(synonyms.items())]
-    return HEADER + "\n" + _dump({"version": "3.1", "nlu": nlu})
-
-
-def _dump(data: dict[str, Any]) -> str:
-    """YAML text with multi-line strings as literal blocks (the way Rasa data is written by hand)."""
-
-    def literal(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: literal(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [literal(v) for v in value]
-        return LiteralScalarString(value) if isinstance(value, str) and "\n" in value else value
-
-    stream = StringIO()
-    yaml = YAML()
-    yaml.width = 4096
-    yaml.dump(literal(data), stream)
-    return stream.getvalue()
-
-
 def derived_files(files: KnowledgeFiles) -> dict[Path, str]:
     """Every derived file (relative to the project root) with its content."""
     affairs = [plain(f.data) for f in files.affairs if f.data is not None]
     places = plain(files.places.data) if files.places and files.places.data else {}
-    return {JIEBA_FILE: jieba_dictionary(affairs, places), DISTRICTS_FILE: districts_nlu(places)}
+    return {JIEBA_FILE: jieba_dictionary(affairs, places),
+            ENTITY_PATTERNS_FILE: patterns_jsonl(places, note=HEADER.removeprefix("# "))}
 
 
 def stale_files(files: KnowledgeFiles, project_root: Path) -> list[Path]:

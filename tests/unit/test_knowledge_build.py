@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import json
+
 from unit_helpers import copy_knowledge
 
 from bot.config import PROJECT_ROOT
-from bot.knowledge.build import DISTRICTS_FILE, HEADER, JIEBA_FILE, derived_files, stale_files, write_derived
+from bot.knowledge.build import (
+    ENTITY_PATTERNS_FILE,
+    HEADER,
+    JIEBA_FILE,
+    derived_files,
+    stale_files,
+    write_derived,
+)
 from bot.knowledge.validate import validate
 
 
 def test_derived_files_start_with_the_header(real_validation):
     files, _ = real_validation
     derived = derived_files(files)
-    assert set(derived) == {JIEBA_FILE, DISTRICTS_FILE}
+    assert set(derived) == {JIEBA_FILE, ENTITY_PATTERNS_FILE}
     for rel, content in derived.items():
-        assert content.splitlines()[0] == HEADER, rel
-        assert (PROJECT_ROOT / rel).read_text(encoding="utf-8").splitlines()[0] == HEADER, rel
+        on_disk = (PROJECT_ROOT / rel).read_text(encoding="utf-8").splitlines()[0]
+        if rel.suffix == ".jsonl":  # no comments in JSON Lines: the first line is a JSON header saying it
+            assert json.loads(content.splitlines()[0])["note"] == json.loads(on_disk)["note"] == HEADER[2:], rel
+        else:
+            assert content.splitlines()[0] == on_disk == HEADER, rel
 
 
 def test_repo_derived_files_are_current(real_validation):
@@ -33,12 +45,13 @@ def test_jieba_dictionary_holds_affair_words_and_places(real_validation):
     assert len(lines[1:]) == len(set(lines[1:]))
 
 
-def test_districts_nlu_maps_aliases_to_official_names(real_validation):
+def test_entity_patterns_map_names_and_aliases_to_place_codes(real_validation):
     files, _ = real_validation
-    text = derived_files(files)[DISTRICTS_FILE]
-    assert "- lookup: district" in text
-    assert "- synonym: 余杭区\n  examples: |\n    - 余杭\n" in text
-    assert "- synonym: 鄞州区\n  examples: |\n    - 鄞州\n    - 江东区\n" in text
+    rows = [json.loads(line) for line in derived_files(files)[ENTITY_PATTERNS_FILE].splitlines()[1:]]
+    by_pattern = {row["pattern"]: (row["id"], row["name"]) for row in rows}
+    assert by_pattern["余杭"] == by_pattern["余杭区"] == ("330110", "余杭区")
+    assert by_pattern["鄞州"] == by_pattern["江东区"] == ("330212", "鄞州区")
+    assert {row["label"] for row in rows} == {"district"}
 
 
 def test_changing_an_alias_makes_the_jieba_dictionary_stale(tmp_path):
@@ -54,7 +67,19 @@ def test_changing_an_alias_makes_the_jieba_dictionary_stale(tmp_path):
     assert "补办身份证件 2000" in derived_files(files)[JIEBA_FILE].splitlines()
 
     project = tmp_path / "project"
-    assert sorted(write_derived(files, project)) == sorted([JIEBA_FILE, DISTRICTS_FILE])
+    assert sorted(write_derived(files, project)) == sorted([JIEBA_FILE, ENTITY_PATTERNS_FILE])
     assert (project / JIEBA_FILE).read_text(encoding="utf-8") == derived_files(files)[JIEBA_FILE]
     assert stale_files(files, project) == []
     assert write_derived(files, project) == []
+
+
+def test_changing_a_place_alias_makes_the_entity_patterns_stale(tmp_path):
+    root = copy_knowledge(tmp_path)
+    path = root / "places.yml"
+    text = path.read_text(encoding="utf-8")
+    assert "aliases: [余杭]" in text
+    path.write_text(text.replace("aliases: [余杭]", "aliases: [余杭, 老余杭]"), encoding="utf-8")
+    files, problems = validate(root)
+    assert problems == []
+    assert set(stale_files(files, PROJECT_ROOT)) == {JIEBA_FILE, ENTITY_PATTERNS_FILE}
+    assert '"pattern": "老余杭", "id": "330110"' in derived_files(files)[ENTITY_PATTERNS_FILE]
