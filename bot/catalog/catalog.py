@@ -85,8 +85,21 @@ class Catalog:
         """The part affairs of a bundle (empty for a plain affair)."""
         return [self.affairs[p] for p in affair.parts if p in self.affairs]
 
+    def with_implied(self, affair: Affair, answers: dict[str, str]) -> dict[str, str]:
+        """The answers given plus those the affair implies (a bundle's own facts, or earlier answers)."""
+        known = dict(answers)
+        for _ in range(2):  # an implied answer may itself imply another
+            for implication in affair.implies:
+                if matches(implication.when, known, unknown_matches=False):
+                    known.update({k: v for k, v in implication.answers.items() if k not in known})
+        return known
+
     def pending_questions(self, affair: Affair, answers: dict[str, str]) -> list[PendingQuestion]:
-        """Situation questions still unanswered whose answer changes the materials, in order."""
+        """Situation questions still unanswered whose answer changes the materials, in order.
+
+        Implied answers are not asked, nor are preferences (they are listed in the answer instead).
+        """
+        answers = self.with_implied(affair, answers)
         pending = _pending(affair, answers, part=None)
         for part in self.parts_of(affair):
             pending += _pending(part, part_answers(answers, part.id), part=part.id)
@@ -94,6 +107,7 @@ class Catalog:
 
     def materials_for(self, affair: Affair, answers: dict[str, str]) -> list[MaterialLine]:
         """Materials for the situation; bundles merge their parts' lists without duplicates."""
+        answers = self.with_implied(affair, answers)
         own = [MaterialLine(m, (m.part,) if m.part else (), m.count) for m in affair.materials if m.applies(answers)]
         if not affair.is_bundle:
             return own
@@ -112,6 +126,16 @@ class Catalog:
                     merged[material.name] = MaterialLine(line.material, (*line.parts, part.id),
                                                          max(line.count, material.count))
         return list(merged.values())
+
+    def open_preferences(self, affair: Affair, answers: dict[str, str]) -> list[PendingQuestion]:
+        """Preference questions (领卡方式) the person has not answered, for listing their options."""
+        answers = self.with_implied(affair, answers)
+        found = [PendingQuestion(q.id, q) for q in affair.situations if q.preference and q.id not in answers]
+        for part in self.parts_of(affair):
+            own = part_answers(answers, part.id)
+            found += [PendingQuestion(answer_key(part.id, q.id), q, part.id) for q in part.situations
+                      if q.preference and q.id not in own]
+        return found
 
     def city_of(self, place: Place) -> Place:
         """The prefecture-level city a place belongs to."""
@@ -136,9 +160,11 @@ class Catalog:
 def _pending(affair: Affair, answers: dict[str, str], part: str | None) -> list[PendingQuestion]:
     """Unanswered questions that are asked in this situation and decide a material or a later question."""
     gating = {qid for q in affair.situations for qid in q.ask_if}
+    gating |= {qid for implication in affair.implies for qid in implication.when}
     result = []
     for question in affair.situations:
-        if question.id in answers or not matches(question.ask_if, answers, unknown_matches=False):
+        if question.preference or question.id in answers or not matches(question.ask_if, answers,
+                                                                          unknown_matches=False):
             continue
         decides = question.id in gating or any(question.id in m.when for m in affair.materials if m.applies(answers))
         if decides:

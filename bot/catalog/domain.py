@@ -28,6 +28,7 @@ class Question:
     ask: str
     options: tuple[Option, ...]
     ask_if: Conditions = field(default_factory=dict)
+    preference: str = ""  # a label (领卡方式) when the question is a preference, never asked
 
     def option(self, value: str) -> Option | None:
         """The option with this value, if any."""
@@ -52,6 +53,14 @@ class Material:
     def applies(self, answers: dict[str, str]) -> bool:
         """True when every condition is met; unanswered conditions count as met."""
         return matches(self.when, answers, unknown_matches=True)
+
+
+@dataclass(frozen=True)
+class Implication:
+    """Answers that follow from the affair itself (when `when` is empty) or from earlier answers."""
+
+    answers: dict[str, str]
+    when: Conditions = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -85,6 +94,7 @@ class Affair:
     source: str
     checked: str
     verified: bool
+    implies: tuple[Implication, ...] = ()
 
     @property
     def is_bundle(self) -> bool:
@@ -143,7 +153,7 @@ def as_conditions(raw: dict[str, Any] | None) -> Conditions:
 def affair_from_record(record: dict[str, Any]) -> Affair:
     """Build an Affair from a validated knowledge record."""
     questions = tuple(
-        Question(id=q["id"], ask=q["ask"], ask_if=as_conditions(q.get("ask_if")),
+        Question(id=q["id"], ask=q["ask"], ask_if=as_conditions(q.get("ask_if")), preference=q.get("preference", ""),
                  options=tuple(Option(o["value"], o["label"], tuple(o.get("hints") or ()))
                                for o in q["options"]))
         for q in record.get("situations") or ()
@@ -166,4 +176,6 @@ def affair_from_record(record: dict[str, Any]) -> Affair:
         post_delivery=bool(record["post_delivery"]), legal_basis=tuple(record["legal_basis"]),
         parts=tuple(record.get("parts") or ()), notes=tuple(record.get("notes") or ()),
         source=record["source"], checked=str(record["checked"]), verified=bool(record.get("verified", False)),
+        implies=tuple(Implication({str(k): str(v) for k, v in i["answers"].items()}, as_conditions(i.get("when")))
+                      for i in record.get("implies") or ()),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.catalog.catalog import Catalog, MaterialLine, OfficeMatch, answer_key
+from bot.catalog.catalog import Catalog, MaterialLine, OfficeMatch, PendingQuestion, answer_key
 from bot.catalog.domain import Affair, Place
 from bot.dialogue.places import place_label
 
@@ -30,8 +30,13 @@ def _count(line: MaterialLine) -> str:
     return f"{line.count}份"
 
 
-def material_lines(catalog: Catalog, affair: Affair, lines: list[MaterialLine]) -> list[str]:
-    """Numbered material lines, then the ones that need not be brought."""
+def material_lines(catalog: Catalog, affair: Affair, lines: list[MaterialLine],
+                   preferences: list[PendingQuestion] = ()) -> list[str]:
+    """Numbered material lines, then the ones that need not be brought.
+
+    A material that only some of the open preferences need (e.g. one way of collecting a card) says so.
+    """
+    open_by_part = {(p.part, p.question.id): p.question for p in preferences}
     bring = [line for line in lines if not line.material.exempt]
     held = [line for line in lines if line.material.exempt]
     out = []
@@ -40,6 +45,12 @@ def material_lines(catalog: Catalog, affair: Affair, lines: list[MaterialLine]) 
         text = f"{n}. {m.name}：{FORMS.get(m.form, m.form)}{_count(line)}（{MEDIA.get(m.medium, m.medium)}）"
         if m.notes:
             text += f"；{m.notes}"
+        for part in (line.parts or (None,)):
+            for question_id, allowed in m.when.items():
+                question = open_by_part.get((part, question_id))
+                if question is not None:
+                    labels = "、".join(o.label for o in question.options if o.value in allowed)
+                    text += f"〔{question.preference}为{labels}时需要〕"
         if affair.is_bundle and line.parts:
             names = "、".join(catalog.affairs[p].short_name for p in line.parts if p in catalog.affairs)
             text += f"〔用于：{names}〕"
@@ -131,7 +142,10 @@ def affair_answer(catalog: Catalog, affair: Affair, answers: dict[str, str], pla
     if situation:
         lines.append(f"您的情况：{situation}")
     lines.append("需要准备的材料：")
-    lines += material_lines(catalog, affair, catalog.materials_for(affair, answers))
+    preferences = catalog.open_preferences(affair, answers)
+    lines += material_lines(catalog, affair, catalog.materials_for(affair, answers), preferences)
+    lines += [f"{p.question.preference}（任选其一）：" + "；".join(o.label for o in p.question.options)
+              for p in preferences]
     match = catalog.office_for(affair, place) if place else None
     lines += [office_text(catalog, match, place, hotline), time_limit_text(affair), fee_text(affair),
               online_text(affair), visits_text(affair), in_person_text(affair)]

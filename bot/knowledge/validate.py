@@ -189,6 +189,35 @@ def _check_affairs(files: KnowledgeFiles, office_kinds: set[str]) -> None:
                 source.problem(["parts", pi], f"parts 引用了不存在的事项 {part}")
             elif by_id[part][1].get("parts"):
                 source.problem(["parts", pi], f"{part} 本身是“一件事”，不能再被组合")
+        _check_implies(source, affair, by_id)
+
+
+def _question_options(affair: dict[str, Any], by_id: dict[str, tuple[SourceFile, dict[str, Any]]]) -> dict[str, set]:
+    """Every question an affair's answers may name (part-id/question-id for its parts), with its options."""
+    options = {str(q.get("id")): {str(o.get("value")) for o in q.get("options") or []}
+               for q in affair.get("situations") or []}
+    for part in affair.get("parts") or []:
+        for question in (by_id.get(part, (None, {}))[1].get("situations") or []):
+            options[f"{part}/{question.get('id')}"] = {str(o.get("value")) for o in question.get("options") or []}
+    return options
+
+
+def _check_implies(source: SourceFile, affair: dict[str, Any],
+                   by_id: dict[str, tuple[SourceFile, dict[str, Any]]]) -> None:
+    """Implied answers and their conditions must name known questions and options."""
+    options = _question_options(affair, by_id)
+    for ii, implication in enumerate(affair.get("implies") or []):
+        for key, value in list((implication.get("answers") or {}).items()) + list(
+                (implication.get("when") or {}).items()):
+            field_name = "answers" if key in (implication.get("answers") or {}) else "when"
+            path = ["implies", ii, field_name, key]
+            if key not in options:
+                source.problem(path, f"implies 引用了不存在的情形问题 {key}（一件事的组成事项请写成 事项id/问题id）")
+                continue
+            for item in value if isinstance(value, list) else [value]:
+                if str(item) not in options[key]:
+                    allowed = "、".join(sorted(options[key]))
+                    source.problem(path, f"情形问题 {key} 没有选项 {item}：可选 {allowed}")
 
 
 def _check_lexicon(files: KnowledgeFiles) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from unit_helpers import AFFAIR_IDS
 
 from bot.catalog.domain import Material, as_conditions, matches
@@ -40,18 +41,53 @@ def test_ask_if_gates_a_question_on_an_earlier_answer(catalog):
 def test_question_whose_materials_no_longer_apply_is_not_asked(catalog):
     # birth_event decides materials for both benefit types, so it stays; the spouse question too
     assert _keys(catalog, "maternity-benefit", {}) == ["benefit_type", "insured_person", "birth_event"]
-    # one-thing-birth's own question changes none of its materials: only the parts' questions are asked
-    bundle = catalog.affairs["one-thing-birth"]
-    assert bundle.situations[0].id == "hukou_in_zhejiang"
+    # a question that neither gates another, nor decides a material, nor implies an answer is not asked
+    assert "seller_married" in _keys(catalog, "property-transfer", {})
+    assert "hire_staff" not in _keys(catalog, "one-thing-business-start", {})  # a preference, never asked
+
+
+def test_a_bundle_asks_only_what_neither_it_nor_earlier_answers_imply(catalog):
+    """出生一件事: a newborn's birth certificate is a first one, its card holder is under 16 and holds a 户口簿;
+    whether the family settles in Zhejiang decides the medical-insurance hukou question."""
     keys = _keys(catalog, "one-thing-birth", {})
-    assert "hukou_in_zhejiang" not in keys
-    assert all("/" in k for k in keys)
+    assert keys[0] == "hukou_in_zhejiang"
+    for implied in ("birth-medical-certificate/apply_type", "social-security-card/applicant_age",
+                    "social-security-card/id_type", "medical-insurance-enrollment/person_type"):
+        assert implied not in keys
+    after = _keys(catalog, "one-thing-birth", {"hukou_in_zhejiang": "zhejiang"})
+    assert "medical-insurance-enrollment/hukou_place" not in after
+    answered = {"hukou_in_zhejiang": "zhejiang", "hukou-newborn/parents_marriage": "married"}
+    implied = catalog.with_implied(catalog.affairs["one-thing-birth"], answered)
+    assert implied["medical-insurance-enrollment/hukou_place"] == "local"
+    assert implied["social-security-card/applicant_age"] == "minor"
+
+
+@pytest.mark.parametrize("bundle", ["one-thing-birth", "one-thing-business-start", "one-thing-death",
+                                    "one-thing-property-transfer", "one-thing-retirement"])
+@pytest.mark.parametrize("pick", [0, -1])
+def test_a_bundle_asks_at_most_four_questions(catalog, bundle, pick):
+    affair, answers, asked = catalog.affairs[bundle], {}, []
+    while pending := catalog.pending_questions(affair, answers):
+        asked.append(pending[0].key)
+        answers[pending[0].key] = pending[0].question.options[pick].value
+    assert 1 <= len(asked) <= 4, asked
+
+
+def test_a_preference_is_listed_in_the_answer_not_asked(catalog):
+    from bot.dialogue.answers import affair_answer
+
+    card = catalog.affairs["social-security-card"]
+    assert "channel" not in [p.key for p in catalog.pending_questions(card, {"applicant_age": "minor"})]
+    text = affair_answer(catalog, card, {"applicant_age": "minor", "id_type": "mainland"}, None, "12345").text
+    assert "办卡方式（任选其一）：合作银行网点即时制卡；人社/政务服务中心社保卡窗口；浙里办网上申请（邮寄）" in text
+    assert "〔办卡方式为合作银行网点即时制卡、人社/政务服务中心社保卡窗口时需要〕" in text
 
 
 def test_every_pending_question_decides_something(catalog):
-    """For every affair: a question asked at the start is an ask_if gate or some material's condition."""
+    """For every affair: a question asked at the start is an ask_if gate, a material's condition or implies."""
     for affair in catalog.affairs.values():
         gates = {q for question in affair.situations for q in question.ask_if}
+        gates |= {q for implication in affair.implies for q in implication.when}
         conditions = {q for m in affair.materials for q in m.when}
         for pending in catalog.pending_questions(affair, {}):
             if pending.part is None:
@@ -59,16 +95,16 @@ def test_every_pending_question_decides_something(catalog):
 
 
 def test_pending_questions_of_a_bundle_are_scoped_by_part(catalog):
-    keys = _keys(catalog, "one-thing-birth", {})
-    assert keys[:3] == ["birth-medical-certificate/apply_type", "hukou-newborn/birth_place",
-                        "hukou-newborn/parents_marriage"]
-    pending = catalog.pending_questions(catalog.affairs["one-thing-birth"], {})
-    assert {p.part for p in pending} == {"birth-medical-certificate", "hukou-newborn",
-                                         "medical-insurance-enrollment", "social-security-card"}
-    answered = _keys(catalog, "one-thing-birth", {"hukou-newborn/birth_place": "born_zj",
-                                                  "hukou-newborn/parents_marriage": "married"})
-    assert "hukou-newborn/parents_hukou" in answered
-    assert "hukou-newborn/birth_place" not in answered
+    keys = _keys(catalog, "one-thing-death", {})
+    assert keys[:3] == ["hukou-cancel-death/death_type", "hukou-cancel-death/id_card_status",
+                        "funeral-allowance/insurance_type"]
+    pending = catalog.pending_questions(catalog.affairs["one-thing-death"], {})
+    assert {p.part for p in pending} == {"hukou-cancel-death", "funeral-allowance"}
+    answered = _keys(catalog, "one-thing-death", {"funeral-allowance/insurance_type": "employee"})
+    assert "funeral-allowance/death_cause" in answered  # its ask_if, scoped to the part
+    natural = _keys(catalog, "one-thing-death", {"funeral-allowance/insurance_type": "employee",
+                                                 "hukou-cancel-death/death_type": "normal"})
+    assert "funeral-allowance/death_cause" not in natural  # implied by a natural death
 
 
 def test_id_card_reissue_materials_minor_versus_adult(catalog):
@@ -110,17 +146,19 @@ def test_bundle_merges_parts_without_duplicate_names(catalog):
     assert by_name['出生"一件事"联办申请表'].parts == ()
     assert by_name["落户方居民户口簿"].parts == ("hukou-newborn",)
     assert by_name["本人近期彩色免冠相片"].parts == ("social-security-card",)
-    assert set(by_name["亲子鉴定证明"].parts) == {"birth-medical-certificate", "hukou-newborn"}
-    assert set(by_name["出生医学证明"].parts) == {"hukou-newborn", "medical-insurance-enrollment"}
+    # a first certificate for a hospital birth needs no paternity test; enrolment follows the joint hukou
+    # registration, so only the hukou part asks for the birth certificate
+    assert set(by_name["亲子鉴定证明"].parts) == {"hukou-newborn"}
+    assert set(by_name["出生医学证明"].parts) == {"hukou-newborn"}
 
 
 def test_bundle_uses_answers_scoped_to_each_part(catalog):
     answers = {"hukou-newborn/birth_place": "born_abroad", "birth_place": "born_zj"}
     names = _names(catalog, "one-thing-birth", answers)
     assert "境外出生证明及中文翻译件" in names
-    lines = catalog.materials_for(catalog.affairs["one-thing-birth"], answers)
-    certificate = next(line for line in lines if line.material.name == "出生医学证明")
-    assert certificate.parts == ("medical-insurance-enrollment",)
+    # an answer given for a part wins over what the bundle implies for it
+    assert catalog.with_implied(catalog.affairs["one-thing-birth"], answers)["hukou-newborn/birth_place"] == \
+        "born_abroad"
 
 
 def test_bundle_names_each_part_once(catalog):

@@ -78,8 +78,8 @@ def test_free_online_same_day_affair(catalog):
 def test_bundle_answer_names_parts(catalog):
     text = _answer(catalog, "one-thing-birth", {}, "330106").text
     assert "一次办齐：出生医学证明、新生儿落户、居民医保参保、社保卡首次申领" in text
-    assert ("13. 落户方居民户口簿：原件1份（纸质）；孩子将登记在这本户口簿上，"
-            "窗口会为孩子增加户口页〔用于：新生儿落户〕") in text
+    assert (". 落户方居民户口簿：原件1份（纸质）；孩子将登记在这本户口簿上，"
+            "窗口会为孩子增加户口页〔用于：新生儿落户〕\n") in text
     assert "办理地点：杭州市西湖区政务服务中心" in text
 
 
