@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
@@ -51,7 +51,11 @@ class ValidateCaseForm(FormValidationAction):
 
     def validate_case_factor(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> dict[str, Any]:
-        factor = cases.read_factor(str(value or ""))
+        text = str(value or "")
+        number = cases.read_case_number(text)
+        if number is not None and number != tracker.get_slot("case_number"):
+            return {"case_number": number, "case_factor": None}  # a new case number: its factor comes next
+        factor = cases.read_factor(text)
         if factor is None:
             dispatcher.utter_message(text=cases.bad_factor_text())
             return {"case_factor": None}
@@ -85,6 +89,9 @@ class ActionQueryCase(Action):
             events.append(SlotSet("case_failures", failures))
             if failures >= cases.MAX_VERIFICATION_FAILURES:
                 events += [SlotSet("case_locked_until", now + cases.LOCK_SECONDS), SlotSet("case_failures", 0)]
+            else:  # same case, ask only for the factor again
+                events = [SlotSet("case_factor", None), SlotSet("case_failures", failures),
+                          FollowupAction("case_form")]
         left = cases.MAX_VERIFICATION_FAILURES - failures
         dispatcher.utter_message(text=cases.result_text(result, _catalog, left, hotline))
         return events

@@ -38,6 +38,55 @@ def cmd_resolve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Score the resolver on labelled TSV files or folders of them; one row per file and per folder."""
+    from bot.evaluation import miss_lines, read_labelled, score, table
+
+    resolver = _snapshot(args.files).resolver
+    tallies = []
+    for target in args.paths:
+        files = sorted(target.rglob("*.tsv")) if target.is_dir() else [target]
+        rows = [row for f in files for row in read_labelled(f)]
+        if target.is_dir() and len(files) > 1:
+            tallies += [score(read_labelled(f), resolver.resolve, f"{target.name}/{f.stem}") for f in files]
+        tallies.append(score(rows, resolver.resolve, f"**{target.name}**" if target.is_dir() else target.name))
+    print(table(tallies))
+    if args.misses:
+        for tally in tallies:
+            if not tally.name.startswith("**") and len(args.paths) > 1 and "/" not in tally.name:
+                continue
+            for line in miss_lines(tally):
+                print(line)
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Recommend resolver thresholds from out-of-fold scores of the knowledge's own questions."""
+    from bot.evaluation import read_labelled
+    from bot.resolver.calibrate import GRID, calibrate
+
+    resolver = _snapshot(args.files).resolver
+    labelled = None
+    if args.on:
+        files = [f for p in args.on for f in (sorted(p.rglob("*.tsv")) if p.is_dir() else [p])]
+        labelled = [row for f in files for row in read_labelled(f)]
+        print(f"校准集：{'、'.join(map(str, args.on))}，{len(labelled)} 个问题")
+    else:
+        print("未给校准集：用训练问法的交叉验证结果（偏乐观）")
+    outcomes = calibrate(resolver, args.max_wrong, args.min_abstained, labelled)
+    print("| " + " | ".join(GRID) + " | right | asked | wrong | out-of-scope abstained |")
+    print("|" + "---:|" * (len(GRID) + 4))
+    for o in outcomes[:args.top]:
+        values = " | ".join(str(getattr(o.settings, name)) for name in GRID)
+        print(f"| {values} | {o.right:.1%} | {o.asked:.1%} | {o.wrong:.1%} | {o.outside_abstained:.1%} |")
+    current = next(o for o in outcomes if o.settings == resolver.settings) if any(
+        o.settings == resolver.settings for o in outcomes) else None
+    if current is not None:
+        print(f"current: right {current.right:.1%}, wrong {current.wrong:.1%}, "
+              f"out-of-scope abstained {current.outside_abstained:.1%}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `python -m bot`."""
     parser = argparse.ArgumentParser(prog="python -m bot", description="OneVisit 命令行工具")
@@ -47,6 +96,24 @@ def build_parser() -> argparse.ArgumentParser:
     resolve.add_argument("--json", action="store_true", help="输出 JSON")
     resolve.add_argument("--files", action="store_true", help="直接读取 knowledge/ 文件而不是数据库")
     resolve.set_defaults(func=cmd_resolve)
+    evaluate = sub.add_parser("eval", help="在标注好的问题集上给事项识别打分")
+    evaluate.add_argument("paths", nargs="+", type=Path, help="TSV 文件或目录（格式同 ../shared/eval/dev.tsv）")
+    evaluate.add_argument("--misses", action="store_true", help="列出没答对的问题")
+    evaluate.add_argument("--files", action="store_true", help="直接读取 knowledge/ 文件而不是数据库")
+    evaluate.set_defaults(func=cmd_eval)
+    calibrate = sub.add_parser("calibrate", help="用知识库自身的问法（交叉验证）推荐解析器阈值")
+    calibrate.add_argument("--on", type=Path, nargs="*", default=None,
+                           help="校准集（如 eval/calibration ../shared/eval/dev.tsv）；不给时用训练问法的交叉验证结果")
+    calibrate.add_argument("--max-wrong", type=float, default=0.02, help="允许的错答比例上限")
+    calibrate.add_argument("--min-abstained", type=float, default=0.95, help="范围外问题的最低拒答比例")
+    calibrate.add_argument("--top", type=int, default=10, help="列出前几种设置")
+    calibrate.add_argument("--files", action="store_true", help="直接读取 knowledge/ 文件而不是数据库")
+    calibrate.set_defaults(func=cmd_calibrate)
+    entities = sub.add_parser("entities", help="实体识别：在标注集上报告各类实体的准确率和召回率")
+    entities.add_argument("action", choices=["report"])
+    entities.add_argument("file", type=Path, help="标注集 TSV（文本<TAB>类别=值;类别=值，见 bot/entities/report.py）")
+    entities.add_argument("--misses", action="store_true", help="列出识别有误的句子")
+    entities.set_defaults(func=lambda a: __import__("bot.entities.report", fromlist=["run"]).run(a))
     knowledge = sub.add_parser("knowledge", help="知识库维护：validate / build / load")
     knowledge.add_argument("action", choices=["validate", "build", "load"])
     knowledge.add_argument("--dir", type=Path, default=None, help="知识库目录（默认 knowledge/ 或 KNOWLEDGE_DIR）")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable
 
 from bot.cases import (
@@ -13,6 +11,8 @@ from bot.cases import (
     Found,
     LookupResult,
     NotFound,
+    PhoneLast4,
+    QueryCode,
     RateLimited,
     Unavailable,
     Verification,
@@ -22,12 +22,12 @@ from bot.cases import (
     parse_verification,
 )
 from bot.catalog.catalog import Catalog
+from bot.entities import PHONE_LAST4, QUERY_CODE, extract
 
 CatalogSource = Callable[[], Catalog | None]
 
 MAX_VERIFICATION_FAILURES = 3
 LOCK_SECONDS = 15 * 60
-_FACTOR_IN_TEXT = re.compile(r"(?<![0-9A-Z])([0-9]{4}|[A-HJ-NP-Z2-9]{8})(?![0-9A-Z])")
 
 
 def read_case_number(text: str) -> str | None:
@@ -36,13 +36,15 @@ def read_case_number(text: str) -> str | None:
 
 
 def read_factor(text: str) -> Verification | None:
-    """Phone digits or a query code in a message (尾号1234, 查询码 K7M3Q9TX)."""
-    folded = unicodedata.normalize("NFKC", text).upper().replace(" ", "")
-    direct = parse_verification(folded)
+    """Phone digits or a query code in a message (尾号1234, 查询码 K7M3Q9TX), the answer to asking for one."""
+    direct = parse_verification(text)
     if direct is not None:
         return direct
-    match = _FACTOR_IN_TEXT.search(folded)
-    return parse_verification(match.group(1)) if match else None
+    factors = (PHONE_LAST4, QUERY_CODE)
+    found = next((e for e in extract(text, expect=factors) if e.kind in factors), None)
+    if found is None:
+        return None
+    return PhoneLast4(str(found.value)) if found.kind == PHONE_LAST4 else QueryCode(str(found.value))
 
 
 def locked(locked_until: float, now: float) -> bool:
@@ -125,7 +127,7 @@ def result_text(result: LookupResult, catalog: CatalogSource, failures_left: int
     if isinstance(result, VerificationFailed):
         if failures_left <= 0:
             return locked_text(LOCK_SECONDS, 0, hotline)
-        return f"验证信息与登记的不一致，请核对后再试（还可以尝试 {failures_left} 次）。"
+        return f"验证信息与登记的不一致，请核对后重新发送手机号后四位或查询码（还可以尝试 {failures_left} 次）。"
     if isinstance(result, RateLimited):
         wait = f"{result.retry_after} 秒后" if result.retry_after else "稍后"
         return f"查询太频繁了，请{wait}再试。"

@@ -20,6 +20,14 @@ DETAIL_INTENTS = {"ask_fee": "fee", "ask_time_limit": "time_limit", "ask_online"
 HOURS_WORDS = re.compile(r"几点|时间|开门|上班|下班|周末|周六|周日|星期|节假日|中午|晚上|营业")
 MAX_CLARIFY_FAILURES = 2
 # 不是，我是说驾照 / 我说的是公积金: the person corrects which affair they mean
+# the words of a correction, removed before the rest is understood
+CORRECTION_WORDS = re.compile(r"^(不是|不对|错了|搞错了|弄错了)|我是说|我说的是|我要问的是|我想问的是|我要办的是"
+                              r"|换成|改成")
+# the button under a named affair, and what people type instead
+NOT_THIS = "不是这个"
+NOT_THIS_PAYLOAD = "/deny"
+REJECTION = re.compile(r"(不是这个|不是这件事|不是这个事|不是我要办的|不是我要的|搞错了|弄错了|你?理解错了)"
+                       r"[吧啊呀了的事情]*")
 CORRECTION = re.compile(r"^(不是|不对|错了|搞错|弄错)..|我是说|我说的是|我要问的是|我想问的是|我要办的是|换成|改成")
 
 
@@ -70,8 +78,29 @@ def _choose(snap: Snapshot, state: State, affair_id: str, text: str) -> Turn:
     answers = dict(state.answers) if affair_id == state.affair else {}
     keyed = [(p.key, p.question) for p in snap.catalog.pending_questions(affair, answers)]
     answers.update(prefill(keyed, text))
-    return Turn(replace(state, affair=affair_id, affair_state=RESOLVED, clarify_options=(), clarify_failures=0,
-                        answers=answers, pending_detail=None))
+    chosen = replace(state, affair=affair_id, affair_state=RESOLVED, clarify_options=(), answers=answers,
+                     pending_detail=None)
+    asked = required_slots(snap, chosen)
+    if not asked:
+        return Turn(chosen)  # the full guide comes next and names the affair itself
+    what = "先问您几个问题，好给您准确的材料清单。" if "situation_answer" in asked else "再告诉我在哪里办就行。"
+    return Turn(chosen, [say.Reply(f"好的，您要办的是【{affair.name}】。{what}", [(NOT_THIS, NOT_THIS_PAYLOAD)])])
+
+
+def is_rejection(text: str) -> bool:
+    """不是这个 (or its button): the affair just named is not the one meant."""
+    return text.strip() == NOT_THIS_PAYLOAD or REJECTION.fullmatch(normalize(text)) is not None
+
+
+def _rejected(state: State, hotline: str) -> Turn:
+    """Forget the affair that was named wrongly and ask again; offer the hotline after two misses."""
+    failures = state.clarify_failures + 1
+    new = replace(state, affair=None, answers={}, affair_state=DONE, clarify_options=(), clarify_failures=failures)
+    if failures >= MAX_CLARIFY_FAILURES:
+        text = f"抱歉，还是没能弄清您要办的事。建议拨打 {hotline} 政务服务便民热线，由人工为您解答。"
+    else:
+        text = "抱歉，是我理解错了。请换个说法，多说一点情况，比如“孩子出生要上户口”“驾照到期换证”。"
+    return Turn(new, [say.Reply(text)])
 
 
 def understand(snap: Snapshot, state: State, text: str, intent: str | None, choice: str | None,
@@ -107,12 +136,16 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
         label = place_label(snap.catalog, place)
         return Turn(replace(state, affair_state=DONE),
                     [say.Reply(f"好的，已记下您在{label}。请问您想办什么事？")])
-    if intent == "deny":
-        reply = say.Reply("好的。请您换个说法告诉我想办的事，比如“补办驾驶证”。")
-        return Turn(replace(state, affair_state=DONE), [reply])
-    return Turn(replace(state, affair_state=DONE),
-                [say.Reply("抱歉，我没有找到对应的政务事项。请说说您想办的事，比如“身份证丢了怎么补办”"
-                           f"“公积金怎么取”；也可以拨打 {hotline} 咨询。")])
+    if intent == "deny" or is_rejection(text):
+        return _rejected(state, hotline)
+    return Turn(replace(state, affair_state=DONE), [say.Reply(not_mine_text(hotline))])
+
+
+def not_mine_text(hotline: str) -> str:
+    """What an abstained question hears: kindly, what OneVisit can do, and where to ask the rest."""
+    return ("抱歉，这件事不在我能办理的范围内。我能帮您查浙江政务服务事项的办理材料、地点、时限和费用"
+            f"（比如补办身份证、给孩子上户口、提取公积金），也能查办件进度。"
+            f"其他问题请拨打 {hotline} 政务服务便民热线。")
 
 
 def _none_fits(state: State, hotline: str) -> Turn:
@@ -157,6 +190,8 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
     place = find_place(snap.catalog, text)
     if place is not None:
         state = replace(state, district=place.code)
+    if is_rejection(text):
+        return _rejected(state, hotline)
     if CORRECTION.search(normalize(text)):
         corrected = _correct(snap, state, text)
         if corrected is not None:
@@ -180,13 +215,14 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
 def _switch(snap: Snapshot, state: State, affair_id: str, text: str) -> Turn:
     """Change to another affair in the middle of the situation questions, and say so."""
     turn = _choose(snap, state, affair_id, text)
-    turn.replies.append(say.Reply(f"好的，换成为您办理“{snap.catalog.affairs[affair_id].short_name}”。"))
+    if not turn.replies:
+        turn.replies.append(say.Reply(f"好的，换成为您办理【{snap.catalog.affairs[affair_id].name}】。"))
     return turn
 
 
 def _correct(snap: Snapshot, state: State, text: str) -> Turn | None:
     """不是，我是说驾照: switch to the affair meant, or offer the choices when that is unclear."""
-    result = snap.resolver.resolve(text)
+    result = snap.resolver.resolve(CORRECTION_WORDS.sub("", normalize(text)) or text)
     if result.affair and result.affair != state.affair:
         return _switch(snap, state, result.affair, text)
     options = [i for i in result.clarify if i != state.affair]
@@ -216,9 +252,9 @@ def full_answer(snap: Snapshot, state: State, hotline: str) -> Turn:
         return Turn(state)  # the choices were offered when the situation questions stopped
     affair = snap.catalog.affair(state.affair)
     if affair is None:
-        return Turn(replace(state, affair_state=DONE), [say.Reply("请先告诉我您想办什么事。")])
+        return Turn(replace(state, affair_state=DONE))  # the turn that dropped the affair has said why
     place = snap.catalog.places.get(state.district or "")
-    return Turn(replace(state, affair_state=DONE),
+    return Turn(replace(state, affair_state=DONE, clarify_failures=0),
                 [say.affair_answer(snap.catalog, affair, state.answers, place, hotline)])
 
 

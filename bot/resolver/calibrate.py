@@ -1,9 +1,11 @@
-"""Choosing the decide / ask / abstain thresholds from the knowledge's own questions, never from eval/.
+"""Choosing the decide / ask / abstain thresholds, never from the held-out evaluation sets.
 
-Each training question (a phrasing, or an out-of-scope question) is scored by a ranker that was trained
-without its fold, on features that leave the question itself out. The decisions those scores lead to,
-under each threshold setting of a grid, are tallied like the evaluation does; the setting with the most
-right answers whose wrong rate and out-of-scope abstention meet the targets is recommended.
+Two sources can be used. The calibration set (eval/calibration/, written apart from both the training
+data and the held-out sets, and used for nothing else) is resolved once; each threshold setting of a
+grid is then applied to the same rankings. Without it, each training question is scored by a ranker
+trained without its fold, on features that leave the question itself out (optimistic: a question is
+always close to its own affair's other phrasings). Either way the setting with the most right answers
+whose wrong rate and out-of-scope abstention meet the targets is recommended.
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from bot.evaluation import Labelled, judge
 from bot.resolver.ranker import Ranker
-from bot.resolver.resolver import Candidate, Resolver, ResolverSettings, decide
+from bot.resolver.resolver import Candidate, Ranking, Resolver, ResolverSettings, decide
 
 FOLDS = 5
-GRID = {"sure": (0.3, 0.4, 0.5, 0.6, 0.7, 0.8), "rival_ratio": (0.3, 0.5, 0.7),
-        "plausible": (0.05, 0.1, 0.15, 0.2, 0.3)}
+WRONG_COST = 3.0
+GRID = {"sure": (0.2, 0.3, 0.4, 0.6), "rival_ratio": (0.3, 0.5, 0.7), "plausible": (0.1, 0.2, 0.3, 0.4),
+        "not_ours": (0.2, 0.3, 0.4, 0.5), "overrule": (0.9, 0.95, 0.98, 1.01),
+        "not_ours_known": (0.3, 0.5, 0.7, 0.9, 1.01)}
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,13 @@ class Outcome:
     asked: float
     wrong: float
     outside_abstained: float
+
+    @property
+    def utility(self) -> float:
+        """Right answers and honest abstentions, less three for each wrong affair named (a wrong affair
+        is worse than a question); the order among settings that miss the targets."""
+        outside_wrong = 1.0 - self.outside_abstained
+        return self.right + self.outside_abstained - WRONG_COST * (self.wrong + outside_wrong)
 
 
 def out_of_fold(resolver: Resolver) -> tuple[list[list[Candidate]], np.ndarray]:
@@ -69,10 +81,36 @@ def outcome(ranked: list[list[Candidate]], truths: np.ndarray, settings: Resolve
     return Outcome(settings, right / inside, asked / inside, wrong / inside, outside_abstained / max(outside, 1))
 
 
-def calibrate(resolver: Resolver, max_wrong: float = 0.01, min_abstained: float = 0.97) -> list[Outcome]:
-    """Every grid setting's outcome, the ones meeting the targets first, most right first."""
-    ranked, truths = out_of_fold(resolver)
-    outcomes = [outcome(ranked, truths, replace(resolver.settings, sure=s, rival_ratio=r, plausible=p))
-                for s, r, p in itertools.product(GRID["sure"], GRID["rival_ratio"], GRID["plausible"])]
-    return sorted(outcomes, key=lambda o: (not (o.wrong <= max_wrong and o.outside_abstained >= min_abstained),
-                                           -o.right, o.wrong))
+def labelled_outcome(rankings: list[tuple[Labelled, Ranking]], settings: ResolverSettings) -> Outcome:
+    """Tally the decisions of one setting on labelled questions, with the evaluation's verdicts."""
+    verdicts = [(row, judge(row.expect, ranking.decide(settings))) for row, ranking in rankings]
+    inside = [v for row, v in verdicts if row.expect != "-"] or [""]
+    outside = [v for row, v in verdicts if row.expect == "-"] or [""]
+    return Outcome(settings, inside.count("right") / len(inside), inside.count("asked") / len(inside),
+                   inside.count("wrong") / len(inside), outside.count("abstained") / len(outside))
+
+
+def grid(resolver: Resolver) -> list[ResolverSettings]:
+    """Every threshold setting to try."""
+    return [replace(resolver.settings, **dict(zip(GRID, values, strict=True)))
+            for values in itertools.product(*GRID.values())]
+
+
+def calibrate(resolver: Resolver, max_wrong: float = 0.02, min_abstained: float = 0.95,
+              labelled: list[Labelled] | None = None) -> list[Outcome]:
+    """Every grid setting's outcome, the ones meeting the targets first, most right first.
+
+    With `labelled` questions (the calibration set) the rankings of those questions are used;
+    without, the out-of-fold rankings of the training questions.
+    """
+    if labelled:
+        rankings = [(row, resolver.ranking(row.text)) for row in labelled]
+        outcomes = [labelled_outcome(rankings, settings) for settings in grid(resolver)]
+    else:
+        ranked, truths = out_of_fold(resolver)
+        outcomes = [outcome(ranked, truths, settings) for settings in grid(resolver)]
+    def order(o: Outcome) -> tuple:
+        meets = o.wrong <= max_wrong and o.outside_abstained >= min_abstained
+        return (0, -o.right, o.wrong) if meets else (1, -o.utility, o.wrong)
+
+    return sorted(outcomes, key=order)

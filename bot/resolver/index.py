@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.preprocessing import normalize as l2_normalize
 
 from bot.catalog.domain import OUT_OF_SCOPE, Affair
@@ -18,7 +20,11 @@ FIELD_WEIGHTS = {"name": 3.0, "short_name": 3.0, "alias": 2.0, "keyword": 1.0, "
                  "phrasing": 1.0, "scope": 0.5}
 # Kinds of text that are whole questions a person might ask: they double as training queries.
 QUERY_FIELDS = ("question", "phrasing")
+# Kinds of text that name an affair.
+NAME_FIELDS = ("name", "short_name", "alias")
 _CHUNK = 512
+NOT_OURS_FOLDS = 5
+NOT_OURS_STRENGTH = 16.0
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,7 @@ class Similarities:
     best: np.ndarray  # (queries, affairs): closest example of each affair
     profile: np.ndarray  # (queries, affairs): cosine to each affair's profile
     outside: np.ndarray  # (queries,): closest question that is no affair of ours
+    not_ours: np.ndarray  # (queries,): the word model's probability that the question is no affair of ours
 
 
 class ExampleIndex:
@@ -87,6 +94,8 @@ class ExampleIndex:
         self._inside_t = self.inside.T.tocsr()
         self._outside_t = self.outside.T.tocsr()
         self._profiles_t = self.profiles.T.tocsr()
+        self.name_rows = np.asarray([e.kind in NAME_FIELDS for e in self.examples], dtype=bool)
+        self._not_ours, self._not_ours_held_out = self._fit_not_ours()
         self.vocabulary = {w for e in self.examples for w in analyzer.words(e.text)}
         self.outside_vocabulary = {w for t in self.outside_texts for w in analyzer.words(t)} - self.vocabulary
 
@@ -99,13 +108,41 @@ class ExampleIndex:
         """TF-IDF vectors of texts in the index's vocabulary."""
         return self.vectorizer.transform(texts).tocsr()
 
-    def similarities(self, queries: sparse.csr_matrix) -> Similarities:
+    def _training_rows(self) -> list[int]:
+        """The in-scope examples that are whole questions (they double as training queries)."""
+        return [i for i, e in enumerate(self.examples) if e.kind in QUERY_FIELDS]
+
+    def _fit_not_ours(self) -> tuple[LogisticRegression | None, dict[tuple[str, int], float]]:
+        """A word-level model of "no affair of ours", and its out-of-fold answers for the training questions.
+
+        Similarity alone cannot tell that 上海, 扣分 or 余额 make a question someone else's; a linear model
+        over the same features learns which words do, from the phrasings against the out-of-scope questions.
+        """
+        inside_rows = self._training_rows()
+        if not inside_rows or self.outside.shape[0] < NOT_OURS_FOLDS:
+            return None, {}
+        features = sparse.vstack([self.inside[inside_rows], self.outside]).tocsr()
+        labels = np.r_[np.zeros(len(inside_rows)), np.ones(self.outside.shape[0])]
+        model = LogisticRegression(C=NOT_OURS_STRENGTH, solver="liblinear", class_weight="balanced")
+        folds = StratifiedKFold(NOT_OURS_FOLDS, shuffle=True, random_state=5)
+        held_out = cross_val_predict(model, features, labels, cv=folds, method="predict_proba")[:, 1]
+        keys = [("inside", i) for i in inside_rows] + [("outside", j) for j in range(self.outside.shape[0])]
+        return model.fit(features, labels), dict(zip(keys, held_out.tolist(), strict=True))
+
+    def not_ours(self, queries: sparse.csr_matrix) -> np.ndarray:
+        """The word model's probability that each query is no affair of ours (0 without a model)."""
+        if self._not_ours is None:
+            return np.zeros(queries.shape[0])
+        return self._not_ours.predict_proba(queries)[:, 1]
+
+    def similarities(self, queries: sparse.csr_matrix, not_ours: np.ndarray | None = None) -> Similarities:
         """Similarities of query vectors to every example, affair and out-of-scope question."""
         rows = np.asarray((queries @ self._inside_t).todense())
         profile = np.asarray((queries @ self._profiles_t).todense())
         outside = (np.asarray((queries @ self._outside_t).todense()).max(axis=1) if self.outside.shape[0]
                    else np.zeros(queries.shape[0], dtype=np.float32))
-        return Similarities(rows, self.best_per_affair(rows), profile, outside)
+        judged = self.not_ours(queries) if not_ours is None else not_ours
+        return Similarities(rows, self.best_per_affair(rows), profile, outside, judged)
 
     def best_per_affair(self, rows: np.ndarray) -> np.ndarray:
         """The closest example of each affair, for each query row."""
@@ -130,8 +167,8 @@ class ExampleIndex:
         `mixed_every`-th phrasing is also joined to an out-of-scope question (label: the affair), the way
         people wrap what they need in other talk, so that a diluted but real match is learned too.
         """
-        queries = [TrainingQuery(e.text, i, None, e.owner) for i, e in enumerate(self.examples)
-                   if e.kind in QUERY_FIELDS]
+        queries = [TrainingQuery(self.examples[i].text, i, None, self.examples[i].owner)
+                   for i in self._training_rows()]
         queries += [TrainingQuery(t, None, j, -1) for j, t in enumerate(self.outside_texts)]
         if self.outside_texts and mixed_every:
             rng = np.random.default_rng(11)
@@ -141,7 +178,7 @@ class ExampleIndex:
         for start in range(0, len(queries), _CHUNK):
             chunk = queries[start:start + _CHUNK]
             vectors = sparse.vstack([self._vector(q) for q in chunk]).tocsr()
-            sims = self.similarities(vectors)
+            sims = self.similarities(vectors, self._held_out_not_ours(chunk, vectors))
             if self.outside.shape[0]:
                 outside = np.asarray((vectors @ self._outside_t).todense())
                 for k, q in enumerate(chunk):
@@ -152,6 +189,15 @@ class ExampleIndex:
                 if q.inside is not None:
                     self._leave_out(sims, k, q.inside)
             yield np.asarray([q.label for q in chunk]), sims, [q.text for q in chunk]
+
+    def _held_out_not_ours(self, chunk: list[TrainingQuery], vectors: sparse.csr_matrix) -> np.ndarray:
+        """The word model's answer for training queries: out of fold for a plain one, fresh for a joined one."""
+        fresh = self.not_ours(vectors)
+        for k, q in enumerate(chunk):
+            key = ("inside", q.inside) if q.outside is None else ("outside", q.outside) if q.inside is None else None
+            if key is not None and key in self._not_ours_held_out:
+                fresh[k] = self._not_ours_held_out[key]
+        return fresh
 
     def _vector(self, query: TrainingQuery) -> sparse.csr_matrix:
         """The stored vector of a plain training query; a fresh one for a joined text."""

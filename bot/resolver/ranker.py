@@ -18,7 +18,8 @@ from bot.resolver.index import ExampleIndex, Similarities
 
 _EPS = 0.01
 FEATURES = ("best", "top3", "profile", "best_share", "profile_share", "best_gap", "profile_gap", "rank",
-            "outside", "outside_ratio", "known_words", "outside_words", "own_words", "bundle_unasked", "length")
+            "outside", "outside_ratio", "known_words", "outside_words", "own_words", "bundle_unasked", "length",
+            "not_ours")
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class CandidateFeatures:
                       best[affair] - others_best, profile[affair] - others_profile, r,
                       sims.outside[k], sims.outside[k] / max(best[affair], _EPS), known, outside_only,
                       _share(content, self.affair_words[affair]),
-                      float(self.is_bundle[affair] and not facts.bundle_marker), length)
+                      float(self.is_bundle[affair] and not facts.bundle_marker), length, sims.not_ours[k])
         return out
 
 

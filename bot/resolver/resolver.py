@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.catalog.catalog import Catalog
+from bot.entities.places import short_place_name
 from bot.resolver.index import QUERY_FIELDS, ExampleIndex, Similarities
 from bot.resolver.ranker import FEATURES, CandidateFeatures, QueryFacts, Ranker, shortlist
 from bot.resolver.text import Analyzer
@@ -18,6 +19,8 @@ BUNDLE_MARKER = "一件事"
 EVIDENCE_SHARE = 0.08
 # ... and at most this share of the sibling's.
 RIVAL_SHARE = 0.02
+# Cosine to an affair's name or alias at which a question counts as naming it: never "not ours" then.
+NAMED = 0.8
 # A sibling left open by the words is offered only when the ranker gives it at least this probability.
 SIBLING_MIN = 0.01
 
@@ -26,9 +29,12 @@ SIBLING_MIN = 0.01
 class ResolverSettings:
     """Decision thresholds on the ranker's probabilities; see eval/README.md for how they are set."""
 
-    sure: float = 0.3
-    rival_ratio: float = 0.7
+    sure: float = 0.6
+    rival_ratio: float = 0.5
     plausible: float = 0.3
+    not_ours: float = 0.2  # the word model's "no affair of ours" probability at which to abstain (>1: never)
+    overrule: float = 0.95  # ... unless the ranker is at least this sure of its best candidate (>1: never)
+    not_ours_known: float = 0.3  # the same, for a question all of whose words our affairs use
     max_choices: int = 5
     shortlist: int = 6
     mixed_every: int = 3
@@ -41,6 +47,9 @@ class ResolverSettings:
             sure=float(os.environ.get("RESOLVER_SURE", base.sure)),
             rival_ratio=float(os.environ.get("RESOLVER_RIVAL_RATIO", base.rival_ratio)),
             plausible=float(os.environ.get("RESOLVER_PLAUSIBLE", base.plausible)),
+            not_ours=float(os.environ.get("RESOLVER_NOT_OURS", base.not_ours)),
+            overrule=float(os.environ.get("RESOLVER_OVERRULE", base.overrule)),
+            not_ours_known=float(os.environ.get("RESOLVER_NOT_OURS_KNOWN", base.not_ours_known)),
             max_choices=int(os.environ.get("RESOLVER_MAX_CHOICES", base.max_choices)),
             shortlist=int(os.environ.get("RESOLVER_SHORTLIST", base.shortlist)),
             mixed_every=int(os.environ.get("RESOLVER_MIXED_EVERY", base.mixed_every)),
@@ -77,7 +86,7 @@ class Resolver:
         self.settings = settings or ResolverSettings()
         self._affairs = sorted(catalog.affairs.values(), key=lambda a: a.id)
         vocabulary = [p for a in self._affairs for p in (a.short_name, *a.aliases, *a.keywords)]
-        self.analyzer = Analyzer(catalog.lexicon, vocabulary)
+        self.analyzer = Analyzer(catalog.lexicon, vocabulary, place_words(catalog))
         self.analyzer.learn_pinyin(w for texts in catalog.phrasings.values() for t in texts
                                    for w in self.analyzer.tokens(t))
         self.index = ExampleIndex(self.analyzer, self._affairs, catalog.phrasings)
@@ -126,12 +135,14 @@ class Resolver:
         return result
 
     def _score(self, text: str) -> tuple[Similarities, np.ndarray] | None:
-        if not self._affairs:
-            return None
+        if not self._affairs or not any(len(w) >= 2 for w in self.analyzer.words(text)):
+            return None  # nothing but filler and single characters (我在, 的): nothing to go on
         query = self.index.transform([text])
         if query.nnz == 0:
             return None
         sims = self.index.similarities(query)
+        if sims.best[0].max(initial=0.0) <= 0.0:
+            return None  # shares nothing with any affair's texts (only with out-of-scope questions)
         return sims, 0.5 * sims.best[0] + 0.5 * sims.profile[0]
 
     def _candidates(self, scores: np.ndarray, indexes: np.ndarray) -> list[Candidate]:
@@ -151,15 +162,23 @@ class Resolver:
 
     def probabilities(self, text: str) -> list[Candidate]:
         """The shortlisted affairs with the ranker's probability that each is the one meant, best first."""
+        return self._ranked(text)[0]
+
+    def _ranked(self, text: str) -> tuple[list[Candidate], float, str | None]:
+        """Shortlisted affairs by the ranker's probability, the word model's "not ours" probability, and
+        the affair whose name or alias the text all but repeats, if any."""
         scored = self._score(text)
         if scored is None:
-            return []
+            return [], 1.0, None
         sims = scored[0]
         chosen = shortlist(sims.best[0], sims.profile[0], self.settings.shortlist)
         probs = self.ranker.probabilities(self._features.rows(sims, 0, self._facts(text), chosen))
         order = np.argsort(-probs, kind="stable")
+        names = np.where(self.index.name_rows, sims.rows[0], -1.0)
+        closest = int(names.argmax()) if names.size else -1
+        named = self._ids[self.index.examples[closest].owner] if closest >= 0 and names[closest] >= NAMED else None
         return [Candidate(self._affairs[chosen[i]].id, self._affairs[chosen[i]].short_name, float(probs[i]))
-                for i in order]
+                for i in order], float(sims.not_ours[0]), named
 
     def _bare_topic(self, text: str) -> list[str]:
         """For a bare topic (身份证怎么办, 营业执照): the plain affairs whose names carry it; else empty.
@@ -197,22 +216,89 @@ class Resolver:
                 siblings.append(other)
         return siblings
 
-    def resolve(self, text: str) -> Resolution:
+    def ranking(self, text: str) -> Ranking:
+        """Everything the decision needs that does not depend on the thresholds."""
+        ranked, not_ours, named = self._ranked(text)
+        if not ranked:
+            return Ranking([], [], [], not_ours)
+        if named is not None:
+            not_ours = 0.0  # the question names one of our affairs (新生儿落户, 补办身份证)
+        novel = any(w not in self.index.vocabulary for w in self.analyzer.words(text) if len(w) >= 2)
+        by_score = {c.id: c.score for c in ranked}
+        leader = self._decided_by_a_word(text, ranked)
+        siblings = sorted((self._ids[i] for i in self._open_siblings(text, self._ids.index(leader))
+                           if by_score.get(self._ids[i], 0.0) >= SIBLING_MIN), key=lambda i: -by_score[i])
+        return Ranking(ranked, self._bare_topic(text), siblings, not_ours, novel, leader, named)
+
+    def _decided_by_a_word(self, text: str, ranked: list[Candidate]) -> str:
+        """The ranker's best, unless a sibling has a word for it that the best lacks (租房 for the rent
+        withdrawal when the ranker leaned to the one on leaving a job)."""
+        best = self._ids.index(ranked[0].id)
+        words = [w for w in self.analyzer.words(text) if len(w) >= 2]
+        topic = {w for w in words if w in self._label_words[best]}
+        for candidate in ranked[1:]:
+            other = self._ids.index(candidate.id)
+            if candidate.score < SIBLING_MIN or self._affairs[other].is_bundle or not topic & self._label_words[other]:
+                continue
+            if any(self._evidence(w, other, best) for w in words) and \
+                    not any(self._evidence(w, best, other) for w in words):
+                return candidate.id
+        return ranked[0].id
+
+    def resolve(self, text: str, settings: ResolverSettings | None = None) -> Resolution:
         """One affair when sure, choices when unsure, nothing when no affair fits."""
-        ranked = self.probabilities(text)
-        result = decide(ranked, self._bare_topic(text) if ranked else [], self.settings)
-        if result.clarify or not ranked:
+        return self.ranking(text).decide(settings or self.settings)
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """A question's candidates by probability, the bare topic it names, and the leader's open siblings."""
+
+    ranked: list[Candidate]
+    topic: list[str]
+    siblings: list[str]
+    not_ours: float = 0.0
+    novel: bool = True  # the question has a word that none of our affairs' texts use (上海, 扣分, 银行卡)
+    leader: str | None = None  # the ranker's best, or a sibling that a word of the question decides for
+    named: str | None = None  # the affair whose name or alias the question all but repeats
+
+    def decide(self, settings: ResolverSettings) -> Resolution:
+        """The decision under these thresholds."""
+        sure_of_best = bool(self.ranked) and self.ranked[0].score >= settings.overrule
+        limit = settings.not_ours if self.novel else settings.not_ours_known
+        if self.not_ours >= limit and len(self.topic) < 2 and not sure_of_best:
+            return Resolution(None, [], self.ranked[:settings.max_choices])  # the words say: someone else's
+        if len(self.topic) >= 2 or not self.ranked:
+            return decide(self.ranked, self.topic, settings)
+        candidates = self.ranked[:settings.max_choices]
+        leader = self.leader or self.ranked[0].id
+        if not self.siblings and (leader != self.ranked[0].id or leader == self.named):
+            return Resolution(leader, [], candidates)  # decided by a word, or named outright
+        if leader != self.ranked[0].id:
+            return Resolution(None, [leader, *self.siblings][:settings.max_choices], candidates)
+        result = decide(self.ranked, self.topic, settings)
+        if not self.siblings:
             return result
+        if result.clarify:  # unsure anyway: offer the open siblings too
+            offered = list(dict.fromkeys([*result.clarify, *self.siblings]))
+            return Resolution(None, offered[:settings.max_choices], candidates)
         # one subject, several affairs, no word that decides: ask among them, whether the ranker
         # leaned to one (a guess) or spread its probability so thin that none looked plausible alone
-        leader = result.affair or ranked[0].id
-        by_score = {c.id: c.score for c in ranked}
-        open_siblings = sorted((self._ids[i] for i in self._open_siblings(text, self._ids.index(leader))
-                                if by_score.get(self._ids[i], 0.0) >= SIBLING_MIN), key=lambda i: -by_score[i])
-        group = by_score[leader] + sum(by_score[i] for i in open_siblings)
-        if not open_siblings or group < self.settings.plausible:
+        by_score = {c.id: c.score for c in self.ranked}
+        if by_score[leader] + sum(by_score[i] for i in self.siblings) < settings.plausible:
             return result
-        return Resolution(None, [leader, *open_siblings][:self.settings.max_choices], result.candidates)
+        return Resolution(None, [leader, *self.siblings][:settings.max_choices], candidates)
+
+
+def place_words(catalog: Catalog) -> list[str]:
+    """Every way of naming a city or county: where a person is says nothing about what they need."""
+    words = []
+    for place in catalog.places.values():
+        words += [place.name, *place.aliases]
+        short = short_place_name(place.name)
+        if short:
+            words.append(short)
+    return words
 
 
 def _word_shares(index: ExampleIndex, analyzer: Analyzer) -> dict[str, dict[int, float]]:

@@ -77,7 +77,10 @@ def latin_syllables(run: str) -> tuple[str, ...]:
 class Analyzer:
     """Turns a text into matching features; built from the catalog's lexicon and vocabulary."""
 
-    def __init__(self, lexicon: dict[str, str], vocabulary: Iterable[str]):
+    def __init__(self, lexicon: dict[str, str], vocabulary: Iterable[str], ignored: Iterable[str] = ()):
+        """`ignored`: names that say where, not what (places), removed before anything is matched."""
+        names = sorted({normalize(n) for n in ignored if len(normalize(n)) >= 2}, key=len, reverse=True)
+        self._ignored = re.compile("|".join(map(re.escape, names))) if names else None
         self._replacements = {normalize(w): c for w, c in lexicon.items() if normalize(w)}
         self._tokenizer = _fresh_tokenizer()
         self._spelt: dict[str, str] = {}
@@ -118,7 +121,10 @@ class Analyzer:
 
     def tokens(self, text: str) -> list[str]:
         """The jieba words of the normalised text, as written; typed pinyin read back as known words."""
-        found = self._tokenizer.lcut(normalize(text), HMM=False)
+        norm = normalize(text)
+        if self._ignored is not None:
+            norm = self._ignored.sub("", norm)
+        found = self._tokenizer.lcut(norm, HMM=False)
         if not any(_LATIN.fullmatch(t) for t in found):
             return found
         return [w for t in found for w in (self._read_pinyin(t) if _LATIN.fullmatch(t) else (t,))]

@@ -15,17 +15,25 @@ from actions.affairs import (
     ValidateSituationForm,
 )
 from actions.session import ActionSessionStart
+from bot.dialogue import turns
 from tests.actions.conftest import slot_events, tracker
 
 
 def test_resolve_sets_the_affair_and_prefills_the_situation(catalog_provider, dispatcher: CollectingDispatcher):
-    events = ActionResolveAffair().run(dispatcher, tracker("我老婆是外省的，想把户口迁到杭州来"), {})
+    events = ActionResolveAffair().run(dispatcher, tracker("我老婆是安徽户口，想把户口迁到杭州来，夫妻投靠"), {})
     slots = slot_events(events)
     assert slots["affair"] == "hukou-move-in"
     assert slots["affair_state"] == "resolved"
     assert slots["answers"] == {"move_reason": "spouse"}
     assert slots["district"] == "330100"
-    assert dispatcher.messages == []
+    assert dispatcher.messages == []  # nothing left to ask: the full guide comes next and names the affair
+
+
+def test_an_affair_with_questions_left_is_named_first(catalog_provider, dispatcher: CollectingDispatcher):
+    ActionResolveAffair().run(dispatcher, tracker("身份证丢了怎么补办"), {})
+    [named] = dispatcher.messages
+    assert named["text"].startswith("好的，您要办的是【居民身份证补领（遗失）】")
+    assert named["buttons"] == [{"title": "不是这个", "payload": "/deny"}]
 
 
 def test_resolve_offers_choices_with_buttons(catalog_provider, dispatcher: CollectingDispatcher):
@@ -57,7 +65,7 @@ def test_two_misses_offer_the_hotline(catalog_provider):
 def test_out_of_scope_text_gets_a_polite_answer(catalog_provider, dispatcher: CollectingDispatcher):
     slots = slot_events(ActionResolveAffair().run(dispatcher, tracker("帮我订一张去北京的机票"), {}))
     assert slots["affair_state"] == "done"
-    assert "没有找到" in dispatcher.messages[0]["text"]
+    assert dispatcher.messages[0]["text"] == turns.not_mine_text("12345")
 
 
 def test_form_asks_only_what_is_missing_then_the_district(catalog_provider):

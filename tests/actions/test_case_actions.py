@@ -62,6 +62,7 @@ def test_three_failed_verifications_lock_lookups(catalog_provider, live) -> None
         slots.update({"case_number": "ZJ2026330106000101", "case_factor": "0000"})
         if attempt < 3:
             assert f"还可以尝试 {3 - attempt} 次" in dispatcher.messages[0]["text"]
+            assert "case_number" not in changed and changed["case_factor"] is None  # only the factor is asked again
     assert slots["case_locked_until"] > time.time() + 14 * 60
     slots["case_factor"] = "2481"  # even the right digits are refused while locked
     dispatcher, _ = query(slots)

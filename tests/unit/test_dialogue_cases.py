@@ -150,7 +150,7 @@ def test_result_posted_completed_rejected():
 def test_result_other_types():
     assert C.result_text(NotFound(NUMBER), _unused, 3, HOTLINE).startswith("没有查到这个受理编号")
     assert C.result_text(VerificationFailed(NUMBER), _unused, 2, HOTLINE) == \
-        "验证信息与登记的不一致，请核对后再试（还可以尝试 2 次）。"
+        "验证信息与登记的不一致，请核对后重新发送手机号后四位或查询码（还可以尝试 2 次）。"
     locked = C.result_text(VerificationFailed(NUMBER), _unused, 0, HOTLINE)
     assert locked.startswith("为保护您的信息，验证连续失败 3 次后") and "约 15 分钟后" in locked
     assert C.result_text(RateLimited(30), _unused, 3, HOTLINE) == "查询太频繁了，请30 秒后再试。"

@@ -25,7 +25,8 @@ def test_clarify_then_pick_by_ordinal(snapshot):
     assert second.state.affair == "id-card-reissue"
     assert second.state.affair_state == T.RESOLVED
     assert second.state.clarify_options == ()
-    assert second.replies == []
+    named = "好的，您要办的是【居民身份证补领（遗失）】。先问您几个问题，好给您准确的材料清单。"
+    assert [r.text for r in second.replies] == [named]
     changes = second.changes(first.state)
     assert changes["affair"] == "id-card-reissue" and changes["clarify_options"] == []
     assert changes["affair_state"] == T.RESOLVED
@@ -106,7 +107,7 @@ def test_switch_affair_mid_form(snapshot):
     assert turn.state.affair == "driving-license-reissue"
     assert turn.state.answers.get("reason") == "lost"
     assert "applicant_age" not in turn.state.answers
-    assert turn.replies[-1].text == "好的，换成为您办理“驾驶证补领”。"
+    assert turn.replies[-1].text.startswith("好的，您要办的是【机动车驾驶证补领】")
 
 
 def test_switch_affair_mid_form_when_pending_question_has_a_no_hint(snapshot):
@@ -189,6 +190,40 @@ def test_generic_follow_ups_keep_the_current_affair(snapshot, text, detail):
     assert turn.replies[0].text.startswith("【身份证补领】")
 
 
-def test_full_answer_without_affair(snapshot):
+def test_full_answer_without_affair_says_nothing_more(snapshot):
+    """The turn that dropped the affair (不是这个) has already asked the person to say it again."""
     turn = T.full_answer(snapshot, T.State(), HOTLINE)
-    assert turn.replies[0].text == "请先告诉我您想办什么事。"
+    assert turn.replies == [] and turn.state.affair_state == T.DONE
+
+
+def test_a_decided_affair_is_named_first_with_a_way_out(snapshot):
+    turn = _understand(snapshot, T.State(), "身份正丢了咋补")
+    assert turn.state.affair == "id-card-reissue"
+    first = turn.replies[0]
+    assert first.text.startswith("好的，您要办的是【居民身份证补领（遗失）】")
+    assert (T.NOT_THIS, T.NOT_THIS_PAYLOAD) in first.buttons
+
+
+@pytest.mark.parametrize("answer", [T.NOT_THIS_PAYLOAD, "不是这个", "你理解错了"])
+def test_not_this_drops_the_affair_and_asks_again(snapshot, answer):
+    state = _understand(snapshot, T.State(), "身份证丢了怎么补办").state
+    turn = T.take_situation_answer(snapshot, state, answer, "deny", HOTLINE)
+    assert turn.state.affair is None and turn.state.answers == {}
+    assert "换个说法" in turn.replies[0].text
+    again = T.take_situation_answer(snapshot, _understand(snapshot, turn.state, "驾照丢了").state, "不是这个",
+                                    "deny", HOTLINE)
+    assert HOTLINE in again.replies[0].text  # second miss: the hotline
+
+
+@pytest.mark.parametrize("text", ["我在宁波市", "来电人在宁波市", "宁波的"])
+def test_a_bare_district_is_recorded_and_the_person_asked(snapshot, text):
+    turn = _understand(snapshot, T.State(), text)
+    assert turn.state.district == "330200" and turn.state.affair is None
+    assert turn.state.clarify_options == ()
+    assert turn.replies[0].text == "好的，已记下您在宁波市。请问您想办什么事？"
+
+
+def test_a_question_that_is_not_ours_hears_what_we_do(snapshot):
+    turn = _understand(snapshot, T.State(), "银行卡怎么注销")
+    assert turn.state.affair is None and not turn.state.clarify_options
+    assert turn.replies[0].text == T.not_mine_text(HOTLINE)
