@@ -1,7 +1,15 @@
-"""Actions for the case-status lookup: the form, the lookup and the lockout."""
+"""Actions for the case-status lookup: the form, the lookup, and the lockout per end user.
+
+Failed verifications are counted by `bot.cases.attempts` in the database, per end user (a keyed hash
+of the tracker's sender id) and case number, so neither /restart, a new session nor a new
+conversation of the same sender resets them. The slots only carry the form's values (and, for
+display, when a lock ends).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from typing import Any
 
@@ -11,15 +19,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.cases import VerificationFailed, get_client
+from bot.cases import Found, NotFoundOrMismatch, Unavailable, UnavailableReason, get_client
+from bot.cases.attempts import CASE, USER, AttemptLimiter, Decision, get_limiter
 from bot.catalog.catalog import Catalog
 from bot.catalog.provider import default_provider
 from bot.config import settings
 from bot.dialogue import cases
 
+log = logging.getLogger(__name__)
 
-def _locked_until(tracker: Tracker) -> float:
-    return float(tracker.get_slot("case_locked_until") or 0)
+LIMITER_ERRORS = (SQLAlchemyError, OSError)
 
 
 def _catalog() -> Catalog | None:
@@ -30,16 +39,40 @@ def _catalog() -> Catalog | None:
         return None
 
 
+def _limiter_and_user(tracker: Tracker) -> tuple[AttemptLimiter, str]:
+    """The attempt limiter and this conversation's end user (channels namespace their sender ids)."""
+    limiter = get_limiter()
+    return limiter, limiter.end_user(str(tracker.sender_id or ""))
+
+
+async def _decision(tracker: Tracker, number: str | None, now: float) -> tuple[AttemptLimiter, str, Decision] | None:
+    """May this end user look ``number`` up (any case when None)? None when the limiter is unavailable."""
+    try:
+        limiter, end_user = _limiter_and_user(tracker)
+        decision = await asyncio.to_thread(limiter.allowed, number, end_user, now)
+    except LIMITER_ERRORS as exc:
+        log.error("case attempt limiter unavailable: %s", type(exc).__name__)
+        return None
+    return limiter, end_user, decision
+
+
+def _locked_answer(decision: Decision, now: float, hotline: str) -> str:
+    return cases.locked_text(now + decision.retry_after, now, hotline, every_case=decision.scope == USER)
+
+
 class ValidateCaseForm(FormValidationAction):
-    """Collects a well-formed case number and verification factor; nothing when lookups are locked."""
+    """Collects a well-formed case number and verification factor; nothing more while this end user is
+    locked out (of every case, or of the case number just given)."""
 
     def name(self) -> str:
         return "validate_case_form"
 
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> list[str]:
-        if cases.locked(_locked_until(tracker), time.time()):
-            return []
+        number = cases.read_case_number(tracker.get_slot("case_number") or "")
+        checked = await _decision(tracker, number, time.time())
+        if checked is not None and not checked[2].allowed:
+            return []  # the form ends; action_query_case says why and until when
         return domain_slots
 
     def validate_case_number(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -63,7 +96,7 @@ class ValidateCaseForm(FormValidationAction):
 
 
 class ActionQueryCase(Action):
-    """Looks the case up and answers in plain Chinese; counts failed verifications."""
+    """Looks the case up and answers in plain Chinese; counts failed verifications per end user."""
 
     def name(self) -> str:
         return "action_query_case"
@@ -73,25 +106,42 @@ class ActionQueryCase(Action):
         hotline = settings().hotline
         now = time.time()
         reset = [SlotSet("case_number", None), SlotSet("case_factor", None)]
-        if cases.locked(_locked_until(tracker), now):
-            dispatcher.utter_message(text=cases.locked_text(_locked_until(tracker), now, hotline))
-            return reset
         number = cases.read_case_number(tracker.get_slot("case_number") or "")
         factor = cases.read_factor(tracker.get_slot("case_factor") or "")
+        checked = await _decision(tracker, number, now)
+        if checked is None:  # without the count, no lookup: guessing must stay limited
+            dispatcher.utter_message(
+                text=cases.result_text(Unavailable(UnavailableReason.SERVER_ERROR), _catalog, 0, hotline))
+            return reset
+        limiter, end_user, decision = checked
+        if not decision.allowed:
+            dispatcher.utter_message(text=_locked_answer(decision, now, hotline))
+            return [*reset, SlotSet("case_locked_until", now + decision.retry_after)]
         if number is None or factor is None:
             dispatcher.utter_message(text=cases.bad_number_text() if number is None else cases.bad_factor_text())
             return reset
-        result = await get_client().alookup(number, factor)
-        failures = int(tracker.get_slot("case_failures") or 0)
-        events = list(reset)
-        if isinstance(result, VerificationFailed):
-            failures += 1
-            events.append(SlotSet("case_failures", failures))
-            if failures >= cases.MAX_VERIFICATION_FAILURES:
-                events += [SlotSet("case_locked_until", now + cases.LOCK_SECONDS), SlotSet("case_failures", 0)]
-            else:  # same case, ask only for the factor again
-                events = [SlotSet("case_factor", None), SlotSet("case_failures", failures),
-                          FollowupAction("case_form")]
-        left = cases.MAX_VERIFICATION_FAILURES - failures
-        dispatcher.utter_message(text=cases.result_text(result, _catalog, left, hotline))
-        return events
+        result = await get_client().alookup(number, factor, end_user)
+        if isinstance(result, NotFoundOrMismatch):
+            after = await self._record_failure(limiter, number, end_user, now, decision)
+            if not after.allowed:
+                dispatcher.utter_message(text=_locked_answer(after, now, hotline))
+                return [*reset, SlotSet("case_locked_until", now + after.retry_after)]
+            dispatcher.utter_message(text=cases.result_text(result, _catalog, after.attempts_left, hotline))
+            return [SlotSet("case_factor", None), FollowupAction("case_form")]  # same case: ask only the factor
+        if isinstance(result, Found):
+            try:
+                await asyncio.to_thread(limiter.record_success, number, end_user)
+            except LIMITER_ERRORS as exc:
+                log.error("case attempt limiter could not record a success: %s", type(exc).__name__)
+        dispatcher.utter_message(text=cases.result_text(result, _catalog, decision.attempts_left, hotline))
+        return reset
+
+    @staticmethod
+    async def _record_failure(limiter: AttemptLimiter, number: str, end_user: str, now: float,
+                              before: Decision) -> Decision:
+        try:
+            return await asyncio.to_thread(limiter.record_failure, number, end_user, now)
+        except LIMITER_ERRORS as exc:
+            log.error("case attempt limiter could not record a failure: %s", type(exc).__name__)
+            left = max(0, before.attempts_left - 1)
+            return Decision(left > 0, 0 if left else cases.LOCK_SECONDS, left, None if left else CASE)

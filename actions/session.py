@@ -1,4 +1,7 @@
-"""A new session keeps the district (and the case lockout) but not the affair or situation answers."""
+"""A new session keeps the district but not the affair or situation answers.
+
+The case lookup lockout needs no slot: it is counted per end user in the database (bot.cases.attempts).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-CARRIED_OVER = ("district", "case_locked_until")
+CARRIED_OVER = ("district",)
 
 
 class ActionSessionStart(Action):

@@ -122,6 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
                            help="validate：必须包含的事项清单（如 ../shared/affairs.yml）")
     knowledge.add_argument("--database-url", default=None, help="load：数据库 URL（默认 DATABASE_URL）")
     knowledge.set_defaults(func=lambda a: __import__("bot.knowledge.commands", fromlist=["run"]).run(a))
+    privacy = sub.add_parser("privacy", help="个人信息保护：purge 按保存期限删除旧对话")
+    privacy.add_argument("action", choices=["purge"])
+    privacy.add_argument("--days", type=float, default=None,
+                         help="删除多少天以前的对话事件（默认 CONVERSATION_RETENTION_DAYS，未设置时 30）")
+    privacy.add_argument("--url", default=None, help="对话存储的 SQLAlchemy URL（默认 TRACKER_STORE_URL）")
+    privacy.set_defaults(func=lambda a: __import__("bot.privacy.commands", fromlist=["run"]).run(a))
     return parser
 
 

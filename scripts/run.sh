@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Start every process of the assistant (backend, action server, Rasa, web page); Ctrl-C stops all.
+# Start every process of the assistant (backend, action server, Rasa, edge); Ctrl-C stops all.
+# Only the edge (pages and the chat webhook) may face the outside; Rasa listens on loopback without its HTTP API.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -19,15 +20,15 @@ wait_for() {  # URL NAME LOG
 
 echo "启动服务（日志在 var/log/）..."
 BACKEND_HOST=$ONEVISIT_HOST $PY -m backend serve >var/log/backend.log 2>&1 & pids+=($!)
-.venv/bin/rasa run actions --port "$ACTION_PORT" >var/log/actions.log 2>&1 & pids+=($!)
-.venv/bin/rasa run --enable-api --cors "*" -i "$ONEVISIT_HOST" -p "$RASA_PORT" -m models \
+$PY -m actions.server >var/log/actions.log 2>&1 & pids+=($!)
+.venv/bin/rasa run -i 127.0.0.1 -p "$RASA_PORT" -m models \
   --credentials credentials.yml --endpoints endpoints.yml >var/log/rasa.log 2>&1 & pids+=($!)
-$PY -m http.server "$WEB_PORT" --bind "$ONEVISIT_HOST" --directory web >var/log/web.log 2>&1 & pids+=($!)
+$PY -m bot.edge >var/log/edge.log 2>&1 & pids+=($!)
 
 wait_for "http://$ONEVISIT_HOST:$BACKEND_PORT/v1/health" "办件查询后端 :$BACKEND_PORT" var/log/backend.log
 wait_for "http://$ONEVISIT_HOST:$ACTION_PORT/health" "动作服务 :$ACTION_PORT" var/log/actions.log
-wait_for "http://$ONEVISIT_HOST:$WEB_PORT/" "网页 :$WEB_PORT" var/log/web.log
-wait_for "http://$ONEVISIT_HOST:$RASA_PORT/status" "Rasa 服务 :$RASA_PORT（加载模型需要一点时间）" var/log/rasa.log
+wait_for "http://$EDGE_HOST:$WEB_PORT/" "网页和对话入口 :$WEB_PORT" var/log/edge.log
+wait_for "http://127.0.0.1:$RASA_PORT/" "Rasa 服务 :$RASA_PORT（加载模型需要一点时间）" var/log/rasa.log
 echo
-echo "一次办已就绪：请在浏览器打开 http://$ONEVISIT_HOST:$WEB_PORT/  （坐席助手：http://$ONEVISIT_HOST:$WEB_PORT/console.html；按 Ctrl-C 停止）"
+echo "一次办已就绪：请在浏览器打开 http://$EDGE_HOST:$WEB_PORT/  （坐席助手：http://$EDGE_HOST:$WEB_PORT/console.html；按 Ctrl-C 停止）"
 wait

@@ -3,19 +3,24 @@
 Typical use from a custom action (the dialogue maps each result type to its own answer)::
 
     from bot.cases import Found, get_client, parse_verification
+    from bot.cases.attempts import get_limiter
 
     factor = parse_verification(factor_text)          # None: ask again
-    result = await get_client().alookup(case_number, factor)
+    end_user = get_limiter().end_user(tracker.sender_id)   # a pseudonym, never the raw id
+    result = await get_client().alookup(case_number, factor, end_user)
     if isinstance(result, Found):
         result.case.status.label, result.case.pickup, ...
 
-``lookup``/``alookup`` return one of Found, NotFound, VerificationFailed, RateLimited,
-Unavailable or BadCaseNumber, never raise for network or server trouble, and answer within
-``CASE_API_DEADLINE`` (3 s). The contract is backend/openapi.yml; backend/ holds a reference server.
+``lookup``/``alookup`` return one of Found, NotFoundOrMismatch (unknown number or wrong factor: the
+API does not say which), RateLimited, Unavailable or BadCaseNumber, never raise for network or server
+trouble, and answer within ``CASE_API_DEADLINE`` (3 s). Pass ``end_user`` (`end_user_id` of the
+sender) so the API limits each citizen separately. The contract is backend/openapi.yml; backend/
+holds a reference server. Failed verifications per citizen, across conversations, are counted by
+`bot.cases.attempts`.
 """
 
 from bot.cases.breaker import BreakerState, CircuitBreaker
-from bot.cases.client import PHONE_HEADER, QUERY_CODE_HEADER, CaseClient, get_client, set_client
+from bot.cases.client import END_USER_HEADER, PHONE_HEADER, QUERY_CODE_HEADER, CaseClient, get_client, set_client
 from bot.cases.config import CaseApiConfig
 from bot.cases.models import (
     STATUS_LABELS,
@@ -26,18 +31,19 @@ from bot.cases.models import (
     Found,
     LookupResult,
     MissingMaterial,
-    NotFound,
+    NotFoundOrMismatch,
     Pickup,
     PostDelivery,
     RateLimited,
     Step,
     Unavailable,
     UnavailableReason,
-    VerificationFailed,
 )
 from bot.cases.numbers import (
     CASE_NUMBER_PATTERN,
     CASE_NUMBER_RE,
+    END_USER_PATTERN,
+    END_USER_RE,
     PHONE_LAST4_PATTERN,
     PHONE_LAST4_RE,
     QUERY_CODE_PATTERN,
@@ -55,6 +61,9 @@ from bot.cases.numbers import (
 __all__ = [
     "CASE_NUMBER_PATTERN",
     "CASE_NUMBER_RE",
+    "END_USER_HEADER",
+    "END_USER_PATTERN",
+    "END_USER_RE",
     "PHONE_HEADER",
     "PHONE_LAST4_PATTERN",
     "PHONE_LAST4_RE",
@@ -73,7 +82,7 @@ __all__ = [
     "Found",
     "LookupResult",
     "MissingMaterial",
-    "NotFound",
+    "NotFoundOrMismatch",
     "PhoneLast4",
     "Pickup",
     "PostDelivery",
@@ -83,7 +92,6 @@ __all__ = [
     "Unavailable",
     "UnavailableReason",
     "Verification",
-    "VerificationFailed",
     "find_case_number",
     "get_client",
     "is_valid_case_number",

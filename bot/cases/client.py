@@ -22,14 +22,14 @@ from bot.cases.models import (
     Case,
     Found,
     LookupResult,
-    NotFound,
+    NotFoundOrMismatch,
     RateLimited,
     Unavailable,
     UnavailableReason,
-    VerificationFailed,
 )
 from bot.cases.numbers import (
     CASE_NUMBER_PATTERN,
+    END_USER_RE,
     PhoneLast4,
     QueryCode,
     Verification,
@@ -41,6 +41,10 @@ log = logging.getLogger(__name__)
 
 PHONE_HEADER = "X-Verify-Phone-Last4"
 QUERY_CODE_HEADER = "X-Verify-Query-Code"
+END_USER_HEADER = "X-End-User"
+# The one "no such case, or wrong factor" answer; the two codes before issue 11 are read the same
+# way, so the dialogue never tells them apart even against a server that still does.
+NOT_FOUND_OR_MISMATCH_CODES = {404: {"not_found_or_mismatch", "case_not_found"}, 403: {"verification_failed"}}
 RETRYABLE_STATUSES = frozenset({502, 503, 504})
 _MIN_ATTEMPT_SECONDS = 0.05
 
@@ -113,12 +117,20 @@ class CaseClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    async def alookup(self, case_number: str, verification: Verification) -> LookupResult:
+    async def alookup(
+        self, case_number: str, verification: Verification, end_user: str | None = None
+    ) -> LookupResult:
         """``lookup`` in a worker thread, for async callers such as Rasa custom actions."""
-        return await asyncio.to_thread(self.lookup, case_number, verification)
+        return await asyncio.to_thread(self.lookup, case_number, verification, end_user)
 
-    def lookup(self, case_number: str, verification: Verification) -> LookupResult:
-        """Look a case up; ``case_number`` is normalised first (full-width, spaces, lower case)."""
+    def lookup(self, case_number: str, verification: Verification, end_user: str | None = None) -> LookupResult:
+        """Look a case up; ``case_number`` is normalised first (full-width, spaces, lower case).
+
+        ``end_user`` is the citizen's pseudonym (`bot.cases.attempts.end_user_id`), sent as
+        ``X-End-User`` so that the API rate-limits and locks each citizen separately; never a raw id.
+        """
+        if end_user is not None and not END_USER_RE.fullmatch(end_user):
+            raise ValueError("end_user must be a pseudonym from end_user_id(), not a raw id")
         canonical = normalize_case_number(case_number)
         if canonical is None:
             log.info("case lookup refused: malformed case number (%d chars)", len(case_number))
@@ -129,7 +141,9 @@ class CaseClient:
             return Unavailable(UnavailableReason.CIRCUIT_OPEN)
         started = time.monotonic()
         try:
-            outcome, attempts = self._with_retries(canonical, verification, started + self.config.deadline)
+            outcome, attempts = self._with_retries(
+                canonical, verification, end_user, started + self.config.deadline
+            )
         except BaseException:  # a bug or an interrupt must not leave a half-open trial pending forever
             self.breaker.record_failure()
             raise
@@ -147,7 +161,7 @@ class CaseClient:
         return outcome.result
 
     def _with_retries(
-        self, case_number: str, verification: Verification, deadline: float
+        self, case_number: str, verification: Verification, end_user: str | None, deadline: float
     ) -> tuple[_Outcome, int]:
         outcome = _Outcome(Unavailable(UnavailableReason.TIMEOUT), healthy=False)
         attempt = 0
@@ -156,7 +170,7 @@ class CaseClient:
             if remaining < _MIN_ATTEMPT_SECONDS:
                 break
             attempt += 1
-            outcome = self._attempt(case_number, verification, remaining, deadline)
+            outcome = self._attempt(case_number, verification, end_user, remaining, deadline)
             if not outcome.retryable or attempt > self.config.retries:
                 break
             pause = self.config.backoff * (2 ** (attempt - 1))
@@ -174,13 +188,21 @@ class CaseClient:
         return connect, read
 
     def _attempt(
-        self, case_number: str, verification: Verification, remaining: float, deadline: float
+        self,
+        case_number: str,
+        verification: Verification,
+        end_user: str | None,
+        remaining: float,
+        deadline: float,
     ) -> _Outcome:
         url = f"{self.config.base_url}/v1/cases/{case_number}"
+        headers = _verification_headers(verification)
+        if end_user is not None:
+            headers[END_USER_HEADER] = end_user
         try:
             response = self._session.get(
                 url,
-                headers=_verification_headers(verification),
+                headers=headers,
                 timeout=self._timeouts(remaining),
                 allow_redirects=False,
                 stream=True,
@@ -209,10 +231,11 @@ class CaseClient:
             if case.case_number != case_number:
                 return _Outcome(Unavailable(UnavailableReason.BAD_RESPONSE), healthy=False)
             return _Outcome(Found(case), healthy=True)
-        if status == 404 and self._error_code(response, deadline) == "case_not_found":
-            return _Outcome(NotFound(case_number), healthy=True)
-        if status == 403 and self._error_code(response, deadline) == "verification_failed":
-            return _Outcome(VerificationFailed(case_number), healthy=True)
+        if status in NOT_FOUND_OR_MISMATCH_CODES:
+            if self._error_code(response, deadline) in NOT_FOUND_OR_MISMATCH_CODES[status]:
+                return _Outcome(NotFoundOrMismatch(case_number), healthy=True)
+            log.error("case-status API answered %d without a documented error code", status)
+            return _Outcome(Unavailable(UnavailableReason.BAD_RESPONSE), healthy=False)
         if status == 429:
             return _Outcome(RateLimited(_retry_after(response.headers.get("Retry-After"))), healthy=True)
         if status == 401:

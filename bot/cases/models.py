@@ -223,15 +223,12 @@ class Found:
 
 
 @dataclass(frozen=True)
-class NotFound:
-    """No case has this number."""
+class NotFoundOrMismatch:
+    """No case has this number, or the phone digits or query code did not match.
 
-    case_number: str
-
-
-@dataclass(frozen=True)
-class VerificationFailed:
-    """The case exists but the phone digits or query code did not match."""
+    The API deliberately does not say which (so that case numbers cannot be enumerated); the
+    dialogue asks to check both and counts it as a failed verification.
+    """
 
     case_number: str
 
@@ -260,4 +257,4 @@ class BadCaseNumber:
         return f"BadCaseNumber(text=<{len(self.text)} chars>)"
 
 
-LookupResult = Found | NotFound | VerificationFailed | RateLimited | Unavailable | BadCaseNumber
+LookupResult = Found | NotFoundOrMismatch | RateLimited | Unavailable | BadCaseNumber

@@ -8,6 +8,10 @@ The verification factor is either the last four digits of the applicant's phone 
 8-character query code (查询码) printed on the acceptance receipt, drawn from the capital letters
 and digits without the look-alikes 0, 1, I and O (for example ``K7M3Q9TX``).
 
+The end user (``X-End-User``) is a pseudonym the assistant derives from the citizen's channel id with
+a server-side secret (`bot.cases.attempts.end_user_id`), never the raw id: the case-status API
+rate-limits and locks per end user with it.
+
 The patterns are defined once in `bot.entities.formats`; finding them in free text is the job of the
 entity extractor (`bot.entities`), which this module asks.
 """
@@ -23,6 +27,8 @@ from bot.entities.kinds import CASE_NUMBER, PHONE_LAST4, QUERY_CODE
 CASE_NUMBER_RE = re.compile(CASE_NUMBER_PATTERN)
 PHONE_LAST4_RE = re.compile(PHONE_LAST4_PATTERN)
 QUERY_CODE_RE = re.compile(QUERY_CODE_PATTERN)
+END_USER_PATTERN = "^[A-Za-z0-9_-]{16,64}$"
+END_USER_RE = re.compile(END_USER_PATTERN)
 
 
 def is_valid_case_number(value: str) -> bool:

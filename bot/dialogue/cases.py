@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cases import (
     BadCaseNumber,
@@ -10,23 +13,25 @@ from bot.cases import (
     CaseStatus,
     Found,
     LookupResult,
-    NotFound,
+    NotFoundOrMismatch,
     PhoneLast4,
     QueryCode,
     RateLimited,
     Unavailable,
     Verification,
-    VerificationFailed,
     find_case_number,
     normalize_case_number,
     parse_verification,
 )
 from bot.catalog.catalog import Catalog
 from bot.entities import PHONE_LAST4, QUERY_CODE, extract
+from bot.privacy.placeholders import find_placeholders
 
 CatalogSource = Callable[[], Catalog | None]
 
-MAX_VERIFICATION_FAILURES = 3
+_log = logging.getLogger(__name__)
+
+MAX_VERIFICATION_FAILURES = 3  # per end user and case number within LOCK_SECONDS (bot.cases.attempts)
 LOCK_SECONDS = 15 * 60
 
 
@@ -35,8 +40,17 @@ def read_case_number(text: str) -> str | None:
     return normalize_case_number(text) or find_case_number(text)
 
 
-def read_factor(text: str) -> Verification | None:
-    """Phone digits or a query code in a message (尾号1234, 查询码 K7M3Q9TX), the answer to asking for one."""
+def read_factor(text: str, sender: str | None = None, *, consume: bool = True) -> Verification | None:
+    """Phone digits or a query code in a message (尾号1234, 查询码 K7M3Q9TX), the answer to asking for one.
+
+    A message that went through `bot.privacy.protect` holds the factor sealed in the vault, as a
+    placeholder (〔已加密的查询码#…〕). It is read back only for the ``sender`` who sent it (the tracker's
+    sender id): used up by the reading (the lookup), or left in the vault with ``consume=False`` (the
+    form's validation). Without a sender, or once expired or used, a placeholder reads as no factor.
+    """
+    sealed = find_placeholders(text)
+    if sealed:
+        return _unsealed_factor(sealed[0].token, sender, consume) if sender is not None else None
     direct = parse_verification(text)
     if direct is not None:
         return direct
@@ -47,16 +61,32 @@ def read_factor(text: str) -> Verification | None:
     return PhoneLast4(str(found.value)) if found.kind == PHONE_LAST4 else QueryCode(str(found.value))
 
 
+def _unsealed_factor(token: str, sender: str, consume: bool) -> Verification | None:
+    """The factor sealed under ``token`` for ``sender`` (see `bot.privacy.vault`); None when it cannot be had."""
+    from bot.privacy.vault import default_vault
+
+    try:
+        sealed = default_vault().open(token, sender, consume=consume)
+    except SQLAlchemyError as exc:
+        _log.error("the vault of sealed verification factors is unavailable: %s", type(exc).__name__)
+        return None
+    if sealed is None:
+        return None
+    return PhoneLast4(sealed.value) if sealed.kind == PHONE_LAST4 else QueryCode(sealed.value)
+
+
 def locked(locked_until: float, now: float) -> bool:
-    """Whether lookups are locked for this conversation."""
+    """Whether a lock that ends at ``locked_until`` still holds at ``now``."""
     return now < locked_until
 
 
-def locked_text(locked_until: float, now: float, hotline: str) -> str:
-    """Why no lookup is possible now."""
+def locked_text(locked_until: float, now: float, hotline: str, *, every_case: bool = False) -> str:
+    """Why no lookup is possible now: this case number is locked for this person, or (``every_case``,
+    after too many failures over several numbers) every lookup is."""
     minutes = max(1, round((locked_until - now) / 60))
-    return (f"为保护您的信息，验证连续失败 3 次后，本次对话暂停查询，约 {minutes} 分钟后可再试。"
-            f"您也可以在“浙里办”APP 的“我的办件”中查看，或拨打 {hotline} 咨询。")
+    what = (f"为保护您的信息，验证失败次数太多，暂停查询办件，约 {minutes} 分钟后可再试。" if every_case else
+            f"为保护您的信息，验证连续失败 3 次后，暂停查询这个受理编号，约 {minutes} 分钟后可再试。")
+    return what + f"您也可以在“浙里办”APP 的“我的办件”中查看，或拨打 {hotline} 咨询。"
 
 
 def bad_number_text() -> str:
@@ -122,12 +152,12 @@ def result_text(result: LookupResult, catalog: CatalogSource, failures_left: int
     """The answer for any lookup result; `catalog` is called only when the answer needs an office."""
     if isinstance(result, Found):
         return describe_case(result.case, catalog, hotline)
-    if isinstance(result, NotFound):
-        return "没有查到这个受理编号，请核对回执上的编号后再试；刚提交的申请可能要稍后才能查到。"
-    if isinstance(result, VerificationFailed):
+    if isinstance(result, NotFoundOrMismatch):  # the system does not say which of the two is wrong
         if failures_left <= 0:
             return locked_text(LOCK_SECONDS, 0, hotline)
-        return f"验证信息与登记的不一致，请核对后重新发送手机号后四位或查询码（还可以尝试 {failures_left} 次）。"
+        return (f"没有查到相符的办件：受理编号或验证信息有误。请核对受理回执，重新发送手机号后四位或查询码"
+                f"（还可以尝试 {failures_left} 次）；如果编号写错了，直接发送正确的编号。"
+                "刚提交的申请可能稍后才能查到。")
     if isinstance(result, RateLimited):
         wait = f"{result.retry_after} 秒后" if result.retry_after else "稍后"
         return f"查询太频繁了，请{wait}再试。"

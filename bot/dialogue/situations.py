@@ -5,29 +5,16 @@ from __future__ import annotations
 import re
 
 from bot.catalog.domain import Option, Question
+from bot.entities import AGE, extract
 from bot.resolver.text import normalize
 
-_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _YES = ("是的", "是啊", "对的", "对", "没错", "嗯", "有", "是")
 _NO = ("不是", "没有", "不对", "否", "不", "没")
 
 
-def chinese_number(text: str) -> int | None:
-    """Parse 8, 十六, 二十三, 八 into an integer."""
-    if text.isdigit():
-        return int(text)
-    if "十" in text:
-        tens, _, ones = text.partition("十")
-        return (_CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0)
-    if len(text) == 1 and text in _CN_DIGITS:
-        return _CN_DIGITS[text]
-    return None
-
-
 def age_in(text: str) -> int | None:
-    """An age mentioned as 八岁, 16周岁, 十六岁."""
-    match = re.search(r"([0-9]{1,3}|[一二两三四五六七八九十]{1,3})(?:周岁|岁)", text)
-    return chinese_number(match.group(1)) if match else None
+    """An age mentioned as 八岁, 16周岁, 十六岁 (read by bot.entities, the one place ages are defined)."""
+    return next((int(e.value) for e in extract(text) if e.kind == AGE), None)
 
 
 def _by_age(question: Question, age: int) -> Option | None:

@@ -84,7 +84,8 @@ def _choose(snap: Snapshot, state: State, affair_id: str, text: str) -> Turn:
     if not asked:
         return Turn(chosen)  # the full guide comes next and names the affair itself
     what = "先问您几个问题，好给您准确的材料清单。" if "situation_answer" in asked else "再告诉我在哪里办就行。"
-    return Turn(chosen, [say.Reply(f"好的，您要办的是【{affair.name}】。{what}", [(NOT_THIS, NOT_THIS_PAYLOAD)])])
+    return Turn(chosen, [say.Reply(f"好的，您要办的是【{affair.name}】。{what}如果不是，请点“不是这个”。",
+                                   [(NOT_THIS, NOT_THIS_PAYLOAD)])])
 
 
 def is_rejection(text: str) -> bool:
@@ -122,6 +123,8 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
     result = snap.resolver.resolve(text)
     if result.affair:
         return _choose(snap, state, result.affair, text)
+    if result.suggestion and not result.clarify:
+        return _choose(snap, state, result.suggestion, text)  # named with 不是这个, so a miss costs one tap
     if result.clarify:
         if len(result.clarify) == 1:
             return _choose(snap, state, result.clarify[0], text)

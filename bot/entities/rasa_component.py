@@ -5,9 +5,11 @@ In config.yml::
     - name: bot.entities.rasa_component.OneVisitEntityExtractor
 
 It sets the entities `district`, `case_number`, `phone_last4` and `query_code` with the same canonical
-values as `bot.entities.extract` (a district is its place code). It learns nothing from the training
-data; the district names come from the generated data/entities/patterns.jsonl, read when the model is
-loaded (so a rebuilt file needs a restart of the Rasa server, not a new model).
+values as `bot.entities.extract` (a district is its place code); a verification factor sealed by
+`bot.privacy.protect` is a `phone_last4` or `query_code` entity whose value is its placeholder. It
+learns nothing from the training data; the district names come from the generated
+data/entities/patterns.jsonl, read when the model is loaded (so a rebuilt file needs a restart of the
+Rasa server, not a new model).
 """
 
 from __future__ import annotations
@@ -33,6 +35,13 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.entities.extractor import EntityExtractor, default_extractor
 from bot.entities.kinds import RASA_KINDS, Entity
+from bot.privacy.placeholders import find_placeholders
+
+
+def sealed_entities(text: str) -> list[Entity]:
+    """Verification factors sealed by `bot.privacy.protect`: a phone tail or query code whose value is its
+    placeholder (〔已加密的查询码#…〕), which the case form keeps and the lookup reads back from the vault."""
+    return [Entity(p.kind, p.text, p.start, p.end, p.text) for p in find_placeholders(text)]
 
 
 def rasa_entity(entity: Entity) -> dict[str, Any]:
@@ -75,6 +84,7 @@ class OneVisitEntityExtractor(GraphComponent, EntityExtractorMixin):
             text = message.get(TEXT)
             if not text:
                 continue
-            found = [rasa_entity(e) for e in self._extractor.extract(text) if e.kind in self._kinds]
+            found = [rasa_entity(e) for e in self._extractor.extract(text) + sealed_entities(text)
+                     if e.kind in self._kinds]
             message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name(found), add_to_output=True)
         return messages

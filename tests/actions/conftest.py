@@ -31,10 +31,11 @@ def catalog_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Catal
 
 
 def tracker(text: str = "", intent: str = "ask_materials", slots: dict[str, Any] | None = None,
-            entities: list[dict[str, Any]] | None = None, active_loop: str | None = None) -> Tracker:
-    """A tracker whose latest message is `text`."""
+            entities: list[dict[str, Any]] | None = None, active_loop: str | None = None,
+            sender: str = "test-user") -> Tracker:
+    """A tracker whose latest message is `text`, in a conversation of `sender`."""
     message = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or []}
-    return Tracker("test-user", dict(slots or {}), message, [], False, None,
+    return Tracker(sender, dict(slots or {}), message, [], False, None,
                    {"name": active_loop} if active_loop else {}, "action_listen")
 
 

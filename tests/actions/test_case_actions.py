@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import create_engine
 
 from actions.cases import ActionQueryCase, ValidateCaseForm
 from backend.testing import running_server
-from bot.cases import CaseApiConfig, CaseClient
+from bot.cases import CaseApiConfig, CaseClient, NotFoundOrMismatch
+from bot.cases.attempts import AttemptLimiter, set_limiter
 from bot.cases.client import set_client
 from tests.actions.conftest import slot_events, tracker
 from tests.e2e.stack import free_port
+
+NUMBER = "ZJ2026330106000101"
 
 
 @pytest.fixture(scope="module")
@@ -35,10 +40,32 @@ def live(backend_url: tuple[str, str]) -> Iterator[None]:
     set_client(None)
 
 
-def query(slots: dict) -> tuple[CollectingDispatcher, dict]:
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(ActionQueryCase().run(dispatcher, tracker("", "query_case_status", slots), {}))
+@pytest.fixture(autouse=True)
+def limiter(tmp_path: Path) -> Iterator[AttemptLimiter]:
+    """Failed verifications counted in a temporary database; a fresh secret makes every test's end
+    users new to the (module-wide) backend too."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'attempts.db'}", future=True)
+    limiter = AttemptLimiter(engine, secrets.token_bytes(16))
+    set_limiter(limiter)
+    yield limiter
+    set_limiter(None)
+    engine.dispose()
+
+
+def query(slots: dict, sender: str = "test-user") -> tuple[CollectingDispatcher, dict]:
+    dispatcher, events = query_events(slots, sender)
     return dispatcher, slot_events(events)
+
+
+def query_events(slots: dict, sender: str = "test-user") -> tuple[CollectingDispatcher, list[dict]]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionQueryCase().run(dispatcher, tracker("", "query_case_status", slots, sender=sender), {}))
+    return dispatcher, events
+
+
+def required(slots: dict, sender: str = "test-user") -> list[str]:
+    return asyncio.run(ValidateCaseForm().required_slots(["case_number", "case_factor"], CollectingDispatcher(),
+                                                         tracker(slots=slots, sender=sender), {}))
 
 
 def test_found_case_is_described(catalog_provider, live) -> None:
@@ -55,21 +82,71 @@ def test_ready_for_pickup_says_where_and_when(catalog_provider, live) -> None:
 
 
 def test_three_failed_verifications_lock_lookups(catalog_provider, live) -> None:
-    slots: dict = {"case_number": "ZJ2026330106000101", "case_factor": "0000", "case_failures": 0}
-    for attempt in range(1, 4):
-        dispatcher, changed = query(slots)
-        slots.update({k: v for k, v in changed.items() if k.startswith("case_f") or k == "case_locked_until"})
-        slots.update({"case_number": "ZJ2026330106000101", "case_factor": "0000"})
+    for attempt in range(1, 4):  # each try as the form leaves it: the number kept, a new factor
+        dispatcher, events = query_events({"case_number": NUMBER, "case_factor": "0000"})
+        text, changed = dispatcher.messages[0]["text"], slot_events(events)
         if attempt < 3:
-            assert f"还可以尝试 {3 - attempt} 次" in dispatcher.messages[0]["text"]
+            assert f"还可以尝试 {3 - attempt} 次" in text and "受理编号或验证信息有误" in text
             assert "case_number" not in changed and changed["case_factor"] is None  # only the factor is asked again
-    assert slots["case_locked_until"] > time.time() + 14 * 60
-    slots["case_factor"] = "2481"  # even the right digits are refused while locked
-    dispatcher, _ = query(slots)
+            assert {"event": "followup", "name": "case_form"} in [
+                {k: e.get(k) for k in ("event", "name")} for e in events]
+        else:
+            assert "暂停查询这个受理编号" in text and "约 15 分钟后" in text
+            assert changed["case_number"] is None and changed["case_locked_until"] > time.time() + 14 * 60
+    # even the right digits are refused while locked
+    dispatcher, _ = query({"case_number": NUMBER, "case_factor": "2481"})
     assert "暂停查询" in dispatcher.messages[0]["text"]
-    required = asyncio.run(ValidateCaseForm().required_slots(["case_number", "case_factor"], CollectingDispatcher(),
-                                                             tracker(slots=slots), {}))
-    assert required == []
+    assert required({"case_number": NUMBER}) == []
+
+
+def test_a_new_conversation_of_the_same_sender_is_still_locked(catalog_provider, live) -> None:
+    """/restart or a new session starts with empty slots; the count is per end user, not in the slots."""
+    for _ in range(3):
+        query({"case_number": NUMBER, "case_factor": "0000"}, sender="wx:wx0123456789:oPerson")
+    fresh = {"case_number": NUMBER, "case_factor": "2481"}  # the fourth try, no slot remembers anything
+    dispatcher, _ = query(fresh, sender="wx:wx0123456789:oPerson")
+    assert "暂停查询" in dispatcher.messages[0]["text"]
+    dispatcher, _ = query(fresh, sender="wx:wx0123456789:oPerson#2")  # another conversation of the person
+    assert "暂停查询" in dispatcher.messages[0]["text"]
+    assert required({"case_number": NUMBER}, sender="wx:wx0123456789:oPerson") == []
+    assert required({}, sender="wx:wx0123456789:oPerson") == ["case_number", "case_factor"]  # other cases: fine
+    dispatcher, _ = query(fresh, sender="wx:wx0123456789:oOwner")  # the owner is not locked by a stranger
+    assert "已受理" in dispatcher.messages[0]["text"]
+
+
+def test_too_many_failures_over_several_cases_lock_every_lookup(catalog_provider, live,
+                                                                 limiter: AttemptLimiter) -> None:
+    user = limiter.end_user("test-user")
+    now = time.time()
+    for n in range(10):
+        limiter.record_failure(f"ZJ2026330106{n:06d}", user, now - 60 + n)
+    assert required({}) == []  # the form asks nothing
+    dispatcher, changed = query({})
+    assert "验证失败次数太多，暂停查询办件" in dispatcher.messages[0]["text"]
+    assert changed["case_locked_until"] > now
+
+
+class RecordingClient:
+    """Stands in for the case-status client and remembers what the action asked."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple] = []
+
+    async def alookup(self, case_number: str, verification, end_user: str | None = None):
+        self.calls.append((case_number, verification, end_user))
+        return NotFoundOrMismatch(case_number)
+
+
+def test_the_client_gets_the_end_user_not_the_sender(catalog_provider, limiter: AttemptLimiter) -> None:
+    client = RecordingClient()
+    set_client(client)  # type: ignore[arg-type]
+    try:
+        query({"case_number": NUMBER, "case_factor": "2481"}, sender="wx:wx0123456789:oPerson")
+    finally:
+        set_client(None)
+    ((number, _, end_user),) = client.calls
+    assert number == NUMBER and end_user == limiter.end_user("wx:wx0123456789:oPerson")
+    assert "oPerson" not in end_user
 
 
 def test_malformed_case_number_gets_a_clear_message(catalog_provider) -> None:

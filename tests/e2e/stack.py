@@ -1,8 +1,9 @@
-"""Starting the real processes (reference backend, action server, Rasa server) on free loopback ports."""
+"""Starting the real processes (reference backend, action server, Rasa server, edge) on free loopback ports."""
 
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -80,6 +81,7 @@ def base_env(workdir: Path) -> dict[str, str]:
         "CASE_API_TOKEN": "e2e-token",
         "CATALOG_RELOAD_SECONDS": "1",
         "CASE_API_BREAKER_COOLDOWN": "2",
+        "ACTION_SERVER_TOKEN": secrets.token_urlsafe(24),
     })
     return env
 
@@ -93,10 +95,10 @@ def backend(workdir: Path, env: dict[str, str]) -> Service:
 
 
 def action_server(workdir: Path, env: dict[str, str], case_api_url: str) -> Service:
-    """`rasa run actions` with the catalog and case API of this test run."""
+    """The action server (loopback, shared secret) with the catalog and case API of this test run."""
     port = free_port()
-    env = {**env, "CASE_API_URL": case_api_url}
-    return Service("action server", [str(VENV_BIN / "rasa"), "run", "actions", "--port", str(port)],
+    env = {**env, "CASE_API_URL": case_api_url, "ACTION_PORT": str(port)}
+    return Service("action server", [str(VENV_BIN / "python"), "-m", "actions.server"],
                    f"http://127.0.0.1:{port}/health", env, workdir / "actions.log")
 
 
@@ -105,9 +107,17 @@ def rasa_server(workdir: Path, env: dict[str, str], actions: Service) -> Service
     port = free_port()
     action_url = actions.ready_url.replace("/health", "/webhook")
     env = {**env, "ACTION_ENDPOINT_URL": action_url}
-    command = [str(VENV_BIN / "rasa"), "run", "--enable-api", "--cors", "*", "-i", "127.0.0.1", "-p", str(port),
+    command = [str(VENV_BIN / "rasa"), "run", "-i", "127.0.0.1", "-p", str(port),
                "-m", str(MODEL), "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"]
-    return Service("rasa", command, f"http://127.0.0.1:{port}/status", env, workdir / "rasa.log")
+    return Service("rasa", command, f"http://127.0.0.1:{port}/", env, workdir / "rasa.log")
+
+
+def edge_server(workdir: Path, env: dict[str, str], rasa_url: str, name: str = "edge") -> Service:
+    """`python -m bot.edge`: the pages and the checked chat webhook, in front of the Rasa at `rasa_url`."""
+    port = free_port()
+    env = {**env, "EDGE_HOST": "127.0.0.1", "WEB_PORT": str(port), "RASA_URL": rasa_url}
+    return Service(name, [str(VENV_BIN / "python"), "-m", "bot.edge"], f"http://127.0.0.1:{port}/", env,
+                   workdir / f"{name}.log")
 
 
 class Chat:

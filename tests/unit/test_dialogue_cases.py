@@ -15,7 +15,7 @@ from bot.cases import (
     CaseStatus,
     Found,
     MissingMaterial,
-    NotFound,
+    NotFoundOrMismatch,
     PhoneLast4,
     Pickup,
     PostDelivery,
@@ -24,7 +24,6 @@ from bot.cases import (
     Step,
     Unavailable,
     UnavailableReason,
-    VerificationFailed,
 )
 from bot.dialogue import cases as C
 
@@ -94,6 +93,9 @@ def test_locked():
     assert not C.locked(locked_until=0.0, now=5.0)
     assert "约 15 分钟后可再试" in C.locked_text(900.0, 0.0, HOTLINE)
     assert "约 1 分钟后可再试" in C.locked_text(10.0, 0.0, HOTLINE)
+    assert "暂停查询这个受理编号" in C.locked_text(900.0, 0.0, HOTLINE)
+    every = C.locked_text(3600.0, 0.0, HOTLINE, every_case=True)
+    assert "验证失败次数太多，暂停查询办件，约 60 分钟后可再试" in every and HOTLINE in every
 
 
 def test_result_found_accepted_and_reviewing():
@@ -148,10 +150,11 @@ def test_result_posted_completed_rejected():
 
 
 def test_result_other_types():
-    assert C.result_text(NotFound(NUMBER), _unused, 3, HOTLINE).startswith("没有查到这个受理编号")
-    assert C.result_text(VerificationFailed(NUMBER), _unused, 2, HOTLINE) == \
-        "验证信息与登记的不一致，请核对后重新发送手机号后四位或查询码（还可以尝试 2 次）。"
-    locked = C.result_text(VerificationFailed(NUMBER), _unused, 0, HOTLINE)
+    # one answer for an unknown number and a wrong factor: the system does not say which
+    assert C.result_text(NotFoundOrMismatch(NUMBER), _unused, 2, HOTLINE) == (
+        "没有查到相符的办件：受理编号或验证信息有误。请核对受理回执，重新发送手机号后四位或查询码（还可以尝试 2 次）；"
+        "如果编号写错了，直接发送正确的编号。刚提交的申请可能稍后才能查到。")
+    locked = C.result_text(NotFoundOrMismatch(NUMBER), _unused, 0, HOTLINE)
     assert locked.startswith("为保护您的信息，验证连续失败 3 次后") and "约 15 分钟后" in locked
     assert C.result_text(RateLimited(30), _unused, 3, HOTLINE) == "查询太频繁了，请30 秒后再试。"
     assert C.result_text(RateLimited(None), _unused, 3, HOTLINE) == "查询太频繁了，请稍后再试。"

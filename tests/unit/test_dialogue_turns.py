@@ -25,7 +25,7 @@ def test_clarify_then_pick_by_ordinal(snapshot):
     assert second.state.affair == "id-card-reissue"
     assert second.state.affair_state == T.RESOLVED
     assert second.state.clarify_options == ()
-    named = "好的，您要办的是【居民身份证补领（遗失）】。先问您几个问题，好给您准确的材料清单。"
+    named = "好的，您要办的是【居民身份证补领（遗失）】。先问您几个问题，好给您准确的材料清单。如果不是，请点“不是这个”。"
     assert [r.text for r in second.replies] == [named]
     changes = second.changes(first.state)
     assert changes["affair"] == "id-card-reissue" and changes["clarify_options"] == []

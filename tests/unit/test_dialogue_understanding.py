@@ -7,7 +7,7 @@ import pytest
 from bot.catalog.domain import Option, Question
 from bot.dialogue.choices import NONE_OF_THESE, pick
 from bot.dialogue.places import find_place, place_label
-from bot.dialogue.situations import age_in, chinese_number, parse_answer, prefill
+from bot.dialogue.situations import age_in, parse_answer, prefill
 
 ID_CARDS = ["id-card-renew", "id-card-reissue", "id-card-first"]
 
@@ -124,5 +124,4 @@ def test_prefill_from_the_first_message(catalog):
 
 
 def test_numbers_and_ages():
-    assert [chinese_number(t) for t in ("8", "八", "十", "十六", "二十三", "两", "百")] == [8, 8, 10, 16, 23, 2, None]
     assert age_in("孩子八岁") == 8 and age_in("16周岁") == 16 and age_in("没说年龄") is None

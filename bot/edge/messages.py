@@ -1,0 +1,21 @@
+"""What the edge says to citizens: every refusal and error text, in one place."""
+
+from __future__ import annotations
+
+SENDER_CHARS = "字母、数字或 :_-.@"
+
+BODY_TOO_LARGE = "您的消息太长了，我一次读不完。请分几句发送，每句不超过 {max_chars} 字。"
+NOT_JSON = "抱歉，请求的格式不对：请以 JSON 格式发送，例如 {\"sender\": \"会话编号\", \"message\": \"您的问题\"}。"
+NOT_AN_OBJECT = "抱歉，请求的格式不对：需要一个包含 sender（会话编号）和 message（消息）的 JSON 对象。"
+BAD_SENDER = f"抱歉，缺少有效的会话编号（sender）：需要 1 到 128 个{SENDER_CHARS}。"
+BAD_MESSAGE = "抱歉，消息内容（message）需要是一段文字。"
+SLOW_BODY = "抱歉，消息传得太慢，没有收完整，请重新发送。"
+NOT_FOUND = "抱歉，没有找到这个页面。"
+METHOD_NOT_ALLOWED = "抱歉，不支持这种请求方式。"
+TOO_MANY = "您发送得有点快了，请稍等 {seconds} 秒再发。"
+UPSTREAM_DOWN = "抱歉，服务暂时不可用，您的消息没有发送成功，请稍后再试；着急的话请拨打 {hotline} 政务服务便民热线。"
+INTERNAL = "抱歉，处理您的消息时出了点问题，消息没有发送成功，请稍后再试；着急的话请拨打 {hotline} 政务服务便民热线。"
+
+MESSAGE_TOO_LONG = ("您的消息有点长（超过{max_chars}字），我一次读不完。请分几句发送，"
+                    "每句说一件事，例如先说要办什么事，再说您的情况。")
+EMPTY_MESSAGE = "您好像还没有输入内容。请告诉我您想办什么事，例如“身份证丢了怎么补办”“公积金怎么取”。"

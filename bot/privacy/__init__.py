@@ -1,0 +1,38 @@
+"""Personal data kept out of the tracker store, the event broker and the logs.
+
+- `protect(text, sender)`: what the edge (`bot.edge`) does to every citizen message before Rasa sees it:
+  ID, mobile and bank-card numbers are masked for good (`masking`), verification factors are sealed in
+  the vault and replaced by a placeholder (`factors`, `vault`, `placeholders`);
+- `masking`: finding and masking personal numbers in free Chinese text;
+- `vault`: the encrypted, short-lived store of verification factors, read back once by the case lookup;
+- `logfilter`: a logging filter (and `config/logging.yml`) that masks every log record and cuts long ones;
+- `retention`: deleting conversations older than ``CONVERSATION_RETENTION_DAYS`` from the tracker store
+  (``python -m bot privacy purge``).
+
+Importing this package does no work: the entity extractor and the vault are opened on first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import TYPE_CHECKING
+
+from bot.privacy.masking import mask
+
+if TYPE_CHECKING:
+    from bot.privacy.vault import Vault
+
+__all__ = ["mask", "protect"]
+
+
+def protect(text: str, sender: str, *, expect: Collection[str] = (), vault: Vault | None = None) -> str:
+    """The message as it may be stored and logged: personal numbers masked, verification factors sealed.
+
+    ``sender`` is the conversation's sender id: only that sender can have a sealed factor read back.
+    ``expect`` may name the factor kinds the assistant has just asked for (a bare "5803，谢谢" then
+    counts, see `bot.entities`). Idempotent: a protected text comes back unchanged. Raises when the vault
+    cannot be written (the caller then must not pass the message on).
+    """
+    from bot.privacy.factors import seal_factors
+
+    return seal_factors(mask(text), sender, expect, vault)
