@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
@@ -88,7 +88,7 @@ class ValidateCaseForm(FormValidationAction):
         number = cases.read_case_number(text)
         if number is not None and number != tracker.get_slot("case_number"):
             return {"case_number": number, "case_factor": None}  # a new case number: its factor comes next
-        factor = cases.read_factor(text)
+        factor = cases.read_factor(text, tracker.sender_id, consume=False)
         if factor is None:
             dispatcher.utter_message(text=cases.bad_factor_text())
             return {"case_factor": None}
@@ -107,7 +107,7 @@ class ActionQueryCase(Action):
         now = time.time()
         reset = [SlotSet("case_number", None), SlotSet("case_factor", None)]
         number = cases.read_case_number(tracker.get_slot("case_number") or "")
-        factor = cases.read_factor(tracker.get_slot("case_factor") or "")
+        factor = cases.read_factor(tracker.get_slot("case_factor") or "", tracker.sender_id)
         checked = await _decision(tracker, number, now)
         if checked is None:  # without the count, no lookup: guessing must stay limited
             dispatcher.utter_message(
@@ -127,7 +127,9 @@ class ActionQueryCase(Action):
                 dispatcher.utter_message(text=_locked_answer(after, now, hotline))
                 return [*reset, SlotSet("case_locked_until", now + after.retry_after)]
             dispatcher.utter_message(text=cases.result_text(result, _catalog, after.attempts_left, hotline))
-            return [SlotSet("case_factor", None), FollowupAction("case_form")]  # same case: ask only the factor
+            # Same case: ask only the factor. The loop is set active first, so that running the form is no
+            # re-activation, which would fill the factor again from this same message (and fail 3 times at once).
+            return [SlotSet("case_factor", None), ActiveLoop("case_form"), FollowupAction("case_form")]
         if isinstance(result, Found):
             try:
                 await asyncio.to_thread(limiter.record_success, number, end_user)

@@ -51,7 +51,9 @@ def main() -> int:
         return 2
     host = os.environ.get("ACTION_HOST", DEFAULTS["ACTION_HOST"])
     port = int(os.environ.get("ACTION_PORT", DEFAULTS["ACTION_PORT"]))
-    logging.basicConfig(level=logging.INFO)
+    from bot.privacy.logfilter import configure_logging
+
+    configure_logging()
     logger.info("action server on %s:%s", host, port)
     create(token).run(host, port, workers=1, access_log=False)
     return 0

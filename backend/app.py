@@ -18,21 +18,23 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from backend.config import BackendConfig
 from backend.ratelimit import SlidingWindowLimiter
-from backend.repository import StoredCase
-from bot.cases.numbers import CASE_NUMBER_RE, PHONE_LAST4_RE, QUERY_CODE_RE, mask_case_number
+from bot.cases.numbers import CASE_NUMBER_RE, END_USER_RE, PHONE_LAST4_RE, QUERY_CODE_RE, mask_case_number
 
 log = logging.getLogger("backend")
 access_log = logging.getLogger("backend.access")
 
 PHONE_HEADER = "X-Verify-Phone-Last4"
 QUERY_CODE_HEADER = "X-Verify-Query-Code"
+END_USER_HEADER = "X-End-User"
 DB_RETRY_AFTER = 5
 
 
 class Repository(Protocol):
     """What the handlers need from storage (blocking calls; run in a worker thread)."""
 
-    def find(self, case_number: str) -> StoredCase | None: ...
+    def lookup(self, case_number: str, phone_last4: str | None, query_code: str | None) -> dict[str, Any] | None:
+        """The case's JSON when the number exists and the factor matches, else None (either way)."""
+        ...
 
     def ping(self) -> None: ...
 
@@ -41,9 +43,11 @@ CONFIG = web.AppKey("config", BackendConfig)
 REPOSITORY = web.AppKey("repository", Repository)
 CLIENT_LIMITER = web.AppKey("client_limiter", SlidingWindowLimiter)
 FAILURE_LIMITER = web.AppKey("failure_limiter", SlidingWindowLimiter)
+PHONE_FAILURE_LIMITER = web.AppKey("phone_failure_limiter", SlidingWindowLimiter)
 
 _dumps = functools.partial(json.dumps, ensure_ascii=False)
 _SAFE_SEGMENTS = frozenset({"v1"})
+_CLIENT_REQUESTER = "client"
 
 
 def create_app(config: BackendConfig, repository: Repository) -> web.Application:
@@ -53,6 +57,9 @@ def create_app(config: BackendConfig, repository: Repository) -> web.Application
     app[REPOSITORY] = repository
     app[CLIENT_LIMITER] = SlidingWindowLimiter(config.rate_limit, config.rate_window)
     app[FAILURE_LIMITER] = SlidingWindowLimiter(config.verify_failure_limit, config.verify_failure_window)
+    app[PHONE_FAILURE_LIMITER] = SlidingWindowLimiter(
+        config.case_phone_failure_limit, config.verify_failure_window
+    )
     app.router.add_get("/v1/cases/{case_number}", get_case, allow_head=False)
     app.router.add_get("/v1/health", get_health, allow_head=False)
     return app
@@ -77,14 +84,14 @@ def error_response(
 
 
 async def get_case(request: web.Request) -> web.Response:
-    """GET /v1/cases/{case_number}: rate limit, token, input, lockout, lookup, verification."""
+    """GET /v1/cases/{case_number}: token, requester's rate limit, input, lockout, lookup and verification.
+
+    Unknown numbers and wrong factors get the same answer (404 ``not_found_or_mismatch``) by the same
+    path, so case numbers cannot be enumerated. Failures lock the requester (the end user the client
+    names) out of that case only; a correct receipt query code always gets through.
+    """
     app = request.app
     config = app[CONFIG]
-    wait = app[CLIENT_LIMITER].hit(request.remote or "unknown")
-    if wait is not None:
-        return error_response(
-            request, 429, "rate_limited", "Too many requests from this client.", retry_after=wait
-        )
     if not _authorised(request, config.token):
         return error_response(
             request,
@@ -92,6 +99,17 @@ async def get_case(request: web.Request) -> web.Response:
             "unauthorized",
             "Missing or wrong bearer token.",
             headers={"WWW-Authenticate": 'Bearer realm="case-status"'},
+        )
+    end_user = request.headers.get(END_USER_HEADER)
+    if end_user is not None and not END_USER_RE.fullmatch(end_user):
+        return error_response(
+            request, 400, "bad_request", f"{END_USER_HEADER} must be 16-64 characters from A-Z, a-z, 0-9, _ and -."
+        )
+    requester = f"user:{end_user}" if end_user else _CLIENT_REQUESTER
+    wait = app[CLIENT_LIMITER].hit(requester)
+    if wait is not None:
+        return error_response(
+            request, 429, "rate_limited", "Too many requests from this end user or client.", retry_after=wait
         )
     case_number = request.match_info["case_number"]
     if not CASE_NUMBER_RE.fullmatch(case_number):
@@ -101,26 +119,34 @@ async def get_case(request: web.Request) -> web.Response:
     problem = _factor_problem(phone, code)
     if problem:
         return error_response(request, 400, "bad_request", problem)
-    failures = app[FAILURE_LIMITER]
-    locked = _locked(request, failures, case_number)
-    if locked is not None:
-        return locked
+    failure_key = f"{case_number}|{requester}"
+    # Phone digits are guessable: refused outright while locked. A query code is not: it is checked
+    # even then, and a correct one always works, so nobody's guesses can lock the owner out.
+    locked_before = _lock_wait(app, failure_key, case_number, phone is not None)
+    if locked_before is not None and phone is not None:
+        return _locked(request, locked_before)
     try:
-        stored = await asyncio.to_thread(app[REPOSITORY].find, case_number)
+        payload = await asyncio.to_thread(app[REPOSITORY].lookup, case_number, phone, code)
     except SQLAlchemyError as exc:
         log.error("database error while reading a case: %s", type(exc).__name__)
         return error_response(
             request, 503, "unavailable", "The case database is unavailable.", retry_after=DB_RETRY_AFTER
         )
-    if stored is None:
-        return error_response(request, 404, "case_not_found", "No case has this number.")
-    locked = _locked(request, failures, case_number)  # again: concurrent guesses may have locked it
-    if locked is not None:
-        return locked
-    if not stored.verify(phone, code):
-        failures.add(case_number)
-        return error_response(request, 403, "verification_failed", "The verification factor does not match.")
-    return web.json_response(stored.payload, headers={"Cache-Control": "no-store"}, dumps=_dumps)
+    if phone is not None:  # again: concurrent guesses may have locked it meanwhile
+        wait = _lock_wait(app, failure_key, case_number, True)
+        if wait is not None:
+            return _locked(request, wait)
+    if payload is not None:
+        app[FAILURE_LIMITER].clear(failure_key)
+        return web.json_response(payload, headers={"Cache-Control": "no-store"}, dumps=_dumps)
+    if locked_before is not None:  # a wrong query code while locked: still locked, nothing more to count
+        return _locked(request, locked_before)
+    app[FAILURE_LIMITER].add(failure_key)
+    if phone is not None:
+        app[PHONE_FAILURE_LIMITER].add(case_number)
+    return error_response(
+        request, 404, "not_found_or_mismatch", "No case matches this number and verification factor."
+    )
 
 
 async def get_health(request: web.Request) -> web.Response:
@@ -135,11 +161,18 @@ async def get_health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"}, dumps=_dumps)
 
 
-def _locked(request: web.Request, failures: SlidingWindowLimiter, case_number: str) -> web.Response | None:
-    """The 429 answer while a case is locked after too many failed verifications."""
-    wait = failures.retry_after(case_number)
-    if wait is None:
-        return None
+def _lock_wait(app: web.Application, failure_key: str, case_number: str, phone: bool) -> int | None:
+    """Seconds until this requester may try this case again (with phone digits: also until the case's
+    phone checks resume), or None when not locked."""
+    waits = [app[FAILURE_LIMITER].retry_after(failure_key)]
+    if phone:
+        waits.append(app[PHONE_FAILURE_LIMITER].retry_after(case_number))
+    known = [w for w in waits if w is not None]
+    return max(known) if known else None
+
+
+def _locked(request: web.Request, wait: int) -> web.Response:
+    """The 429 answer while verifications of a case are locked after too many failures."""
     return error_response(
         request, 429, "rate_limited", "Too many failed verifications for this case.", retry_after=wait
     )

@@ -17,8 +17,13 @@ N = TypeVar("N", int, float)
 class BackendConfig:
     """Where to listen, the bearer token, the database, and the rate limits.
 
-    ``rate_limit`` requests per client (remote address) per ``rate_window`` seconds;
-    ``verify_failure_limit`` failed verifications per case per ``verify_failure_window`` seconds.
+    ``rate_limit`` requests per requester per ``rate_window`` seconds, counted after the token check;
+    the requester is the end user the trusted client names in ``X-End-User``, or the client itself
+    when it names none. ``verify_failure_limit`` failed verifications per case number and requester
+    per ``verify_failure_window`` seconds lock that requester out of that case (a stranger's guesses
+    never lock the owner). ``case_phone_failure_limit`` failed verifications of one case number from
+    all requesters together in the same window suspend checking phone digits for it (against
+    guessers who rotate identities); the receipt's query code, a strong secret, always works.
     A limit of 0 turns that limiter off.
     """
 
@@ -30,6 +35,7 @@ class BackendConfig:
     rate_window: float = 60.0
     verify_failure_limit: int = 5
     verify_failure_window: float = 900.0
+    case_phone_failure_limit: int = 20
     log_level: str = "INFO"
 
     @classmethod
@@ -49,6 +55,9 @@ class BackendConfig:
             ),
             verify_failure_window=_number(
                 env, "BACKEND_VERIFY_FAILURE_WINDOW", defaults.verify_failure_window, float
+            ),
+            case_phone_failure_limit=_number(
+                env, "BACKEND_CASE_PHONE_FAILURE_LIMIT", defaults.case_phone_failure_limit, int
             ),
             log_level=env.get("BACKEND_LOG_LEVEL", defaults.log_level).upper(),
         )

@@ -1,4 +1,4 @@
-"""In-memory sliding-window rate limiting, per key (client address, or case number)."""
+"""In-memory sliding-window rate limiting, per key (end user, case number and requester, or case number)."""
 
 from __future__ import annotations
 
@@ -49,6 +49,10 @@ class SlidingWindowLimiter:
                 self._events.popitem(last=False)
         self._events.move_to_end(key)
         events.append(self._clock())
+
+    def clear(self, key: str) -> None:
+        """Forget every event of ``key``."""
+        self._events.pop(key, None)
 
     def hit(self, key: str) -> int | None:
         """Record an event unless the key is over its limit; return the wait in seconds if it is."""

@@ -25,11 +25,22 @@ class StoredCase:
 
     def verify(self, phone_last4: str | None, query_code: str | None) -> bool:
         """Constant-time check of the one factor given."""
-        if phone_last4 is not None:
-            return hmac.compare_digest(phone_last4.encode(), self.phone_last4.encode())
-        if query_code is not None:
-            return hmac.compare_digest(query_code.encode(), self.query_code.encode())
-        return False
+        return _matches(phone_last4, query_code, self.phone_last4, self.query_code)
+
+
+# Compared against when no case has the number, so that an unknown number costs the same
+# constant-time comparison as a wrong factor (the answer is the same too: not found or mismatch).
+_DUMMY_PHONE_LAST4 = "0000"
+_DUMMY_QUERY_CODE = "AAAAAAAA"
+
+
+def _matches(phone_last4: str | None, query_code: str | None, secret_phone: str, secret_code: str) -> bool:
+    """Constant-time check of the one factor given against the secrets."""
+    if phone_last4 is not None:
+        return hmac.compare_digest(phone_last4.encode(), secret_phone.encode())
+    if query_code is not None:
+        return hmac.compare_digest(query_code.encode(), secret_code.encode())
+    return False
 
 
 class CaseRepository:
@@ -37,6 +48,27 @@ class CaseRepository:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+
+    def lookup(self, case_number: str, phone_last4: str | None, query_code: str | None) -> dict[str, Any] | None:
+        """The case's JSON when it exists and the factor matches; None otherwise, without saying which.
+
+        Both failures take the same path: one indexed single-row read of the secrets and one
+        constant-time comparison (against a dummy when the number is unknown). Only a match loads
+        the rest of the case (steps, materials).
+        """
+        with Session(self._engine, future=True) as session:
+            secrets = session.execute(
+                select(CaseRow.id, CaseRow.applicant_phone, CaseRow.query_code).where(
+                    CaseRow.case_number == case_number
+                )
+            ).one_or_none()
+            if secrets is None:
+                _matches(phone_last4, query_code, _DUMMY_PHONE_LAST4, _DUMMY_QUERY_CODE)
+                return None
+            if not _matches(phone_last4, query_code, secrets.applicant_phone[-4:], secrets.query_code):
+                return None
+            row = session.get(CaseRow, secrets.id)
+            return None if row is None else case_payload(row)
 
     def find(self, case_number: str) -> StoredCase | None:
         """The case with this number, or None."""

@@ -21,8 +21,10 @@ wait_for() {  # URL NAME LOG
 echo "启动服务（日志在 var/log/）..."
 BACKEND_HOST=$ONEVISIT_HOST $PY -m backend serve >var/log/backend.log 2>&1 & pids+=($!)
 $PY -m actions.server >var/log/actions.log 2>&1 & pids+=($!)
-.venv/bin/rasa run -i 127.0.0.1 -p "$RASA_PORT" -m models \
-  --credentials credentials.yml --endpoints endpoints.yml >var/log/rasa.log 2>&1 & pids+=($!)
+# PYTHONPATH: Rasa reads the logging config (which masks personal data) before it can import the project
+PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" .venv/bin/rasa run -i 127.0.0.1 -p "$RASA_PORT" -m models \
+  --credentials credentials.yml --endpoints endpoints.yml --logging-config-file config/logging.yml \
+  >var/log/rasa.log 2>&1 & pids+=($!)
 $PY -m bot.edge >var/log/edge.log 2>&1 & pids+=($!)
 
 wait_for "http://$ONEVISIT_HOST:$BACKEND_PORT/v1/health" "办件查询后端 :$BACKEND_PORT" var/log/backend.log

@@ -1,4 +1,4 @@
-"""Shared fixtures: one real stack per test session (catalog DB, reference backend, action server, Rasa)."""
+"""Shared fixtures: one real stack per test session (catalog DB, reference backend, action server, Rasa, edge)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.stack import MODEL, ROOT, Chat, Service, action_server, backend, base_env, rasa_server
+from tests.e2e.stack import MODEL, ROOT, Chat, Service, action_server, backend, base_env, edge_server, rasa_server
 
 
 @dataclass
@@ -25,10 +25,16 @@ class Stack:
     backend: Service
     actions: Service
     rasa: Service
+    edge: Service
 
     @property
     def rasa_url(self) -> str:
-        return self.rasa.ready_url.replace("/status", "")
+        return self.rasa.ready_url.rstrip("/")
+
+    @property
+    def edge_url(self) -> str:
+        """The edge serving the pages and forwarding chat to this stack's Rasa (no trailing slash)."""
+        return self.edge.ready_url.rstrip("/")
 
     def chat(self) -> Chat:
         """A new conversation with its own sender id."""
@@ -55,7 +61,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         back = backend(workdir, env)
         back.start()
         services.append(back)
-        result = Stack(workdir, knowledge, env, back, None, None)  # type: ignore[arg-type]
+        result = Stack(workdir, knowledge, env, back, None, None, None)  # type: ignore[arg-type]
         result.load_knowledge()
         actions = action_server(workdir, env, back.ready_url.replace("/v1/health", ""))
         actions.start()
@@ -63,7 +69,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         rasa = rasa_server(workdir, env, actions)
         rasa.start()
         services.append(rasa)
-        result.actions, result.rasa = actions, rasa
+        edge = edge_server(workdir, env, rasa.ready_url.rstrip("/"))
+        edge.start()
+        services.append(edge)
+        result.actions, result.rasa, result.edge = actions, rasa, edge
         yield result
     finally:
         for service in reversed(services):

@@ -1,13 +1,10 @@
-// Shared by the chat page and the hotline console: talks to Rasa's REST channel and renders replies.
+// Shared by the chat page and the hotline console: talks to the REST channel through the edge server that
+// served this page (same origin) and renders replies.
 (function (global) {
   "use strict";
-  var TIMEOUT_MS = 15000;
-
-  function serverUrl() {
-    var params = new URLSearchParams(location.search);
-    var server = params.get("server") || (location.protocol + "//" + location.hostname + ":5005");
-    return server.replace(/\/$/, "") + "/webhooks/rest/webhook";
-  }
+  var TIMEOUT_MS = 35000;  // a little longer than the edge's own 30-second wait for Rasa
+  var WEBHOOK = "/webhooks/rest/webhook";
+  var HOTLINE_HINT = "着急的话请拨打 12345 政务服务便民热线。";
 
   function newSenderId(prefix) {
     return prefix + "-" + Math.random().toString(36).slice(2) + Date.now().toString(36);
@@ -16,7 +13,7 @@
   // options: messages (ol), status (element), onSent(), onDone(), onFailed(payload), extra(item, reply)
   function Conversation(options) {
     this.options = options;
-    this.webhook = serverUrl();
+    this.webhook = WEBHOOK;
     this.sender = options.sender || newSenderId("web");
   }
 
@@ -63,15 +60,22 @@
       body: JSON.stringify({ sender: this.sender, message: payload }),
       signal: controller.signal
     }).then(function (response) {
-      if (!response.ok) { throw new Error("HTTP " + response.status); }
-      return response.json();
+      if (response.ok) { return response.json(); }
+      // The edge explains refusals and outages in {"error": "..."}; show its words when there are any.
+      return response.json().catch(function () { return {}; }).then(function (body) {
+        var error = new Error("HTTP " + response.status);
+        error.explanation = body && typeof body.error === "string" ? body.error : "";
+        throw error;
+      });
     }).then(function (replies) {
       self.showStatus("");
       if (!replies.length) { self.add("bot", "收到。您还可以继续提问。"); }
       replies.forEach(function (r) { if (r.text || r.buttons) { self.add("bot", r.text || "", r.buttons, r); } });
-    }).catch(function () {
-      self.showStatus("暂时连接不上服务，请稍后再试；着急的话请拨打 12345 政务服务便民热线。");
-      self.add("bot", "抱歉，服务暂时连接不上，消息没有发送成功，已放回输入框，请稍后重试。");
+    }).catch(function (error) {
+      var explanation = error && error.explanation;
+      var status = explanation || "暂时连接不上服务，请稍后再试。";
+      self.showStatus(status.indexOf("12345") >= 0 ? status : status + HOTLINE_HINT);
+      self.add("bot", "抱歉，消息没有发送成功，已放回输入框，请稍后重试。");
       if (self.options.onFailed) { self.options.onFailed(payload); }
     }).finally(function () {
       clearTimeout(timer);

@@ -10,6 +10,8 @@ from bot.dialogue.places import place_label
 
 FORMS = {"original": "原件", "copy": "复印件", "original_and_copy": "原件和复印件"}
 MEDIA = {"paper": "纸质", "electronic": "电子", "paper_or_electronic": "纸质或电子"}
+# after a single detail, the whole guide is one tap away (a button carries no words: the current affair)
+FULL_GUIDE = ("完整办理指南", "/ask_materials")
 FOLLOW_UPS = [("要多少钱", "/ask_fee"), ("多久能办好", "/ask_time_limit"), ("能网上办吗", "/ask_online"),
               ("在哪里办", "/ask_office")]
 
@@ -199,6 +201,6 @@ def detail_reply(catalog: Catalog, affair: Affair, detail: str, place: Place | N
         "hours": lambda: hours_text(catalog, match, place, hotline),
     }
     text = texts.get(detail, texts["office"])()
-    return Reply(f"【{affair.short_name}】{text}", FOLLOW_UPS)
+    return Reply(f"【{affair.short_name}】{text}", [FULL_GUIDE, *FOLLOW_UPS])
 
 

@@ -114,6 +114,8 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
         if choice == NONE_OF_THESE:
             return _none_fits(state, hotline)
         return _choose(snap, state, choice, text)
+    if intent == "ask_materials" and not text.strip() and state.affair and state.affair_state != CLARIFY:
+        return _choose(snap, state, state.affair, "")  # the 完整办理指南 button: no words, the current affair
     if state.affair_state == CLARIFY and state.clarify_options:
         picked = pick(text, list(state.clarify_options), snap.resolver)
         if picked == NONE_OF_THESE:
@@ -123,13 +125,12 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
     result = snap.resolver.resolve(text)
     if result.affair:
         return _choose(snap, state, result.affair, text)
-    if result.suggestion and not result.clarify:
-        return _choose(snap, state, result.suggestion, text)  # named with 不是这个, so a miss costs one tap
-    if result.clarify:
-        if len(result.clarify) == 1:
-            return _choose(snap, state, result.clarify[0], text)
-        new = replace(state, affair_state=CLARIFY, clarify_options=tuple(result.clarify))
-        return Turn(new, [say.clarify_reply(snap.catalog, list(result.clarify))])
+    offered = result.clarify or result.suggestions  # suggestions: too faint to count, worth asking about
+    if offered:
+        if len(offered) == 1:
+            return _choose(snap, state, offered[0], text)  # named with 不是这个, so a miss costs one tap
+        new = replace(state, affair_state=CLARIFY, clarify_options=tuple(offered))
+        return Turn(new, [say.clarify_reply(snap.catalog, list(offered))])
     if state.affair_state == CLARIFY:
         return _none_fits(state, hotline)
     if place is not None and state.affair:

@@ -14,7 +14,10 @@ logger = logging.getLogger("bot.edge")
 
 def main() -> None:
     """Configure logging, build the app and serve until SIGINT or SIGTERM."""
+    from bot.privacy.logfilter import install
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install()  # personal data is masked in every log record, and long records cut
     settings = load_settings()
     logger.info("edge on http://%s:%d/ serving %s, forwarding chat to %s", settings.host, settings.port,
                 settings.web_dir, settings.webhook_url)

@@ -21,7 +21,7 @@ from bot.edge.ratelimit import RateLimits
 from bot.edge.settings import EdgeSettings
 from bot.edge.static import static_handler
 from bot.edge.upstream import UpstreamError, forward
-from bot.edge.validation import BadRequest, is_json_content_type, parse_chat_request
+from bot.edge.validation import BadRequest, ChatRequest, is_json_content_type, parse_chat_request
 
 logger = logging.getLogger(__name__)
 
@@ -76,15 +76,8 @@ def peer_address(request: web.Request) -> str | None:
     return peer[0] if isinstance(peer, (tuple, list)) and peer else None
 
 
-async def webhook(request: web.Request) -> web.Response:
-    """POST /webhooks/rest/webhook: limit, check, mask, forward to Rasa."""
-    settings = request.app[SETTINGS]
-    limits = request.app[LIMITS]
-    client = client_address(peer_address(request), request.headers.getall("X-Forwarded-For", []),
-                            settings.trusted_proxies)
-    wait = await limits.client_wait(rate_key(client))
-    if wait:
-        return too_many(wait)
+async def read_chat(request: web.Request, settings: EdgeSettings) -> ChatRequest | web.Response:
+    """The request's sender and message, or the 400 (or 408) that refuses it."""
     if not is_json_content_type(request.content_type):
         return json_error(400, messages.NOT_JSON)
     try:
@@ -94,9 +87,24 @@ async def webhook(request: web.Request) -> web.Response:
     if body is None:
         return json_error(400, messages.BODY_TOO_LARGE.format(max_chars=settings.max_message_chars))
     try:
-        chat = parse_chat_request(body)
+        return parse_chat_request(body)
     except BadRequest as error:
         return json_error(400, error.reason)
+
+
+async def webhook(request: web.Request) -> web.Response:
+    """POST /webhooks/rest/webhook: limit per client, check the shape, limit per sender, check the length,
+    mask personal data, forward to Rasa."""
+    settings = request.app[SETTINGS]
+    limits = request.app[LIMITS]
+    client = client_address(peer_address(request), request.headers.getall("X-Forwarded-For", []),
+                            settings.trusted_proxies)
+    wait = await limits.client_wait(rate_key(client))
+    if wait:
+        return too_many(wait)
+    chat = await read_chat(request, settings)
+    if isinstance(chat, web.Response):
+        return chat
     request[SENDER] = chat.sender
     wait = await limits.sender_wait(chat.sender)
     if wait:

@@ -251,10 +251,12 @@ def _pick(searched: str, run: _Run, lo: int, hi: int,
 
 def mask(text: str) -> str:
     """``text`` with every ID, mobile and bank-card number replaced by its masked form (see the module doc)."""
-    found = find_personal_numbers(text)
-    for number in reversed(found):
-        text = text[:number.start] + number.masked + text[number.end:]
-    return text
+    pieces: list[str] = []
+    position = 0
+    for number in find_personal_numbers(text):
+        pieces += [text[position:number.start], number.masked]
+        position = number.end
+    return "".join(pieces) + text[position:]
 
 
 FACTOR_CUES: Final = ("尾号", "尾数", "后四位", "后4位", "末四位", "末4位", "后四个", "后4个",

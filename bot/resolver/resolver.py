@@ -19,10 +19,9 @@ BUNDLE_MARKER = "一件事"
 EVIDENCE_SHARE = 0.08
 # ... and at most this share of the sibling's.
 RIVAL_SHARE = 0.02
-# A candidate too unlikely to name is still suggested when at least this likely and "far ahead": the next
-# one has at most FAR_AHEAD of its probability.
+# Candidates too unlikely to name or offer are still suggested to the person when at least this likely.
 SUGGEST = 0.05
-FAR_AHEAD = 0.2
+MAX_SUGGESTIONS = 3
 # Cosine to an affair's name or alias at which a question counts as naming it: never "not ours" then.
 NAMED = 0.8
 # A sibling left open by the words is offered only when the ranker gives it at least this probability.
@@ -76,9 +75,9 @@ class Resolution:
     affair: str | None
     clarify: list[str] = field(default_factory=list)
     candidates: list[Candidate] = field(default_factory=list)
-    # with neither: the one affair that came far ahead though not likely enough to name; a conversation
-    # may put it to the person ("is it this?"), a count of what was understood may not
-    suggestion: str | None = None
+    # with neither: the affairs that came ahead though none is likely enough to name or offer; a
+    # conversation may put them to the person ("is it this?"), a count of what was understood may not
+    suggestions: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict:
         """The shape of `python -m bot resolve --json`."""
@@ -335,9 +334,8 @@ def decide(ranked: list[Candidate], topic: list[str], settings: ResolverSettings
         return Resolution(None, ordered, ranked[:settings.max_choices])
     ranked = ranked[:settings.max_choices]
     if not plausible:
-        lone = bool(ranked) and ranked[0].score >= SUGGEST and \
-            (len(ranked) < 2 or ranked[1].score <= ranked[0].score * FAR_AHEAD)
-        return Resolution(None, [], ranked, ranked[0].id if lone else None)
+        ahead = [c.id for c in ranked[:MAX_SUGGESTIONS] if c.score >= SUGGEST]
+        return Resolution(None, [], ranked, ahead)
     best = plausible[0]
     rivals = [c for c in plausible[1:] if c.score >= best.score * settings.rival_ratio]
     if best.score >= settings.sure and not rivals:

@@ -24,7 +24,7 @@ def contract() -> Contract:
 
 @pytest.fixture(scope="session")
 def backend_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    """Generous client limit; 5 failed verifications per case lock it."""
+    """Generous request limit; 5 failed verifications of a case lock that requester out of it."""
     env = {"BACKEND_RATE_LIMIT": "10000", "BACKEND_VERIFY_FAILURE_LIMIT": "5"}
     with running_server(tmp_path_factory.mktemp("backend"), token=TOKEN, env=env) as server:
         yield server
@@ -32,7 +32,7 @@ def backend_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running
 
 @pytest.fixture(scope="session")
 def limited_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    """Three requests per client per minute."""
+    """Three requests per end user (or per client without X-End-User) per minute."""
     env = {"BACKEND_RATE_LIMIT": "3", "BACKEND_RATE_WINDOW": "60"}
     with running_server(tmp_path_factory.mktemp("limited"), token=TOKEN, env=env) as server:
         yield server

@@ -8,12 +8,14 @@ import pytest
 import requests
 
 from backend.seed import SAMPLE_CASES, SampleCase
-from backend.testing import Contract, RunningServer
+from backend.testing import Contract, RunningServer, running_server
 from bot.cases import CaseStatus
 
 TOKEN = "test-token"
 CASE_PATH = "/v1/cases/{case_number}"
 UNKNOWN = "ZJ2026330106999999"
+OWNER = "u" + "0" * 32
+STRANGER = "u" + "f" * 32
 
 
 def get_case(
@@ -24,8 +26,11 @@ def get_case(
     phone: str | None = None,
     code: str | None = None,
     token: str | None = TOKEN,
+    end_user: str | None = None,
 ) -> requests.Response:
     headers = {}
+    if end_user is not None:
+        headers["X-End-User"] = end_user
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
     if phone is not None:
@@ -86,23 +91,39 @@ def test_status_specific_fields(http: requests.Session, backend_server: RunningS
     assert by_status["completed"]["completed_on"] == "2026-11-17"
 
 
-def test_unknown_case_is_404(
-    http: requests.Session, backend_server: RunningServer, contract: Contract
-) -> None:
-    response = get_case(http, backend_server, UNKNOWN, phone="1234")
-    assert response.status_code == 404
-    assert response.json()["error"] == "case_not_found"
-    assert_conforms(contract, response)
+def comparable(response: requests.Response) -> tuple:
+    """Everything a caller sees, except what differs on every response (request id, date)."""
+    body = {k: v for k, v in response.json().items() if k != "request_id"}
+    headers = {k.lower(): v for k, v in response.headers.items() if k.lower() not in ("x-request-id", "date")}
+    return response.status_code, body, headers
 
 
-def test_wrong_factor_is_403(
-    http: requests.Session, backend_server: RunningServer, contract: Contract
+@pytest.mark.parametrize("factor", ["phone", "code"])
+def test_unknown_case_and_wrong_factor_are_indistinguishable(
+    http: requests.Session, backend_server: RunningServer, contract: Contract, factor: str
 ) -> None:
     sample = SAMPLE_CASES[1]
-    response = get_case(http, backend_server, sample.case_number, code="ZZZZZZZZ")
-    assert response.status_code == 403
-    assert response.json()["error"] == "verification_failed"
-    assert_conforms(contract, response)
+    kwargs = {"phone": "0000"} if factor == "phone" else {"code": "ZZZZZZZZ"}
+    end_user = f"u{factor:0>32}"
+    unknown = get_case(http, backend_server, UNKNOWN, end_user=end_user, **kwargs)
+    wrong = get_case(http, backend_server, sample.case_number, end_user=end_user, **kwargs)
+    assert comparable(unknown) == comparable(wrong)
+    assert unknown.status_code == 404
+    assert unknown.json()["error"] == "not_found_or_mismatch"
+    assert_conforms(contract, unknown)
+    assert_conforms(contract, wrong)
+
+
+def test_unknown_case_numbers_lock_like_known_ones(http: requests.Session, backend_server: RunningServer) -> None:
+    """Enumeration through the lockout fails too: the sixth guess is a 429 whether the case exists or not."""
+    sample = SAMPLE_CASES[5]
+    answers = {}
+    for number in (UNKNOWN, sample.case_number):
+        answers[number] = [
+            get_case(http, backend_server, number, phone=f"{n:04d}", end_user="u" + "e" * 32).status_code
+            for n in range(6)
+        ]
+    assert answers[UNKNOWN] == answers[sample.case_number] == [404] * 5 + [429]
 
 
 @pytest.mark.parametrize(
@@ -116,6 +137,9 @@ def test_wrong_factor_is_403(
         ("ZJ2026330106000101", {"X-Verify-Phone-Last4": "248"}),
         ("ZJ2026330106000101", {"X-Verify-Query-Code": "k7m3q9tx"}),
         ("ZJ2026330106000101", {"X-Verify-Query-Code": "K7M3Q9T0"}),
+        ("ZJ2026330106000101", {"X-Verify-Phone-Last4": "2481", "X-End-User": "wx:appid:openid"}),
+        ("ZJ2026330106000101", {"X-Verify-Phone-Last4": "2481", "X-End-User": "u123"}),
+        ("ZJ2026330106000101", {"X-Verify-Phone-Last4": "2481", "X-End-User": ""}),
     ],
 )
 def test_malformed_input_is_400(
@@ -154,12 +178,12 @@ def test_basic_auth_scheme_is_401(http: requests.Session, backend_server: Runnin
     assert response.status_code == 401
 
 
-def test_failed_verifications_lock_the_case(
+def test_failed_verifications_lock_the_requester_out_of_the_case(
     http: requests.Session, backend_server: RunningServer, contract: Contract
 ) -> None:
     sample = SAMPLE_CASES[2]
     for guess in ("0000", "0001", "0002", "0003", "0004"):
-        assert get_case(http, backend_server, sample.case_number, phone=guess).status_code == 403
+        assert get_case(http, backend_server, sample.case_number, phone=guess).status_code == 404
     locked = get_case(http, backend_server, sample.case_number, phone=sample.applicant_phone[-4:])
     assert locked.status_code == 429
     assert 1 <= int(locked.headers["Retry-After"]) <= 900
@@ -169,6 +193,66 @@ def test_failed_verifications_lock_the_case(
     assert (
         get_case(http, backend_server, other.case_number, phone=other.applicant_phone[-4:]).status_code == 200
     )
+
+
+def test_a_strangers_failures_do_not_lock_the_owner(http: requests.Session, backend_server: RunningServer) -> None:
+    sample = SAMPLE_CASES[4]
+    for guess in range(5):
+        response = get_case(http, backend_server, sample.case_number, phone=f"{guess:04d}", end_user=STRANGER)
+        assert response.status_code == 404
+    assert get_case(http, backend_server, sample.case_number, phone="0005", end_user=STRANGER).status_code == 429
+    owner = get_case(http, backend_server, sample.case_number, phone=sample.applicant_phone[-4:], end_user=OWNER)
+    assert owner.status_code == 200
+
+
+def test_a_correct_query_code_works_even_when_locked(http: requests.Session, backend_server: RunningServer) -> None:
+    sample = SAMPLE_CASES[6]
+    me = "u" + "c" * 32
+    for guess in range(5):
+        assert get_case(http, backend_server, sample.case_number, phone=f"{guess:04d}", end_user=me).status_code == 404
+    assert get_case(http, backend_server, sample.case_number, phone=sample.applicant_phone[-4:],
+                    end_user=me).status_code == 429
+    assert get_case(http, backend_server, sample.case_number, code="ZZZZZZZZ", end_user=me).status_code == 429
+    assert get_case(http, backend_server, sample.case_number, code=sample.query_code, end_user=me).status_code == 200
+    # a success clears this requester's failures on the case
+    assert get_case(http, backend_server, sample.case_number, phone=sample.applicant_phone[-4:],
+                    end_user=me).status_code == 200
+
+
+def test_guessing_phone_digits_from_many_identities_is_limited_per_case(
+    http: requests.Session, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Rotating end-user ids only buys so many phone guesses per case; the query code still works."""
+    env = {"BACKEND_RATE_LIMIT": "0", "BACKEND_VERIFY_FAILURE_LIMIT": "5", "BACKEND_CASE_PHONE_FAILURE_LIMIT": "6"}
+    with running_server(tmp_path_factory.mktemp("rotating"), token=TOKEN, env=env) as server:
+        sample = SAMPLE_CASES[0]
+        statuses = [
+            get_case(http, server, sample.case_number, phone=f"{n:04d}", end_user=f"u{n:032d}").status_code
+            for n in range(7)
+        ]
+        assert statuses == [404] * 6 + [429]
+        owner = get_case(http, server, sample.case_number, phone=sample.applicant_phone[-4:], end_user=OWNER)
+        assert owner.status_code == 429
+        assert get_case(http, server, sample.case_number, code=sample.query_code, end_user=OWNER).status_code == 200
+        other = SAMPLE_CASES[1]
+        assert get_case(http, server, other.case_number, phone=other.applicant_phone[-4:]).status_code == 200
+
+
+def test_rate_limit_counts_per_end_user_after_the_token(
+    http: requests.Session, limited_server: RunningServer, contract: Contract
+) -> None:
+    """Two citizens through the one assistant address are limited separately; a wrong token costs nobody."""
+    sample = SAMPLE_CASES[3]
+    alice, bob = "u" + "a" * 32, "u" + "b" * 32
+    for _ in range(5):
+        unauthorised = get_case(http, limited_server, sample.case_number, code=sample.query_code, token="wrong",
+                                end_user=alice)
+        assert unauthorised.status_code == 401
+    alices = [get_case(http, limited_server, sample.case_number, code=sample.query_code, end_user=alice)
+              for _ in range(4)]
+    assert [r.status_code for r in alices] == [200, 200, 200, 429]
+    assert_conforms(contract, alices[-1])
+    assert get_case(http, limited_server, sample.case_number, code=sample.query_code, end_user=bob).status_code == 200
 
 
 def test_client_rate_limit_is_429_with_retry_after(

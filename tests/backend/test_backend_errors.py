@@ -11,7 +11,7 @@ import requests
 from backend.app import create_app
 from backend.config import BackendConfig
 from backend.db import make_engine
-from backend.repository import CaseRepository, StoredCase
+from backend.repository import CaseRepository
 from backend.testing import Contract
 
 TOKEN = "t0ken"
@@ -22,7 +22,7 @@ HEADERS = {"Authorization": f"Bearer {TOKEN}", "X-Verify-Phone-Last4": "2481"}
 class ExplodingRepository:
     """A repository with a bug: its error message even holds personal data."""
 
-    def find(self, case_number: str) -> StoredCase | None:
+    def lookup(self, case_number: str, phone_last4: str | None, query_code: str | None) -> dict | None:
         raise RuntimeError(SECRET)
 
     def ping(self) -> None:

@@ -23,7 +23,14 @@ from jsonschema import Draft202012Validator
 
 from backend.seed import SAMPLE_CASES
 from backend.testing import OPENAPI_PATH, Contract, RunningServer, running_server
-from bot.cases import CASE_NUMBER_PATTERN, PHONE_LAST4_PATTERN, QUERY_CODE_PATTERN, STATUS_LABELS, CaseStatus
+from bot.cases import (
+    CASE_NUMBER_PATTERN,
+    END_USER_PATTERN,
+    PHONE_LAST4_PATTERN,
+    QUERY_CODE_PATTERN,
+    STATUS_LABELS,
+    CaseStatus,
+)
 
 TOKEN = "test-token"
 CASE_PATH = "/v1/cases/{case_number}"
@@ -32,7 +39,7 @@ SAMPLES = {c.case_number: c for c in SAMPLE_CASES}
 
 @pytest.fixture(scope="module")
 def conformance_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    """No client limit, but 2 failed verifications lock a case, so 429 answers occur too."""
+    """No request limit, but 2 failed verifications lock a requester out of a case, so 429 answers occur too."""
     env = {"BACKEND_RATE_LIMIT": "0", "BACKEND_VERIFY_FAILURE_LIMIT": "2"}
     with running_server(tmp_path_factory.mktemp("conformance"), token=TOKEN, env=env) as server:
         yield server
@@ -71,6 +78,7 @@ def test_document_matches_the_shared_formats_and_enums(contract: Contract) -> No
     assert components["schemas"]["CaseNumber"]["pattern"] == CASE_NUMBER_PATTERN
     assert components["parameters"]["PhoneLast4Header"]["schema"]["pattern"] == PHONE_LAST4_PATTERN
     assert components["parameters"]["QueryCodeHeader"]["schema"]["pattern"] == QUERY_CODE_PATTERN
+    assert components["parameters"]["EndUserHeader"]["schema"]["pattern"] == END_USER_PATTERN
     assert components["schemas"]["StatusCode"]["enum"] == [s.value for s in CaseStatus]
     pairs = {
         branch["properties"]["code"]["const"]: branch["properties"]["label"]["const"]
@@ -122,7 +130,7 @@ HEADER_TEXT = st.text(alphabet=string.ascii_letters + string.digits + " -_.", ma
 
 @st.composite
 def case_numbers(draw: st.DrawFn) -> str:
-    """Mostly seeded numbers (to reach 200/403/429), also unknown, near-miss and junk ones."""
+    """Mostly seeded numbers (to reach 200/404/429), also unknown, near-miss and junk ones."""
     kind = draw(st.sampled_from(["sample"] * 6 + ["unknown", "lower", "truncated", "junk"]))
     if kind == "unknown":
         return draw(st.from_regex(re.compile(CASE_NUMBER_PATTERN), fullmatch=True))
@@ -136,9 +144,17 @@ factors = st.sampled_from(
     ["right_phone"] * 3 + ["right_code"] * 3 + ["wrong_phone", "wrong_code", "none", "both", "garbage"]
 )
 auths = st.sampled_from(["right"] * 8 + ["missing", "wrong", "basic", "empty_bearer"])
+end_users = st.sampled_from(["none"] * 3 + ["alice", "bob", "raw_id", "too_short"])
+END_USERS = {
+    "none": {},
+    "alice": {"X-End-User": "u" + "a" * 32},
+    "bob": {"X-End-User": "u" + "b" * 32},
+    "raw_id": {"X-End-User": "wx:appid:openid"},
+    "too_short": {"X-End-User": "u1234"},
+}
 
 
-def build_headers(case_number: str, factor: str, auth: str, garbage: str) -> dict[str, str]:
+def build_headers(case_number: str, factor: str, auth: str, garbage: str, end_user: str = "none") -> dict[str, str]:
     sample = SAMPLES.get(case_number)
     phone = sample.applicant_phone[-4:] if sample else "1234"
     code = sample.query_code if sample else "K7M3Q9TX"
@@ -160,24 +176,26 @@ def build_headers(case_number: str, factor: str, auth: str, garbage: str) -> dic
         if len(garbage) % 2
         else {"X-Verify-Query-Code": garbage},
     }[factor]
-    return {**headers, **factor_headers}
+    return {**headers, **factor_headers, **END_USERS[end_user]}
 
 
-def expected_statuses(case_number: str, factor: str, auth: str, garbage: str) -> set[int]:
+def expected_statuses(case_number: str, factor: str, auth: str, garbage: str, end_user: str = "none") -> set[int]:
     """What the documented order of checks allows (429 may come first: cases get locked)."""
     if auth != "right":
         return {401}
+    if end_user in ("raw_id", "too_short"):
+        return {400}
     if not re.fullmatch(CASE_NUMBER_PATTERN, case_number) or factor in ("none", "both"):
         return {400}
     if factor == "garbage":
         pattern = PHONE_LAST4_PATTERN if len(garbage) % 2 else QUERY_CODE_PATTERN
         if not re.fullmatch(pattern, garbage):
             return {400}
-    if case_number not in SAMPLES:
-        return {404, 429}
-    if factor in ("right_phone", "right_code"):
+    if factor == "right_code" and case_number in SAMPLES:
+        return {200}  # the receipt's query code always works, even while locked
+    if factor == "right_phone" and case_number in SAMPLES:
         return {200, 429}
-    return {403, 429}
+    return {404, 429}  # unknown number or wrong factor: one answer
 
 
 @settings(
@@ -187,12 +205,13 @@ def expected_statuses(case_number: str, factor: str, auth: str, garbage: str) ->
     database=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-@given(case_number=case_numbers(), factor=factors, auth=auths, garbage=HEADER_TEXT)
-@example(case_number=SAMPLE_CASES[0].case_number, factor="right_phone", auth="right", garbage="")  # 200
-@example(case_number=SAMPLE_CASES[0].case_number, factor="both", auth="right", garbage="")  # 400
-@example(case_number=SAMPLE_CASES[0].case_number, factor="right_code", auth="missing", garbage="")  # 401
-@example(case_number=SAMPLE_CASES[5].case_number, factor="wrong_code", auth="right", garbage="")  # 403
-@example(case_number="ZJ2026330106999999", factor="right_phone", auth="right", garbage="")  # 404
+@given(case_number=case_numbers(), factor=factors, auth=auths, garbage=HEADER_TEXT, end_user=end_users)
+@example(case_number=SAMPLE_CASES[0].case_number, factor="right_phone", auth="right", garbage="", end_user="none")
+@example(case_number=SAMPLE_CASES[0].case_number, factor="both", auth="right", garbage="", end_user="none")
+@example(case_number=SAMPLE_CASES[0].case_number, factor="right_code", auth="missing", garbage="", end_user="alice")
+@example(case_number=SAMPLE_CASES[5].case_number, factor="wrong_code", auth="right", garbage="", end_user="bob")
+@example(case_number="ZJ2026330106999999", factor="right_phone", auth="right", garbage="", end_user="alice")
+@example(case_number=SAMPLE_CASES[1].case_number, factor="right_phone", auth="right", garbage="", end_user="raw_id")
 def test_every_response_conforms(
     http: requests.Session,
     conformance_server: RunningServer,
@@ -201,13 +220,14 @@ def test_every_response_conforms(
     factor: str,
     auth: str,
     garbage: str,
+    end_user: str,
 ) -> None:
-    headers = build_headers(case_number, factor, auth, garbage)
+    headers = build_headers(case_number, factor, auth, garbage, end_user)
     response = http.get(
         f"{conformance_server.url}/v1/cases/{quote(case_number, safe='')}", headers=headers, timeout=5
     )
     assert contract.problems(CASE_PATH, "get", response.status_code, response.headers, response.content) == []
-    assert response.status_code in expected_statuses(case_number, factor, auth, garbage)
+    assert response.status_code in expected_statuses(case_number, factor, auth, garbage, end_user)
     assert "Traceback" not in response.text
 
 

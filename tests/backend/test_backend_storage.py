@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -83,6 +83,58 @@ def test_repository_find_and_verify(engine: Engine) -> None:
     repository.ping()
 
 
+def test_repository_lookup_verifies_and_loads(engine: Engine) -> None:
+    seed(engine)
+    repository = CaseRepository(engine)
+    sample = SAMPLE_CASES[2]
+    by_phone = repository.lookup(sample.case_number, sample.applicant_phone[-4:], None)
+    by_code = repository.lookup(sample.case_number, None, sample.query_code)
+    assert by_phone == by_code == repository.find(sample.case_number).payload  # type: ignore[union-attr]
+    assert repository.lookup(sample.case_number, "0000", None) is None
+    assert repository.lookup(sample.case_number, None, "ZZZZZZZZ") is None
+    assert repository.lookup("ZJ2026330106999999", sample.applicant_phone[-4:], None) is None
+
+
+def test_unknown_number_and_wrong_factor_do_the_same_work(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same statements and one constant-time comparison either way, so timing cannot tell them apart."""
+    import backend.repository as repository_module
+
+    seed(engine)
+    repository = CaseRepository(engine)
+    sample = SAMPLE_CASES[3]
+    statements: list[str] = []
+    comparisons: list[int] = []
+    real_compare = repository_module.hmac.compare_digest
+
+    def compare(a: bytes, b: bytes) -> bool:
+        comparisons.append(len(b))
+        return real_compare(a, b)
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement)
+
+    monkeypatch.setattr(repository_module.hmac, "compare_digest", compare)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        work = {}
+        for label, number, phone, code in (
+            ("wrong phone", sample.case_number, "0000", None),
+            ("unknown, phone", "ZJ2026330106999999", "0000", None),
+            ("wrong code", sample.case_number, None, "ZZZZZZZZ"),
+            ("unknown, code", "ZJ2026330106999999", None, "ZZZZZZZZ"),
+        ):
+            statements.clear()
+            comparisons.clear()
+            assert repository.lookup(number, phone, code) is None
+            work[label] = (list(statements), list(comparisons))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert work["wrong phone"] == work["unknown, phone"]
+    assert work["wrong code"] == work["unknown, code"]
+    assert work["wrong phone"][1] == [4]
+    assert work["wrong code"][1] == [8]
+
+
 @pytest.mark.parametrize(
     ("name", "masked"), [("王小明", "王*明"), ("李娜", "李*"), ("欧阳娜娜", "欧**娜"), ("", None)]
 )
@@ -111,6 +163,9 @@ def test_limiter_disabled_and_bounded() -> None:
     assert len(limiter._events) == 3
     assert limiter.hit("a") is None  # forgotten, least recently used
     assert limiter.hit("e") is not None
+    limiter.clear("e")
+    limiter.clear("never-seen")
+    assert limiter.hit("e") is None
 
 
 def test_config_from_env() -> None:
@@ -122,8 +177,10 @@ def test_config_from_env() -> None:
             "BACKEND_DATABASE_URL": "postgresql+psycopg2://u:p@db/cases",
             "BACKEND_RATE_LIMIT": "7",
             "BACKEND_RATE_WINDOW": "1.5",
+            "BACKEND_CASE_PHONE_FAILURE_LIMIT": "9",
         }
     )
+    assert config.case_phone_failure_limit == 9
     assert (config.host, config.port, config.token, config.rate_limit, config.rate_window) == (
         "0.0.0.0",
         9000,
@@ -135,6 +192,7 @@ def test_config_from_env() -> None:
     defaults = BackendConfig.from_env({})
     assert (defaults.host, defaults.port, defaults.token) == ("127.0.0.1", 8090, "dev-token")
     assert defaults.database_url.startswith("sqlite:///")
+    assert (defaults.verify_failure_limit, defaults.case_phone_failure_limit) == (5, 20)
     with pytest.raises(ValueError, match="BACKEND_PORT"):
         BackendConfig.from_env({"BACKEND_PORT": "eighty"})
 

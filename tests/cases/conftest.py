@@ -210,7 +210,7 @@ def make_config():
 
 @pytest.fixture(scope="session")
 def case_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    """The reference server: generous client limit, 5 failed verifications lock a case."""
+    """The reference server: generous request limit, 5 failed verifications lock a requester out of a case."""
     env = {"BACKEND_RATE_LIMIT": "10000", "BACKEND_VERIFY_FAILURE_LIMIT": "5"}
     with running_server(tmp_path_factory.mktemp("cases-backend"), token=TOKEN, env=env) as server:
         yield server
@@ -218,7 +218,7 @@ def case_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSer
 
 @pytest.fixture(scope="session")
 def limited_case_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    """The reference server allowing 2 requests per client per minute."""
+    """The reference server allowing 2 requests per end user (or client) per minute."""
     env = {"BACKEND_RATE_LIMIT": "2", "BACKEND_RATE_WINDOW": "60"}
     with running_server(tmp_path_factory.mktemp("cases-limited"), token=TOKEN, env=env) as server:
         yield server

@@ -13,21 +13,23 @@ from bot.cases import (
     CaseApiConfig,
     CaseClient,
     Found,
-    NotFound,
+    NotFoundOrMismatch,
     PhoneLast4,
     QueryCode,
     RateLimited,
     Unavailable,
     UnavailableReason,
-    VerificationFailed,
 )
 
 CASE = "ZJ2026330106000105"
 PHONE = PhoneLast4("8125")
 
 TOKEN = "test-token"
-NOT_FOUND = b'{"error": "case_not_found", "message": "", "request_id": "0123456789abcdef"}'
-FORBIDDEN = b'{"error": "verification_failed", "message": "", "request_id": "0123456789abcdef"}'
+NOT_FOUND_OR_MISMATCH = b'{"error": "not_found_or_mismatch", "message": "", "request_id": "0123456789abcdef"}'
+# What the API said before issue 11; a server that still tells the two apart gets the same one result.
+LEGACY_NOT_FOUND = b'{"error": "case_not_found", "message": "", "request_id": "0123456789abcdef"}'
+LEGACY_FORBIDDEN = b'{"error": "verification_failed", "message": "", "request_id": "0123456789abcdef"}'
+END_USER = "u" + "5" * 32
 
 # conftest.py provides the fixtures faulty (the server), reply (its Reply class), valid_case,
 # refused_url, blackhole_url and make_config.
@@ -108,10 +110,14 @@ def test_contract_answers_are_typed(faulty, reply, make_config) -> None:
     faulty.script(reply())
     found = client.lookup(CASE, PHONE)
     assert isinstance(found, Found) and found.case.pickup is not None
-    faulty.script(reply(status=404, body=NOT_FOUND))
-    assert client.lookup(CASE, PHONE) == NotFound(CASE)
-    faulty.script(reply(status=403, body=FORBIDDEN))
-    assert client.lookup(CASE, PHONE) == VerificationFailed(CASE)
+    faulty.script(reply(status=404, body=NOT_FOUND_OR_MISMATCH))
+    assert client.lookup(CASE, PHONE) == NotFoundOrMismatch(CASE)
+    faulty.script(reply(status=404, body=LEGACY_NOT_FOUND))
+    assert client.lookup(CASE, PHONE) == NotFoundOrMismatch(CASE)
+    faulty.script(reply(status=403, body=LEGACY_FORBIDDEN))
+    assert client.lookup(CASE, PHONE) == NotFoundOrMismatch(CASE)
+    faulty.script(reply(status=403, body=NOT_FOUND_OR_MISMATCH))  # not from the contract
+    assert client.lookup(CASE, PHONE) == unavailable(UnavailableReason.BAD_RESPONSE)
     faulty.script(reply(status=429, body=b'{"error": "rate_limited"}', headers={"Retry-After": "17"}))
     assert client.lookup(CASE, PHONE) == RateLimited(17)
     faulty.script(reply(status=429, body=b"{}", headers={"Retry-After": "Wed, 21 Oct 2026 07:28:00 GMT"}))
@@ -122,15 +128,25 @@ def test_contract_answers_are_typed(faulty, reply, make_config) -> None:
     assert client.lookup(CASE, PHONE) == unavailable(UnavailableReason.BAD_REQUEST)
 
 
-def test_request_carries_token_and_factor_in_headers_only(faulty, reply, make_config) -> None:
+def test_request_carries_token_factor_and_end_user_in_headers_only(faulty, reply, make_config) -> None:
     client = CaseClient(make_config(faulty.url))
     client.lookup("zj2026 3301 0600 0105", PHONE)
-    client.lookup(CASE, QueryCode("R8GA4XLP"))
+    client.lookup(CASE, QueryCode("R8GA4XLP"), END_USER)
     (path1, headers1), (path2, headers2) = faulty.requests
     assert path1 == path2 == f"/v1/cases/{CASE}"
     assert headers1["Authorization"] == f"Bearer {TOKEN}"
     assert headers1["X-Verify-Phone-Last4"] == "8125" and "X-Verify-Query-Code" not in headers1
+    assert "X-End-User" not in headers1
     assert headers2["X-Verify-Query-Code"] == "R8GA4XLP" and "X-Verify-Phone-Last4" not in headers2
+    assert headers2["X-End-User"] == END_USER
+
+
+def test_a_raw_sender_id_is_never_sent(faulty, make_config) -> None:
+    client = CaseClient(make_config(faulty.url))
+    for raw in ("wx:appid:openid", "web-1234", ""):
+        with pytest.raises(ValueError):
+            client.lookup(CASE, PHONE, raw)
+    assert faulty.requests == []
 
 
 def test_connection_refused(refused_url: str, make_config) -> None:
@@ -204,8 +220,8 @@ def test_failed_trial_reopens_the_breaker(faulty, reply, make_config) -> None:
 
 
 def test_answers_about_cases_do_not_trip_the_breaker(faulty, reply, make_config) -> None:
-    faulty.script(reply(status=404, body=NOT_FOUND))
+    faulty.script(reply(status=404, body=NOT_FOUND_OR_MISMATCH))
     client = CaseClient(make_config(faulty.url, breaker_threshold=1))
     for _ in range(3):
-        assert client.lookup(CASE, PHONE) == NotFound(CASE)
+        assert client.lookup(CASE, PHONE) == NotFoundOrMismatch(CASE)
     assert client.breaker.state is BreakerState.CLOSED

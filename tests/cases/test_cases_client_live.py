@@ -16,13 +16,12 @@ from bot.cases import (
     CaseClient,
     CaseStatus,
     Found,
-    NotFound,
+    NotFoundOrMismatch,
     PhoneLast4,
     QueryCode,
     RateLimited,
     Unavailable,
     UnavailableReason,
-    VerificationFailed,
 )
 
 TOKEN = "test-token"
@@ -83,13 +82,10 @@ def test_typed_input_is_normalised(client: CaseClient) -> None:
     assert isinstance(client.lookup(typed, PhoneLast4(sample.applicant_phone[-4:])), Found)
 
 
-def test_unknown_case(client: CaseClient) -> None:
-    assert client.lookup("ZJ2026330106999999", PhoneLast4("1234")) == NotFound("ZJ2026330106999999")
-
-
-def test_failed_verification(client: CaseClient) -> None:
+def test_unknown_case_and_failed_verification_are_one_result(client: CaseClient) -> None:
+    assert client.lookup("ZJ2026330106999999", PhoneLast4("1234")) == NotFoundOrMismatch("ZJ2026330106999999")
     sample = BY_STATUS[CaseStatus.COMPLETED]
-    assert client.lookup(sample.case_number, QueryCode("ZZZZZZZZ")) == VerificationFailed(sample.case_number)
+    assert client.lookup(sample.case_number, QueryCode("ZZZZZZZZ")) == NotFoundOrMismatch(sample.case_number)
     assert client.breaker.state is BreakerState.CLOSED
 
 
@@ -124,9 +120,20 @@ def test_rate_limited(limited_case_server: RunningServer) -> None:
 def test_guessing_the_phone_digits_gets_rate_limited(client: CaseClient) -> None:
     sample = BY_STATUS[CaseStatus.REVIEWING]
     guesses = [client.lookup(sample.case_number, PhoneLast4(f"{n:04d}")) for n in range(5)]
-    assert all(isinstance(g, VerificationFailed) for g in guesses)
+    assert all(isinstance(g, NotFoundOrMismatch) for g in guesses)
     locked = client.lookup(sample.case_number, PhoneLast4(sample.applicant_phone[-4:]))
     assert isinstance(locked, RateLimited) and locked.retry_after is not None and locked.retry_after > 60
+
+
+def test_end_users_are_locked_separately(client: CaseClient) -> None:
+    """A stranger guessing through the same assistant does not lock the owner out of their case."""
+    sample = BY_STATUS[CaseStatus.REJECTED]
+    stranger, owner = "u" + "1" * 32, "u" + "2" * 32
+    guesses = [client.lookup(sample.case_number, PhoneLast4(f"{n:04d}"), stranger) for n in range(5)]
+    assert all(isinstance(g, NotFoundOrMismatch) for g in guesses)
+    assert isinstance(client.lookup(sample.case_number, PhoneLast4(sample.applicant_phone[-4:]), stranger),
+                      RateLimited)
+    assert isinstance(client.lookup(sample.case_number, PhoneLast4(sample.applicant_phone[-4:]), owner), Found)
 
 
 def test_async_lookup(client: CaseClient) -> None:

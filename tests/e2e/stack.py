@@ -108,7 +108,8 @@ def rasa_server(workdir: Path, env: dict[str, str], actions: Service) -> Service
     action_url = actions.ready_url.replace("/health", "/webhook")
     env = {**env, "ACTION_ENDPOINT_URL": action_url}
     command = [str(VENV_BIN / "rasa"), "run", "-i", "127.0.0.1", "-p", str(port),
-               "-m", str(MODEL), "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"]
+               "-m", str(MODEL), "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
+               "--logging-config-file", "config/logging.yml"]
     return Service("rasa", command, f"http://127.0.0.1:{port}/", env, workdir / "rasa.log")
 
 

@@ -25,7 +25,8 @@ def test_clarify_then_pick_by_ordinal(snapshot):
     assert second.state.affair == "id-card-reissue"
     assert second.state.affair_state == T.RESOLVED
     assert second.state.clarify_options == ()
-    named = "好的，您要办的是【居民身份证补领（遗失）】。先问您几个问题，好给您准确的材料清单。如果不是，请点“不是这个”。"
+    named = ("好的，您要办的是【居民身份证补领（遗失）】。先问您几个问题，好给您准确的材料清单。"
+             "如果不是，请点“不是这个”。")
     assert [r.text for r in second.replies] == [named]
     changes = second.changes(first.state)
     assert changes["affair"] == "id-card-reissue" and changes["clarify_options"] == []
@@ -227,3 +228,12 @@ def test_a_question_that_is_not_ours_hears_what_we_do(snapshot):
     turn = _understand(snapshot, T.State(), "银行卡怎么注销")
     assert turn.state.affair is None and not turn.state.clarify_options
     assert turn.replies[0].text == T.not_mine_text(HOTLINE)
+
+
+def test_the_full_guide_button_after_a_detail_resumes_the_current_affair(snapshot):
+    state = T.State(affair="id-card-reissue", affair_state=T.DONE, district="330110")
+    detail = T.answer_detail(snapshot, state, "要多少钱", "fee", HOTLINE)
+    assert detail.replies[0].buttons[0] == ("完整办理指南", "/ask_materials")
+    turn = _understand(snapshot, detail.state, "", "ask_materials")  # a payload reaches the action as no text
+    assert turn.state.affair == "id-card-reissue" and turn.state.affair_state == T.RESOLVED
+    assert T.required_slots(snapshot, turn.state) == ["situation_answer"]

@@ -163,14 +163,11 @@ def test_calibration_scores_out_of_fold(resolver):
     assert result.right > 0.85 and result.wrong < 0.05 and result.outside_abstained > 0.6
 
 
-def test_a_lone_candidate_far_ahead_is_suggested_not_named():
+def test_candidates_too_faint_to_offer_are_only_suggested():
     from bot.resolver.resolver import ResolverSettings, decide
 
     settings = ResolverSettings()
-    lone = decide([Candidate("a", "A", 0.1), Candidate("b", "B", 0.01)], [], settings)
-    assert (lone.affair, lone.clarify, lone.suggestion) == (None, [], "a")
-    assert lone.as_json().keys() == {"affair", "clarify", "candidates"}  # the scored contract is unchanged
-    close = decide([Candidate("a", "A", 0.1), Candidate("b", "B", 0.05)], [], settings)
-    assert close.suggestion is None
-    faint = decide([Candidate("a", "A", 0.01)], [], settings)
-    assert faint.suggestion is None
+    faint = decide([Candidate("a", "A", 0.2), Candidate("b", "B", 0.08), Candidate("c", "C", 0.01)], [], settings)
+    assert (faint.affair, faint.clarify, faint.suggestions) == (None, [], ["a", "b"])
+    assert faint.as_json().keys() == {"affair", "clarify", "candidates"}  # the scored contract is unchanged
+    assert decide([Candidate("a", "A", 0.01)], [], settings).suggestions == []

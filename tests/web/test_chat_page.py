@@ -1,40 +1,34 @@
-"""The citizen chat page in headless Chromium (Debian's), driven by Playwright, against the real stack."""
+"""The citizen chat page in headless Chromium (Debian's), driven by Playwright, served by the real edge."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from tests.conftest import Stack
-from tests.e2e.stack import ROOT, free_port
+from tests.e2e.stack import base_env, edge_server, free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-class QuietHandler(SimpleHTTPRequestHandler):
-    """Static files from web/, without request logs."""
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - signature of the base class
-        return
-
-
 @pytest.fixture(scope="module")
-def web_url() -> Iterator[str]:
-    """Serve web/ on a free loopback port."""
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()),
-                                 partial(QuietHandler, directory=str(ROOT / "web")))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
+def web_url(stack: Stack) -> str:
+    """The pages as citizens get them: from the stack's edge, which forwards chat to the stack's Rasa."""
+    return stack.edge_url + "/"
+
+
+@pytest.fixture()
+def dead_upstream_url(tmp_path: Path) -> Iterator[str]:
+    """A second edge whose Rasa is a free port with nothing listening."""
+    edge = edge_server(tmp_path, base_env(tmp_path), f"http://127.0.0.1:{free_port()}", name="edge-down")
+    edge.start(timeout=60)
+    yield edge.ready_url
+    edge.stop()
 
 
 @pytest.fixture()
@@ -59,7 +53,7 @@ def wait_for_reply(page: Page, before: int) -> None:
 
 
 def test_a_conversation_with_clickable_buttons(page: Page, web_url: str, stack: Stack, tmp_path: Path) -> None:
-    page.goto(f"{web_url}?server={stack.rasa_url}")
+    page.goto(web_url)
     expect(page.locator("li.bot").first).to_contain_text("一次办")
     before = page.locator("li.bot").count()
     send(page, "身份证丢了怎么补办")
@@ -81,16 +75,18 @@ def test_a_conversation_with_clickable_buttons(page: Page, web_url: str, stack: 
     page.screenshot(path=str(tmp_path / "chat.png"), full_page=True)
 
 
-def test_server_down_shows_a_clear_message_and_keeps_the_text(page: Page, web_url: str) -> None:
-    page.goto(f"{web_url}?server=http://127.0.0.1:{free_port()}")
+def test_server_down_shows_a_clear_message_and_keeps_the_text(page: Page, dead_upstream_url: str) -> None:
+    page.goto(dead_upstream_url)
     send(page, "公积金怎么取")
     expect(page.locator("#status")).to_be_visible(timeout=20000)
+    expect(page.locator("#status")).to_contain_text("暂时不可用")
     expect(page.locator("#status")).to_contain_text("12345")
     assert page.input_value("#text") == "公积金怎么取"
+    expect(page.locator("li.bot").last).to_contain_text("没有发送成功")
 
 
 def test_hotline_console_guides_a_call(page: Page, web_url: str, stack: Stack) -> None:
-    page.goto(f"{web_url}console.html?server={stack.rasa_url}")
+    page.goto(f"{web_url}console.html")
     first_call = page.locator("#call-id").inner_text()
     before = page.locator("li.bot").count()
     page.select_option("#district", "宁波市")

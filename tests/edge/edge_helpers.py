@@ -1,0 +1,77 @@
+"""Helpers for the edge tests: serving an aiohttp app on loopback from a thread, and a fake Rasa."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+EdgeFactory = Callable[..., str]
+
+
+def free_port() -> int:
+    """A loopback TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Served:
+    """An aiohttp application served on 127.0.0.1 (a free port) from a background thread."""
+
+    def __init__(self, app: web.Application):
+        self.app = app
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.runner = web.AppRunner(app, access_log=None)
+        self.port = 0
+
+    def start(self) -> Served:
+        self.thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(timeout=10)
+        return self
+
+    async def _start(self) -> None:
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self.runner.addresses[0][1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(timeout=10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+        self.loop.close()
+
+
+@dataclass
+class FakeRasa:
+    """Stands in for Rasa's REST channel: records each JSON body; `mode` says how to answer."""
+
+    mode: str = "ok"  # ok | error | slow | garbage
+    received: list[dict] = field(default_factory=list)
+    served: Served | None = None
+
+    async def webhook(self, request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        self.received.append(body)
+        if self.mode == "error":
+            return web.json_response({"message": "boom"}, status=500)
+        if self.mode == "slow":
+            await asyncio.sleep(5)
+        if self.mode == "garbage":
+            return web.Response(text="<html>not json</html>")
+        return web.json_response([{"recipient_id": body.get("sender"), "text": "好的，请问您在哪个区县？"}])
+
+    @property
+    def url(self) -> str:
+        assert self.served is not None
+        return self.served.url
