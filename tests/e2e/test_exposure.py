@@ -1,0 +1,55 @@
+"""What the running stack exposes: Rasa's HTTP API is off, no origin is reflected, personal data never
+reaches the tracker store or the logs."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+import requests
+
+from tests.conftest import Stack
+
+ID_NUMBER = "11010519491231002X"  # a valid GB 11643 checksum
+MOBILE = "13812345678"
+
+
+@pytest.mark.parametrize("method, path", [
+    ("GET", "/conversations/anyone/tracker"),  # read anyone's conversation
+    ("POST", "/conversations/anyone/tracker/events"),  # reset a lockout
+    ("PUT", "/model"),  # replace the model
+    ("POST", "/model/parse"),
+    ("GET", "/status"),
+])
+def test_rasa_http_api_is_off(stack: Stack, method: str, path: str) -> None:
+    reply = requests.request(method, stack.rasa_url + path, json={}, timeout=10)
+    assert reply.status_code in (404, 405), (path, reply.status_code, reply.text[:200])
+
+
+def test_no_foreign_origin_is_reflected(stack: Stack) -> None:
+    evil = {"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+    for url in (stack.rasa_url + "/webhooks/rest/webhook", stack.edge_url + "/webhooks/rest/webhook"):
+        preflight = requests.options(url, headers=evil, timeout=10)
+        assert preflight.headers.get("Access-Control-Allow-Origin") in (None, ""), (url, preflight.headers)
+        post = requests.post(url, json={"sender": "cors-probe", "message": "你好"},
+                             headers={"Origin": "https://evil.example"}, timeout=30)
+        assert post.headers.get("Access-Control-Allow-Origin") in (None, ""), (url, post.headers)
+
+
+def test_personal_data_never_reaches_the_tracker_store_or_the_logs(stack: Stack) -> None:
+    sender = "privacy-probe-1"
+    text = f"我身份证号{ID_NUMBER}丢了，手机{MOBILE}，怎么补办"
+    reply = requests.post(stack.edge_url + "/webhooks/rest/webhook", json={"sender": sender, "message": text},
+                          timeout=30)
+    assert reply.status_code == 200 and reply.json()
+    tracker_db = stack.env["TRACKER_STORE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(tracker_db) as db:
+        events = [json.loads(row[0]) for row in db.execute("SELECT data FROM events WHERE sender_id = ?",
+                                                           (sender,))]
+    said = [e["text"] for e in events if e.get("event") == "user"]
+    assert said and "身份证" in said[0]  # the message is kept ...
+    stored = json.dumps(events, ensure_ascii=False)
+    assert ID_NUMBER not in stored and MOBILE not in stored  # ... its numbers are not, anywhere
+    logs = "".join(p.read_text(encoding="utf-8", errors="replace") for p in stack.workdir.glob("*.log"))
+    assert ID_NUMBER not in logs and MOBILE not in logs and text not in logs
