@@ -136,14 +136,14 @@ def _mb(value: float | None) -> str:
 def build_table(scenarios: Sequence[Scenario]) -> Table:
     """Index size, build time and memory per catalog."""
     table = Table(title="Resolver index: build time and memory")
-    for column in ("catalog", "affairs", "phrases", "features", "build s", "RSS Δ MB", "held MB", "build peak MB",
-                   "affair profiles matrix"):
-        table.add_column(column, justify="left" if column in ("catalog", "affair profiles matrix") else "right")
+    for column in ("catalog", "affairs", "examples", "out-of-scope", "features", "build s", "RSS Δ MB", "held MB",
+                   "build peak MB"):
+        table.add_column(column, justify="left" if column == "catalog" else "right")
     for s in scenarios:
         shape = index_shape(s.resolver)
-        table.add_row(s.label, f"{s.affairs:,}", shape.get("phrases", "–"), shape.get("features", "–"),
-                      f"{s.build.seconds:.2f}", _mb(s.build.rss_delta_mb), _mb(s.build.retained_mb),
-                      _mb(s.build.peak_mb), shape.get("profiles", "–"))
+        table.add_row(s.label, f"{s.affairs:,}", shape.get("examples", "–"), shape.get("out-of-scope questions", "–"),
+                      shape.get("features", "–"), f"{s.build.seconds:.2f}", _mb(s.build.rss_delta_mb),
+                      _mb(s.build.retained_mb), _mb(s.build.peak_mb))
     return table
 
 
@@ -195,18 +195,17 @@ def _verdict(met: bool) -> str:
 
 
 def report_profile(console: Console, scenario: Scenario) -> None:
-    """Where the time of one resolve goes: per stage of Resolver.rank, per library, top functions."""
+    """Where the time of one resolve goes: per stage of Resolver.resolve, per library, top functions."""
     console.rule(f"Profile: {scenario.label}")
     stages = stage_times(scenario.resolver, scenario.queries)
     if stages:
-        table = Table(title="Mean ms per query, by step of Resolver.rank (replayed)")
+        table = Table(title="Mean ms per query, by step of Resolver.resolve (replayed)")
         table.add_column("step")
         table.add_column("ms", justify="right")
         table.add_column("share", justify="right")
-        replayed = sum(v for k, v in stages.items() if not k.startswith("analyzer.features"))
+        replayed = sum(stages.values())
         for name, ms in sorted(stages.items(), key=lambda kv: -kv[1]):
-            share = "(inside transform)" if name.startswith("analyzer.features") else f"{ms / replayed:.0%}"
-            table.add_row(name, f"{ms:.3f}", share)
+            table.add_row(name, f"{ms:.3f}", f"{ms / replayed:.0%}")
         console.print(table)
     rank_ms, resolve_ms = rank_and_resolve_ms(scenario.resolver, scenario.queries)
     console.print(f"  mean CPU ms: rank() {rank_ms:.3f}, resolve() {resolve_ms:.3f} "

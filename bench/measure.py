@@ -14,12 +14,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import sparse
 
 from bench.queries import Query
 from bot.catalog.catalog import Catalog
 from bot.resolver import Resolver
-from bot.resolver.resolver import BUNDLE_MARKER, Candidate
+from bot.resolver.ranker import shortlist
 
 Advance = Callable[[int], None]
 
@@ -157,13 +156,12 @@ def _short(filename: str) -> str:
 
 
 def stage_times(resolver: Resolver, queries: Sequence[Query]) -> dict[str, float]:
-    """Mean ms per query of each step of `Resolver.rank`, replayed from the resolver's own index.
+    """Mean ms per query of each step of `Resolver.resolve`, replayed from the resolver's own parts.
 
     Mirrors bot/resolver/resolver.py (it reads private attributes); returns {} if those have changed.
     """
     try:
-        vectorizer, profiles, phrases = resolver._vectorizer, resolver._profiles, resolver._phrases
-        owners, is_bundle, affairs = resolver._owners, resolver._is_bundle, resolver._affairs
+        index, features, ranker = resolver.index, resolver._features, resolver.ranker
     except AttributeError:
         return {}
     totals: dict[str, float] = defaultdict(float)
@@ -174,29 +172,18 @@ def stage_times(resolver: Resolver, queries: Sequence[Query]) -> dict[str, float
         totals[stage] += (time.perf_counter_ns() - start) / 1e6
         return value
 
-    settings = resolver.settings
     for query in queries:
         text = query.text
-        timed("analyzer.features (jieba+n-grams+pinyin)", lambda t=text: resolver.analyzer.features(t))
-        vector = timed("vectorizer.transform (incl. features again)", lambda t=text: vectorizer.transform([t]))
+        timed("analyzer.words (jieba, lexicon)", lambda t=text: resolver.analyzer.words(t))
+        vector = timed("index.transform (features, tf-idf)", lambda t=text: index.transform([t]))
         if vector.nnz == 0:
             continue
-        profile_scores = timed("profiles @ query.T", lambda v=vector: np.asarray(profiles @ v.T).ravel())
-        phrase_scores = timed("phrases @ query.T + todense",
-                              lambda v=vector: np.asarray((phrases @ v.T).todense()).ravel())
-        best = np.zeros(len(affairs))
-        timed("np.maximum.at (best phrase per affair)",
-              lambda s=phrase_scores, b=best: np.maximum.at(b, owners, s))
-        w = settings.phrase_weight
-        scores = w * best + (1 - w) * profile_scores
-        bundle = timed("analyzer.words again (bundle marker)",
-                       lambda t=text: BUNDLE_MARKER in resolver.analyzer.words(t))
-        if not bundle:
-            scores = scores * np.where(is_bundle, settings.bundle_penalty, 1.0)
-        order = timed("argsort", lambda s=scores: np.argsort(-s))
-        timed("Candidate list (all positive scores)",
-              lambda s=scores, o=order: [Candidate(affairs[i].id, affairs[i].short_name, float(s[i]))
-                                         for i in o if s[i] > 0])
+        sims = timed("index.similarities (examples, profiles, not-ours model)",
+                     lambda v=vector: index.similarities(v))
+        chosen = timed("shortlist", lambda s=sims: shortlist(s.best[0], s.profile[0], resolver.settings.shortlist))
+        rows = timed("candidate feature rows", lambda s=sims, c=chosen, t=text: features.rows(
+            s, 0, resolver._facts(t), c))
+        timed("ranker probabilities", lambda r=rows: ranker.probabilities(r))
     return {stage: total / max(1, len(queries)) for stage, total in totals.items()}
 
 
@@ -213,22 +200,17 @@ def rank_and_resolve_ms(resolver: Resolver, queries: Sequence[Query]) -> tuple[f
 
 
 def index_shape(resolver: Resolver) -> dict[str, str]:
-    """Sizes of the resolver's matrices (private attributes; empty if they have changed)."""
+    """Sizes of the resolver's index (private attributes; empty if they have changed)."""
     try:
-        phrases, profiles = resolver._phrases, resolver._profiles
+        index = resolver.index
     except AttributeError:
         return {}
-    if sparse.issparse(profiles):
-        profiles_text = f"sparse, nnz {profiles.nnz:,}, {profiles.data.nbytes / 2**20:,.1f} MB"
-    else:
-        nonzero = int(np.count_nonzero(profiles))
-        profiles_text = (f"dense, {profiles.nbytes / 2**20:,.1f} MB for {nonzero:,} non-zeros "
-                         f"({nonzero / max(1, profiles.size):.1%})")
     return {
-        "phrases": f"{phrases.shape[0]:,}",
-        "features": f"{phrases.shape[1]:,}",
-        "phrase nnz": f"{phrases.nnz:,}",
-        "profiles": profiles_text,
+        "examples": f"{index.inside.shape[0]:,}",
+        "out-of-scope questions": f"{index.outside.shape[0]:,}",
+        "features": f"{index.inside.shape[1]:,}",
+        "example nnz": f"{index.inside.nnz:,}",
+        "profiles nnz": f"{index.profiles.nnz:,}",
     }
 
 

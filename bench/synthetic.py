@@ -7,7 +7,7 @@ import random
 from collections.abc import Callable
 
 from bot.catalog.catalog import Catalog
-from bot.catalog.domain import Affair, Material, Option, Question
+from bot.catalog.domain import OUT_OF_SCOPE, Affair, Material, Option, Question
 
 ACTIONS = ("申领", "补领", "换领", "变更", "注销", "备案", "登记", "提取", "认定", "申请", "延续", "核发",
            "转移", "查询", "撤销", "年检")
@@ -68,8 +68,10 @@ def synthetic_catalog(real: Catalog, count: int, seed: int = 7,
         affairs[affair.id] = affair
         if advance is not None:
             advance(1)
+    # the real out-of-scope questions, so that the not-ours model is trained and timed as in production
     return Catalog(version=f"synthetic-{count}", affairs=affairs, places=dict(real.places),
-                   offices=list(real.offices), lexicon=dict(real.lexicon))
+                   offices=list(real.offices), lexicon=dict(real.lexicon),
+                   phrasings={OUT_OF_SCOPE: real.phrasings.get(OUT_OF_SCOPE, ())})
 
 
 def _affair(rng: random.Random, index: int, fields: dict[str, str], suffix: str, parts: tuple[str, ...]) -> Affair:
