@@ -38,6 +38,7 @@ from sqlalchemy import Column, Float, Index, Integer, MetaData, String, Table, d
 from sqlalchemy.engine import Engine
 
 from bot.config import PROJECT_ROOT, settings
+from bot.keyfile import read_or_create
 
 DEFAULT_KEY_FILE = PROJECT_ROOT / "var" / "end_user.key"
 
@@ -196,24 +197,8 @@ def end_user_secret(environ: Mapping[str, str] | None = None) -> bytes:
 
 
 def _key_file_secret(path: Path) -> bytes:
-    """Derive the secret from the key file; create the file atomically (mode 600) with a random key
-    when it is missing."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "w", encoding="ascii") as handle:
-                handle.write(secrets.token_hex(32) + "\n")
-            try:
-                os.link(temporary, path)  # atomic, and never replaces a key another process wrote first
-            except FileExistsError:
-                pass
-        finally:
-            temporary.unlink(missing_ok=True)
-    key = path.read_bytes().strip()
-    if not key:
-        raise OSError(f"the end-user key file {path} is empty: delete it or set END_USER_SALT")
+    """Derive the secret from the key file (created on first use with a random key)."""
+    key = read_or_create(path, lambda: secrets.token_hex(32).encode("ascii"))
     return hashlib.sha256(b"onevisit end-user key\0" + key).digest()
 
 

@@ -35,6 +35,7 @@ from sqlalchemy import Column, Float, MetaData, String, Table, Text, delete, ins
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from bot.keyfile import read_or_create
 from bot.privacy.placeholders import LABELS, find_placeholders, new_token, placeholder
 
 log = logging.getLogger(__name__)
@@ -177,35 +178,11 @@ def default_key_file() -> Path:
 
 
 def load_key(path: Path) -> bytes:
-    """The Fernet key in ``path``; a new one is written there first (mode 0600) when the file does not exist.
-
-    Creation is atomic: when several processes start at once, one writes the key and all read it.
-    """
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return load_key(path)
-    except FileExistsError:
-        return _read_key(path)
-    with os.fdopen(descriptor, "wb") as file:
-        os.fchmod(file.fileno(), 0o600)
-        file.write(Fernet.generate_key())
-        file.flush()
-        os.fsync(file.fileno())
-    log.info("created a new vault key in %s", path)
-    return _read_key(path)
-
-
-def _read_key(path: Path) -> bytes:
-    for _ in range(50):  # another process may be writing it right now
-        key = path.read_bytes().strip()
-        if len(key) == 44:
-            if path.stat().st_mode & 0o077:
-                log.warning("the vault key file %s is readable by other users; chmod 600 it", path)
-            return key
-        time.sleep(0.02)
-    raise ValueError(f"{path} holds no Fernet key")
+    """The Fernet key in ``path``; a new one is written there first (mode 0600) when the file does not exist."""
+    key = read_or_create(path, Fernet.generate_key)
+    if len(key) != 44:
+        raise ValueError(f"{path} holds no Fernet key")
+    return key
 
 
 def vault_key() -> bytes:
