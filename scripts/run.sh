@@ -18,6 +18,8 @@ wait_for() {  # URL NAME LOG
   echo "  ✗ $2 未能启动，日志见 $3"; exit 1
 }
 
+# retention: conversations older than CONVERSATION_RETENTION_DAYS (default 30) are deleted at every start
+$PY -m bot privacy purge >/dev/null 2>&1 || echo "  （对话保留期清理未完成，稍后可运行 python -m bot privacy purge）"
 echo "启动服务（日志在 var/log/）..."
 BACKEND_HOST=$ONEVISIT_HOST $PY -m backend serve >var/log/backend.log 2>&1 & pids+=($!)
 $PY -m actions.server >var/log/actions.log 2>&1 & pids+=($!)
