@@ -59,7 +59,7 @@ test: setup
 	@echo "==> ruff"
 	$(VENV)/bin/ruff check .
 	@echo "==> rasa data validate"
-	$(RASA) data validate --max-history 5 2>&1 | tail -5
+	$(RASA) data validate --max-history 5
 	@echo "==> Rasa 测试故事"
 	$(RASA) test core --stories tests/stories --fail-on-prediction-errors --model $(MODEL) --out var/results/core
 	@echo "==> pytest（单元、动作、后端、端到端、浏览器）"
