@@ -92,9 +92,11 @@ class Affair:
     parts: tuple[str, ...]
     notes: tuple[str, ...]
     source: str
-    checked: str
+    checked: str | None
     verified: bool
     implies: tuple[Implication, ...] = ()
+    source_url: str | None = None
+    checked_by: str | None = None
 
     @property
     def is_bundle(self) -> bool:
@@ -175,7 +177,8 @@ def affair_from_record(record: dict[str, Any]) -> Affair:
         visits=int(record["visits"]), in_person=record.get("in_person", ""),
         post_delivery=bool(record["post_delivery"]), legal_basis=tuple(record["legal_basis"]),
         parts=tuple(record.get("parts") or ()), notes=tuple(record.get("notes") or ()),
-        source=record["source"], checked=str(record["checked"]), verified=bool(record.get("verified", False)),
+        source=record["source"], checked=record.get("checked"), verified=bool(record.get("verified", False)),
+        source_url=record.get("source_url"), checked_by=record.get("checked_by"),
         implies=tuple(Implication({str(k): str(v) for k, v in i["answers"].items()}, as_conditions(i.get("when")))
                       for i in record.get("implies") or ()),
     )

@@ -153,10 +153,15 @@ def affair_answer(catalog: Catalog, affair: Affair, answers: dict[str, str], pla
               online_text(affair), visits_text(affair), in_person_text(affair)]
     if affair.is_bundle:
         lines.append("一次办齐：" + "、".join(p.short_name for p in catalog.parts_of(affair)))
-    if not affair.verified:
-        lines.append(f"提示：以上内容依据{affair.source}整理（核对日期 {affair.checked}），"
-                     f"个别细节以窗口和 {hotline} 答复为准。")
+    lines.append(provenance_text(affair, hotline))
     return Reply("\n".join(lines), FOLLOW_UPS)
+
+
+def provenance_text(affair: Affair, hotline: str) -> str:
+    """One short, true sentence about where the guide comes from."""
+    if affair.verified and affair.source_url and affair.checked:
+        return f"来源：{affair.source}（{affair.source_url}），{affair.checked} 核对。"
+    return f"提示：本指南尚未与官方办事指南逐项核对，出发前请在浙里办查看或拨打 {hotline} 确认。"
 
 
 def situation_summary(catalog: Catalog, affair: Affair, answers: dict[str, str]) -> str:

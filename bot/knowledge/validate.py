@@ -123,6 +123,19 @@ def _check_offices(files: KnowledgeFiles, place_codes: set[str]) -> None:
                                f"place {office.get('place')} 不在 knowledge/places.yml 中：请填写区县或设区市的代码")
 
 
+def _check_provenance(source: SourceFile, affair: dict[str, Any]) -> None:
+    """A check date only where someone checked: verified needs source_url, checked and checked_by."""
+    if affair.get("verified"):
+        for key in ("source_url", "checked", "checked_by"):
+            if not affair.get(key):
+                source.problem(["verified"], f"verified: true 须同时写明 {key}（核对的网址、日期和核对人）")
+    else:
+        for key in ("checked", "checked_by"):
+            if affair.get(key):
+                source.problem([key], f"未核对（verified: false）的事项不能写 {key}："
+                                      "请删去，或真的核对后改为 verified: true")
+
+
 def _check_situations(source: SourceFile, affair: dict[str, Any]) -> None:
     """`when` and `ask_if` must name known questions and options."""
     options: dict[str, set[str]] = {}
@@ -183,6 +196,7 @@ def _check_affairs(files: KnowledgeFiles, office_kinds: set[str]) -> None:
         if not affair.get("parts") and not affair.get("materials"):
             source.problem(["materials"], "materials 为空：非“一件事”事项至少要列一项材料")
         _check_situations(source, affair)
+        _check_provenance(source, affair)
     for source, affair in by_id.values():
         for pi, part in enumerate(affair.get("parts") or []):
             if part not in by_id:

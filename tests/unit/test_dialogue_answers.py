@@ -48,7 +48,8 @@ def test_affair_answer_gives_office_fee_time_online_visits(catalog):
     assert "网上办理：需到窗口办理。" in text
     assert "跑动次数：最多跑一次，办好后可选择邮寄到家" in text
     assert "是否本人到场：需本人到场采集人像和指纹" in text
-    assert "提示：以上内容依据浙江政务服务网\"居民身份证补领\"办事指南（公安）整理（核对日期 2026-11-01）" in text
+    assert text.endswith("提示：本指南尚未与官方办事指南逐项核对，出发前请在浙里办查看或拨打 12345 确认。")
+    assert "核对日期" not in text  # nobody checked: no date
 
 
 def test_affair_answer_without_district_asks_for_it(catalog):
@@ -83,10 +84,12 @@ def test_bundle_answer_names_parts(catalog):
     assert "办理地点：杭州市西湖区政务服务中心" in text
 
 
-def test_verified_affair_has_no_caveat(catalog):
-    affair = replace(catalog.affairs["id-card-reissue"], verified=True)
+def test_a_verified_affair_names_its_source_and_date(catalog):
+    affair = replace(catalog.affairs["id-card-reissue"], verified=True, source="浙江政务服务网办事指南",
+                     source_url="https://www.zjzwfw.gov.cn/example", checked="2026-12-01", checked_by="示例核对人")
     text = A.affair_answer(catalog, affair, MINOR_LOCAL, None, HOTLINE).text
-    assert "提示：" not in text
+    assert "提示：本指南尚未" not in text
+    assert text.endswith("来源：浙江政务服务网办事指南（https://www.zjzwfw.gov.cn/example），2026-12-01 核对。")
 
 
 def test_office_text_fallback_and_missing(catalog):

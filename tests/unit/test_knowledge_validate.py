@@ -122,3 +122,24 @@ def test_a_phrasing_under_two_owners_is_reported_with_file_and_line(tmp_path):
     assert any(m.startswith("knowledge/phrasings/passport.yml:4:") and "id-card-reissue" in m for m in messages), \
         messages
     assert any(m.startswith("knowledge/phrasings/nobody.yml:1:") and "不存在" in m for m in messages), messages
+
+
+@pytest.mark.parametrize("extra, field, message", [
+    ('checked: "2026-11-01"\n', "checked", "不能写 checked"),
+    ("verified: true\n", "verified", "须同时写明 source_url"),
+])
+def test_provenance_claims_only_what_was_checked(tmp_path, extra, field, message):
+    import shutil
+
+    from bot.config import PROJECT_ROOT
+    from bot.knowledge.validate import validate
+
+    root = tmp_path / "knowledge"
+    shutil.copytree(PROJECT_ROOT / "knowledge", root, ignore=shutil.ignore_patterns("phrasings"))
+    path = root / "affairs" / "passport.yml"
+    text = path.read_text(encoding="utf-8").replace("verified: false\n", "")
+    path.write_text(text + extra, encoding="utf-8")
+    _, problems = validate(root)
+    line = len(text.splitlines()) + 1
+    assert any(str(p).startswith(f"knowledge/affairs/passport.yml:{line}:") and message in str(p)
+               for p in problems), [str(p) for p in problems]
