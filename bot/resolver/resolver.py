@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
@@ -44,19 +44,11 @@ class ResolverSettings:
 
     @classmethod
     def from_env(cls) -> ResolverSettings:
-        """Thresholds from RESOLVER_* environment variables, defaults otherwise."""
+        """Each setting from its RESOLVER_<NAME> environment variable (RESOLVER_SURE ...), else the default."""
         base = cls()
-        return cls(
-            sure=float(os.environ.get("RESOLVER_SURE", base.sure)),
-            rival_ratio=float(os.environ.get("RESOLVER_RIVAL_RATIO", base.rival_ratio)),
-            plausible=float(os.environ.get("RESOLVER_PLAUSIBLE", base.plausible)),
-            not_ours=float(os.environ.get("RESOLVER_NOT_OURS", base.not_ours)),
-            overrule=float(os.environ.get("RESOLVER_OVERRULE", base.overrule)),
-            not_ours_known=float(os.environ.get("RESOLVER_NOT_OURS_KNOWN", base.not_ours_known)),
-            max_choices=int(os.environ.get("RESOLVER_MAX_CHOICES", base.max_choices)),
-            shortlist=int(os.environ.get("RESOLVER_SHORTLIST", base.shortlist)),
-            mixed_every=int(os.environ.get("RESOLVER_MIXED_EVERY", base.mixed_every)),
-        )
+        values = {f.name: type(getattr(base, f.name))(os.environ[f"RESOLVER_{f.name.upper()}"])
+                  for f in fields(cls) if f"RESOLVER_{f.name.upper()}" in os.environ}
+        return replace(base, **values)
 
 
 @dataclass(frozen=True)

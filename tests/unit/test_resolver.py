@@ -171,3 +171,13 @@ def test_candidates_too_faint_to_offer_are_only_suggested():
     assert (faint.affair, faint.clarify, faint.suggestions) == (None, [], ["a", "b"])
     assert faint.as_json().keys() == {"affair", "clarify", "candidates"}  # the scored contract is unchanged
     assert decide([Candidate("a", "A", 0.01)], [], settings).suggestions == []
+
+
+def test_settings_come_from_resolver_environment_variables(monkeypatch):
+    from bot.resolver import ResolverSettings
+
+    monkeypatch.setenv("RESOLVER_SURE", "0.45")
+    monkeypatch.setenv("RESOLVER_SHORTLIST", "8")
+    settings = ResolverSettings.from_env()
+    assert (settings.sure, settings.shortlist) == (0.45, 8)
+    assert settings.plausible == ResolverSettings().plausible
