@@ -268,7 +268,8 @@ def answer_detail(snap: Snapshot, state: State, text: str, detail: str, hotline:
     if place is not None:
         state = replace(state, district=place.code)
     named = snap.resolver.resolve(text) if text else None
-    if named and named.affair and named.affair != state.affair:
+    switched = bool(named and named.affair and named.affair != state.affair)
+    if switched:
         state = _choose(snap, state, named.affair, text).state
     affair = snap.catalog.affair(state.affair)
     if affair is None:
@@ -279,6 +280,9 @@ def answer_detail(snap: Snapshot, state: State, text: str, detail: str, hotline:
                     [say.Reply("请问您问的是哪个事项？比如“补办身份证要多少钱”。")])
     district = snap.catalog.places.get(state.district or "")
     if detail in ("office", "hours") and district is None:
-        return Turn(replace(state, affair_state=DONE, pending_detail=detail), [ask_district()])
+        replies = [ask_district()]
+        if switched:  # say which affair the question was understood to be about
+            replies.insert(0, say.Reply(f"好的，您问的是【{affair.name}】。", [(NOT_THIS, NOT_THIS_PAYLOAD)]))
+        return Turn(replace(state, affair_state=DONE, pending_detail=detail), replies)
     reply = say.detail_reply(snap.catalog, affair, detail, district, hotline)
     return Turn(replace(state, affair_state=DONE, pending_detail=None), [reply])

@@ -237,3 +237,11 @@ def test_the_full_guide_button_after_a_detail_resumes_the_current_affair(snapsho
     turn = _understand(snapshot, detail.state, "", "ask_materials")  # a payload reaches the action as no text
     assert turn.state.affair == "id-card-reissue" and turn.state.affair_state == T.RESOLVED
     assert T.required_slots(snapshot, turn.state) == ["situation_answer"]
+
+
+def test_a_detail_question_about_a_new_affair_names_it_before_asking_the_district(snapshot):
+    turn = T.answer_detail(snapshot, T.State(), "护照在哪里办", "office", HOTLINE)
+    assert turn.state.affair == "passport"
+    assert [r.text for r in turn.replies] == ["好的，您问的是【普通护照签发】。", T.ask_district().text]
+    same = T.answer_detail(snapshot, turn.state, "在哪里办", "office", HOTLINE)
+    assert [r.text for r in same.replies] == [T.ask_district().text]  # the same affair is not named again
