@@ -22,7 +22,7 @@ def test_backend_down_answers_fast_and_the_conversation_goes_on(stack: Stack) ->
         reply = chat.say("我想办护照")
         texts = [m.get("text", "") for m in reply]
         assert any("【普通护照签发】" in t for t in texts), f"the conversation did not go on after the fault: {texts}"
-        assert texts[-1].endswith("？"), texts  # and asks what it needs next
+        assert "？" in texts[-1], texts  # and asks what it needs next
     finally:
         stack.backend.start()
     chat = stack.chat()
