@@ -96,13 +96,9 @@ class ExampleIndex:
         self._profiles_t = self.profiles.T.tocsr()
         self.name_rows = np.asarray([e.kind in NAME_FIELDS for e in self.examples], dtype=bool)
         self._not_ours, self._not_ours_held_out = self._fit_not_ours()
-        self.vocabulary = {w for e in self.examples for w in analyzer.words(e.text)}
+        self.example_words = [tuple(analyzer.words(e.text)) for e in self.examples]  # read once, used thrice
+        self.vocabulary = {w for words in self.example_words for w in words}
         self.outside_vocabulary = {w for t in self.outside_texts for w in analyzer.words(t)} - self.vocabulary
-
-    @property
-    def affair_count(self) -> int:
-        """How many affairs the index holds."""
-        return len(self.starts)
 
     def transform(self, texts: list[str]) -> sparse.csr_matrix:
         """TF-IDF vectors of texts in the index's vocabulary."""

@@ -89,8 +89,8 @@ class Resolver:
                                    for w in self.analyzer.tokens(t))
         self.index = ExampleIndex(self.analyzer, self._affairs, catalog.phrasings)
         affair_words: list[set[str]] = [set() for _ in self._affairs]
-        for example in self.index.examples:
-            affair_words[example.owner].update(self.analyzer.words(example.text))
+        for example, words in zip(self.index.examples, self.index.example_words, strict=True):
+            affair_words[example.owner].update(words)
         self._ids = [a.id for a in self._affairs]
         self._is_bundle = np.asarray([a.is_bundle for a in self._affairs], dtype=bool)
         self._features = CandidateFeatures(self.index, affair_words, self._is_bundle)
@@ -99,7 +99,7 @@ class Resolver:
                         for a in self._affairs]
         self._label_words = [set(self.analyzer.words(" ".join((a.name, a.short_name, *a.aliases, *a.keywords))))
                              for a in self._affairs]
-        self._word_shares = _word_shares(self.index, self.analyzer)
+        self._word_shares = _word_shares(self.index)
         features, labels = self.training_rows()
         self.ranker = Ranker().fit(features, labels)
 
@@ -299,15 +299,15 @@ def place_words(catalog: Catalog) -> list[str]:
     return words
 
 
-def _word_shares(index: ExampleIndex, analyzer: Analyzer) -> dict[str, dict[int, float]]:
+def _word_shares(index: ExampleIndex) -> dict[str, dict[int, float]]:
     """For each word, the share of each affair's questions and phrasings that use it."""
     counts: dict[str, dict[int, int]] = {}
     totals: dict[int, int] = {}
-    for example in index.examples:
+    for example, words in zip(index.examples, index.example_words, strict=True):
         if example.kind not in QUERY_FIELDS:
             continue
         totals[example.owner] = totals.get(example.owner, 0) + 1
-        for word in set(analyzer.words(example.text)):
+        for word in set(words):
             per = counts.setdefault(word, {})
             per[example.owner] = per.get(example.owner, 0) + 1
     return {w: {a: n / totals[a] for a, n in per.items()} for w, per in counts.items()}
