@@ -151,7 +151,7 @@ class Catalog:
         city = self.city_of(place)
         for kind in kinds:
             for where in (place, city):
-                office = next((o for o in self.offices if o.kind == kind and o.place == where.code), None)
+                office = next((o for o in self.offices if o.serves(kind, where.code)), None)
                 if office is not None:
                     return OfficeMatch(office, where, own_district=where.code == place.code)
         return None
@@ -173,6 +173,12 @@ def _pending(affair: Affair, answers: dict[str, str], part: str | None) -> list[
 
 
 def _office(record: dict) -> Office:
+    location = record.get("location")
     return Office(id=record["id"], name=record["name"], kind=record["kind"], place=record["place"],
                   address=record.get("address"), window=record.get("window", ""), hours=record.get("hours"),
-                  phone=record.get("phone"), verified=bool(record["verified"]), source=record["source"])
+                  phone=record.get("phone"), verified=bool(record["verified"]), source=record["source"],
+                  also_kinds=tuple(record.get("also_kinds") or ()), also_places=tuple(record.get("also_places") or ()),
+                  booking=record.get("booking"),
+                  location=(float(location["lng"]), float(location["lat"])) if location else None,
+                  source_url=record.get("source_url"), checked=record.get("checked"),
+                  checked_by=record.get("checked_by"))

@@ -133,6 +133,17 @@ class Office:
     phone: str | None
     verified: bool
     source: str
+    also_kinds: tuple[str, ...] = ()
+    also_places: tuple[str, ...] = ()
+    booking: str | None = None
+    location: tuple[float, float] | None = None  # (lng, lat) in GCJ-02, as map services in China use
+    source_url: str | None = None
+    checked: str | None = None
+    checked_by: str | None = None
+
+    def serves(self, kind: str, place_code: str) -> bool:
+        """Whether the hall handles this kind of affair for this district or city."""
+        return kind in (self.kind, *self.also_kinds) and place_code in (self.place, *self.also_places)
 
 
 def matches(conditions: Conditions, answers: dict[str, str], unknown_matches: bool) -> bool:

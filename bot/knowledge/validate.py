@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,10 @@ class KnowledgeFiles:
     def problems(self) -> list[Problem]:
         """All problems of all files, in file order."""
         return [p for f in self.all_files() for p in f.problems]
+
+
+# Service hotlines (12345, 12329, 12367 ...) answer for a whole country or province, never for one hall.
+NATIONAL_HOTLINE = re.compile(r"(?:\+?86)?(?:0\d{2,3})?1\d{4}")
 
 
 def read_knowledge(root: Path) -> KnowledgeFiles:
@@ -108,7 +113,7 @@ def _check_places(files: KnowledgeFiles) -> set[str]:
 
 
 def _check_offices(files: KnowledgeFiles, place_codes: set[str]) -> None:
-    """Duplicate office ids and unknown places are problems."""
+    """Duplicate office ids, unknown places, national hotlines given as a hall's phone, untrue provenance."""
     seen: dict[str, str] = {}
     for source in files.offices:
         if not isinstance(source.data, dict):
@@ -118,22 +123,31 @@ def _check_offices(files: KnowledgeFiles, place_codes: set[str]) -> None:
             if office_id in seen:
                 source.problem(["offices", i, "id"], f"办事大厅 id {office_id} 与 {seen[office_id]} 重复：请改名")
             seen[office_id] = source.display
-            if place_codes and str(office.get("place")) not in place_codes:
-                source.problem(["offices", i, "place"],
-                               f"place {office.get('place')} 不在 knowledge/places.yml 中：请填写区县或设区市的代码")
+            served = [(["place"], str(office.get("place")))]
+            served += [(["also_places", j], str(code)) for j, code in enumerate(office.get("also_places") or [])]
+            for path, code in served:
+                if place_codes and code not in place_codes:
+                    source.problem(["offices", i, *path],
+                                   f"{path[0]} {code} 不在 knowledge/places.yml 中：请填写区县或设区市的代码")
+            phone = str(office.get("phone") or "")
+            if NATIONAL_HOTLINE.fullmatch(phone.replace(" ", "").replace("-", "")):
+                source.problem(["offices", i, "phone"], f"{phone} 是全国或全省统一服务热线，不是这个大厅的电话："
+                                                        "没有大厅座机时写 null")
+            _check_provenance(source, office, prefix=["offices", i], what="大厅")
 
 
-def _check_provenance(source: SourceFile, affair: dict[str, Any]) -> None:
+def _check_provenance(source: SourceFile, entry: dict[str, Any], prefix: list[Any] = (), what: str = "事项") -> None:
     """A check date only where someone checked: verified needs source_url, checked and checked_by."""
-    if affair.get("verified"):
+    prefix = list(prefix)
+    if entry.get("verified"):
         for key in ("source_url", "checked", "checked_by"):
-            if not affair.get(key):
-                source.problem(["verified"], f"verified: true 须同时写明 {key}（核对的网址、日期和核对人）")
+            if not entry.get(key):
+                source.problem([*prefix, "verified"], f"verified: true 须同时写明 {key}（核对的网址、日期和核对人）")
     else:
         for key in ("checked", "checked_by"):
-            if affair.get(key):
-                source.problem([key], f"未核对（verified: false）的事项不能写 {key}："
-                                      "请删去，或真的核对后改为 verified: true")
+            if entry.get(key):
+                source.problem([*prefix, key], f"未核对（verified: false）的{what}不能写 {key}："
+                                               "请删去，或真的核对后改为 verified: true")
 
 
 def _check_situations(source: SourceFile, affair: dict[str, Any]) -> None:
@@ -314,7 +328,7 @@ def validate(root: Path, required: list[str] | None = None) -> tuple[KnowledgeFi
         if source is not None:
             _check_schema(source, _schema(root, name))
     _check_offices(files, _check_places(files))
-    office_kinds = set(office_schema["properties"]["offices"]["items"]["properties"]["kind"]["enum"])
+    office_kinds = set(office_schema["definitions"]["kind"]["enum"])
     _check_affairs(files, office_kinds)
     _check_lexicon(files)
     _check_phrasings(files)

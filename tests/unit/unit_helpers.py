@@ -155,6 +155,32 @@ def _office_unknown_place(root: Path) -> list[Expected]:
     return [Expected("knowledge/offices/ningbo.yml", line, "place 339999 不在 knowledge/places.yml 中")]
 
 
+def _office_national_hotline(root: Path) -> list[Expected]:
+    path = root / "offices" / "ningbo.yml"
+    text = path.read_text(encoding="utf-8")
+    old = "- id: nb-entry-exit\n"
+    start = text.index(old)
+    phone = text.index("  phone: null\n", start)
+    text = text[:phone] + "  phone: '12367'\n" + text[phone + len("  phone: null\n"):]
+    path.write_text(text, encoding="utf-8")
+    return [Expected("knowledge/offices/ningbo.yml", line_no(text, "phone: '12367'"),
+                     "12367 是全国或全省统一服务热线，不是这个大厅的电话")]
+
+
+def _office_check_without_checking(root: Path) -> list[Expected]:
+    """An unverified hall with a check date, and another hall serving a district that does not exist."""
+    path = root / "offices" / "huzhou.yml"
+    text = path.read_text(encoding="utf-8")
+    old = "  place: '330500'\n"
+    text = text.replace(old, old + "  also_places: ['330599']\n", 1)
+    text = text.replace("  verified: false\n", '  verified: false\n  checked: "2026-11-01"\n', 1)
+    path.write_text(text, encoding="utf-8")
+    return [Expected("knowledge/offices/huzhou.yml", line_no(text, "also_places"),
+                     "also_places 330599 不在 knowledge/places.yml 中"),
+            Expected("knowledge/offices/huzhou.yml", line_no(text, "checked:"),
+                     "未核对（verified: false）的大厅不能写 checked")]
+
+
 def _county_outside_city(root: Path) -> list[Expected]:
     path = root / "places.yml"
     text = path.read_text(encoding="utf-8")
@@ -184,6 +210,8 @@ BREAKS = {
     "alias-of-later-affair": _alias_of_later_affair,
     "when-unknown-question": _unknown_when_question,
     "office-unknown-place": _office_unknown_place,
+    "office-national-hotline": _office_national_hotline,
+    "office-check-without-checking": _office_check_without_checking,
     "county-outside-city": _county_outside_city,
     "lexicon-word-twice": _lexicon_word_twice,
 }
