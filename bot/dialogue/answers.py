@@ -6,10 +6,16 @@ from dataclasses import dataclass, field
 
 from bot.catalog.catalog import Catalog, MaterialLine, OfficeMatch, PendingQuestion, answer_key
 from bot.catalog.domain import Affair, Place
+from bot.dialogue.guide import (
+    GUIDE_TYPE,
+    GUIDE_VERSION,
+    map_url,
+    material_items,
+    office_card,
+    office_unverified_note,
+)
 from bot.dialogue.places import place_label
 
-FORMS = {"original": "原件", "copy": "复印件", "original_and_copy": "原件和复印件"}
-MEDIA = {"paper": "纸质", "electronic": "电子", "paper_or_electronic": "纸质或电子"}
 # after a single detail, the whole guide is one tap away (a button carries no words: the current affair)
 FULL_GUIDE = ("完整办理指南", "/ask_materials")
 FOLLOW_UPS = [("要多少钱", "/ask_fee"), ("多久能办好", "/ask_time_limit"), ("能网上办吗", "/ask_online"),
@@ -18,50 +24,37 @@ FOLLOW_UPS = [("要多少钱", "/ask_fee"), ("多久能办好", "/ask_time_limit
 
 @dataclass
 class Reply:
-    """A message: text and optional buttons (title, payload)."""
+    """A message: text, optional buttons (title, payload) and optional structure for pages that render it."""
 
     text: str
     buttons: list[tuple[str, str]] = field(default_factory=list)
+    data: dict | None = None
 
     def as_rasa(self) -> dict:
-        """Keyword arguments for dispatcher.utter_message."""
-        return {"text": self.text, "buttons": [{"title": t, "payload": p} for t, p in self.buttons]}
-
-
-def _count(line: MaterialLine) -> str:
-    return f"{line.count}份"
+        """Keyword arguments for dispatcher.utter_message (the structure goes out as a custom message)."""
+        message = {"text": self.text, "buttons": [{"title": t, "payload": p} for t, p in self.buttons]}
+        if self.data is not None:
+            message["json_message"] = self.data
+        return message
 
 
 def material_lines(catalog: Catalog, affair: Affair, lines: list[MaterialLine],
                    preferences: list[PendingQuestion] = ()) -> list[str]:
-    """Numbered material lines, then the ones that need not be brought.
-
-    A material that only some of the open preferences need (e.g. one way of collecting a card) says so.
-    """
-    open_by_part = {(p.part, p.question.id): p.question for p in preferences}
-    bring = [line for line in lines if not line.material.exempt]
-    held = [line for line in lines if line.material.exempt]
+    """Numbered material lines, then the ones that need not be brought."""
+    bring, held = material_items(catalog, affair, lines, preferences)
     out = []
-    for n, line in enumerate(bring, 1):
-        m = line.material
-        text = f"{n}. {m.name}：{FORMS.get(m.form, m.form)}{_count(line)}（{MEDIA.get(m.medium, m.medium)}）"
-        if m.notes:
-            text += f"；{m.notes}"
-        for part in (line.parts or (None,)):
-            for question_id, allowed in m.when.items():
-                question = open_by_part.get((part, question_id))
-                if question is not None:
-                    labels = "、".join(o.label for o in question.options if o.value in allowed)
-                    text += f"〔{question.preference}为{labels}时需要〕"
-        if affair.is_bundle and line.parts:
-            names = "、".join(catalog.affairs[p].short_name for p in line.parts if p in catalog.affairs)
-            text += f"〔用于：{names}〕"
+    for n, item in enumerate(bring, 1):
+        text = f"{n}. {item.name}：{item.form}{item.count}份（{item.medium}）"
+        if item.notes:
+            text += f"；{item.notes}"
+        if item.needed_when:
+            text += "".join(f"〔{need}〕" for need in item.needed_when.split("；"))
+        if item.used_for:
+            text += f"〔用于：{item.used_for}〕"
         out.append(text)
     if held:
         out.append("以下无需提供，窗口通过数据共享直接核验：")
-        for line in held:
-            reason = f"（{line.material.exempt_reason}）" if line.material.exempt_reason else ""
-            out.append(f"· {line.material.name}{reason}")
+        out += [f"· {item.name}" + (f"（{item.reason}）" if item.reason else "") for item in held]
     return out
 
 
@@ -79,9 +72,15 @@ def office_text(catalog: Catalog, match: OfficeMatch | None, place: Place | None
     if office.window:
         lines.append(f"  窗口：{office.window}")
     lines.append(f"  办公时间：{office.hours or '暂未收录'}")
-    lines.append(f"  电话：{office.phone or hotline}")
-    if not office.verified or not (office.address and office.hours):
-        lines.append(f"  以上大厅信息尚未核实，出发前请拨打 {hotline} 确认地址和时间。")
+    lines.append(f"  电话：{office.phone or f'暂未收录（可拨打 {hotline} 咨询）'}")
+    if office.booking:
+        lines.append(f"  预约：{office.booking}")
+    link = map_url(office)
+    if link:
+        lines.append(f"  地图：{link}")
+    note = office_unverified_note(office, hotline)
+    if note:
+        lines.append(f"  {note}")
     return "\n".join(lines)
 
 
@@ -89,9 +88,10 @@ def time_limit_text(affair: Affair) -> str:
     """Legal and promised time limits."""
     limit = affair.time_limit
     promised = limit.get("promised_days", 0)
-    text = "即办（当场办结）" if promised == 0 else f"承诺{promised}个工作日内办结"
+    unit = limit.get("unit") or "工作日"
+    text = "即办（当场办结）" if promised == 0 else f"承诺{promised}个{unit}内办结"
     if limit.get("legal_days") is not None:
-        text += f"（法定时限{limit['legal_days']}个工作日）"
+        text += f"（法定时限{limit['legal_days']}个{limit.get('legal_unit') or unit}）"
     if limit.get("note"):
         text += f"。{limit['note']}"
     return f"办理时限：{text}"
@@ -131,30 +131,58 @@ def hours_text(catalog: Catalog, match: OfficeMatch | None, place: Place | None,
     """Opening hours of the hall."""
     if match is None or not match.office.hours:
         office = match.office.name if match else "办事大厅"
-        return f"{office}的办公时间暂未收录，请拨打 {hotline} 确认。一般为工作日上午和下午，法定节假日除外。"
+        return f"{office}的办公时间暂未收录，请拨打 {hotline} 确认。"
     return f"{match.office.name}的办公时间：{match.office.hours}" + (
         "" if match.office.verified else f"（尚未核实，请拨打 {hotline} 确认）")
 
 
 def affair_answer(catalog: Catalog, affair: Affair, answers: dict[str, str], place: Place | None,
                   hotline: str) -> Reply:
-    """The full guide for the affair in the person's situation and district."""
-    lines = [f"【{affair.name}】{affair.department}"]
+    """The full guide for the affair in the person's situation and district, as text and as structure."""
     situation = situation_summary(catalog, affair, answers)
+    preferences = catalog.open_preferences(affair, answers)
+    lines_for_situation = catalog.materials_for(affair, answers)
+    bring, held = material_items(catalog, affair, lines_for_situation, preferences)
+    choices = [(p.question.preference, [o.label for o in p.question.options]) for p in preferences]
+    match = catalog.office_for(affair, place) if place else None
+    where = office_text(catalog, match, place, hotline)
+    rows = [time_limit_text(affair), fee_text(affair), online_text(affair), visits_text(affair),
+            in_person_text(affair)]
+    bundle = [p.short_name for p in catalog.parts_of(affair)] if affair.is_bundle else []
+    provenance = provenance_text(affair, hotline)
+
+    lines = [f"【{affair.name}】{affair.department}"]
     if situation:
         lines.append(f"您的情况：{situation}")
+    if affair.conditions:
+        lines.append("办理条件：" + "；".join(affair.conditions))
     lines.append("需要准备的材料：")
-    preferences = catalog.open_preferences(affair, answers)
-    lines += material_lines(catalog, affair, catalog.materials_for(affair, answers), preferences)
-    lines += [f"{p.question.preference}（任选其一）：" + "；".join(o.label for o in p.question.options)
-              for p in preferences]
-    match = catalog.office_for(affair, place) if place else None
-    lines += [office_text(catalog, match, place, hotline), time_limit_text(affair), fee_text(affair),
-              online_text(affair), visits_text(affair), in_person_text(affair)]
-    if affair.is_bundle:
-        lines.append("一次办齐：" + "、".join(p.short_name for p in catalog.parts_of(affair)))
-    lines.append(provenance_text(affair, hotline))
-    return Reply("\n".join(lines), FOLLOW_UPS)
+    lines += material_lines(catalog, affair, lines_for_situation, preferences)
+    lines += [f"{label}（任选其一）：" + "；".join(options) for label, options in choices]
+    lines += [where, *rows]
+    if bundle:
+        lines.append("一次办齐：" + "、".join(bundle))
+    if affair.notes:
+        lines.append("注意事项：")
+        lines += [f"· {note}" for note in affair.notes]
+    lines.append(provenance)
+    data = {
+        "type": GUIDE_TYPE, "version": GUIDE_VERSION,
+        "affair": {"id": affair.id, "name": affair.name, "department": affair.department},
+        "situation": situation, "conditions": list(affair.conditions),
+        "materials": [item.as_json() for item in bring], "exempt": [item.as_json() for item in held],
+        "choices": [{"label": label, "options": options} for label, options in choices],
+        "office": office_card(match, hotline), "office_text": where,
+        "rows": [labelled(row) for row in rows],
+        "notes": list(affair.notes), "bundle": bundle, "provenance": provenance,
+    }
+    return Reply("\n".join(lines), FOLLOW_UPS, data)
+
+
+def labelled(line: str) -> dict[str, str]:
+    """"收费：40元" as {"label": "收费", "value": "40元"}."""
+    label, _, value = line.partition("：")
+    return {"label": label, "value": value}
 
 
 def provenance_text(affair: Affair, hotline: str) -> str:

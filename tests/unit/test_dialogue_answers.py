@@ -23,12 +23,13 @@ def test_affair_answer_lists_situation_materials(catalog):
     lines = reply.text.splitlines()
     assert lines[0] == "【居民身份证补领（遗失）】公安"
     assert lines[1] == "您的情况：未满16周岁、浙江户口"
-    assert lines[2] == "需要准备的材料："
-    assert lines[3] == "1. 居民户口簿：原件1份（纸质）；未满16周岁的申请人须提交"
-    assert lines[4].startswith("2. 监护人居民身份证：原件1份（纸质或电子）")
-    assert lines[5].startswith("3. 居民身份证相片：原件1份（纸质或电子）")
-    assert lines[6] == "以下无需提供，窗口通过数据共享直接核验："
-    assert lines[7].startswith("· 户籍信息核验（户籍信息由窗口通过公安人口信息系统直接核验")
+    assert lines[2] == "办理条件：" + "；".join(catalog.affairs["id-card-reissue"].conditions)
+    assert lines[3] == "需要准备的材料："
+    assert lines[4] == "1. 居民户口簿：原件1份（纸质）；未满16周岁的申请人须提交"
+    assert lines[5].startswith("2. 监护人居民身份证：原件1份（纸质或电子）")
+    assert lines[6].startswith("3. 居民身份证相片：原件1份（纸质或电子）")
+    assert lines[7] == "以下无需提供，窗口通过数据共享直接核验："
+    assert lines[8].startswith("· 户籍信息核验（户籍信息由窗口通过公安人口信息系统直接核验")
     assert "外省户籍人员本人到场采集指纹" not in reply.text
     assert reply.buttons == A.FOLLOW_UPS
 
@@ -41,7 +42,8 @@ def test_affair_answer_for_an_adult_leaves_out_minor_materials(catalog):
 
 def test_affair_answer_gives_office_fee_time_online_visits(catalog):
     text = _answer(catalog, "id-card-reissue", MINOR_LOCAL, "330110").text
-    assert "办理地点：杭州市余杭区政务服务中心\n  地址：暂未收录\n  办公时间：暂未收录\n  电话：12345\n" in text
+    assert ("办理地点：杭州市余杭区政务服务中心\n  地址：暂未收录\n  办公时间：暂未收录\n"
+            f"  电话：暂未收录（可拨打 {HOTLINE} 咨询）\n") in text
     assert f"以上大厅信息尚未核实，出发前请拨打 {HOTLINE} 确认地址和时间。" in text
     assert "办理时限：承诺15个工作日内办结（法定时限60个工作日）。" in text
     assert "收费：40元（丢失补领工本费40元；可选择邮寄，邮费由申请人承担）" in text
@@ -137,3 +139,66 @@ def test_detail_reply_and_clarify_reply(catalog):
         {"title": "身份证换领", "payload": '/choose_affair{"affair_choice":"id-card-renew"}'},
         {"title": "身份证补领", "payload": '/choose_affair{"affair_choice":"id-card-reissue"}'},
         {"title": "都不是", "payload": '/choose_affair{"affair_choice":"none"}'}]
+
+
+def test_unknown_hours_are_said_to_be_unknown_and_nothing_is_made_up(catalog):
+    place = catalog.places["330110"]
+    text = A.hours_text(catalog, _match(catalog, None, False), place, HOTLINE)
+    assert text == f"余杭区市民之家的办公时间暂未收录，请拨打 {HOTLINE} 确认。"
+
+
+def test_a_hall_shows_booking_and_a_map_link_only_when_on_record(catalog):
+    place = catalog.places["330110"]
+    plain = _match(catalog, "工作日 9:00-17:00", False)
+    text = A.office_text(catalog, plain, place, HOTLINE)
+    assert "预约" not in text and "地图" not in text
+    assert "  电话：0571-00000000" in text
+    office = replace(plain.office, booking="浙里办“办事预约”提前一天预约", location=(120.30, 30.42))
+    text = A.office_text(catalog, OfficeMatch(office, place, own_district=True), place, HOTLINE)
+    assert "  预约：浙里办“办事预约”提前一天预约" in text
+    link = next(line for line in text.splitlines() if line.startswith("  地图："))
+    assert link.startswith("  地图：https://uri.amap.com/marker?position=120.300000%2C30.420000&name=")
+
+
+def test_conditions_and_notes_are_shown(catalog):
+    affair = catalog.affairs["birth-service-registration"]
+    assert affair.conditions and affair.notes
+    text = _answer(catalog, affair.id, {"residence": "local", "child_born": "born"}, "330106").text
+    assert "办理条件：" + "；".join(affair.conditions) in text
+    notes = text.split("注意事项：\n", 1)[1].splitlines()
+    assert notes[:len(affair.notes)] == [f"· {note}" for note in affair.notes]
+
+
+def test_the_structured_guide_says_what_the_text_says(catalog):
+    reply = _answer(catalog, "id-card-reissue", MINOR_LOCAL, "330110")
+    data = reply.as_rasa()["json_message"]
+    assert data["type"] == "onevisit.guide" and data["affair"]["id"] == "id-card-reissue"
+    numbered = [line for line in reply.text.splitlines() if line[:1].isdigit() and ". " in line]
+    assert [m["name"] for m in data["materials"]] == [line.split(". ", 1)[1].split("：")[0] for line in numbered]
+    assert data["materials"][0] == {"name": "居民户口簿", "form": "原件", "count": 1, "medium": "纸质",
+                                    "notes": "未满16周岁的申请人须提交", "needed_when": "", "for": ""}
+    assert [e["name"] for e in data["exempt"]] == ["户籍信息核验"]
+    assert data["office"]["name"] == "杭州市余杭区政务服务中心" and data["office"]["address"] is None
+    assert data["office"]["phone"] is None and data["office"]["map_url"] is None
+    assert data["office"]["note"] == f"以上大厅信息尚未核实，出发前请拨打 {HOTLINE} 确认地址和时间。"
+    rows = {row["label"]: row["value"] for row in data["rows"]}
+    assert set(rows) == {"办理时限", "收费", "网上办理", "跑动次数", "是否本人到场"}
+    for label, value in rows.items():
+        assert f"{label}：{value}" in reply.text
+    assert data["provenance"] == reply.text.splitlines()[-1]
+
+
+def test_a_detail_reply_carries_no_structure(catalog):
+    reply = A.detail_reply(catalog, catalog.affairs["passport"], "fee", None, HOTLINE)
+    assert "json_message" not in reply.as_rasa()
+
+
+def test_a_hall_serves_the_extra_kinds_and_districts_it_lists(catalog):
+    affair = catalog.affairs["housing-fund-withdrawal-rent"]
+    xihu = catalog.places["330106"]
+    assert catalog.office_for(affair, xihu).office.kind != "tax"
+    hall = Office(id="t", name="西湖区综合窗口", kind="tax", place="330105", address=None, window="", hours=None,
+                  phone=None, verified=False, source="测试", also_kinds=tuple(affair.office_kinds[:1]),
+                  also_places=("330106",))
+    found = replace(catalog, offices=[hall, *catalog.offices]).office_for(affair, xihu)
+    assert found.office.id == "t" and found.own_district
