@@ -199,8 +199,7 @@ class Resolver:
         """
         if word in self._label_words[mine] and word not in self._label_words[theirs]:
             return True
-        shares = self._word_shares.get(word, {})
-        return shares.get(mine, 0.0) >= EVIDENCE_SHARE and shares.get(theirs, 0.0) <= RIVAL_SHARE
+        return self._usage_evidence(word, mine, theirs)
 
     def _open_siblings(self, text: str, best: int) -> list[int]:
         """Affairs sharing a named subject with `best` (公积金, 驾驶证) that nothing in the text rules out."""
@@ -226,7 +225,36 @@ class Resolver:
         leader = self._decided_by_a_word(text, ranked)
         siblings = sorted((self._ids[i] for i in self._open_siblings(text, self._ids.index(leader))
                            if by_score.get(self._ids[i], 0.0) >= SIBLING_MIN), key=lambda i: -by_score[i])
-        return Ranking(ranked, self._bare_topic(text), siblings, not_ours, novel, leader, named)
+        settled = tuple(self._settled_rivals(text, leader, ranked))
+        return Ranking(ranked, self._bare_topic(text), siblings, not_ours, novel, leader, named, settled)
+
+    def _settled_rivals(self, text: str, leader: str, ranked: list[Candidate]) -> list[str]:
+        """Close candidates that the question's own words rule out in favour of the leader.
+
+        A bundle is ruled out for one of its own parts unless the person asks for things done together
+        (家里老人过世后销户: the cancellation, not the whole bundle); any other candidate when a word speaks
+        for the leader against it and none for it against the leader (外省 for moving in from outside).
+        """
+        words = [w for w in self.analyzer.words(text) if len(w) >= 2]
+        marker = BUNDLE_MARKER in self.analyzer.words(text)
+        mine = self._ids.index(leader)
+        settled = []
+        for candidate in ranked:
+            other = self._ids.index(candidate.id)
+            if other == mine:
+                continue
+            if self._affairs[other].is_bundle and not marker and leader in self._affairs[other].parts:
+                settled.append(candidate.id)
+            elif any(self._usage_evidence(w, mine, other) for w in words) and \
+                    not any(self._evidence(w, other, mine) for w in words):
+                settled.append(candidate.id)
+        return settled
+
+    def _usage_evidence(self, word: str, mine: int, theirs: int) -> bool:
+        """Whether people asking for `mine` use the word often (8 %) and those asking for `theirs` hardly
+        ever (2 %): evidence from how people ask, not from how names happen to be segmented."""
+        shares = self._word_shares.get(word, {})
+        return shares.get(mine, 0.0) >= EVIDENCE_SHARE and shares.get(theirs, 0.0) <= RIVAL_SHARE
 
     def _decided_by_a_word(self, text: str, ranked: list[Candidate]) -> str:
         """The ranker's best, unless a sibling has a word for it that the best lacks (租房 for the rent
@@ -259,6 +287,7 @@ class Ranking:
     novel: bool = True  # the question has a word that none of our affairs' texts use (上海, 扣分, 银行卡)
     leader: str | None = None  # the ranker's best, or a sibling that a word of the question decides for
     named: str | None = None  # the affair whose name or alias the question all but repeats
+    settled: tuple[str, ...] = ()  # candidates the question's words rule out in favour of the leader
 
     def decide(self, settings: ResolverSettings) -> Resolution:
         """The decision under these thresholds."""
@@ -274,7 +303,10 @@ class Ranking:
             return Resolution(leader, [], candidates)  # decided by a word, or named outright
         if leader != self.ranked[0].id:
             return Resolution(None, [leader, *self.siblings][:settings.max_choices], candidates)
-        result = decide(self.ranked, self.topic, settings)
+        contenders = [c for c in self.ranked if c.id not in self.settled]
+        result = decide(contenders, self.topic, settings)
+        if result.affair is not None or result.clarify:
+            result = replace(result, candidates=candidates)
         if not self.siblings:
             return result
         if result.clarify:  # unsure anyway: offer the open siblings too

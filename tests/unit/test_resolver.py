@@ -181,3 +181,23 @@ def test_settings_come_from_resolver_environment_variables(monkeypatch):
     settings = ResolverSettings.from_env()
     assert (settings.sure, settings.shortlist) == (0.45, 8)
     assert settings.plausible == ResolverSettings().plausible
+
+
+def test_a_rival_the_words_rule_out_does_not_hold_the_answer_back():
+    from bot.resolver.resolver import Candidate, Ranking, ResolverSettings
+
+    ranked = [Candidate("hukou-cancel-death", "", 0.9), Candidate("one-thing-death", "", 0.6)]
+    settings = ResolverSettings()
+    assert Ranking(ranked, [], [], leader="hukou-cancel-death").decide(settings).clarify == \
+        ["hukou-cancel-death", "one-thing-death"]
+    settled = Ranking(ranked, [], [], leader="hukou-cancel-death", settled=("one-thing-death",)).decide(settings)
+    assert settled.affair == "hukou-cancel-death"
+    assert [c.id for c in settled.candidates] == ["hukou-cancel-death", "one-thing-death"]
+
+
+def test_a_bundle_is_ruled_out_for_its_own_part_unless_things_are_to_be_done_together(resolver):
+    ranked = resolver.probabilities("老人去世了要销户口，要带什么")
+    assert "one-thing-death" in resolver._settled_rivals("老人去世了要销户口，要带什么", "hukou-cancel-death", ranked)
+    together = "老人去世后销户、丧葬费这些能一起办吗"
+    assert "one-thing-death" not in resolver._settled_rivals(together, "hukou-cancel-death",
+                                                             resolver.probabilities(together))
