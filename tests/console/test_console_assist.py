@@ -1,0 +1,98 @@
+"""What agents ask of the assistant: affair search, the same guide the bot gives, and audited case lookups."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import Catalog, ConsoleFactory
+from sqlalchemy import select
+
+from backend.seed import SAMPLE_CASES
+from backend.testing import running_server
+from bot.cases import CaseApiConfig, CaseClient, mask_case_number
+from bot.cases.attempts import AttemptLimiter
+from bot.catalog.db import engine_for as catalog_engine_for
+from bot.console import store
+from bot.dialogue.answers import affair_answer
+
+
+@pytest.fixture
+def console(tmp_path: Path, catalog: Catalog, start_console: ConsoleFactory):
+    limiter = AttemptLimiter(catalog_engine_for(f"sqlite:///{tmp_path / 'attempts.db'}"), b"assist-secret")
+    env = {"BACKEND_RATE_LIMIT": "10000"}
+    with running_server(tmp_path / "backend", token="assist-token", env=env) as backend:
+        client = CaseClient(CaseApiConfig(base_url=backend.url, token="assist-token"))
+        yield start_console(f"sqlite:///{tmp_path / 'console.db'}", catalog=catalog, case_client=lambda: client,
+                            limiter=lambda: limiter)
+        client.close()
+
+
+def test_affair_search(console) -> None:
+    found = console.agent.get("/api/affairs", q="身份证丢了怎么办").json()
+    assert found["decided"] == "id-card-reissue" and found["affairs"][0]["id"] == "id-card-reissue"
+    assert set(found["affairs"][0]) >= {"id", "name", "department"} and found["affairs"][0]["department"]
+    by_name = console.maintainer.get("/api/affairs", q="公积金").json()["affairs"]
+    assert {"housing-fund-withdrawal-rent", "housing-fund-loan"} <= {a["id"] for a in by_name}
+    assert console.agent.get("/api/affairs", q=" ").status_code == 400
+
+
+def test_guide_is_the_bots_own_answer(console, catalog: Catalog) -> None:
+    snapshot = catalog.snapshot
+    first = console.agent.post("/api/guide", {"affair": "id-card-reissue", "district": "杭州市西湖区"}).json()
+    assert first["district"] == {"code": "330106", "name": "杭州市西湖区"} and not first["complete"]
+    assert [p["key"] for p in first["pending"]] == ["applicant_age", "hukou_place"]
+    assert first["pending"][0]["options"] == [{"value": "adult", "label": "已满16周岁"},
+                                              {"value": "minor", "label": "未满16周岁"}]
+
+    answers = {"applicant_age": "未满16周岁", "hukou_place": "local"}  # a label or a value
+    done = console.agent.post("/api/guide", {"affair": "id-card-reissue", "district": "330106",
+                                             "answers": answers}).json()
+    affair = snapshot.catalog.affair("id-card-reissue")
+    expected = affair_answer(snapshot.catalog, affair, {"applicant_age": "minor", "hukou_place": "local"},
+                             snapshot.catalog.places["330106"], "12345")
+    assert done["text"] == expected.text and done["guide"] == expected.data
+    assert done["complete"] and done["pending"] == [] and "居民户口簿" in done["text"]
+    assert done["answered"][0] == {"key": "applicant_age", "ask": "补证的人是否已满16周岁？", "label": "未满16周岁"}
+
+    wrong = console.agent.post("/api/guide", {"affair": "id-card-reissue", "answers": {"applicant_age": "old"}})
+    assert wrong.status_code == 400 and "已满16周岁" in wrong.json()["error"]
+    assert console.agent.post("/api/guide", {"affair": "id-card-reissue", "answers": {"color": "red"}}
+                              ).status_code == 400
+    assert console.agent.post("/api/guide", {"affair": "no-such-affair"}).status_code == 404
+    assert console.agent.post("/api/guide", {"affair": "passport", "district": "火星"}).status_code == 400
+
+
+def test_case_lookups_are_audited_and_limited(console) -> None:
+    sample = SAMPLE_CASES[0]
+    found = console.agent.post("/api/cases/lookup", {"case_number": sample.case_number.lower(),
+                                                     "factor": sample.query_code})
+    body = found.json()
+    assert found.status_code == 200 and body["outcome"] == "found"
+    assert body["case"]["case_number"] == sample.case_number and body["case"]["status"] == sample.status
+    assert sample.case_number in body["text"]
+
+    for left in (2, 1):
+        wrong = console.agent.post("/api/cases/lookup", {"case_number": sample.case_number, "factor": "0000"}).json()
+        assert wrong["outcome"] == "not_found_or_mismatch" and wrong["attempts_left"] == left and wrong["case"] is None
+    console.agent.post("/api/cases/lookup", {"case_number": sample.case_number, "factor": "0000"})
+    locked = console.agent.post("/api/cases/lookup", {"case_number": sample.case_number,
+                                                      "factor": sample.query_code})
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0 and "15" in locked.json()["error"]
+    other = console.supervisor.post("/api/cases/lookup", {"case_number": sample.case_number,
+                                                          "factor": sample.applicant_phone[-4:]})
+    assert other.json()["outcome"] == "found"  # the lock is the requester's, not the case's
+    bad = console.agent.post("/api/cases/lookup", {"case_number": "ZJ123", "factor": "1234"})
+    assert bad.status_code == 400 and "18 位" in bad.json()["error"]
+    assert console.agent.post("/api/cases/lookup", {"case_number": sample.case_number, "factor": "12"}
+                              ).status_code == 400
+
+    rows = console.supervisor.get("/api/audit", action="case_lookup").json()["rows"]
+    assert [(r["user"], r["outcome"]) for r in reversed(rows)] == [
+        ("agent1", "found"), ("agent1", "not_found_or_mismatch"), ("agent1", "not_found_or_mismatch"),
+        ("agent1", "not_found_or_mismatch"), ("agent1", "locked"), ("super1", "found"), ("agent1", "bad_number"),
+        ("agent1", "bad_factor")]
+    assert rows[-1]["target"] == mask_case_number(sample.case_number) and rows[-1]["at"]
+    with console.services.engine.connect() as conn:
+        everything = " ".join(str(v) for row in conn.execute(select(store.audit)) for v in row)
+    assert sample.case_number not in everything and sample.query_code not in everything

@@ -1,0 +1,105 @@
+"""The maintainers' loop: a question placed from the console is in the knowledge, loaded, and decided by the
+resolver on the reloaded catalog; a placement the validation refuses leaves every file as it was."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from conftest import Catalog, ConsoleFactory
+from sqlalchemy import select
+
+from bot.catalog.catalog import Catalog as CatalogSnapshot
+from bot.catalog.db import engine_for as catalog_engine_for
+from bot.catalog.domain import OUT_OF_SCOPE
+from bot.catalog.provider import CatalogProvider
+from bot.catalog.store import catalog_version
+from bot.config import PROJECT_ROOT
+from bot.console import store
+from bot.console.ratings import UNRESOLVED, count_question
+from bot.evaluation import read_labelled, score
+from bot.knowledge.load import load_knowledge
+
+QUESTION = "开个小饭馆要办什么证"  # the assistant is not sure of it: it asks "is it 食品经营许可?"
+AFFAIR = "food-business-license"
+OUTSIDE = "小区停车位被别人占了找谁投诉"
+
+
+def test_assign_then_resolve_on_the_reloaded_catalog(tmp_path: Path, catalog: Catalog,
+                                                     start_console: ConsoleFactory) -> None:
+    assert catalog.snapshot.resolver.resolve(QUESTION).affair != AFFAIR  # the same knowledge, before
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(PROJECT_ROOT / "knowledge", knowledge)
+    url = f"sqlite:///{tmp_path / 'loop-catalog.db'}"
+    load_knowledge(knowledge, catalog_engine_for(url))
+    version = catalog_version(catalog_engine_for(url))
+    console = start_console(f"sqlite:///{tmp_path / 'console.db'}", knowledge_dir=knowledge,
+                            catalog_database_url=url)
+    with console.services.engine.begin() as conn:
+        count_question(conn, UNRESOLVED, QUESTION, 1.0)
+    phrasings = knowledge / "phrasings" / f"{AFFAIR}.yml"
+    original = phrasings.read_text(encoding="utf-8")
+
+    placed = console.maintainer.post("/api/maintain/assign", {"question": QUESTION, "affair": AFFAIR})
+    assert placed.status_code == 200, placed.text
+    assert placed.json() | {"problems": []} == {"ok": True, "kind": "assigned", "question": QUESTION,
+                                                "target": AFFAIR, "file": f"knowledge/phrasings/{AFFAIR}.yml",
+                                                "problems": [], "changed": True}
+    assert phrasings.read_text(encoding="utf-8") == original + f"  - {QUESTION}\n"  # comments and layout kept
+    assert catalog_version(catalog_engine_for(url)) != version
+
+    reloaded = CatalogProvider(catalog_engine_for(url), interval=0).current()  # what the assistant reloads
+    assert QUESTION in reloaded.catalog.phrasings[AFFAIR]
+    assert reloaded.resolver.resolve(QUESTION).affair == AFFAIR
+
+    regression = tmp_path / "regression" / "maintainers.tsv"
+    rows = read_labelled(regression)
+    assert [(r.text, r.expect) for r in rows] == [(QUESTION, AFFAIR)]
+    assert score(rows, reloaded.resolver.resolve, "maintainers").counts["right"] == 1
+
+    listed = console.maintainer.get("/api/analytics/questions", status="assigned").json()["questions"]
+    assert [(q["text"], q["resolution"], q["handled_by"]) for q in listed] == [(QUESTION, AFFAIR, "maint1")]
+    assert console.maintainer.get("/api/analytics/questions").json()["questions"] == []
+    audit = console.supervisor.get("/api/audit", action="assign_question").json()["rows"]
+    assert [(r["user"], r["outcome"]) for r in audit] == [("maint1", "loaded")]
+
+
+def test_a_refused_placement_restores_the_file(tmp_path: Path, start_console: ConsoleFactory) -> None:
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(PROJECT_ROOT / "knowledge", knowledge)
+    url = f"sqlite:///{tmp_path / 'loop-catalog.db'}"
+    console = start_console(f"sqlite:///{tmp_path / 'console.db'}", knowledge_dir=knowledge,
+                            catalog_database_url=url)
+    passport = knowledge / "phrasings" / "passport.yml"
+    before = passport.read_bytes()
+    taken = "身份证丢了咋整"  # already a phrasing of id-card-reissue: one sentence cannot mean two affairs
+
+    refused = console.maintainer.post("/api/maintain/assign", {"question": taken, "affair": "passport"})
+    assert refused.status_code == 422
+    body = refused.json()
+    assert body["ok"] is False and passport.read_bytes() == before
+    problem = next(p for p in body["problems"] if p["file"] == "knowledge/phrasings/passport.yml")
+    assert problem["line"] == before.decode("utf-8").count("\n") + 1 and "id-card-reissue" in problem["message"]
+    assert "passport.yml:" in body["error"]
+    assert catalog_version(catalog_engine_for(url)) is None  # nothing was loaded
+    assert not (tmp_path / "regression" / "maintainers.tsv").exists()
+
+    for bad, status in (({"question": "证", "affair": "passport"}, 400),
+                        ({"question": "护照怎么办", "affair": "no-such-affair"}, 404),
+                        ({"question": "护照怎么办", "affair": "../affairs/passport"}, 400),
+                        ({"question": "护照怎么办", "topic": ""}, 400)):
+        path = "/api/maintain/out-of-scope" if "topic" in bad else "/api/maintain/assign"
+        assert console.maintainer.post(path, bad).status_code == status
+    assert passport.read_bytes() == before
+
+    outside = knowledge / "out_of_scope.yml"
+    kept = outside.read_text(encoding="utf-8")
+    marked = console.maintainer.post("/api/maintain/out-of-scope", {"question": OUTSIDE, "topic": "物业和邻里"})
+    assert marked.status_code == 200 and marked.json()["ok"]
+    text = outside.read_text(encoding="utf-8")
+    assert text.startswith(kept) and text[len(kept):] == f"  - topic: 物业和邻里\n    questions:\n      - {OUTSIDE}\n"
+    assert "物业和邻里" in console.maintainer.get("/api/maintain/topics").json()["topics"]
+    assert OUTSIDE in CatalogSnapshot.from_engine(catalog_engine_for(url)).phrasings[OUT_OF_SCOPE]
+    assert read_labelled(tmp_path / "regression" / "maintainers.tsv")[0].expect == "-"
+    with console.services.engine.connect() as conn:
+        assert conn.execute(select(store.audit.c.action)).scalars().all() == ["mark_out_of_scope"]
