@@ -16,6 +16,7 @@ from aiohttp import web
 from bot.edge import messages
 from bot.edge.accesslog import log_request
 from bot.edge.clientip import client_address, rate_key
+from bot.edge.passthrough import add_passthrough_routes
 from bot.edge.privacy import Protect, load_protect
 from bot.edge.ratelimit import RateLimits
 from bot.edge.settings import EdgeSettings
@@ -170,5 +171,6 @@ def create_app(settings: EdgeSettings) -> web.Application:
     app[LIMITS] = RateLimits(settings.rate_per_sender, settings.rate_per_client, settings.rate_storage)
     app.cleanup_ctx.append(upstream_context)
     app.router.add_post(WEBHOOK_PATH, webhook)
+    add_passthrough_routes(app, settings.rasa_url)  # WeChat and WeCom webhooks, forwarded unchanged
     app.router.add_get("/{path:.*}", static_handler(settings.web_dir))
     return app

@@ -1,0 +1,111 @@
+"""The Rasa input channel for WeCom customer service (企业微信 · 微信客服): ``bot.channels.wecom.WeComInput``.
+
+Mounted at ``/webhooks/wecom/webhook`` (Rasa serves it on loopback; the edge passes it through):
+
+- GET: WeCom's URL verification; the decrypted echostr is the answer (403 for a forged signature or a
+  timestamp outside ±300 s, 400 for a malformed request);
+- POST: an encrypted callback. A ``kf_msg_or_event`` is answered "success" at once and its messages are
+  pulled and answered in the background on the server's event loop (`wecom_worker.KfWorker`); any other
+  event is acknowledged and ignored.
+
+Settings come from the environment first, then credentials.yml (`wecom_settings`). Without them Rasa still
+starts and the webhook answers 503. The kf API client (`WeComApi`, ``get_service_state`` and
+``trans_service_state`` for a human handoff) is `WeComInput.api`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels import wecom_messages as say
+from bot.channels.store import ChannelStore
+from bot.channels.wecom_api import WeComApi
+from bot.channels.wecom_callback import CallbackCrypto, CallbackRejected, kf_event
+from bot.channels.wecom_settings import WeComSettings, load_wecom_settings
+from bot.channels.wecom_worker import KfWorker
+
+logger = logging.getLogger(__name__)
+
+
+class WeComInput(InputChannel):
+    """WeCom 微信客服 as a Rasa input channel (see the module docstring)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "wecom"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        return cls(load_wecom_settings(credentials))
+
+    def __init__(self, settings: WeComSettings, store: ChannelStore | None = None):
+        self.settings = settings
+        self._store = store
+        self._api: WeComApi | None = None
+        self._crypto: CallbackCrypto | None = None
+        self.worker: KfWorker | None = None
+        if not settings.configured:
+            logger.warning("WeCom channel not configured (%s): /webhooks/wecom/webhook answers 503",
+                           ", ".join(settings.problems))
+
+    @property
+    def store(self) -> ChannelStore:
+        """The shared channel store (opened on first use)."""
+        if self._store is None:
+            self._store = ChannelStore.from_env()
+        return self._store
+
+    @property
+    def api(self) -> WeComApi:
+        """The kf API client of this application."""
+        if self._api is None:
+            self._api = WeComApi(self.settings, self.store)
+        return self._api
+
+    @property
+    def crypto(self) -> CallbackCrypto:
+        if self._crypto is None:
+            self._crypto = CallbackCrypto(self.settings)
+        return self._crypto
+
+    def worker_for(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> KfWorker:
+        """The background worker (one per channel object)."""
+        if self.worker is None:
+            self.worker = KfWorker(self.settings, self.store, self.api, on_new_message)
+        return self.worker
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        hook = Blueprint("wecom_webhook", __name__)
+
+        @hook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok" if self.settings.configured else "not configured"})
+
+        @hook.route("/webhook", methods=["GET", "POST"])
+        async def webhook(request: Request) -> HTTPResponse:
+            if not self.settings.configured:
+                return response.text(say.NOT_CONFIGURED, status=503)
+            query = {name: str(request.args.get(name) or "") for name in
+                     ("msg_signature", "timestamp", "nonce", "echostr")}
+            try:
+                if request.method == "GET":
+                    return response.text(self.crypto.verify_url(query))
+                body = request.body or b""
+                if len(body) > self.settings.max_body_bytes:
+                    return response.text(say.TOO_LARGE, status=413)
+                event = kf_event(self.crypto.decrypt(query, body))
+            except CallbackRejected as error:
+                logger.info("WeCom callback refused (%s): %s", error.status, error.reason)
+                return response.text(say.REFUSED if error.status == 403 else say.MALFORMED, status=error.status)
+            if event is not None:
+                self.worker_for(on_new_message).notify(event)
+            return response.text("success")
+
+        return hook
