@@ -11,7 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 TRAINING := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) data/jieba/userdict.txt
 MODEL := models/onevisit.tar.gz
 
-.PHONY: setup run test lint generated knowledge train eval bench browser postgres clean
+.PHONY: setup run test lint generated knowledge train eval bench browser web-deps postgres clean
 
 # --- set-up --------------------------------------------------------------------------------------
 $(VENV)/.installed: requirements.txt requirements-dev.txt .python-version
@@ -27,6 +27,11 @@ setup: $(VENV)/.installed
 browser:
 	@command -v chromium >/dev/null || { echo "==> 安装 chromium（浏览器测试用）"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+web-deps:
+	@if [ ! -f node_modules/axe-core/axe.min.js ] || [ package-lock.json -nt node_modules/.installed ]; then \
+	  echo "==> 安装网页无障碍检查工具 axe-core（npm ci，版本固定在 package-lock.json）"; \
+	  npm ci --no-audit --no-fund && touch node_modules/.installed; fi
 
 postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { echo "==> 安装 PostgreSQL（数据库测试用）"; \
@@ -52,7 +57,7 @@ run: generated train
 	@source scripts/env.sh && $(PY) -m backend seed
 	@scripts/run.sh
 
-test: setup
+test: setup web-deps
 	@echo "==> 生成文件是否最新（过期时请运行 python -m bot knowledge build 并提交）"
 	$(PY) -m bot knowledge build --check
 	$(MAKE) --no-print-directory train browser postgres

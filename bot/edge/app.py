@@ -172,5 +172,5 @@ def create_app(settings: EdgeSettings) -> web.Application:
     app.cleanup_ctx.append(upstream_context)
     app.router.add_post(WEBHOOK_PATH, webhook)
     add_passthrough_routes(app, settings.rasa_url)  # WeChat and WeCom webhooks, forwarded unchanged
-    app.router.add_get("/{path:.*}", static_handler(settings.web_dir))
+    app.router.add_get("/{path:.*}", static_handler(settings.web_dir, settings.widget_origins))
     return app

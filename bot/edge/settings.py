@@ -27,6 +27,7 @@ DEFAULTS: dict[str, str] = {
     "EDGE_WEB_DIR": str(PROJECT_ROOT / "web"),
     "EDGE_LOG_KEY": "",
     "HOTLINE": "12345",
+    "WIDGET_ORIGINS": "*",
 }
 
 
@@ -47,6 +48,7 @@ class EdgeSettings:
     web_dir: Path = Path(DEFAULTS["EDGE_WEB_DIR"])
     log_key: bytes = field(default=b"", repr=False)
     hotline: str = DEFAULTS["HOTLINE"]
+    widget_origins: str = DEFAULTS["WIDGET_ORIGINS"]
 
     @property
     def webhook_url(self) -> str:
@@ -89,4 +91,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> EdgeSettings:
         web_dir=Path(get("EDGE_WEB_DIR")),
         log_key=log_key,
         hotline=get("HOTLINE"),
+        widget_origins=env.get("WIDGET_ORIGINS", DEFAULTS["WIDGET_ORIGINS"]),
     )

@@ -18,7 +18,16 @@ CONTENT_TYPES: dict[str, str] = {
 }
 INDEX = "index.html"
 PAGE_POLICY = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-               "form-action 'self'; frame-ancestors 'none'")
+               "form-action 'self'; frame-ancestors {ancestors}")
+
+
+def frame_ancestors(origins: str) -> str:
+    """CSP frame-ancestors for the chat page, which web/widget.js shows in an iframe on other sites:
+    'none' when WIDGET_ORIGINS is empty, any site for "*", else 'self' and the listed origins."""
+    entries = origins.replace(",", " ").split()
+    if not entries:
+        return "'none'"
+    return "*" if "*" in entries else " ".join(["'self'", *entries])
 
 
 def resolve(root: Path, relative: str) -> Path | None:
@@ -49,8 +58,10 @@ def resolve(root: Path, relative: str) -> Path | None:
     return resolved
 
 
-def static_handler(root: Path) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    """A handler for GET /{path} serving files from `root`."""
+def static_handler(root: Path, widget_origins: str = "") -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """A handler for GET /{path} serving files from `root`; only the chat page may be framed (by widget_origins)."""
+    chat_page = root.resolve() / INDEX
+    embeddable = frame_ancestors(widget_origins)
 
     async def serve(request: web.Request) -> web.StreamResponse:
         path = resolve(root, request.match_info.get("path", ""))
@@ -58,7 +69,8 @@ def static_handler(root: Path) -> Callable[[web.Request], Awaitable[web.StreamRe
             raise web.HTTPNotFound()
         headers = {"Content-Type": CONTENT_TYPES[path.suffix], "Cache-Control": "no-cache"}
         if path.suffix == ".html":
-            headers["Content-Security-Policy"] = PAGE_POLICY
+            ancestors = embeddable if path == chat_page else "'none'"
+            headers["Content-Security-Policy"] = PAGE_POLICY.format(ancestors=ancestors)
         return web.FileResponse(path, headers=headers)
 
     return serve

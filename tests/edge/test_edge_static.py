@@ -76,3 +76,22 @@ def test_no_directory_listing_symlinks_or_unknown_types(start_edge: EdgeFactory,
 def test_pages_are_get_only(edge: str, method: str) -> None:
     status, _ = raw_get(edge, "/index.html", method)
     assert status == 405
+
+
+@pytest.mark.parametrize("origins, chat_page", [
+    ("", "frame-ancestors 'none'"),
+    ("*", "frame-ancestors *"),
+    ("https://www.example.gov.cn, https://b.example", "frame-ancestors 'self' https://www.example.gov.cn "
+                                                      "https://b.example"),
+])
+def test_only_the_chat_page_may_be_framed_and_only_by_the_listed_sites(origins: str, chat_page: str) -> None:
+    from bot.edge.static import PAGE_POLICY, frame_ancestors
+
+    assert PAGE_POLICY.format(ancestors=frame_ancestors(origins)).endswith(chat_page)
+
+
+def test_the_console_is_never_framed(edge: str) -> None:
+    console = requests.get(edge + "/console.html", timeout=10)
+    assert console.headers["Content-Security-Policy"].endswith("frame-ancestors 'none'")
+    index = requests.get(edge + "/", timeout=10)
+    assert "frame-ancestors" in index.headers["Content-Security-Policy"]
