@@ -10,8 +10,10 @@ from actions.affairs import (
     ValidateSituationForm,
 )
 from actions.cases import ActionQueryCase, ValidateCaseForm
+from actions.handoff import ActionHandoff
+from actions.rating import ActionRate, ActionRateReason
 from actions.session import ActionSessionStart
 
 __all__ = ["ActionAnswerAffair", "ActionAnswerDetail", "ActionAskDistrict", "ActionAskSituationAnswer",
            "ActionCancel", "ActionResolveAffair", "ValidateSituationForm", "ActionQueryCase", "ValidateCaseForm",
-           "ActionSessionStart"]
+           "ActionSessionStart", "ActionHandoff", "ActionRate", "ActionRateReason"]

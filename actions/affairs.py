@@ -9,10 +9,12 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.handoff import hand_over
+from actions.rating import ask_for_rating, reason_pending, take_reason
 from actions.state import apply, entity, latest_text, say, state_of
 from bot.catalog.provider import default_provider
 from bot.config import settings
-from bot.dialogue import turns
+from bot.dialogue import handoff, turns
 
 
 class ActionResolveAffair(Action):
@@ -21,11 +23,18 @@ class ActionResolveAffair(Action):
     def name(self) -> str:
         return "action_resolve_affair"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[dict[str, Any]]:
         before = state_of(tracker)
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        turn = turns.understand(default_provider().current(), before, latest_text(tracker), intent,
+        text = latest_text(tracker)
+        turn = turns.understand(default_provider().current(), before, text, intent,
                                 entity(tracker, "affair_choice"), settings().hotline)
+        if turns.is_miss(before, turn) and reason_pending(tracker):
+            return await take_reason(dispatcher, tracker, None, text)  # words after 不满意: the reason
+        if turns.misses_reached(before, turn):
+            events = [SlotSet(name, value) for name, value in turn.changes(before).items()]
+            return events + await hand_over(dispatcher, tracker, handoff.REASON_MISSES, [handoff.misses_preface()])
         return apply(dispatcher, before, turn)
 
 
@@ -38,7 +47,8 @@ class ActionAnswerAffair(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         before = state_of(tracker)
         turn = turns.full_answer(default_provider().current(), before, settings().hotline)
-        return apply(dispatcher, before, turn)
+        events = apply(dispatcher, before, turn)
+        return events + ask_for_rating(dispatcher) if turns.gave_full_answer(turn) else events
 
 
 class ActionAnswerDetail(Action):

@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.rating import ask_for_rating
 from bot.cases import Found, NotFoundOrMismatch, Unavailable, UnavailableReason, get_client
 from bot.cases.attempts import CASE, USER, AttemptLimiter, Decision, get_limiter
 from bot.catalog.catalog import Catalog
@@ -136,7 +137,7 @@ class ActionQueryCase(Action):
             except LIMITER_ERRORS as exc:
                 log.error("case attempt limiter could not record a success: %s", type(exc).__name__)
         dispatcher.utter_message(text=cases.result_text(result, _catalog, decision.attempts_left, hotline))
-        return reset
+        return reset + ask_for_rating(dispatcher) if isinstance(result, Found) else reset
 
     @staticmethod
     async def _record_failure(limiter: AttemptLimiter, number: str, end_user: str, now: float,

@@ -8,6 +8,9 @@ export WEB_PORT="${WEB_PORT:-8080}"
 export BACKEND_PORT="${BACKEND_PORT:-8090}"
 export CONSOLE_PORT="${CONSOLE_PORT:-8070}"   # the 12345 console API (python -m bot.console serve), loopback
 export CONSOLE_URL="${CONSOLE_URL:-http://127.0.0.1:$CONSOLE_PORT}"
+# the console tells Rasa (loopback) when an agent hands a conversation back; a fresh secret for every local start
+export CONSOLE_RASA_HOOK_URL="${CONSOLE_RASA_HOOK_URL:-http://127.0.0.1:$RASA_PORT/webhooks/handoff_hook/webhook}"
+export CONSOLE_RASA_HOOK_TOKEN="${CONSOLE_RASA_HOOK_TOKEN:-$(head -c 24 /dev/urandom | base64 | tr -d '/+=\n')}"
 export EDGE_HOST="${EDGE_HOST:-$ONEVISIT_HOST}"   # the edge (python -m bot.edge) is the only public process
 export RASA_URL="${RASA_URL:-http://127.0.0.1:$RASA_PORT}"   # Rasa listens on loopback only
 export DATABASE_URL="${DATABASE_URL:-sqlite:///$ROOT/var/onevisit.db}"

@@ -28,11 +28,15 @@ PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" .venv/bin/rasa run -i 127.0.0.1 -p
   --credentials credentials.yml --endpoints endpoints.yml --logging-config-file config/logging.yml \
   >var/log/rasa.log 2>&1 & pids+=($!)
 $PY -m bot.edge >var/log/edge.log 2>&1 & pids+=($!)
+$PY -m bot.console serve >var/log/console.log 2>&1 & pids+=($!)
 
 wait_for "http://$ONEVISIT_HOST:$BACKEND_PORT/v1/health" "办件查询后端 :$BACKEND_PORT" var/log/backend.log
 wait_for "http://$ONEVISIT_HOST:$ACTION_PORT/health" "动作服务 :$ACTION_PORT" var/log/actions.log
 wait_for "http://$EDGE_HOST:$WEB_PORT/" "网页和对话入口 :$WEB_PORT" var/log/edge.log
+wait_for "http://127.0.0.1:$CONSOLE_PORT/api/health" "12345 坐席台 :$CONSOLE_PORT（只听本机）" var/log/console.log
 wait_for "http://127.0.0.1:$RASA_PORT/" "Rasa 服务 :$RASA_PORT（加载模型需要一点时间）" var/log/rasa.log
 echo
-echo "一次办已就绪：请在浏览器打开 http://$EDGE_HOST:$WEB_PORT/  （坐席助手：http://$EDGE_HOST:$WEB_PORT/console.html；按 Ctrl-C 停止）"
+echo "一次办已就绪：请在浏览器打开 http://$EDGE_HOST:$WEB_PORT/ （按 Ctrl-C 停止）"
+echo "12345 坐席台：http://127.0.0.1:$CONSOLE_PORT/console.html ，维护页：http://127.0.0.1:$CONSOLE_PORT/maintain.html"
+echo "  首次使用先建账号：CONSOLE_PASSWORD=密码 .venv/bin/python -m bot.console add-user 名字 --role agent"
 wait

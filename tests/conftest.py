@@ -73,6 +73,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         edge.start()
         services.append(edge)
         result.actions, result.rasa, result.edge = actions, rasa, edge
+        # one affair question first: the action server builds its resolver on first use (tens of seconds on a
+        # busy machine), which must not count against the edge's or a channel's wait for an answer
+        Chat(result.rasa_url, "warm-up").say("护照怎么办", timeout=300)
         yield result
     finally:
         for service in reversed(services):

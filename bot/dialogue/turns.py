@@ -9,6 +9,7 @@ from typing import Any
 from bot.catalog.provider import Snapshot
 from bot.dialogue import answers as say
 from bot.dialogue.choices import NONE_OF_THESE, pick
+from bot.dialogue.guide import GUIDE_TYPE
 from bot.dialogue.places import find_place, place_label
 from bot.dialogue.situations import parse_answer, prefill
 from bot.resolver.text import normalize
@@ -142,7 +143,23 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
                     [say.Reply(f"好的，已记下您在{label}。请问您想办什么事？")])
     if intent == "deny" or is_rejection(text):
         return _rejected(state, hotline)
-    return Turn(replace(state, affair_state=DONE), [say.Reply(not_mine_text(hotline))])
+    return Turn(replace(state, affair_state=DONE, clarify_failures=state.clarify_failures + 1),
+                [say.Reply(not_mine_text(hotline))])
+
+
+def is_miss(before: State, turn: Turn) -> bool:
+    """The turn could not help: no affair of ours, none of the offered ones, or the one named was wrong."""
+    return turn.state.clarify_failures > before.clarify_failures
+
+
+def misses_reached(before: State, turn: Turn) -> bool:
+    """This turn is the second miss in a row: time for a person."""
+    return is_miss(before, turn) and turn.state.clarify_failures >= MAX_CLARIFY_FAILURES
+
+
+def gave_full_answer(turn: Turn) -> bool:
+    """The turn gave the full guide (the moment to ask for a rating)."""
+    return any(r.data and r.data.get("type") == GUIDE_TYPE for r in turn.replies)
 
 
 def not_mine_text(hotline: str) -> str:

@@ -16,6 +16,7 @@ from aiohttp import web
 from bot.edge import messages
 from bot.edge.accesslog import log_request
 from bot.edge.clientip import client_address, rate_key
+from bot.edge.handoff import add_handoff_routes, relay, status_replies
 from bot.edge.passthrough import add_passthrough_routes
 from bot.edge.privacy import Protect, load_protect
 from bot.edge.ratelimit import RateLimits
@@ -121,11 +122,16 @@ async def webhook(request: web.Request) -> web.Response:
     except Exception as error:  # masking failed: the unmasked text must not go on
         logger.error("masking failed (%s); message not forwarded", type(error).__name__)
         return json_error(503, messages.INTERNAL.format(hotline=settings.hotline))
+    handed_over = await relay(chat.sender, masked)  # also to the agent, when the person was handed over
     try:
         replies = await forward(request.app[SESSION], settings.webhook_url, chat.sender, masked)
     except UpstreamError as error:
         logger.warning("Rasa unavailable: %s", error)
+        if handed_over is not None:  # the agent has the message: say so rather than fail
+            return web.json_response(status_replies(chat.sender, handed_over), dumps=dumps)
         return json_error(503, messages.UPSTREAM_DOWN.format(hotline=settings.hotline))
+    if handed_over is not None and not replies:  # Rasa is paused while the agent serves the person
+        replies = status_replies(chat.sender, handed_over)
     return web.json_response(replies, dumps=dumps)
 
 
@@ -171,6 +177,7 @@ def create_app(settings: EdgeSettings) -> web.Application:
     app[LIMITS] = RateLimits(settings.rate_per_sender, settings.rate_per_client, settings.rate_storage)
     app.cleanup_ctx.append(upstream_context)
     app.router.add_post(WEBHOOK_PATH, webhook)
+    add_handoff_routes(app)
     add_passthrough_routes(app, settings.rasa_url)  # WeChat and WeCom webhooks, forwarded unchanged
     app.router.add_get("/{path:.*}", static_handler(settings.web_dir, settings.widget_origins))
     return app

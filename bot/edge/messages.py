@@ -21,3 +21,9 @@ MESSAGE_TOO_LONG = ("您的消息有点长（超过{max_chars}字），我一次
 EMPTY_MESSAGE = "您好像还没有输入内容。请告诉我您想办什么事，例如“身份证丢了怎么补办”“公积金怎么取”。"
 WEBHOOK_TOO_LARGE = "抱歉，这条消息太大了，没有收下。"
 WEBHOOK_UPSTREAM_SLOW = "抱歉，服务暂时没有响应，请稍后再试。"
+
+HANDOFF_QUEUED = "您的消息已转给人工坐席{place}，坐席接入后会在这里回复您，请稍候。"
+HANDOFF_TAKEN = "您的消息已发给人工坐席，请稍候回复。"
+BAD_UPDATES = "抱歉，查询格式不对：需要会话编号（sender）和一个不小于 0 的序号（after）。"
+BAD_LEAVE_MESSAGE = "抱歉，留言格式不对：需要会话编号（sender）、留言内容（message）和回电号码（phone）。"
+LEFT_MESSAGE = "留言已收到，工作人员上班后会按您留的号码回电。着急的话请拨打 12345 政务服务便民热线。"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+from cryptography.fernet import Fernet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.affairs import (
@@ -20,7 +22,8 @@ from tests.actions.conftest import slot_events, tracker
 
 
 def test_resolve_sets_the_affair_and_prefills_the_situation(catalog_provider, dispatcher: CollectingDispatcher):
-    events = ActionResolveAffair().run(dispatcher, tracker("我老婆是安徽户口，想把户口迁到杭州来，夫妻投靠"), {})
+    said = tracker("我老婆是安徽户口，想把户口迁到杭州来，夫妻投靠")
+    events = asyncio.run(ActionResolveAffair().run(dispatcher, said, {}))
     slots = slot_events(events)
     assert slots["affair"] == "hukou-move-in"
     assert slots["affair_state"] == "resolved"
@@ -30,14 +33,14 @@ def test_resolve_sets_the_affair_and_prefills_the_situation(catalog_provider, di
 
 
 def test_an_affair_with_questions_left_is_named_first(catalog_provider, dispatcher: CollectingDispatcher):
-    ActionResolveAffair().run(dispatcher, tracker("身份证丢了怎么补办"), {})
+    asyncio.run(ActionResolveAffair().run(dispatcher, tracker("身份证丢了怎么补办"), {}))
     [named] = dispatcher.messages
     assert named["text"].startswith("好的，您要办的是【居民身份证补领（遗失）】")
     assert named["buttons"] == [{"title": "不是这个", "payload": "/deny"}]
 
 
 def test_resolve_offers_choices_with_buttons(catalog_provider, dispatcher: CollectingDispatcher):
-    slots = slot_events(ActionResolveAffair().run(dispatcher, tracker("身份证怎么办"), {}))
+    slots = slot_events(asyncio.run(ActionResolveAffair().run(dispatcher, tracker("身份证怎么办"), {})))
     assert slots["affair_state"] == "clarify"
     assert {"id-card-first", "id-card-renew", "id-card-reissue"} <= set(slots["clarify_options"])
     buttons = dispatcher.messages[0]["buttons"]
@@ -48,22 +51,63 @@ def test_resolve_offers_choices_with_buttons(catalog_provider, dispatcher: Colle
 def test_typed_pick_from_the_choices(catalog_provider, dispatcher: CollectingDispatcher):
     options = ["id-card-first", "id-card-renew", "id-card-reissue"]
     state = {"affair_state": "clarify", "clarify_options": options}
-    slots = slot_events(ActionResolveAffair().run(dispatcher, tracker("第三个", "choose_affair", state), {}))
+    said = tracker("第三个", "choose_affair", state)
+    slots = slot_events(asyncio.run(ActionResolveAffair().run(dispatcher, said, {})))
     assert slots["affair"] == "id-card-reissue"
     assert slots["affair_state"] == "resolved"
 
 
-def test_two_misses_offer_the_hotline(catalog_provider):
+@pytest.fixture()
+def desk_open(tmp_path):
+    """A 12345 desk on its own SQLite file, with agents on duty or not."""
+    from zoneinfo import ZoneInfo
+
+    from bot.console import handoff
+    from bot.console.hours import ServiceHours
+    from bot.console.phones import PhoneBox
+    from bot.console.store import engine_for
+
+    def make(on_duty: bool) -> handoff.Desk:
+        hours = ServiceHours(windows=((),) * 7, zone=ZoneInfo("Asia/Shanghai"), always=on_duty)
+        desk = handoff.Desk(engine_for(f"sqlite:///{tmp_path / 'console.db'}"), hours,
+                            PhoneBox(Fernet.generate_key()))
+        handoff.set_default_desk(desk)
+        return desk
+
+    yield make
+    handoff.set_default_desk(None)
+
+
+def test_two_misses_in_a_row_hand_over_to_an_agent_with_the_story(catalog_provider, desk_open):
+    desk = desk_open(True)
     state = {"affair_state": "clarify", "clarify_options": ["id-card-first", "id-card-renew"],
              "clarify_failures": 1}
     dispatcher = CollectingDispatcher()
-    slots = slot_events(ActionResolveAffair().run(dispatcher, tracker("都不是", "deny", state), {}))
-    assert slots["clarify_failures"] == 2
-    assert "12345" in dispatcher.messages[0]["text"]
+    events = asyncio.run(ActionResolveAffair().run(dispatcher, tracker("都不是", "deny", state, sender="s-miss"),
+                                                   {}))
+    assert slot_events(events)["clarify_failures"] == 2
+    assert [e["event"] for e in events][-2:] == ["pause", "action"]
+    texts = [m["text"] for m in dispatcher.messages]
+    assert texts[0] == "抱歉，我还是没能帮上您，这就为您转接人工坐席。"
+    assert texts[1].startswith("已为您转接人工坐席，您现在排在第 1 位")
+    [ticket] = desk.queue()
+    assert ticket.reason == "misses" and desk.open_ticket("s-miss") is not None
+
+
+def test_two_misses_outside_the_service_hours_offer_a_message_and_the_hotline(catalog_provider, desk_open):
+    desk = desk_open(False)
+    state = {"affair_state": "clarify", "clarify_options": ["id-card-first", "id-card-renew"],
+             "clarify_failures": 1}
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionResolveAffair().run(dispatcher, tracker("都不是", "deny", state), {}))
+    assert "pause" not in [e["event"] for e in events]
+    assert "现在不是人工坐席的服务时间" in dispatcher.messages[1]["text"]
+    assert dispatcher.messages[1]["custom"]["status"] == "closed"
+    assert desk.queue() == []
 
 
 def test_out_of_scope_text_gets_a_polite_answer(catalog_provider, dispatcher: CollectingDispatcher):
-    slots = slot_events(ActionResolveAffair().run(dispatcher, tracker("帮我订一张去北京的机票"), {}))
+    slots = slot_events(asyncio.run(ActionResolveAffair().run(dispatcher, tracker("帮我订一张去北京的机票"), {})))
     assert slots["affair_state"] == "done"
     assert dispatcher.messages[0]["text"] == turns.not_mine_text("12345")
 

@@ -82,6 +82,9 @@ def base_env(workdir: Path) -> dict[str, str]:
         "CATALOG_RELOAD_SECONDS": "1",
         "CASE_API_BREAKER_COOLDOWN": "2",
         "ACTION_SERVER_TOKEN": secrets.token_urlsafe(24),
+        # the 12345 desk: always on duty in tests, and the secret its hand-back hook sends to Rasa
+        "CONSOLE_SERVICE_HOURS": "always",
+        "CONSOLE_RASA_HOOK_TOKEN": secrets.token_urlsafe(24),
     })
     return env
 
@@ -111,6 +114,15 @@ def rasa_server(workdir: Path, env: dict[str, str], actions: Service) -> Service
                "-m", str(MODEL), "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
                "--logging-config-file", "config/logging.yml"]
     return Service("rasa", command, f"http://127.0.0.1:{port}/", env, workdir / "rasa.log")
+
+
+def console_server(workdir: Path, env: dict[str, str], rasa_url: str) -> Service:
+    """`python -m bot.console serve`: the 12345 desk, handing conversations back to the Rasa at `rasa_url`."""
+    port = free_port()
+    env = {**env, "CONSOLE_HOST": "127.0.0.1", "CONSOLE_PORT": str(port),
+           "CONSOLE_RASA_HOOK_URL": rasa_url.rstrip("/") + "/webhooks/handoff_hook/webhook"}
+    return Service("console", [str(VENV_BIN / "python"), "-m", "bot.console", "serve"],
+                   f"http://127.0.0.1:{port}/api/health", env, workdir / "console.log")
 
 
 def edge_server(workdir: Path, env: dict[str, str], rasa_url: str, name: str = "edge") -> Service:

@@ -41,7 +41,7 @@ def test_personal_data_never_reaches_the_tracker_store_or_the_logs(stack: Stack)
     sender = "privacy-probe-1"
     text = f"我身份证号{ID_NUMBER}丢了，手机{MOBILE}，怎么补办"
     reply = requests.post(stack.edge_url + "/webhooks/rest/webhook", json={"sender": sender, "message": text},
-                          timeout=30)
+                          timeout=120)
     assert reply.status_code == 200 and reply.json()
     tracker_db = stack.env["TRACKER_STORE_URL"].removeprefix("sqlite:///")
     with sqlite3.connect(tracker_db) as db:
