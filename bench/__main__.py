@@ -31,6 +31,7 @@ from bench.measure import (
 )
 from bench.queries import KIND_SHARES, Query, QueryGenerator
 from bench.synthetic import synthetic_catalog
+from bench.with_import import SAMPLE_EXPORT, merged_copy
 from bot.catalog.catalog import Catalog
 from bot.resolver import Resolver
 
@@ -70,6 +71,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--profile-build", action="store_true", help="also profile one index build per catalog")
     parser.add_argument("--no-tracemalloc", action="store_true",
                         help="skip the extra traced build that measures retained/peak memory")
+    parser.add_argument("--with-import", type=Path, nargs="?", const=SAMPLE_EXPORT, default=None, metavar="FILE",
+                        help="first import an official export (default: the invented sample) into a temporary "
+                             "copy of the knowledge and measure that")
     args = parser.parse_args(argv)
     if args.queries < 1 or args.affairs < 1 or args.warmup < 0:
         parser.error("--queries and --affairs must be positive, --warmup not negative")
@@ -235,6 +239,23 @@ def print_profile(console: Console, title: str, top: list, areas: dict[str, floa
 def main(argv: Sequence[str] | None = None) -> int:
     """Run both scenarios and print the figures; never fails on a missed target."""
     args = parse_args(argv)
+    if args.with_import is not None:
+        from bot.knowledge.importing.official import ExportError
+
+        try:
+            with merged_copy(args.knowledge, args.with_import) as (root, account):
+                Console().print(f"[dim]{account}[/dim]")
+                args.knowledge = root
+                return _run(args)
+        except ExportError as error:
+            for problem in error.problems:
+                Console().print(f"✗ {problem}", soft_wrap=True, markup=False, style="red")
+            return 1
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Both scenarios on args.knowledge."""
     started = time.perf_counter()
     console = Console()
     if not console.is_terminal:

@@ -1,4 +1,4 @@
-"""Command line: `python -m bot resolve ...` and `python -m bot knowledge validate|build|load`."""
+"""Command line: `python -m bot resolve ...` and `python -m bot knowledge validate|build|load|import`."""
 
 from __future__ import annotations
 
@@ -114,14 +114,19 @@ def build_parser() -> argparse.ArgumentParser:
     entities.add_argument("file", type=Path, help="标注集 TSV（文本<TAB>类别=值;类别=值，见 bot/entities/report.py）")
     entities.add_argument("--misses", action="store_true", help="列出识别有误的句子")
     entities.set_defaults(func=lambda a: __import__("bot.entities.report", fromlist=["run"]).run(a))
-    knowledge = sub.add_parser("knowledge", help="知识库维护：validate / build / load")
-    knowledge.add_argument("action", choices=["validate", "build", "load"])
+    knowledge = sub.add_parser("knowledge", help="知识库维护：validate / build / load / import")
+    knowledge.add_argument("action", choices=["validate", "build", "load", "import"])
+    knowledge.add_argument("file", nargs="?", type=Path, default=None,
+                           help="import：政务服务事项实施清单导出文件（.json、.csv 或其文件夹、.zip、.xlsx）")
     knowledge.add_argument("--dir", type=Path, default=None, help="知识库目录（默认 knowledge/ 或 KNOWLEDGE_DIR）")
     knowledge.add_argument("--check", action="store_true", help="build：只检查生成文件是否过期")
     knowledge.add_argument("--required", type=Path, default=None,
                            help="validate：必须包含的事项清单（如 ../shared/affairs.yml）")
     knowledge.add_argument("--database-url", default=None, help="load：数据库 URL（默认 DATABASE_URL）")
-    knowledge.set_defaults(func=lambda a: __import__("bot.knowledge.commands", fromlist=["run"]).run(a))
+    knowledge.add_argument("--dry-run", action="store_true", help="import：只显示将要发生的变化，不写入文件")
+    knowledge.set_defaults(func=lambda a: __import__(
+        "bot.knowledge.importing.command" if a.action == "import" else "bot.knowledge.commands",
+        fromlist=["run"]).run(a))
     privacy = sub.add_parser("privacy", help="个人信息保护：purge 按保存期限删除旧对话")
     privacy.add_argument("action", choices=["purge"])
     privacy.add_argument("--days", type=float, default=None,
