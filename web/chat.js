@@ -25,11 +25,14 @@
     if (button) { item.appendChild(button); }
   }
 
+  var handoff = new OneVisit.Handoff({ messages: document.getElementById("messages"),
+                                       sender: function () { return chat.sender; } });
   var chat = new OneVisit.Conversation({
     sender: storedSender(),
     messages: document.getElementById("messages"),
     status: document.getElementById("status"),
-    renderCustom: OneVisit.guide.render,
+    renderCustom: handoff.watch(OneVisit.guide.render),
+    onReset: function () { handoff.reset(); },
     extra: speakButton,
     onSent: function () { sendButton.disabled = true; },
     onDone: function () { sendButton.disabled = false; },

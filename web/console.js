@@ -1,55 +1,273 @@
-// 12345 hotline console: one conversation per call, quick follow-ups, answers that can be copied.
+// 12345 agents' console: the queue, a ticket's summary and messages (take, reply, hand back, close), the guide as a
+// script to read (affair search, district and situation answers set directly), and case lookup. API: /api/*.
 (function () {
   "use strict";
-  var messages = document.getElementById("messages");
-  var input = document.getElementById("text");
-  var sendButton = document.getElementById("send");
-  var callId = document.getElementById("call-id");
-  var call = null;
+  var staff = OneVisit.staff;
+  var el = staff.el;
+  var QUEUE_MS = 4000;
+  var TICKET_MS = 3000;
+  var STATUS = { queued: "排队中", taken: "服务中", handed_back: "已交还智能助手", closed: "已结束" };
+  var EVENTS = { queued: "群众进入排队", taken: "坐席已接入", handed_back: "已交还智能助手", closed: "服务已结束" };
+  var WHO = { citizen: "群众", agent: "坐席", system: "系统" };
+  var $ = function (id) { return document.getElementById(id); };
+  var timers = [];
+  var current = null;     // the open ticket's id
+  var guideState = null;  // {affair, answers}
 
-  function copyButton(item, reply) {
-    if (!reply.text) { return; }
-    var button = document.createElement("button");
-    button.type = "button";
-    button.className = "copy";
-    button.textContent = "复制答复";
-    button.addEventListener("click", function () {
-      if (navigator.clipboard) { navigator.clipboard.writeText(reply.text).catch(function () {}); }
-      button.textContent = "已复制";
-    });
-    item.appendChild(button);
+  function waited(seconds) {
+    if (typeof seconds !== "number") { return ""; }
+    if (seconds < 60) { return Math.max(0, Math.round(seconds)) + " 秒"; }
+    return Math.floor(seconds / 60) + " 分 " + Math.round(seconds % 60) + " 秒";
   }
 
-  function newCall() {
-    messages.innerHTML = "";
-    call = new OneVisit.Conversation({
-      sender: OneVisit.newSenderId("hotline"),
-      messages: messages,
-      status: document.getElementById("status"),
-      extra: copyButton,
-      onSent: function () { sendButton.disabled = true; },
-      onDone: function () { sendButton.disabled = false; input.focus(); },
-      onFailed: function (payload) { if (!input.value && payload.charAt(0) !== "/") { input.value = payload; } }
-    });
-    document.getElementById("district").value = "";
-    callId.textContent = "通话编号 " + call.sender.slice(-6);
-    call.add("bot", "新来电。请输入来电人的问题，例如“身份证丢了怎么补办”。");
-    input.focus();
+  function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
+
+  function fact(dl, label, value) {
+    var group = el("div");
+    group.appendChild(el("dt", null, label));
+    group.appendChild(el("dd", null, value || "—"));
+    dl.appendChild(group);
   }
 
-  document.getElementById("new-call").addEventListener("click", newCall);
-  document.getElementById("district").addEventListener("change", function (event) {
-    if (event.target.value) { call.send("我在" + event.target.value, "来电人在" + event.target.value); }
-  });
-  Array.prototype.forEach.call(document.querySelectorAll(".quick button"), function (button) {
-    button.addEventListener("click", function () { call.send(button.dataset.payload, button.textContent); });
-  });
-  document.getElementById("composer").addEventListener("submit", function (event) {
+  // ---- queue ----
+  function renderQueue(data) {
+    var list = $("queue");
+    clear(list);
+    var tickets = data.tickets || [];
+    $("queue-status").textContent = tickets.length ? "排队 " + data.queued + " 人，共 " + tickets.length + " 张工单"
+      : "现在没有排队的群众。";
+    tickets.forEach(function (t) {
+      var item = el("li", "queue-item" + (t.id === current ? " current" : ""));
+      var head = el("p", "queue-head");
+      head.appendChild(el("strong", null, "工单 " + t.id));
+      head.appendChild(el("span", "badge " + t.status, STATUS[t.status] || t.status));
+      item.appendChild(head);
+      var dl = el("dl", "facts compact");
+      fact(dl, "等待", waited(t.waiting_seconds));
+      fact(dl, "事项", t.affair_name);
+      fact(dl, "地区", t.district);
+      fact(dl, "原因", t.reason);
+      if (t.agent) { fact(dl, "坐席", t.agent + (t.mine ? "（我）" : "")); }
+      item.appendChild(dl);
+      var open = el("button", "open-ticket", "打开工单 " + t.id);
+      open.type = "button";
+      open.addEventListener("click", function () { openTicket(t.id); });
+      item.appendChild(open);
+      list.appendChild(item);
+    });
+  }
+
+  function loadQueue() {
+    return staff.api("GET", "/api/queue").then(renderQueue, function (error) {
+      if (error.status !== 401) { $("queue-status").textContent = staff.errorText(error); }
+    });
+  }
+
+  // ---- ticket ----
+  function renderTicket(data) {
+    var t = data.ticket;
+    var s = data.summary || {};
+    $("ticket-panel").hidden = false;
+    $("ticket-title").textContent = "工单 " + t.id;
+    $("ticket-state").textContent = "状态：" + (STATUS[t.status] || t.status) +
+      (t.agent ? "　坐席：" + t.agent : "") + (t.position ? "　排第 " + t.position + " 位" : "");
+    var dl = $("summary");
+    clear(dl);
+    fact(dl, "事项", s.affair_name || s.affair);
+    fact(dl, "情形", (s.answers || []).join("；"));
+    fact(dl, "地区", s.district);
+    fact(dl, "转人工原因", t.reason);
+    fact(dl, "助手已答复", s.answered);
+    var turns = $("turns");
+    clear(turns);
+    (s.last_turns || []).forEach(function (turn) {
+      var li = el("li", turn.who === "bot" ? "turn bot-turn" : "turn user-turn");
+      li.appendChild(el("span", "turn-who", turn.who === "bot" ? "助手：" : "群众："));
+      li.appendChild(el("span", null, turn.text));
+      turns.appendChild(li);
+    });
+    if (!turns.firstChild) { turns.appendChild(el("li", "muted", "没有记录到对话。")); }
+    var history = $("history");
+    var seen = history.dataset.ticket === String(t.id) ? parseInt(history.dataset.last || "0", 10) : -1;
+    if (seen < 0) { clear(history); seen = 0; }
+    history.dataset.ticket = String(t.id);
+    (data.messages || []).forEach(function (m) {
+      if (m.seq <= seen) { return; }
+      seen = m.seq;
+      var li = el("li", "msg " + m.who);
+      var label = m.who === "agent" ? "坐席" + (m.agent ? "（" + m.agent + "）" : "") : WHO[m.who] || m.who;
+      var text = m.event ? (EVENTS[m.event] || m.event) + (m.text ? "：" + m.text : "") : m.text;
+      var bubble = el("div", "bubble");
+      bubble.appendChild(el("span", "msg-who", label + "："));
+      bubble.appendChild(document.createTextNode(text || ""));
+      li.appendChild(bubble);
+      history.appendChild(li);
+    });
+    history.dataset.last = String(seen);
+    var open = t.status === "queued" || t.status === "taken";
+    $("take").disabled = !(t.status === "queued" || (t.status === "taken" && !t.mine));
+    $("take").textContent = t.status === "taken" && !t.mine ? "改由我接入" : "接入";
+    $("hand-back").disabled = !open;
+    $("close").disabled = !open;
+    $("reply-send").disabled = !(t.status === "taken" && t.mine);
+    $("reply-text").disabled = !(t.status === "taken" && t.mine);
+  }
+
+  function loadTicket() {
+    if (current === null) { return Promise.resolve(); }
+    var id = current;
+    return staff.api("GET", "/api/tickets/" + id).then(function (data) {
+      if (id === current) { renderTicket(data); }
+    }, function (error) { if (error.status !== 401) { $("ticket-error").textContent = staff.errorText(error); } });
+  }
+
+  function openTicket(id) {
+    current = id;
+    $("ticket-error").textContent = "";
+    $("history").dataset.ticket = "";
+    loadTicket().then(function () { $("ticket-title").focus(); });
+  }
+
+  function act(path, body) {
+    $("ticket-error").textContent = "";
+    return staff.api("POST", "/api/tickets/" + current + "/" + path, body).then(function () {
+      return Promise.all([loadTicket(), loadQueue()]);
+    }, function (error) { $("ticket-error").textContent = staff.errorText(error); throw error; });
+  }
+
+  $("take").addEventListener("click", function () { act("take").catch(function () {}); });
+  $("hand-back").addEventListener("click", function () { act("hand-back").catch(function () {}); });
+  $("close").addEventListener("click", function () { act("close").catch(function () {}); });
+  $("reply-form").addEventListener("submit", function (event) {
     event.preventDefault();
-    var text = input.value.trim();
-    if (!text) { return; }
-    input.value = "";
-    call.send(text, text);
+    var text = $("reply-text").value.trim();
+    if (!text) { $("ticket-error").textContent = "请先写好回复内容。"; return; }
+    act("reply", { text: text }).then(function () { $("reply-text").value = ""; }, function () {});
   });
-  newCall();
+
+  // ---- guide ----
+  function showAssistError(error) { $("assist-error").textContent = error ? staff.errorText(error) : ""; }
+
+  $("affair-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    showAssistError(null);
+    var list = $("affairs");
+    staff.api("GET", "/api/affairs?q=" + encodeURIComponent($("affair-q").value.trim())).then(function (data) {
+      clear(list);
+      if (!(data.affairs || []).length) { list.appendChild(el("li", "muted", "没有找到相关事项，请换个说法。")); }
+      (data.affairs || []).forEach(function (a) {
+        var li = el("li");
+        var pick = el("button", "pick-affair", a.name);
+        pick.type = "button";
+        pick.addEventListener("click", function () {
+          guideState = { affair: a.id, name: a.name, answers: {} };
+          $("guide-district").value = "";
+          loadGuide();
+        });
+        li.appendChild(pick);
+        if (a.department) { li.appendChild(el("span", "muted", " " + a.department)); }
+        list.appendChild(li);
+      });
+    }, showAssistError);
+  });
+
+  function question(p) {
+    var wrap = el("div", "question");
+    var id = "q-" + p.key.replace(/[^A-Za-z0-9_-]/g, "_");
+    var label = el("label", null, p.ask);
+    label.htmlFor = id;
+    var select = el("select");
+    select.id = id;
+    select.appendChild(el("option", null, "请选择"));
+    select.firstChild.value = "";
+    p.options.forEach(function (o) {
+      var option = el("option", null, o.label);
+      option.value = o.value;
+      select.appendChild(option);
+    });
+    select.addEventListener("change", function () {
+      if (select.value) { guideState.answers[p.key] = select.value; loadGuide(); }
+    });
+    wrap.appendChild(label);
+    wrap.appendChild(select);
+    return wrap;
+  }
+
+  function renderGuide(data) {
+    $("guide-form").hidden = false;
+    $("guide-affair").textContent = data.affair.name;
+    var questions = $("guide-questions");
+    clear(questions);
+    (data.answered || []).forEach(function (a) {
+      questions.appendChild(el("p", "answered", a.ask + "：" + a.label));
+    });
+    (data.pending || []).forEach(function (p) { questions.appendChild(question(p)); });
+    var result = $("guide-result");
+    clear(result);
+    result.appendChild(el("h3", null, data.complete ? "可以照读的答复" : "答复（还可以补充上面的问题）"));
+    var view = data.guide && OneVisit.guide ? OneVisit.guide.render(data.guide) : null;
+    if (view) {
+      result.appendChild(view.element);
+    } else {
+      result.appendChild(el("div", "script-text", data.text));
+    }
+    var copy = el("button", "copy-script", "复制答复");
+    copy.type = "button";
+    var done = el("span", "muted");
+    done.setAttribute("role", "status");
+    copy.addEventListener("click", function () {
+      staff.copyText(data.text).then(function () { done.textContent = "已复制。"; },
+        function () { done.textContent = "没能复制，请手动选择文字复制。"; });
+    });
+    result.appendChild(copy);
+    result.appendChild(done);
+  }
+
+  function loadGuide() {
+    showAssistError(null);
+    return staff.api("POST", "/api/guide", {
+      affair: guideState.affair, district: $("guide-district").value.trim() || null, answers: guideState.answers
+    }).then(renderGuide, showAssistError);
+  }
+
+  $("guide-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (guideState) { loadGuide(); }
+  });
+
+  // ---- case lookup ----
+  $("case-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var out = $("case-result");
+    out.textContent = "正在查询……";
+    staff.api("POST", "/api/cases/lookup", { case_number: $("case-number").value.trim(),
+      factor: $("case-factor").value.trim() }).then(function (data) { out.textContent = data.text; },
+      function (error) { out.textContent = staff.errorText(error); });
+  });
+
+  // ---- session ----
+  function stop() {
+    timers.forEach(clearInterval);
+    timers = [];
+    current = null;
+    $("ticket-panel").hidden = true;
+  }
+
+  var page = staff.session({
+    form: $("login-form"), name: $("login-name"), password: $("login-password"), loginPanel: $("login"),
+    app: $("desk"), who: $("who"), logout: $("logout"), notice: $("notice"),
+    onLogout: stop,
+    onLogin: function (user) {
+      stop();
+      if (!staff.hasRole(user, ["agent", "supervisor"])) {
+        $("desk").hidden = true;
+        page.show("您的账号没有坐席权限，不能查看排队工单。知识库维护请使用维护页面（maintain.html）。");
+        return;
+      }
+      loadQueue();
+      timers.push(setInterval(loadQueue, QUEUE_MS));
+      timers.push(setInterval(loadTicket, TICKET_MS));
+    }
+  });
+  $("ticket-title").tabIndex = -1;
 })();

@@ -68,6 +68,7 @@ from bot.console.errors import BadInput, ConsoleError
 from bot.console.handoff import Desk
 from bot.console.hooks import HookOutbox
 from bot.console.maintain import Maintainer
+from bot.console.pages import add_page_routes
 from bot.console.ratings import LEVELS, REASONS, Ratings
 from bot.console.settings import ConsoleSettings
 
@@ -548,4 +549,5 @@ def create_app(found: Services, *, warm: bool = True) -> web.Application:
         app.cleanup_ctx.append(background)
     for route in ROUTES:
         app.router.add_route(route.method, route.path, guarded(route))
+    add_page_routes(app)  # the staff pages, same origin as the API
     return app

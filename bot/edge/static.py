@@ -17,6 +17,8 @@ CONTENT_TYPES: dict[str, str] = {
     ".txt": "text/plain; charset=utf-8",
 }
 INDEX = "index.html"
+STAFF_ONLY = frozenset({"staff.js", "console.html", "console.js", "console.css", "maintain.html", "maintain.js",
+                        "maintain.css"})
 PAGE_POLICY = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
                "form-action 'self'; frame-ancestors {ancestors}")
 
@@ -65,7 +67,7 @@ def static_handler(root: Path, widget_origins: str = "") -> Callable[[web.Reques
 
     async def serve(request: web.Request) -> web.StreamResponse:
         path = resolve(root, request.match_info.get("path", ""))
-        if path is None:
+        if path is None or path.name in STAFF_ONLY:  # staff pages live on the console service only
             raise web.HTTPNotFound()
         headers = {"Content-Type": CONTENT_TYPES[path.suffix], "Cache-Control": "no-cache"}
         if path.suffix == ".html":

@@ -81,25 +81,3 @@ def test_server_down_shows_a_clear_message_and_keeps_the_text(page: Page, dead_u
     expect(page.locator("#status")).to_contain_text("12345")
     assert page.input_value("#text") == "公积金怎么取"
     expect(page.locator("li.bot").last).to_contain_text("没有发送成功")
-
-
-def test_hotline_console_guides_a_call(page: Page, web_url: str, stack: Stack) -> None:
-    page.goto(f"{web_url}console.html")
-    first_call = page.locator("#call-id").inner_text()
-    before = page.locator("li.bot").count()
-    page.select_option("#district", "宁波市")
-    wait_for_reply(page, before)
-    before = page.locator("li.bot").count()
-    send(page, "补办驾驶证要多少钱")
-    wait_for_reply(page, before)
-    assert "收费" in page.locator("li.bot").last.inner_text()
-    before = page.locator("li.bot").count()
-    page.click(".quick button[data-payload='/ask_office']")
-    wait_for_reply(page, before)
-    office = page.locator("li.bot").last.inner_text()
-    assert "宁波" in office and "办理地点" in office
-    page.locator("li.bot").last.locator(".copy").click()
-    expect(page.locator("li.bot").last.locator(".copy")).to_have_text("已复制")
-    page.click("#new-call")
-    assert page.locator("#call-id").inner_text() != first_call
-    assert page.locator("li.user").count() == 0

@@ -1,0 +1,102 @@
+"""The maintainers' page on the console service: a rating given on the citizen page shows in the figures after
+刷新统计, and a question the assistant did not understand is placed under an affair on the page, after which the
+assistant understands it (the knowledge edited is the stack's copy)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.conftest import Stack
+from tests.e2e.stack import ROOT
+from tests.web.pagecheck import say
+from tests.web.staff import Desk, log_in, start_desk, until
+
+MAINTAINER = "maint-page"
+STORY = "我在杭州余杭上班，昨天钱包被偷了身份证也没了，我是浙江户口，已经成年了，补办要带啥"
+ODD = "红本本丢了咋整"  # 红本 is what people call the property certificate; the assistant does not know it
+AFFAIR = "property-certificate-reissue"
+NOT_MINE = "不在我能办理的范围内"
+
+
+@pytest.fixture(scope="module")
+def desk(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+    found = start_desk(stack, tmp_path_factory.mktemp("maintain-page"), {MAINTAINER: ("maintainer", "维护员")})
+    yield found
+    found.service.stop()
+
+
+def new_page(browser: Browser) -> Page:
+    return browser.new_context(locale="zh-CN").new_page()
+
+
+def refresh(page: Page) -> None:
+    page.get_by_role("button", name="刷新统计").click()
+    expect(page.locator("#refresh-status")).to_contain_text("已刷新", timeout=30000)
+
+
+def test_a_rating_on_the_chat_page_shows_on_the_maintainers_page(browser: Browser, stack: Stack,
+                                                                desk: Desk) -> None:
+    before = desk.get(MAINTAINER, "/api/ratings")["summary"]
+    best = next(level["count"] for level in before["levels"] if level["label"] == "非常满意")
+    citizen = new_page(browser)
+    citizen.goto(stack.edge_url + "/")
+    say(citizen, STORY)
+    expect(citizen.locator("article.guide")).to_be_visible()
+    rate = citizen.locator("li.bot").last.get_by_role("button", name="非常满意", exact=True)
+    count = citizen.locator("li.bot").count()
+    rate.click()
+    expect(citizen.locator("li.bot")).not_to_have_count(count, timeout=30000)
+    citizen.context.close()
+
+    page = new_page(browser)
+    log_in(page, desk.url + "/maintain.html", MAINTAINER)
+    refresh(page)
+    after = desk.get(MAINTAINER, "/api/ratings")["summary"]
+    assert after["total"] == before["total"] + 1
+    shown = f"{after['satisfaction']:g}"  # as JavaScript prints the number: 100, 66.7
+    expect(page.locator("#satisfaction")).to_have_text(f"满意度 {shown}%，共 {after['total']} 次评价")
+    expect(page.locator("#levels tbody tr", has_text="非常满意").locator("td")).to_have_text(str(best + 1))
+    daily = desk.get(MAINTAINER, "/api/analytics/daily")
+    assert daily["rows"], "the refresh read the conversations"
+    expect(page.locator("#daily tbody tr")).to_have_count(len(daily["rows"]))
+    for chart in ("chart-conversations", "chart-satisfaction"):
+        assert page.evaluate(f"!!Chart.getChart(document.getElementById('{chart}'))"), chart
+    page.context.close()
+
+
+def test_an_unresolved_question_is_assigned_and_then_understood(browser: Browser, stack: Stack,
+                                                               desk: Desk) -> None:
+    citizen = new_page(browser)
+    citizen.goto(stack.edge_url + "/")
+    say(citizen, ODD)
+    expect(citizen.locator("li.bot").last).to_contain_text(NOT_MINE)
+    citizen.context.close()
+
+    page = new_page(browser)
+    log_in(page, desk.url + "/maintain.html", MAINTAINER)
+    refresh(page)
+    item = page.locator("#unresolved li.question-item", has=page.locator(".question-text", has_text=ODD))
+    expect(item).to_have_count(1)
+    item.get_by_label("查找事项").fill("房产证补办")
+    item.get_by_role("button", name="查找", exact=True).click()
+    picker = item.get_by_label("归到事项")
+    expect(picker.locator(f"option[value='{AFFAIR}']")).to_have_count(1)
+    picker.select_option(AFFAIR)
+    item.get_by_role("button", name="归到此事项").click()
+    outcome = item.locator(".outcome")
+    expect(outcome).to_contain_text(f"已归到事项 {AFFAIR}", timeout=60000)
+    expect(outcome).to_contain_text("检查通过并已载入")
+    page.context.close()
+
+    placed = stack.knowledge / "phrasings" / f"{AFFAIR}.yml"
+    assert ODD in placed.read_text(encoding="utf-8")
+    original = ROOT / "knowledge" / "phrasings" / f"{AFFAIR}.yml"
+    assert not original.exists() or ODD not in original.read_text(encoding="utf-8")
+
+    def understood() -> str | None:  # the action server reloads the catalog and rebuilds its resolver
+        text = "\n".join(m.get("text", "") for m in stack.chat().say(ODD))
+        return text if NOT_MINE not in text else None
+    assert "房" in until(understood, timeout=120, pause=2)
