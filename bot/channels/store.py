@@ -16,8 +16,6 @@ import os
 import time
 import uuid
 from collections.abc import Callable
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -27,16 +25,16 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
     delete,
-    event,
     insert,
     or_,
     select,
     update,
 )
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from bot.sharedsql import shared_engine
 
 metadata = MetaData()
 
@@ -87,42 +85,10 @@ class TokenUnavailable(RuntimeError):
     """No access token could be stored or read in time (another process holds the refresh lease)."""
 
 
-@lru_cache(maxsize=8)
 def engine_for(url: str) -> Engine:
-    """One engine per URL, tables created; SQLite gets WAL and a busy timeout so processes can share it."""
-    parsed = make_url(url)
-    is_sqlite = parsed.drivername.startswith("sqlite")
-    if is_sqlite and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    connect_args: dict[str, Any] = {"timeout": 30, "check_same_thread": False} if is_sqlite else {}
-    if parsed.drivername.startswith("postgresql"):
-        connect_args = {"connect_timeout": 10}
-    engine = create_engine(url, future=True, pool_pre_ping=True, connect_args=connect_args)
-    if is_sqlite:
-        event.listen(engine, "connect", _sqlite_pragmas)
-    _create_tables(engine)
-    return engine
+    """One engine per URL, the channel tables created (see bot.sharedsql)."""
+    return shared_engine(url, metadata)
 
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA journal_mode=WAL")
-    finally:
-        cursor.close()
-
-
-def _create_tables(engine: Engine) -> None:
-    """Create the tables; a second process racing on the same empty database just tries again."""
-    for attempt in range(3):
-        try:
-            metadata.create_all(engine)
-            return
-        except DBAPIError:
-            if attempt == 2:
-                raise
-            time.sleep(0.2 * (attempt + 1))
 
 
 class ChannelStore:

@@ -10,10 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import time
-from functools import lru_cache
-from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -28,11 +24,11 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    create_engine,
-    event,
 )
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.engine import Engine
+
+from bot.sharedsql import create_tables as shared_create_tables
+from bot.sharedsql import shared_engine
 
 metadata = MetaData()
 
@@ -225,44 +221,15 @@ state = Table(
 )
 
 
-@lru_cache(maxsize=8)
 def engine_for(url: str) -> Engine:
-    """One engine per URL, the console tables created; SQLite gets WAL and a busy timeout for several processes."""
-    parsed = make_url(url)
-    is_sqlite = parsed.drivername.startswith("sqlite")
-    if is_sqlite and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    connect_args: dict[str, Any] = {}
-    if is_sqlite:
-        connect_args = {"timeout": 30, "check_same_thread": False}
-    elif parsed.drivername.startswith("postgresql"):
-        connect_args = {"connect_timeout": 10}
-    engine = create_engine(url, future=True, pool_pre_ping=True, connect_args=connect_args)
-    if is_sqlite:
-        event.listen(engine, "connect", _sqlite_pragmas)
-    create_tables(engine)
-    return engine
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA journal_mode=WAL")
-    finally:
-        cursor.close()
+    """One engine per URL, the console tables created (see bot.sharedsql)."""
+    return shared_engine(url, metadata)
 
 
 def create_tables(engine: Engine) -> None:
-    """Create the missing console tables; a second process racing on the same empty database tries again."""
-    for attempt in range(3):
-        try:
-            metadata.create_all(engine)
-            return
-        except DBAPIError:
-            if attempt == 2:
-                raise
-            time.sleep(0.2 * (attempt + 1))
+    """Create the missing console tables."""
+    shared_create_tables(engine, metadata)
+
 
 
 def sender_tag(sender: str) -> str:

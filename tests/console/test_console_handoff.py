@@ -14,6 +14,7 @@ from bot.console.deliveries import Deliveries
 from bot.console.errors import BadInput
 from bot.console.handoff import CLOSED_TEXT, HANDED_BACK_TEXT
 from bot.console.hours import parse_hours
+from bot.sharedsql import shared_engine
 
 SUMMARY = {
     "affair": "id-card-reissue", "affair_name": "居民身份证补领（遗失）", "answers": ["已满16周岁", "浙江户口"],
@@ -91,7 +92,7 @@ def test_queue_and_messages_survive_a_restart(db_url: str, start_console: Consol
     console.agent.post(f"/api/tickets/{ticket.id}/take")
     console.agent.post(f"/api/tickets/{ticket.id}/reply", {"text": "您好，我是坐席王芳。"})
     console.served.stop()
-    store.engine_for.cache_clear()  # a new process: new engine, same database
+    shared_engine.cache_clear()  # a new process: new engine, same database
 
     restarted = start_console(db_url)
     again = restarted.agent.login("agent1")  # users are in the database too
