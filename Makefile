@@ -11,7 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 TRAINING := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) data/jieba/userdict.txt
 MODEL := models/onevisit.tar.gz
 
-.PHONY: setup run test lint generated knowledge train eval bench browser web-deps postgres clean
+.PHONY: setup run test lint generated knowledge train eval bench browser web-deps postgres services up down clean
 
 # --- set-up --------------------------------------------------------------------------------------
 $(VENV)/.installed: requirements.txt requirements-dev.txt .python-version
@@ -37,6 +37,11 @@ postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { echo "==> 安装 PostgreSQL（数据库测试用）"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
+services:
+	@command -v redis-server >/dev/null && command -v haproxy >/dev/null || { \
+	  echo "==> 安装 Redis 和 HAProxy（水平扩展拓扑 make up 和它的测试用）"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server haproxy >/dev/null; }
+
 generated: setup
 	@echo "==> 由知识库重新生成 jieba 词典和实体识别的地名规则"
 	$(PY) -m bot knowledge build
@@ -57,10 +62,17 @@ run: generated train
 	@source scripts/env.sh && $(PY) -m backend seed
 	@scripts/run.sh
 
+# the horizontal topology (deploy/README.md): PostgreSQL, Redis, 2 Rasa and 2 action servers behind HAProxy
+up: services postgres generated train
+	@scripts/up.sh
+
+down:
+	@scripts/down.sh
+
 test: setup web-deps
 	@echo "==> 生成文件是否最新（过期时请运行 python -m bot knowledge build 并提交）"
 	$(PY) -m bot knowledge build --check
-	$(MAKE) --no-print-directory train browser postgres
+	$(MAKE) --no-print-directory train browser postgres services
 	@echo "==> ruff"
 	$(VENV)/bin/ruff check .
 	@echo "==> rasa data validate"
