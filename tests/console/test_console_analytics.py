@@ -31,7 +31,8 @@ def _counts(engine) -> dict[str, int]:
 def test_refresh_on_real_conversations(stack, db_url: str, start_console: ConsoleFactory) -> None:
     console = start_console(db_url, tracker_store_url=stack.env["TRACKER_STORE_URL"])
     found = console.services
-    assert console.supervisor.post("/api/analytics/refresh").status_code == 200  # what other tests left
+    assert console.supervisor.post("/api/analytics/refresh").status_code == 200  # what other tests left ...
+    found.analytics.refresh(idle_seconds=0)  # ... including their conversations still open (the other database's)
     before, counts_before = _cells(found.engine), _counts(found.engine)
 
     guided = stack.chat()
