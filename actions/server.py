@@ -34,12 +34,30 @@ def require_token(app: Sanic, token: str) -> None:
         return None
 
 
+def warm_up() -> None:
+    """Build the catalog snapshot and its resolver before the server answers anything, health included.
+
+    The build takes seconds (tens on a busy machine); done by the first action instead, it made the first
+    citizen wait longer than the edge waits for Rasa. A catalog that cannot be read yet is left to the first
+    action, which answers it politely.
+    """
+    from bot.catalog.provider import default_provider
+
+    try:
+        snapshot = default_provider().current()
+    except Exception as error:  # noqa: BLE001 - start anyway: the actions report a missing catalog themselves
+        logger.warning("catalog not ready at start-up (%s): the first action will load it", type(error).__name__)
+        return
+    logger.info("catalog and resolver ready: %d affairs", len(snapshot.catalog.affairs))
+
+
 def create(token: str) -> Sanic:
-    """The rasa_sdk action app for the `actions` package, guarded by the token."""
+    """The rasa_sdk action app for the `actions` package, guarded by the token, warm before it listens."""
     from rasa_sdk.endpoint import create_app
 
     app = create_app("actions", cors_origins=None)
     require_token(app, token)
+    app.register_listener(lambda _app, _loop: warm_up(), "before_server_start")
     return app
 
 
