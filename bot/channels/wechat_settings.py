@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.channels.config import setting_reader
 from bot.edge.settings import DEFAULTS as EDGE_DEFAULTS
 
 WECHAT_API_BASE = "https://api.weixin.qq.com/cgi-bin/"
@@ -62,15 +63,7 @@ def load_wechat_settings(credentials: Mapping[str, Any] | None = None,
                          environ: Mapping[str, str] | None = None) -> WeChatSettings:
     """The settings from `environ` (default: the process environment), then `credentials`, then DEFAULTS."""
     env = os.environ if environ is None else environ
-    creds = {str(key).lower(): value for key, value in (credentials or {}).items()}
-
-    def get(name: str) -> str:
-        if env.get(name):
-            return str(env[name]).strip()
-        short = name.removeprefix("WECHAT_").lower()
-        if creds.get(short) not in (None, ""):
-            return str(creds[short]).strip()
-        return DEFAULTS[name]
+    get = setting_reader("WECHAT_", DEFAULTS, credentials, env)
 
     api_base = get("WECHAT_API_BASE")
     max_chars = env.get("MAX_MESSAGE_CHARS") or EDGE_DEFAULTS["MAX_MESSAGE_CHARS"]

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.channels.config import setting_reader
 from bot.edge.settings import DEFAULTS as EDGE_DEFAULTS
 
 WECOM_API_BASE = "https://qyapi.weixin.qq.com/cgi-bin/"
@@ -87,15 +88,7 @@ def load_wecom_settings(credentials: Mapping[str, Any] | None = None,
                         environ: Mapping[str, str] | None = None) -> WeComSettings:
     """The settings from `environ` (default: the process environment), then `credentials`, then DEFAULTS."""
     env = os.environ if environ is None else environ
-    creds = {str(key).lower(): value for key, value in (credentials or {}).items()}
-
-    def get(name: str) -> str:
-        if env.get(name):
-            return str(env[name]).strip()
-        short = name.removeprefix("WECOM_").lower()
-        if creds.get(short) not in (None, ""):
-            return str(creds[short]).strip()
-        return DEFAULTS[name]
+    get = setting_reader("WECOM_", DEFAULTS, credentials, env)
 
     api_base = get("WECOM_API_BASE")
     return WeComSettings(
