@@ -77,6 +77,11 @@ class Catalog:
         return cls(version=version, affairs=affairs, places=places, offices=offices, lexicon=lexicon,
                    phrasings=phrasings)
 
+    def differs_only_in_phrasings(self, other: Catalog) -> bool:
+        """Whether the two hold the same affairs, places, halls and lexicon (the phrasings may differ)."""
+        return (self.affairs == other.affairs and self.places == other.places and self.offices == other.offices
+                and self.lexicon == other.lexicon)
+
     def affair(self, affair_id: str | None) -> Affair | None:
         """The affair with this id, or None."""
         return self.affairs.get(affair_id or "")

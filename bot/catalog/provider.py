@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ from bot.catalog.store import catalog_version
 from bot.config import settings
 from bot.resolver import Resolver, ResolverSettings
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -25,15 +28,24 @@ class Snapshot:
 
 
 class CatalogProvider:
-    """Hands out the newest snapshot, checking the database version at most every `interval` seconds."""
+    """Hands out the newest snapshot, checking the database version at most every `interval` seconds.
 
-    def __init__(self, engine: Engine, interval: float = 2.0, resolver_settings: ResolverSettings | None = None):
+    A load that only adds or removes phrasings (a maintainer placing a question) is served at once by a
+    resolver that extends the current one (`Resolver(..., base=...)`, a fraction of a second); a full fit of
+    the new catalog then runs in a background thread and replaces it when done. Any other change is fitted
+    in full before it is served, as at the start.
+    """
+
+    def __init__(self, engine: Engine, interval: float = 2.0, resolver_settings: ResolverSettings | None = None,
+                 *, refit_in_background: bool = True):
         self._engine = engine
         self._interval = interval
         self._resolver_settings = resolver_settings or ResolverSettings.from_env()
+        self._refit_in_background = refit_in_background
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._checked_at = 0.0
+        self._refit: threading.Thread | None = None
 
     def current(self) -> Snapshot:
         """The snapshot for the loaded catalog version."""
@@ -43,9 +55,35 @@ class CatalogProvider:
                 self._checked_at = now
                 version = catalog_version(self._engine)
                 if self._snapshot is None or version != self._snapshot.catalog.version:
-                    catalog = Catalog.from_engine(self._engine)
-                    self._snapshot = Snapshot(catalog, Resolver(catalog, self._resolver_settings))
+                    self._snapshot = self._build(Catalog.from_engine(self._engine), self._snapshot)
             return self._snapshot
+
+    def _build(self, catalog: Catalog, former: Snapshot | None) -> Snapshot:
+        """The snapshot for a new catalog: extended from the former one when only phrasings changed."""
+        if former is None or not catalog.differs_only_in_phrasings(former.catalog):
+            return Snapshot(catalog, Resolver(catalog, self._resolver_settings))
+        quick = Snapshot(catalog, Resolver(catalog, self._resolver_settings, base=former.resolver))
+        if self._refit_in_background:
+            self._refit = threading.Thread(target=self._refit_later, args=(catalog,), name="catalog-refit",
+                                           daemon=True)
+            self._refit.start()
+        return quick
+
+    def _refit_later(self, catalog: Catalog) -> None:
+        """Fit a resolver on the whole new catalog and serve it, unless a newer catalog came meanwhile."""
+        try:
+            fitted = Resolver(catalog, self._resolver_settings)
+        except Exception:  # noqa: BLE001 - the extended resolver keeps serving
+            logger.exception("refitting the resolver failed; the extended one keeps serving")
+            return
+        with self._lock:
+            if self._snapshot is not None and self._snapshot.catalog is catalog:
+                self._snapshot = Snapshot(catalog, fitted)
+
+    def wait_for_refit(self, timeout: float | None = None) -> None:
+        """Block until a background refit (if any) is done: for tools and tests."""
+        if self._refit is not None:
+            self._refit.join(timeout)
 
 
 _default: CatalogProvider | None = None

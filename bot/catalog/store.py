@@ -50,6 +50,20 @@ def _sync(conn: Connection, table: Any, key: str, rows: dict[str, dict[str, Any]
         conn.execute(insert(table), [rows[k] for k in report.added[name]])
 
 
+def _sync_lexicon(conn: Connection, words: dict[str, str], report: LoadReport) -> None:
+    """Make the lexicon table hold exactly `words`; a changed word counts as a change of the catalog."""
+    name = tables.lexicon.name
+    existing = {r.word: r.canonical for r in conn.execute(select(tables.lexicon))}
+    report.added[name] = sorted(set(words) - set(existing))
+    report.removed[name] = sorted(set(existing) - set(words))
+    report.updated[name] = sorted(w for w in set(words) & set(existing) if words[w] != existing[w])
+    report.unchanged[name] = len(set(words) & set(existing)) - len(report.updated[name])
+    if existing != words:
+        conn.execute(delete(tables.lexicon))
+        if words:
+            conn.execute(insert(tables.lexicon), [{"word": w, "canonical": c} for w, c in words.items()])
+
+
 def store_knowledge(engine: Engine, affairs: list[dict[str, Any]], places: dict[str, Any],
                     offices: list[dict[str, Any]], lexicon: dict[str, Any],
                     phrasings: dict[str, list[str]] | None = None) -> LoadReport:
@@ -74,9 +88,7 @@ def store_knowledge(engine: Engine, affairs: list[dict[str, Any]], places: dict[
         _sync(conn, tables.offices, "id", office_rows, report)
         _sync(conn, tables.places, "code", place_rows, report)
         _sync(conn, tables.phrasings, "affair", phrasing_rows, report)
-        conn.execute(delete(tables.lexicon))
-        if words:
-            conn.execute(insert(tables.lexicon), [{"word": w, "canonical": c} for w, c in words.items()])
+        _sync_lexicon(conn, words, report)
         if report.changed or _version(conn) is None:
             _set_version(conn, f"{time.time():.6f}")
     return report

@@ -146,6 +146,7 @@ def build_services(settings: ConsoleSettings, *, snapshot: Callable[[], Snapshot
 
 
 SERVICES = web.AppKey("services", Services)
+WARMING = web.AppKey("warming", list)  # the start-up tasks that warm the resolver and the knowledge reader
 Handler = Callable[[web.Request, User | None], Awaitable[web.StreamResponse]]
 
 
@@ -231,7 +232,8 @@ async def health(request: web.Request, user: User | None) -> web.Response:
     except Exception as failure:  # the database is what the console needs
         log.error("health: database unavailable (%s)", type(failure).__name__)
         return error(503, "控制台数据库暂时不可用。")
-    return ok({"status": "ok"})
+    warming = request.app.get(WARMING, [])
+    return ok({"status": "ok", "warm": all(task.done() for task in warming)})
 
 
 def _ping(engine: Engine) -> None:
@@ -524,10 +526,12 @@ async def console_middleware(request: web.Request, handler: Callable[[web.Reques
 
 
 async def background(app: web.Application) -> AsyncIterator[None]:
-    """Start-up: warm the catalog and resolver, run the hook outbox; clean-up: stop it."""
+    """Start-up: warm the catalog, resolver and knowledge reader, run the hook outbox; clean-up: stop it."""
     found = app[SERVICES]
     stop = asyncio.Event()
-    tasks = [asyncio.create_task(asyncio.to_thread(found.snapshot))]
+    tasks = [asyncio.create_task(asyncio.to_thread(found.snapshot)),
+             asyncio.create_task(asyncio.to_thread(found.maintainer.warm))]
+    app[WARMING] = list(tasks)  # /api/health says "warm" once these are done
     if found.settings.rasa_hook_url:
         tasks.append(asyncio.create_task(found.hooks.run(stop)))
     yield

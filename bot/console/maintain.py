@@ -38,6 +38,7 @@ from bot.console.audit import ASSIGN_QUESTION, OUT_OF_SCOPE, Audit
 from bot.console.errors import BadInput, NotFound
 from bot.console.ratings import text_key
 from bot.knowledge.load import KnowledgeInvalid, load_knowledge
+from bot.knowledge.validate import validate
 from bot.privacy.logfilter import mask_for_log
 
 AFFAIR_ID = re.compile(r"^[a-z0-9-]{1,80}$")
@@ -113,6 +114,10 @@ class Maintainer:
         self.regression_file = regression_file
         self.audit = audit or Audit(console_engine, clock)
         self.clock = clock
+
+    def warm(self) -> None:
+        """Read and check the knowledge once, so that the first placement re-reads only the file it edits."""
+        validate(self.root)
 
     def topics(self) -> list[str]:
         """The out-of-scope topics, in file order."""

@@ -75,6 +75,14 @@ def _build(console: Console, files, check: bool) -> int:
     return 0
 
 
+def _few(keys: list[str], shown: int = 8) -> str:
+    """The first keys, and how many there are when that is not all of them."""
+    if not keys:
+        return "-"
+    more = f" 等 {len(keys)} 项" if len(keys) > shown else ""
+    return ", ".join(keys[:shown]) + more
+
+
 def _load(console: Console, root: Path, url: str) -> int:
     from bot.catalog.db import engine_for
     from bot.knowledge.load import load_knowledge
@@ -85,7 +93,7 @@ def _load(console: Console, root: Path, url: str) -> int:
     for column in ("表", "新增", "更新", "删除", "未变"):
         table.add_column(column)
     for name in report.unchanged:
-        table.add_row(name, *(", ".join(getattr(report, k)[name]) or "-" for k in ("added", "updated", "removed")),
+        table.add_row(name, *(_few(getattr(report, k)[name]) for k in ("added", "updated", "removed")),
                       str(report.unchanged[name]))
     console.print(table)
     console.print("[green]✓ 已载入[/green]" if report.changed else "数据库已是最新，没有变化。")

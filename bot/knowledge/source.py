@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +57,37 @@ class SourceFile:
         return found
 
 
+class _ParseCache:
+    """Parsed documents by the SHA-256 of their text, most recent last (a bounded LRU).
+
+    Round-trip parsing keeps every line and costs seconds for the whole knowledge folder; a process that loads
+    the knowledge again after one file changed (the maintainers' loop) re-parses only that file. The documents
+    are shared, so readers must not change them (none does: validation and loading read them).
+    """
+
+    def __init__(self, size: int = 2048):
+        self.size = size
+        self._documents: OrderedDict[bytes, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def parse(self, text: str) -> Any:
+        """The document of `text`; MarkedYAMLError when it is not YAML (never cached)."""
+        key = hashlib.sha256(text.encode("utf-8")).digest()
+        with self._lock:
+            if key in self._documents:
+                self._documents.move_to_end(key)
+                return self._documents[key]
+        document = YAML(typ="rt").load(text)
+        with self._lock:
+            self._documents[key] = document
+            while len(self._documents) > self.size:
+                self._documents.popitem(last=False)
+        return document
+
+
+_parsed = _ParseCache()
+
+
 def read_yaml(path: Path, root: Path) -> SourceFile:
     """Parse one file; a YAML syntax error becomes a problem with its line."""
     try:
@@ -62,7 +96,7 @@ def read_yaml(path: Path, root: Path) -> SourceFile:
         display = str(path)
     source = SourceFile(path=path, display=display)
     try:
-        source.data = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
+        source.data = _parsed.parse(path.read_text(encoding="utf-8"))
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1

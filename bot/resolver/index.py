@@ -71,12 +71,20 @@ class Similarities:
 class ExampleIndex:
     """Vectors of affair texts (grouped by affair) and of out-of-scope questions, one vocabulary."""
 
-    def __init__(self, analyzer: Analyzer, affairs: list[Affair], phrasings: dict[str, tuple[str, ...]]):
+    def __init__(self, analyzer: Analyzer, affairs: list[Affair], phrasings: dict[str, tuple[str, ...]],
+                 base: ExampleIndex | None = None):
+        """Fit the vocabulary and the "not ours" model; with `base` (an index over the same affairs and
+        lexicon), keep base's vocabulary, weights and model and only vectorise the texts base lacks."""
         self.analyzer = analyzer
         self.examples = [e for i, a in enumerate(affairs) for e in affair_examples(i, a, phrasings.get(a.id, ()))]
         self.outside_texts = list(phrasings.get(OUT_OF_SCOPE, ()))
-        self.vectorizer = TfidfVectorizer(analyzer=analyzer.features, sublinear_tf=True, dtype=np.float32)
-        matrix = self.vectorizer.fit_transform([e.text for e in self.examples] + self.outside_texts).tocsr()
+        texts = [e.text for e in self.examples] + self.outside_texts
+        if base is None:
+            self.vectorizer = TfidfVectorizer(analyzer=analyzer.features, sublinear_tf=True, dtype=np.float32)
+            matrix = self.vectorizer.fit_transform(texts).tocsr()
+        else:
+            self.vectorizer = base.vectorizer
+            matrix = base._reuse_rows(texts)
         self.inside = matrix[:len(self.examples)]
         self.outside = matrix[len(self.examples):]
         owners = np.fromiter((e.owner for e in self.examples), dtype=np.int64, count=len(self.examples))
@@ -95,10 +103,33 @@ class ExampleIndex:
         self._outside_t = self.outside.T.tocsr()
         self._profiles_t = self.profiles.T.tocsr()
         self.name_rows = np.asarray([e.kind in NAME_FIELDS for e in self.examples], dtype=bool)
-        self._not_ours, self._not_ours_held_out = self._fit_not_ours()
-        self.example_words = [tuple(analyzer.words(e.text)) for e in self.examples]  # read once, used thrice
+        if base is None:
+            self._not_ours, self._not_ours_held_out = self._fit_not_ours()
+        else:  # no held-out answers: an extended index serves questions, it does not train a ranker
+            self._not_ours, self._not_ours_held_out = base._not_ours, {}
+        known = {} if base is None else dict(zip((e.text for e in base.examples), base.example_words, strict=True))
+        self.example_words = [known[e.text] if e.text in known else tuple(analyzer.words(e.text))
+                              for e in self.examples]  # read once, used thrice
         self.vocabulary = {w for words in self.example_words for w in words}
         self.outside_vocabulary = {w for t in self.outside_texts for w in analyzer.words(t)} - self.vocabulary
+
+    def _reuse_rows(self, texts: list[str]) -> sparse.csr_matrix:
+        """Vectors of texts: the stored row of a text this index holds, a fresh one (same vocabulary) else."""
+        stored = {e.text: ("inside", i) for i, e in enumerate(self.examples)}
+        stored.update({t: ("outside", j) for j, t in enumerate(self.outside_texts)})
+        fresh_texts = [t for t in dict.fromkeys(texts) if t not in stored]
+        fresh = dict(zip(fresh_texts, range(len(fresh_texts)), strict=True))
+        fresh_rows = self.transform(fresh_texts) if fresh_texts else None
+        rows = []
+        for text in texts:
+            if text in stored:
+                part, i = stored[text]
+                rows.append((self.inside if part == "inside" else self.outside)[i])
+            else:
+                rows.append(fresh_rows[fresh[text]])
+        if not rows:
+            return sparse.csr_matrix((0, len(self.vectorizer.vocabulary_)), dtype=np.float32)
+        return sparse.vstack(rows).tocsr()
 
     def transform(self, texts: list[str]) -> sparse.csr_matrix:
         """TF-IDF vectors of texts in the index's vocabulary."""

@@ -11,7 +11,7 @@ from bot.catalog.catalog import Catalog
 from bot.entities.places import short_place_name
 from bot.resolver.index import QUERY_FIELDS, ExampleIndex, Similarities
 from bot.resolver.ranker import FEATURES, CandidateFeatures, QueryFacts, Ranker, shortlist
-from bot.resolver.text import Analyzer
+from bot.resolver.text import Analyzer, normalize
 
 # The lexicon word for "done together" (一起办, 一次办完 ...): only then is a one-thing bundle meant.
 BUNDLE_MARKER = "一件事"
@@ -80,14 +80,22 @@ class Resolution:
 class Resolver:
     """Retrieval over the knowledge's texts, then a learned ranker decides: one affair, choices, or none."""
 
-    def __init__(self, catalog: Catalog, settings: ResolverSettings | None = None):
+    def __init__(self, catalog: Catalog, settings: ResolverSettings | None = None, base: Resolver | None = None):
+        """Fit everything on the catalog's texts (seconds). With `base`, a resolver over a catalog that differs
+        from this one only in its phrasings (`Catalog.differs_only_in_phrasings`), keep base's vocabulary and
+        learned models and index the new texts alone (a fraction of a second): a maintainer's new typical
+        question is answered at once, and a full fit can replace this resolver later."""
         self.settings = settings or ResolverSettings()
         self._affairs = sorted(catalog.affairs.values(), key=lambda a: a.id)
-        vocabulary = [p for a in self._affairs for p in (a.short_name, *a.aliases, *a.keywords)]
-        self.analyzer = Analyzer(catalog.lexicon, vocabulary, place_words(catalog))
-        self.analyzer.learn_pinyin(w for texts in catalog.phrasings.values() for t in texts
-                                   for w in self.analyzer.tokens(t))
-        self.index = ExampleIndex(self.analyzer, self._affairs, catalog.phrasings)
+        if base is None:
+            vocabulary = [p for a in self._affairs for p in (a.short_name, *a.aliases, *a.keywords)]
+            self.analyzer = Analyzer(catalog.lexicon, vocabulary, place_words(catalog))
+            self.analyzer.learn_pinyin(w for texts in catalog.phrasings.values() for t in texts
+                                       for w in self.analyzer.tokens(t))
+        else:
+            self.analyzer = base.analyzer
+        self.index = ExampleIndex(self.analyzer, self._affairs, catalog.phrasings,
+                                  None if base is None else base.index)
         affair_words: list[set[str]] = [set() for _ in self._affairs]
         for example, words in zip(self.index.examples, self.index.example_words, strict=True):
             affair_words[example.owner].update(words)
@@ -100,8 +108,13 @@ class Resolver:
         self._label_words = [set(self.analyzer.words(" ".join((a.name, a.short_name, *a.aliases, *a.keywords))))
                              for a in self._affairs]
         self._word_shares = _word_shares(self.index)
-        features, labels = self.training_rows()
-        self.ranker = Ranker().fit(features, labels)
+        self._typical = _typical_questions(self.index)
+        self.extended = base is not None
+        if base is None:
+            features, labels = self.training_rows()
+            self.ranker = Ranker().fit(features, labels)
+        else:
+            self.ranker = base.ranker
 
     def _facts(self, text: str) -> QueryFacts:
         words = tuple(self.analyzer.words(text))
@@ -218,6 +231,9 @@ class Resolver:
         ranked, not_ours, named = self._ranked(text)
         if not ranked:
             return Ranking([], [], [], not_ours)
+        typical = self._typical.get(normalize(text))
+        if typical is not None:  # word for word a typical question of one affair (a maintainer placed it)
+            return Ranking(ranked, [], [], 0.0, False, self._ids[typical], self._ids[typical], typical=True)
         if named is not None:
             not_ours = 0.0  # the question names one of our affairs (新生儿落户, 补办身份证)
         novel = any(w not in self.index.vocabulary for w in self.analyzer.words(text) if len(w) >= 2)
@@ -288,9 +304,12 @@ class Ranking:
     leader: str | None = None  # the ranker's best, or a sibling that a word of the question decides for
     named: str | None = None  # the affair whose name or alias the question all but repeats
     settled: tuple[str, ...] = ()  # candidates the question's words rule out in favour of the leader
+    typical: bool = False  # the question is, word for word, a typical question of the leader alone
 
     def decide(self, settings: ResolverSettings) -> Resolution:
         """The decision under these thresholds."""
+        if self.typical and self.leader is not None:
+            return Resolution(self.leader, [], self.ranked[:settings.max_choices])
         sure_of_best = bool(self.ranked) and self.ranked[0].score >= settings.overrule
         limit = settings.not_ours if self.novel else settings.not_ours_known
         if self.not_ours >= limit and len(self.topic) < 2 and not sure_of_best:
@@ -343,6 +362,15 @@ def _word_shares(index: ExampleIndex) -> dict[str, dict[int, float]]:
             per = counts.setdefault(word, {})
             per[example.owner] = per.get(example.owner, 0) + 1
     return {w: {a: n / totals[a] for a, n in per.items()} for w, per in counts.items()}
+
+
+def _typical_questions(index: ExampleIndex) -> dict[str, int]:
+    """Each typical question and phrasing (normalised) that belongs to exactly one affair, and its affair."""
+    owners: dict[str, set[int]] = {}
+    for example in index.examples:
+        if example.kind in QUERY_FIELDS:
+            owners.setdefault(normalize(example.text), set()).add(example.owner)
+    return {text: next(iter(affairs)) for text, affairs in owners.items() if len(affairs) == 1 and text}
 
 
 def decide(ranked: list[Candidate], topic: list[str], settings: ResolverSettings) -> Resolution:

@@ -44,9 +44,10 @@ def test_first_load_into_fresh_file_adds_everything(loaded_db, catalog):
     assert len(report.added["places"]) == 11 + 90
     assert "330110" in report.added["places"]
     assert report.added["phrasings"] == sorted(["", *AFFAIR_IDS])  # "": the questions that are not ours
-    assert report.updated == {"affairs": [], "offices": [], "places": [], "phrasings": []}
-    assert report.removed == {"affairs": [], "offices": [], "places": [], "phrasings": []}
-    assert report.unchanged == {"affairs": 0, "offices": 0, "places": 0, "phrasings": 0}
+    assert "户扣" in report.added["lexicon"]
+    assert report.updated == {"affairs": [], "offices": [], "places": [], "phrasings": [], "lexicon": []}
+    assert report.removed == {"affairs": [], "offices": [], "places": [], "phrasings": [], "lexicon": []}
+    assert report.unchanged == {"affairs": 0, "offices": 0, "places": 0, "phrasings": 0, "lexicon": 0}
 
 
 def test_loaded_file_reads_back_as_the_same_catalog(loaded_db, fresh_db, catalog):
@@ -63,7 +64,7 @@ def test_second_load_changes_nothing(fresh_db):
     before = _rows(fresh_db)
     report = load_knowledge(KNOWLEDGE, fresh_db)
     assert not report.changed
-    nothing = {"affairs": [], "offices": [], "places": [], "phrasings": []}
+    nothing = {"affairs": [], "offices": [], "places": [], "phrasings": [], "lexicon": []}
     assert report.added == report.updated == report.removed == nothing
     assert report.unchanged["affairs"] == len(AFFAIR_IDS)
     assert report.unchanged["places"] == 101

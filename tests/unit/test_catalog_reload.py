@@ -1,0 +1,114 @@
+"""Hot reload: a load that only adds a phrasing is served at once by an extended resolver, then by a full fit;
+any other change is fitted in full; the knowledge reader re-parses only what changed."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.catalog.db import engine_for
+from bot.catalog.provider import CatalogProvider
+from bot.knowledge.load import KnowledgeInvalid, load_knowledge
+from bot.knowledge.source import read_yaml
+
+KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
+# a question the knowledge does not decide: the resolver asks whether 食品经营许可 is meant
+QUESTION = "开个小饭馆要办什么证"
+AFFAIR = "food-business-license"
+
+
+def append_phrasing(knowledge: Path, affair: str, text: str) -> None:
+    path = knowledge / "phrasings" / f"{affair}.yml"
+    path.write_text(path.read_text(encoding="utf-8") + f"  - {text}\n", encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def knowledge(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    copy = tmp_path_factory.mktemp("reload") / "knowledge"
+    shutil.copytree(KNOWLEDGE, copy)
+    return copy
+
+
+def test_a_new_phrasing_is_served_by_an_extended_resolver_then_by_a_full_fit(knowledge: Path,
+                                                                             tmp_path: Path) -> None:
+    engine = engine_for(f"sqlite:///{tmp_path / 'catalog.db'}")
+    load_knowledge(knowledge, engine)
+    provider = CatalogProvider(engine, interval=0)
+    before = provider.current()
+    assert not before.resolver.extended
+    assert before.resolver.resolve(QUESTION).affair != AFFAIR
+
+    append_phrasing(knowledge, AFFAIR, QUESTION)
+    load_knowledge(knowledge, engine)
+    quick = provider.current()
+    assert quick.catalog.version != before.catalog.version
+    assert quick.resolver.extended  # the vocabulary and models of `before`, with the new text indexed
+    assert quick.resolver.ranker is before.resolver.ranker
+    assert quick.resolver.resolve(QUESTION).affair == AFFAIR
+    assert before.resolver.resolve(QUESTION).affair != AFFAIR  # the old snapshot is left as it was
+
+    provider.wait_for_refit(timeout=600)
+    fitted = provider.current()
+    assert fitted.catalog is quick.catalog and not fitted.resolver.extended
+    assert fitted.resolver.resolve(QUESTION).affair == AFFAIR
+
+
+def test_a_typical_question_decides_its_affair_word_for_word_only(knowledge: Path, tmp_path: Path) -> None:
+    engine = engine_for(f"sqlite:///{tmp_path / 'catalog.db'}")
+    text = "巷子口想摆个早点铺子先要办哪个证呢"
+    append_phrasing(knowledge, AFFAIR, text)
+    load_knowledge(knowledge, engine)
+    resolver = CatalogProvider(engine, interval=0).current().resolver
+    assert resolver.resolve(text).affair == AFFAIR
+    assert resolver.resolve(f"{text}？").affair == AFFAIR  # punctuation and width do not matter
+    assert resolver.ranking(text + "要多久").typical is False  # any other wording goes through the ranker
+
+
+def test_any_other_change_is_fitted_in_full(knowledge: Path, tmp_path: Path) -> None:
+    engine = engine_for(f"sqlite:///{tmp_path / 'catalog.db'}")
+    load_knowledge(knowledge, engine)
+    provider = CatalogProvider(engine, interval=0)
+    before = provider.current()
+    lexicon = knowledge / "lexicon.yml"
+    original = lexicon.read_text(encoding="utf-8")
+    try:
+        lexicon.write_text(original.replace("synonyms:\n", "synonyms:\n  - canonical: 食品经营许可证\n"
+                                                               "    words: [摆摊证]\n", 1), encoding="utf-8")
+        load_knowledge(knowledge, engine)
+    finally:
+        lexicon.write_text(original, encoding="utf-8")
+    after = provider.current()
+    assert after.catalog.version != before.catalog.version  # a lexicon edit alone is a new catalog
+    assert after.catalog.lexicon["摆摊证"] == "食品经营许可证"
+    assert not after.resolver.extended and after.resolver.ranker is not before.resolver.ranker
+
+
+def test_the_reader_sees_every_edit_of_a_file_it_parsed_before(tmp_path: Path) -> None:
+    root = tmp_path / "knowledge"
+    root.mkdir()
+    path = root / "lexicon.yml"
+    path.write_text("words:\n  a: b\n", encoding="utf-8")
+    assert read_yaml(path, root).data == {"words": {"a": "b"}}
+    path.write_text("words:\n  a: c\n", encoding="utf-8")
+    assert read_yaml(path, root).data == {"words": {"a": "c"}}
+    path.write_text("words: [a\n", encoding="utf-8")
+    broken = read_yaml(path, root)
+    assert broken.data is None and broken.problems and broken.problems[0].line >= 1
+    path.write_text("words:\n  a: b\n", encoding="utf-8")
+    again = read_yaml(path, root)
+    assert again.data == {"words": {"a": "b"}} and again.problems == []
+
+
+def test_a_broken_edit_after_a_good_load_is_refused(knowledge: Path, tmp_path: Path) -> None:
+    engine = engine_for(f"sqlite:///{tmp_path / 'catalog.db'}")
+    load_knowledge(knowledge, engine)
+    path = knowledge / "phrasings" / f"{AFFAIR}.yml"
+    original = path.read_text(encoding="utf-8")
+    try:
+        path.write_text(original + "  - [unclosed\n", encoding="utf-8")
+        with pytest.raises(KnowledgeInvalid):
+            load_knowledge(knowledge, engine)
+    finally:
+        path.write_text(original, encoding="utf-8")
