@@ -7,6 +7,10 @@ further chunks follow through the customer-service message API), and a slower on
 at once and delivered through the API when it ends. Retries of a message (same MsgId) never start a second
 turn: they get the reply already given, or "success". Texts are checked for length and masked with
 `bot.privacy.protect` exactly as the edge does before Rasa sees them. Logs carry no full openid and no text.
+
+During a handoff to a 12345 agent the citizen's texts also go to the agent's desk and, while Rasa is paused,
+the passive reply says where the person stands (`bot.handoff_relay`). The agents' messages are sent through
+the customer-service API by a `DeliveryWorker` that runs on the server's loop from start to stop.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -28,11 +32,17 @@ from wechatpy.messages import BaseMessage
 
 from bot.channels import wechat_protocol as protocol
 from bot.channels import wechat_texts as texts
+from bot.channels.delivery_worker import DeliverySettings, DeliveryWorker, load_delivery_settings
 from bot.channels.render import numbered_options, plain_messages, reply_for_digit, sender_id
 from bot.channels.store import ChannelStore
 from bot.channels.wechat_api import WeChatApi
 from bot.channels.wechat_settings import WeChatSettings, load_wechat_settings
 from bot.edge import messages as edge_messages
+from bot.handoff_relay import relaying
+
+if TYPE_CHECKING:
+    from bot.console.deliveries import Deliveries, Delivery
+    from bot.console.handoff import Desk
 
 logger = logging.getLogger(__name__)
 
@@ -61,10 +71,13 @@ class WeChatInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> WeChatInput:
         """Settings from the environment first, then the credentials.yml block."""
-        return cls(load_wechat_settings(credentials))
+        return cls(load_wechat_settings(credentials), delivery=load_delivery_settings(credentials))
 
-    def __init__(self, settings: WeChatSettings, store: ChannelStore | None = None) -> None:
+    def __init__(self, settings: WeChatSettings, store: ChannelStore | None = None,
+                 delivery: DeliverySettings | None = None) -> None:
         self.settings = settings
+        self.delivery = delivery or load_delivery_settings()
+        self.deliveries: DeliveryWorker | None = None
         self.crypto = protocol.make_crypto(settings.token, settings.encoding_aes_key, settings.appid)
         self._store = store
         self._api: WeChatApi | None = None
@@ -111,6 +124,15 @@ class WeChatInput(InputChannel):
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         webhook = Blueprint("wechat_webhook", __name__)
+        on_new_message = relaying(on_new_message)
+
+        @webhook.listener("after_server_start")
+        async def start_deliveries(*_: Any) -> None:
+            self.start_deliveries()
+
+        @webhook.listener("before_server_stop")
+        async def stop_deliveries(*_: Any) -> None:
+            await self.stop_deliveries()
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -263,6 +285,40 @@ class WeChatInput(InputChannel):
                          protocol.mask_user(openid))
             chunks = [self._failed()]
         await self._send(openid, chunks, 0.0)
+
+    # --- the agents' messages (the deliveries outbox) ------------------------------------------------------
+
+    @property
+    def delivery_prefix(self) -> str:
+        """The sender ids of this account: ``wx:{appid}:``."""
+        return sender_id("wx", self.settings.account, "")
+
+    def delivery_worker(self, outbox: Deliveries | None = None, desk: Desk | None = None) -> DeliveryWorker | None:
+        """The worker sending the agents' messages (None when the account cannot send: no AppID/AppSecret)."""
+        if self.deliveries is None and self.settings.can_send:
+            self.deliveries = DeliveryWorker(self.name(), self.delivery_prefix, self.send_delivery, self.delivery,
+                                             outbox, desk)
+        return self.deliveries
+
+    def start_deliveries(self) -> None:
+        """Start sending the agents' messages on the running loop (the server's)."""
+        worker = self.delivery_worker()
+        if worker is None:
+            logger.warning("wechat: agents' messages are not sent: WECHAT_APPID and WECHAT_APPSECRET are not set")
+            return
+        worker.start()
+
+    async def stop_deliveries(self) -> None:
+        if self.deliveries is not None:
+            await self.deliveries.stop()
+
+    async def send_delivery(self, item: Delivery) -> None:
+        """One agent's message as customer-service texts, in order; raises when the platform refuses."""
+        openid = item.sender[len(self.delivery_prefix):]
+        if not item.sender.startswith(self.delivery_prefix) or not openid:
+            raise ValueError("not a sender of this account")
+        for chunk in plain_messages([{"text": item.text}], self.settings.text_max_bytes):
+            await self._call_api(self.api.send_text, openid, chunk)
 
     async def _send(self, openid: str, chunks: list[str], delay: float) -> None:
         """Customer-service text messages, in order; failures are logged (without the openid or text)."""

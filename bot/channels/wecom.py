@@ -11,13 +11,20 @@ Mounted at ``/webhooks/wecom/webhook`` (Rasa serves it on loopback; the edge pas
 Settings come from the environment first, then credentials.yml (`wecom_settings`). Without them Rasa still
 starts and the webhook answers 503. The kf API client (`WeComApi`, ``get_service_state`` and
 ``trans_service_state`` for a human handoff) is `WeComInput.api`.
+
+During a handoff to a 12345 agent the customer's texts also go to the agent's desk and, while Rasa is paused,
+the reply says where the person stands (`bot.handoff_relay`). The agents' messages are sent with kf/send_msg
+by a `DeliveryWorker` on the server's loop, within the 48-hour / 5-message rule (`wecom_quota`): a message
+the rule does not allow now waits in the outbox until the customer writes again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -25,13 +32,27 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import wecom_messages as say
+from bot.channels.delivery_worker import DeliverySettings, DeliveryWorker, load_delivery_settings
+from bot.channels.render import plain_messages
 from bot.channels.store import ChannelStore
-from bot.channels.wecom_api import WeComApi
+from bot.channels.wecom_api import COUNT_LIMIT, TIME_LIMIT, WeComApi, WeComError
 from bot.channels.wecom_callback import CallbackCrypto, CallbackRejected, kf_event
+from bot.channels.wecom_quota import SendQuota
 from bot.channels.wecom_settings import WeComSettings, load_wecom_settings
-from bot.channels.wecom_worker import KfWorker
+from bot.channels.wecom_worker import CHANNEL, KfWorker
+from bot.handoff_relay import relaying
+
+if TYPE_CHECKING:
+    from bot.console.deliveries import Deliveries, Delivery
+    from bot.console.handoff import Desk
 
 logger = logging.getLogger(__name__)
+
+DELIVERY_PREFIX = f"{CHANNEL}:"  # sender ids wecom:{open_kfid}:{external_userid}
+
+
+class QuotaUsed(Exception):
+    """The 48-hour / 5-message rule allows no (or too few) messages to this customer until they write again."""
 
 
 class WeComInput(InputChannel):
@@ -43,14 +64,17 @@ class WeComInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        return cls(load_wecom_settings(credentials))
+        return cls(load_wecom_settings(credentials), delivery=load_delivery_settings(credentials))
 
-    def __init__(self, settings: WeComSettings, store: ChannelStore | None = None):
+    def __init__(self, settings: WeComSettings, store: ChannelStore | None = None,
+                 delivery: DeliverySettings | None = None):
         self.settings = settings
+        self.delivery = delivery or load_delivery_settings()
         self._store = store
         self._api: WeComApi | None = None
         self._crypto: CallbackCrypto | None = None
         self.worker: KfWorker | None = None
+        self.deliveries: DeliveryWorker | None = None
         if not settings.configured:
             logger.warning("WeCom channel not configured (%s): /webhooks/wecom/webhook answers 503",
                            ", ".join(settings.problems))
@@ -78,11 +102,19 @@ class WeComInput(InputChannel):
     def worker_for(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> KfWorker:
         """The background worker (one per channel object)."""
         if self.worker is None:
-            self.worker = KfWorker(self.settings, self.store, self.api, on_new_message)
+            self.worker = KfWorker(self.settings, self.store, self.api, relaying(on_new_message))
         return self.worker
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         hook = Blueprint("wecom_webhook", __name__)
+
+        @hook.listener("after_server_start")
+        async def start_deliveries(*_: Any) -> None:
+            self.start_deliveries()
+
+        @hook.listener("before_server_stop")
+        async def stop_deliveries(*_: Any) -> None:
+            await self.stop_deliveries()
 
         @hook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -109,3 +141,43 @@ class WeComInput(InputChannel):
             return response.text("success")
 
         return hook
+
+    # --- the agents' messages (the deliveries outbox) ------------------------------------------------------
+
+    def delivery_worker(self, outbox: Deliveries | None = None, desk: Desk | None = None) -> DeliveryWorker | None:
+        """The worker sending the agents' messages (None while the channel is not configured)."""
+        if self.deliveries is None and self.settings.configured:
+            self.deliveries = DeliveryWorker(self.name(), DELIVERY_PREFIX, self.send_delivery, self.delivery,
+                                             outbox, desk)
+        return self.deliveries
+
+    def start_deliveries(self) -> None:
+        """Start sending the agents' messages on the running loop (the server's)."""
+        worker = self.delivery_worker()
+        if worker is None:
+            logger.info("WeCom channel not configured: agents' messages are not sent")
+            return
+        worker.start()
+
+    async def stop_deliveries(self) -> None:
+        if self.deliveries is not None:
+            await self.deliveries.stop()
+
+    async def send_delivery(self, item: Delivery) -> None:
+        """One agent's message with kf/send_msg, within the customer's quota; raises when it cannot go now."""
+        open_kfid, _, user = item.sender[len(DELIVERY_PREFIX):].partition(":")
+        if not item.sender.startswith(DELIVERY_PREFIX) or not open_kfid or not user:
+            raise ValueError("not a WeCom customer's sender id")
+        chunks = plain_messages([{"text": item.text}], self.settings.text_max_bytes)
+        quota = SendQuota(self.store)
+        record = await asyncio.to_thread(quota.load, open_kfid, user)
+        if record.remaining(time.time()) < len(chunks):
+            raise QuotaUsed()
+        for chunk in chunks:
+            try:
+                await self.api.send_text(open_kfid, user, chunk)
+            except WeComError as error:
+                if error.errcode in (COUNT_LIMIT, TIME_LIMIT):
+                    await asyncio.to_thread(quota.exhaust, open_kfid, user)
+                raise
+            await asyncio.to_thread(quota.note_sent, open_kfid, user)

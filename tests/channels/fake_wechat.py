@@ -7,7 +7,8 @@
   signature, the decrypted XML, the swapped user names, the text limit of 2048 bytes.
 - As WeChat's API it serves ``/cgi-bin/token`` (counts fetches; errcode 40013 for a wrong AppID, 40125 for a
   wrong secret) and ``/cgi-bin/message/custom/send`` (records the texts; 40001 for an unknown or revoked
-  token, and can revoke the current token once to inject 40001; 45002 for a text over the limit).
+  token, and can revoke the current token once to inject 40001; 45002 for a text over the limit; and, when
+  told to, -1 "system error" for the next few sends, as when WeChat is busy).
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ class FakeWeChat:
         self.send_errors: list[int] = []
         self._valid_tokens: set[str] = set()
         self._revoke_next_send = False
+        self._busy_sends = 0
         self._lock = threading.Lock()
         self._msg_ids = itertools.count(int(time.time() * 1000) * 1000)
         self._loop = asyncio.new_event_loop()
@@ -143,6 +145,10 @@ class FakeWeChat:
             if self._revoke_next_send and token in self._valid_tokens:
                 self._revoke_next_send = False
                 self._valid_tokens.discard(token)
+            if self._busy_sends > 0:
+                self._busy_sends -= 1
+                self.send_errors.append(-1)
+                return web.json_response({"errcode": -1, "errmsg": "system error"})
             if token not in self._valid_tokens:
                 self.send_errors.append(40001)
                 return web.json_response({"errcode": 40001, "errmsg": "invalid credential, access_token is invalid"})
@@ -160,6 +166,11 @@ class FakeWeChat:
         """The next customer-service call finds its token invalid (errcode 40001), as after a reset."""
         with self._lock:
             self._revoke_next_send = True
+
+    def fail_next_sends(self, count: int) -> None:
+        """The next ``count`` customer-service calls fail with errcode -1 (system busy) and send nothing."""
+        with self._lock:
+            self._busy_sends = count
 
     def sent_to(self, openid: str) -> list[str]:
         """The customer-service texts sent to a user so far."""
