@@ -24,7 +24,7 @@ echo "启动服务（日志在 var/log/）..."
 BACKEND_HOST=$ONEVISIT_HOST $PY -m backend serve >var/log/backend.log 2>&1 & pids+=($!)
 $PY -m actions.server >var/log/actions.log 2>&1 & pids+=($!)
 # PYTHONPATH: Rasa reads the logging config (which masks personal data) before it can import the project
-PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" .venv/bin/rasa run -i 127.0.0.1 -p "$RASA_PORT" -m models \
+PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" $PY -m bot.rasa_runtime run -i 127.0.0.1 -p "$RASA_PORT" -m models \
   --credentials credentials.yml --endpoints endpoints.yml --logging-config-file config/logging.yml \
   >var/log/rasa.log 2>&1 & pids+=($!)
 $PY -m bot.edge >var/log/edge.log 2>&1 & pids+=($!)

@@ -162,7 +162,7 @@ for port in "${ACTION_PORTS[@]}"; do
 done
 for port in "${RASA_PORTS[@]}"; do
   # PYTHONPATH: Rasa reads the logging config and loads bot.lockstore before it imports the project
-  PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" start "rasa-$port" "$ROOT/.venv/bin/rasa" run -i 127.0.0.1 \
+  PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" start "rasa-$port" "$PY" -m bot.rasa_runtime run -i 127.0.0.1 \
     -p "$port" -m models --credentials credentials.yml --endpoints config/endpoints.production.yml \
     --logging-config-file config/logging.yml
 done

@@ -12,7 +12,7 @@ factory: every record is scrubbed as it is made, whichever handler later writes 
 (``warnings.warn``, which Rasa uses for many messages) are routed through logging. `config/logging.yml`
 does both through `privacy_filter(everywhere=True)`::
 
-    rasa run --logging-config-file config/logging.yml ...        # with the project root on PYTHONPATH
+    python -m bot.rasa_runtime run --logging-config-file config/logging.yml ...  # with the project root on PYTHONPATH
 
 Other processes call `configure_logging()` (or `install()`) at start-up.
 """

@@ -110,7 +110,7 @@ def rasa_server(workdir: Path, env: dict[str, str], actions: Service) -> Service
     port = free_port()
     action_url = actions.ready_url.replace("/health", "/webhook")
     env = {**env, "ACTION_ENDPOINT_URL": action_url}
-    command = [str(VENV_BIN / "rasa"), "run", "-i", "127.0.0.1", "-p", str(port),
+    command = [str(VENV_BIN / "python"), "-m", "bot.rasa_runtime", "run", "-i", "127.0.0.1", "-p", str(port),
                "-m", str(MODEL), "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
                "--logging-config-file", "config/logging.yml"]
     return Service("rasa", command, f"http://127.0.0.1:{port}/", env, workdir / "rasa.log")

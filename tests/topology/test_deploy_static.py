@@ -135,7 +135,7 @@ def test_compose_exposes_only_the_edge() -> None:
 
 def test_compose_rasa_uses_the_production_endpoints_and_gets_all_their_variables() -> None:
     rasa = compose()["services"]["rasa"]
-    assert rasa["command"][:2] == ["rasa", "run"]
+    assert rasa["command"][:4] == ["python", "-m", "bot.rasa_runtime", "run"]
     assert rasa["command"][rasa["command"].index("--endpoints") + 1] == "config/endpoints.production.yml"
     assert "--enable-api" not in rasa["command"]
     assert endpoint_names() <= set(rasa["environment"])
@@ -342,13 +342,12 @@ def test_kustomization_lists_every_manifest_and_sets_the_image() -> None:
 
 def test_every_command_runs_something_that_exists() -> None:
     modules = {"actions.server": "actions/server.py", "backend": "backend/__main__.py",
-               "bot.edge": "bot/edge/__main__.py", "bot": "bot/__main__.py"}
+               "bot.edge": "bot/edge/__main__.py", "bot": "bot/__main__.py",
+               "bot.rasa_runtime": "bot/rasa_runtime/__main__.py"}
     for workload, spec in project_containers():
         command = spec["command"]
-        if command[0] == "python":
-            assert command[1] == "-m" and (ROOT / modules[command[2]]).exists(), workload
-        else:
-            assert command[:2] == ["rasa", "run"], workload
+        assert command[:2] == ["python", "-m"] and (ROOT / modules[command[2]]).exists(), workload
+        if command[:4] == ["python", "-m", "bot.rasa_runtime", "run"]:
             for flag in ("--credentials", "--endpoints", "--logging-config-file"):
                 assert (ROOT / command[command.index(flag) + 1]).exists(), (workload, flag)
 
@@ -362,7 +361,7 @@ def test_make_up_starts_the_same_commands() -> None:
         assert f"{flag} {rasa[rasa.index(flag) + 1]}" in script, flag
     assert "--enable-api" not in script
     # every process but the edge binds loopback
-    assert re.search(r"rasa\" run -i 127\.0\.0\.1", script)
+    assert re.search(r"-m bot\.rasa_runtime run -i 127\.0\.0\.1", script)
     assert "ACTION_HOST=127.0.0.1" in script and "BACKEND_HOST=127.0.0.1" in script
     assert "bind 127.0.0.1" in script  # redis
 

@@ -60,9 +60,10 @@ def tracker_database(workdir: Path) -> Iterator[str]:
 
 
 def rasa_replica(workdir: Path, env: dict[str, str], index: int) -> Service:
-    """`rasa run` with the production endpoints file, on its own loopback port."""
+    """`rasa run` (through bot.rasa_runtime) with the production endpoints file, on its own loopback port."""
     port = free_port()
-    command = [str(VENV_BIN / "rasa"), "run", "-i", "127.0.0.1", "-p", str(port), "-m", str(MODEL),
+    command = [str(VENV_BIN / "python"), "-m", "bot.rasa_runtime", "run", "-i", "127.0.0.1", "-p", str(port),
+               "-m", str(MODEL),
                "--credentials", "credentials.yml", "--endpoints", PRODUCTION_ENDPOINTS,
                "--logging-config-file", "config/logging.yml"]
     return Service(f"rasa replica {index}", command, f"http://127.0.0.1:{port}/", env,
