@@ -53,3 +53,22 @@ def test_the_entry_point_is_the_rasa_command() -> None:
                            text=True, timeout=120)
     assert shown.returncode == 0, shown.stderr
     assert "--endpoints" in shown.stdout and "--credentials" in shown.stdout
+
+
+def test_events_resolve_to_the_classes_rasa_finds() -> None:
+    from rasa.shared.core.events import Event, SlotSet, UserUttered
+    from rasa.shared.utils.common import all_subclasses
+
+    for cls in all_subclasses(Event):
+        if getattr(cls, "type_name", None):
+            first = next(c for c in all_subclasses(Event) if c.type_name == cls.type_name)
+            assert Event.resolve_by_type(cls.type_name) is first
+            assert Event.resolve_by_type(cls.type_name) is first  # remembered, the same
+    assert Event.resolve_by_type("user") is UserUttered and Event.resolve_by_type("slot") is SlotSet
+    assert Event.resolve_by_type("no_such_event", SlotSet) is SlotSet
+    assert Event.resolve_by_type("topic") is None
+    with pytest.raises(ValueError):
+        Event.resolve_by_type("no_such_event")
+    events = [{"event": "user", "text": "你好", "parse_data": {"intent": {"name": "greet"}}},
+              {"event": "slot", "name": "district", "value": "330106"}]
+    assert [type(e) for e in (Event.from_parameters(p) for p in events)] == [UserUttered, SlotSet]
