@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
@@ -18,7 +19,7 @@ from cryptography.fernet import Fernet
 from bot.console import store
 from bot.console.auth import Auth, User
 from bot.console.deliveries import Deliveries
-from bot.console.handoff import Desk
+from bot.console.handoff import Desk, set_default_desk
 from bot.console.hours import parse_hours
 from bot.console.phones import PhoneBox
 from tests.channels.fake_wechat import FakeWeChat, new_aes_key
@@ -70,3 +71,13 @@ def handoff_stack(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Ite
         rasa.stop()
         wechat.stop()
         wecom.stop()
+
+
+@pytest.fixture()
+def desk(tmp_path: Path) -> Iterator[Desk]:
+    """A desk on its own database, installed as the process-wide desk the relay uses (in-process channels)."""
+    engine = store.engine_for(f"sqlite:///{tmp_path / 'console.db'}")
+    desk = Desk(engine, parse_hours("always"), PhoneBox(Fernet.generate_key()))
+    set_default_desk(desk)
+    yield desk
+    set_default_desk(None)

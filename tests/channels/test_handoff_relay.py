@@ -10,19 +10,13 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from sqlalchemy import text
 
-from bot.console import store
 from bot.console.auth import Auth, User
-from bot.console.handoff import Desk, set_default_desk
-from bot.console.hours import parse_hours
-from bot.console.phones import PhoneBox
+from bot.console.handoff import Desk
 from bot.edge import messages
 from bot.handoff_relay import relaying
 
@@ -42,16 +36,6 @@ class Rasa:
             raise RuntimeError("the turn failed")
         if self.answer:
             await message.output_channel.send_text_message(message.sender_id, self.answer)
-
-
-@pytest.fixture()
-def desk(tmp_path: Path) -> Iterator[Desk]:
-    """A desk on its own database, installed as the process-wide desk the relay uses."""
-    engine = store.engine_for(f"sqlite:///{tmp_path / 'console.db'}")
-    desk = Desk(engine, parse_hours("always"), PhoneBox(Fernet.generate_key()))
-    set_default_desk(desk)
-    yield desk
-    set_default_desk(None)
 
 
 @pytest.fixture()

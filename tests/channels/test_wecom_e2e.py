@@ -29,6 +29,7 @@ from bot.channels.store import ChannelStore
 from bot.channels.wecom import WeComInput
 from bot.channels.wecom_settings import load_wecom_settings
 from bot.channels.wecom_worker import masked
+from bot.console.handoff import Desk
 from tests.channels.fake_wecom import HUMAN, FakeWeCom, Sent, signature
 from tests.conftest import Stack
 from tests.e2e.stack import Service, edge_server, rasa_server
@@ -331,7 +332,8 @@ def rest_turns(rasa_url: str) -> Callable[[UserMessage], Awaitable[None]]:
     return on_new_message
 
 
-def test_pages_and_cursor_survive_a_new_channel_object(stack: Stack, wecom: WeComStack, tmp_path: Path) -> None:
+def test_pages_and_cursor_survive_a_new_channel_object(stack: Stack, wecom: WeComStack, tmp_path: Path,
+                                                       desk: Desk) -> None:
     fake = wecom.fake
     open_kfid, user = new_customer()
     for text in ("你好", "谢谢", "你是机器人吗", "再见", "你好"):
