@@ -94,6 +94,10 @@ async def read_chat(request: web.Request, settings: EdgeSettings) -> ChatRequest
         return json_error(400, error.reason)
 
 
+# commands that Rasa answers with nothing by design (the page's "start again")
+SILENT_COMMANDS = frozenset({"/restart", "/session_start"})
+
+
 async def webhook(request: web.Request) -> web.Response:
     """POST /webhooks/rest/webhook: limit per client, check the shape, limit per sender, check the length,
     mask personal data, forward to Rasa."""
@@ -132,6 +136,10 @@ async def webhook(request: web.Request) -> web.Response:
         return json_error(503, messages.UPSTREAM_DOWN.format(hotline=settings.hotline))
     if handed_over is not None and not replies:  # Rasa is paused while the agent serves the person
         replies = status_replies(chat.sender, handed_over)
+    elif not replies and masked.split("{", 1)[0] not in SILENT_COMMANDS:
+        # Rasa failed inside the turn (its lock or tracker store): it answers 200 with nothing
+        logger.warning("Rasa answered nothing; the person is asked to send the message again")
+        return bot_reply(chat.sender, messages.NO_ANSWER.format(hotline=settings.hotline))
     return web.json_response(replies, dumps=dumps)
 
 

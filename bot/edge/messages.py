@@ -14,6 +14,7 @@ NOT_FOUND = "抱歉，没有找到这个页面。"
 METHOD_NOT_ALLOWED = "抱歉，不支持这种请求方式。"
 TOO_MANY = "您发送得有点快了，请稍等 {seconds} 秒再发。"
 UPSTREAM_DOWN = "抱歉，服务暂时不可用，您的消息没有发送成功，请稍后再试；着急的话请拨打 {hotline} 政务服务便民热线。"
+NO_ANSWER = "抱歉，刚才没能处理好您的消息，请再发一次；着急的话请拨打 {hotline} 政务服务便民热线。"
 INTERNAL = "抱歉，处理您的消息时出了点问题，消息没有发送成功，请稍后再试；着急的话请拨打 {hotline} 政务服务便民热线。"
 
 MESSAGE_TOO_LONG = ("您的消息有点长（超过{max_chars}字），我一次读不完。请分几句发送，"

@@ -56,7 +56,7 @@ class Served:
 class FakeRasa:
     """Stands in for Rasa's REST channel: records each JSON body; `mode` says how to answer."""
 
-    mode: str = "ok"  # ok | error | slow | garbage
+    mode: str = "ok"  # ok | error | slow | garbage | silent (200 with no message, as when a turn fails inside)
     received: list[dict] = field(default_factory=list)
     served: Served | None = None
 
@@ -69,6 +69,8 @@ class FakeRasa:
             await asyncio.sleep(5)
         if self.mode == "garbage":
             return web.Response(text="<html>not json</html>")
+        if self.mode == "silent":
+            return web.json_response([])
         return web.json_response([{"recipient_id": body.get("sender"), "text": "好的，请问您在哪个区县？"}])
 
     @property

@@ -185,6 +185,17 @@ def test_rasa_failing_is_503(start_edge: EdgeFactory, rasa: FakeRasa, mode: str)
     assert rasa.received == [{"sender": "web-1", "message": "公积金怎么取"}]
 
 
+def test_no_answer_from_rasa_becomes_a_request_to_send_again(edge: str, rasa: FakeRasa) -> None:
+    rasa.mode = "silent"  # Rasa's REST channel answers 200 [] when the turn failed inside (lock or tracker store)
+    response = say(edge, "web-silent", "公积金怎么取")
+    assert response.status_code == 200
+    [reply] = response.json()
+    assert reply["recipient_id"] == "web-silent" and "请再发一次" in reply["text"] and "12345" in reply["text"]
+    assert rasa.received == [{"sender": "web-silent", "message": "公积金怎么取"}]
+    for command in ("/restart", "/session_start"):  # answered with nothing by design: nothing added
+        assert say(edge, "web-silent", command).json() == []
+
+
 def test_personal_data_is_masked_before_rasa(edge: str, rasa: FakeRasa) -> None:
     pytest.importorskip("bot.privacy", reason="bot.privacy is not written yet")
     text = "我的身份证号是11010519491231002X，手机13812345678"
