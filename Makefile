@@ -11,7 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 TRAINING := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) data/jieba/userdict.txt
 MODEL := models/onevisit.tar.gz
 
-.PHONY: setup run test lint generated knowledge train eval bench browser web-deps postgres services up down clean
+.PHONY: setup run test lint generated knowledge train eval bench load browser web-deps postgres services up down clean
 
 # --- set-up --------------------------------------------------------------------------------------
 $(VENV)/.installed: requirements.txt requirements-dev.txt .python-version
@@ -91,6 +91,11 @@ eval: train
 
 bench: knowledge
 	$(PY) -m bench
+
+# load and fault tests (locust) of the make up topology on its own ports in var/load; LOAD_* settings in
+# bench/load/settings.py
+load: services postgres generated train
+	$(PY) -m bench.load
 
 clean:
 	rm -rf var models .pytest_cache
