@@ -41,6 +41,8 @@ def console(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
                            "--display-name", "李维护"], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=60)
     assert made.returncode == 0, made.stdout + made.stderr
+    phrasings = stack.knowledge / "phrasings" / f"{AFFAIR}.yml"
+    original = phrasings.read_bytes()
     service = console_server(workdir, env, stack.rasa_url)
     service.start(timeout=120)
     deadline = time.monotonic() + 300
@@ -49,6 +51,8 @@ def console(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         time.sleep(0.5)
     yield service, regression
     service.stop()
+    phrasings.write_bytes(original)  # the other tests of the session get the knowledge they were written for
+    stack.load_knowledge()
 
 
 def named(chat: Chat, name: str) -> bool:
