@@ -1,7 +1,7 @@
 """Tracker-store failures cost no answered turn: reads and writes are retried, a read that keeps failing goes up
-(no answer from an empty tracker), and pooled connections are checked before use. Real Rasa tracker stores on
-SQLite; the failures are injected because a database cannot be made to fail on cue here (the PostgreSQL restart
-itself is in tests/topology/test_load_short.py)."""
+(no answer from an empty tracker). Real Rasa tracker stores on SQLite; the failures are injected because a
+database cannot be made to fail on cue here (the PostgreSQL restart itself is in tests/topology/test_load_short.py).
+"""
 
 from __future__ import annotations
 
@@ -64,10 +64,6 @@ def user_texts(tracker: DialogueStateTracker | None) -> list[str]:
 
 def fail_safe(primary: Flaky) -> FailSafeTrackerStore:
     return FailSafeTrackerStore(primary)  # type: ignore[arg-type]
-
-
-def test_pooled_connections_are_checked_before_use(tmp_path: Path) -> None:
-    assert sql_store(tmp_path).engine.pool._pre_ping is True
 
 
 def test_a_write_during_a_short_outage_reaches_the_database(tmp_path: Path) -> None:

@@ -72,3 +72,47 @@ def test_events_resolve_to_the_classes_rasa_finds() -> None:
     events = [{"event": "user", "text": "你好", "parse_data": {"intent": {"name": "greet"}}},
               {"event": "slot", "name": "district", "value": "330106"}]
     assert [type(e) for e in (Event.from_parameters(p) for p in events)] == [UserUttered, SlotSet]
+
+
+def test_a_save_after_a_read_stores_exactly_the_new_events_without_counting(tmp_path) -> None:
+    import asyncio
+
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from sqlalchemy import event
+
+    store = SQLTrackerStore(Domain.from_yaml("version: '3.1'\nintents: [greet]\n"), dialect="sqlite",
+                            db=str(tmp_path / "tracker.db"))
+    statements: list[str] = []
+    event.listen(store.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+
+    def texts(tracker) -> list[str]:
+        return [e.text for e in tracker.events if isinstance(e, UserUttered)]
+
+    first = DialogueStateTracker.from_events("s", [ActionExecuted("action_session_start"), SessionStarted(),
+                                                   UserUttered("身份证丢了", {"name": "greet"})])
+    asyncio.run(store.save(first))  # never read: counted by the query, as in Rasa
+    assert any("count(" in s.lower() for s in statements)
+
+    statements.clear()
+    tracker = asyncio.run(store.retrieve("s"))
+    tracker.update(UserUttered("杭州市西湖区", {"name": "greet"}))
+    asyncio.run(store.save(tracker))
+    assert not any("count(" in s.lower() for s in statements)  # the number read is used instead
+    assert texts(asyncio.run(store.retrieve("s"))) == ["身份证丢了", "杭州市西湖区"]
+
+    statements.clear()
+    tracker.update(UserUttered("谢谢", {"name": "greet"}))
+    asyncio.run(store.save(tracker))  # a second save of the same tracker: counted again
+    assert any("count(" in s.lower() for s in statements)
+    assert texts(asyncio.run(store.retrieve("s"))) == ["身份证丢了", "杭州市西湖区", "谢谢"]
+
+    renewed = asyncio.run(store.retrieve("s"))  # a new session inside a turn: only the new events are stored
+    renewed.update(ActionExecuted("action_session_start"))
+    renewed.update(SessionStarted())
+    renewed.update(UserUttered("公积金怎么取", {"name": "greet"}))
+    asyncio.run(store.save(renewed))
+    everything = texts(asyncio.run(store.retrieve_full_tracker("s")))
+    assert everything == ["身份证丢了", "杭州市西湖区", "谢谢", "公积金怎么取"]
