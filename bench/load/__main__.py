@@ -25,7 +25,9 @@ from bench.load.topology import Topology
 def phases(settings: LoadSettings) -> list[tuple[Phase, bool]]:
     """Every phase of `make load`, with whether it must have no error at all."""
     think = (settings.think_min, settings.think_max)
-    plan = [(Phase("throughput", settings.throughput_users, settings.throughput_seconds), False),
+    plan = [(Phase("warm-up", settings.throughput_users, settings.warmup_seconds), False)] \
+        if settings.warmup_seconds > 0 else []
+    plan += [(Phase("throughput", settings.throughput_users, settings.throughput_seconds), False),
             (Phase("steady", settings.steady_users, settings.steady_seconds, *think), True),
             (Phase("full", settings.users, settings.seconds, *think), False)]
     for fault in settings.faults:

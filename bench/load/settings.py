@@ -14,6 +14,7 @@ FAULTS = ("rasa", "actions", "redis", "postgres")
 # name: (default, meaning); LoadSettings has one field per name, lower-cased without the LOAD_ prefix
 DEFAULTS: dict[str, tuple[str, str]] = {
     "LOAD_DIR": (str(PROJECT_ROOT / "var" / "load"), "state of the load topology (UP_DIR) and the turn records"),
+    "LOAD_WARMUP_SECONDS": ("30", "unmeasured load right after the start (models, caches, connection pools warm up)"),
     "LOAD_THROUGHPUT_USERS": ("10", "users of the throughput phase (no pause between turns)"),
     "LOAD_THROUGHPUT_SECONDS": ("60", "length of the throughput phase"),
     "LOAD_STEADY_USERS": ("100", "users of the steady phase, which must have 0 errors"),
@@ -40,6 +41,7 @@ class LoadSettings:
     """The harness's settings (see DEFAULTS for the meaning of each)."""
 
     dir: Path
+    warmup_seconds: int
     throughput_users: int
     throughput_seconds: int
     steady_users: int

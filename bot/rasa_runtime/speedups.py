@@ -13,11 +13,16 @@
   of a turn). That count is the number of events the store read for the same tracker earlier in the turn, under
   the same conversation lock, so here it is remembered from the read and used by the tracker's first save after
   it; a tracker the store did not read, or a second save, is counted by the query as before.
+- Every call of the action server opens a new HTTP client session, and with it a new connection: about 7 % of
+  a turn. Here each endpoint keeps one session (and its pooled connections) per event loop; requests, headers,
+  authentication and timeouts are the same.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import weakref
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -89,6 +94,36 @@ def remembering_reads(original_retrieve: Callable[..., Any],
     return _retrieve, _additional_events
 
 
+class _KeptSession:
+    """Stands where Rasa expects a new session in ``async with``: hands out a kept one and leaves it open."""
+
+    def __init__(self, session: Any):
+        self._session = session
+
+    async def __aenter__(self) -> Any:
+        return self._session
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+
+SESSIONS = "_onevisit_sessions"  # attribute of an endpoint: its kept sessions by event loop
+
+
+def keeping_sessions(original_session: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`EndpointConfig.session` that keeps one session per endpoint and event loop instead of one per call."""
+
+    def session(self: Any) -> _KeptSession:
+        loop = asyncio.get_running_loop()
+        kept = vars(self).setdefault(SESSIONS, weakref.WeakKeyDictionary())
+        found = kept.get(loop)
+        if found is None or found.closed:
+            found = kept[loop] = original_session(self)
+        return _KeptSession(found)
+
+    return session
+
+
 def install() -> None:
     """Apply the speed-ups to the Rasa classes of this process (idempotent)."""
     global _installed
@@ -97,9 +132,11 @@ def install() -> None:
     from rasa.core.actions.action import RemoteAction
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.events import Event
+    from rasa.utils.endpoints import EndpointConfig
 
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
     Event.resolve_by_type = staticmethod(remembering_resolve_by_type(Event.resolve_by_type))  # type: ignore
     SQLTrackerStore._retrieve, SQLTrackerStore._additional_events = remembering_reads(  # type: ignore
         SQLTrackerStore._retrieve, SQLTrackerStore._additional_events)
+    EndpointConfig.session = keeping_sessions(EndpointConfig.session)  # type: ignore[method-assign]
     _installed = True

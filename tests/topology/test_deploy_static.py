@@ -181,7 +181,7 @@ def test_compose_haproxy_balances_with_the_same_checks_as_make_up() -> None:
     template = (ROOT / "config" / "haproxy.cfg.template").read_text()
     for config in (compose_cfg, template):
         backends = dict(re.findall(r"^backend (\w+)\n((?:    .*\n)+)", config, re.M))
-        assert "balance roundrobin" in backends["rasa"] and "option httpchk GET /\n" in backends["rasa"]
+        assert "balance leastconn" in backends["rasa"] and "option httpchk GET /\n" in backends["rasa"]
         assert "balance roundrobin" in backends["actions"] and "option httpchk GET /health\n" in backends["actions"]
     timeouts = re.compile(r"^    (timeout \S+ \S+|retries \d+)$", re.M)
     assert timeouts.findall(compose_cfg) == timeouts.findall(template)

@@ -116,3 +116,39 @@ def test_a_save_after_a_read_stores_exactly_the_new_events_without_counting(tmp_
     asyncio.run(store.save(renewed))
     everything = texts(asyncio.run(store.retrieve_full_tracker("s")))
     assert everything == ["身份证丢了", "杭州市西湖区", "谢谢", "公积金怎么取"]
+
+
+def test_an_endpoint_keeps_its_connection_across_calls() -> None:
+    import asyncio
+
+    from aiohttp import web
+    from rasa.utils.endpoints import EndpointConfig
+
+    async def scenario() -> tuple[set, list]:
+        peers, tokens = set(), []
+
+        async def webhook(request: web.Request) -> web.Response:
+            peers.add(request.transport.get_extra_info("peername")[1])  # the client's port: one per connection
+            tokens.append(request.headers.get("X-Action-Token"))
+            return web.json_response({"events": [], "responses": []})
+
+        app = web.Application()
+        app.router.add_post("/webhook", webhook)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook", headers={"X-Action-Token": "secret"})
+        try:
+            for _ in range(3):
+                assert await endpoint.request(json={"next_action": "action_x"}) == {"events": [], "responses": []}
+        finally:
+            for kept in vars(endpoint).get("_onevisit_sessions", {}).values():
+                await kept.close()
+            await runner.cleanup()
+        return peers, tokens
+
+    peers, tokens = asyncio.run(scenario())
+    assert len(peers) == 1  # three calls, one connection
+    assert tokens == ["secret"] * 3
