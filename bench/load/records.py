@@ -9,8 +9,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bot.edge import messages
-
 OK = "ok"                       # HTTP 200 with at least one bot message
 CLEAR_FAILURE = "clear_failure"  # refused with a polite Chinese message (e.g. the edge's 503)
 EMPTY = "empty"                 # HTTP 200 with no message at all: the person is left without an answer
@@ -18,8 +16,6 @@ HTTP_ERROR = "http_error"       # any other status, or a body that is no clear m
 CONNECTION_ERROR = "connection_error"  # refused, reset or timed out
 OUTCOMES = (OK, CLEAR_FAILURE, EMPTY, HTTP_ERROR, CONNECTION_ERROR)
 
-# how the edge begins its reply when Rasa answered nothing (bot.edge.messages.NO_ANSWER)
-NO_ANSWER = messages.NO_ANSWER.split("；", 1)[0]
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 LEAK = re.compile(r"Traceback|Exception|Error\b|File \"", re.IGNORECASE)
 
@@ -60,8 +56,6 @@ def classify(status: int, body: object) -> tuple[str, str]:
             return EMPTY, ""
         if LEAK.search(joined):
             return HTTP_ERROR, joined[:200]
-        if joined.startswith(NO_ANSWER):  # the edge's word for a turn Rasa failed inside: not answered
-            return CLEAR_FAILURE, joined[:200]
         return OK, joined[:80]
     message = body.get("error") if isinstance(body, dict) else None
     if isinstance(message, str) and CHINESE.search(message) and not LEAK.search(message):

@@ -139,7 +139,7 @@ async def webhook(request: web.Request) -> web.Response:
     elif not replies and masked.split("{", 1)[0] not in SILENT_COMMANDS:
         # Rasa failed inside the turn (its lock or tracker store): it answers 200 with nothing
         logger.warning("Rasa answered nothing; the person is asked to send the message again")
-        return bot_reply(chat.sender, messages.NO_ANSWER.format(hotline=settings.hotline))
+        return json_error(503, messages.NO_ANSWER.format(hotline=settings.hotline))
     return web.json_response(replies, dumps=dumps)
 
 

@@ -38,8 +38,8 @@ def turn(seq: int, text: str, outcome: str = records.OK, started: float = 0.0, l
 def test_outcomes_are_classified() -> None:
     assert records.classify(200, [{"text": "您好"}])[0] == records.OK
     assert records.classify(200, [])[0] == records.EMPTY
-    no_answer = [{"recipient_id": "s", "text": messages.NO_ANSWER.format(hotline="12345")}]
-    assert records.classify(200, no_answer)[0] == records.CLEAR_FAILURE
+    no_answer = {"error": messages.NO_ANSWER.format(hotline="12345")}  # the edge's 503 for a failed turn
+    assert records.classify(503, no_answer)[0] == records.CLEAR_FAILURE
     assert records.classify(503, {"error": "抱歉，服务暂时不可用"})[0] == records.CLEAR_FAILURE
     assert records.classify(500, {"error": "Traceback (most recent call last)"})[0] == records.HTTP_ERROR
     assert records.classify(502, "<html>Bad Gateway</html>")[0] == records.HTTP_ERROR

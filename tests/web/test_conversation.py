@@ -109,7 +109,7 @@ def failure_shown(page: Page, text: str, status_words: list[str], notice: str) -
 
 def test_an_empty_reply_is_a_failure_not_an_answer(page: Page, fake_edge: str) -> None:
     page.goto(fake_edge)
-    failure_shown(page, "空回复", ["没有收到任何答复", "12345"], "没有得到答复")
+    failure_shown(page, "空回复", ["请再发一次", "12345"], "没有发送成功")  # the edge's 503 for a failed turn
     expect(page.locator("li.bot", has_text="收到。您还可以继续提问。")).to_have_count(0)
 
 
