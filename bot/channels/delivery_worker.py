@@ -208,3 +208,61 @@ class DeliveryWorker:
             logger.info("%s deliveries: message %d not looked up (%s)", self.channel, item.id, describe(error))
             return False
         return bool(found) and found[0].seq == item.seq and found[0].event in SKIPPED_EVENTS
+
+
+class DeliveringChannel:
+    """What a messaging channel needs to send the agents' messages: its worker, started and stopped with the
+    Rasa server. The channel sets ``deliveries`` (None) and ``delivery`` (DeliverySettings) and gives
+    `delivery_prefix`, `can_deliver`, `not_delivering` and `send_delivery`."""
+
+    deliveries: DeliveryWorker | None
+    delivery: DeliverySettings
+    not_delivering = "agents' messages are not sent: the channel cannot send"  # logged once at start
+
+    def name(self) -> str:  # provided by Rasa's InputChannel
+        raise NotImplementedError
+
+    @property
+    def delivery_prefix(self) -> str:
+        """The sender ids of this channel's account (``wx:{appid}:``, ``wecom:``)."""
+        raise NotImplementedError
+
+    @property
+    def can_deliver(self) -> bool:
+        """Whether the channel has what sending needs (credentials)."""
+        raise NotImplementedError
+
+    async def send_delivery(self, item: Delivery) -> None:
+        """Send one agent's message; raises when the platform refuses."""
+        raise NotImplementedError
+
+    def delivery_worker(self, outbox: Deliveries | None = None, desk: Desk | None = None) -> DeliveryWorker | None:
+        """The worker sending the agents' messages (None when the channel cannot send)."""
+        if self.deliveries is None and self.can_deliver:
+            self.deliveries = DeliveryWorker(self.name(), self.delivery_prefix, self.send_delivery, self.delivery,
+                                             outbox, desk)
+        return self.deliveries
+
+    def start_deliveries(self) -> None:
+        """Start sending the agents' messages on the running loop (the server's)."""
+        worker = self.delivery_worker()
+        if worker is None:
+            logger.warning("%s: %s", self.name(), self.not_delivering)
+            return
+        worker.start()
+
+    async def stop_deliveries(self) -> None:
+        """Stop the worker (the round in progress finishes)."""
+        if self.deliveries is not None:
+            await self.deliveries.stop()
+
+    def listen_for_server(self, blueprint: Any) -> None:
+        """Start the worker after the server starts and stop it before the server stops."""
+
+        @blueprint.listener("after_server_start")
+        async def start_deliveries(*_: Any) -> None:
+            self.start_deliveries()
+
+        @blueprint.listener("before_server_stop")
+        async def stop_deliveries(*_: Any) -> None:
+            await self.stop_deliveries()

@@ -32,7 +32,7 @@ from wechatpy.messages import BaseMessage
 
 from bot.channels import wechat_protocol as protocol
 from bot.channels import wechat_texts as texts
-from bot.channels.delivery_worker import DeliverySettings, DeliveryWorker, load_delivery_settings
+from bot.channels.delivery_worker import DeliveringChannel, DeliverySettings, DeliveryWorker, load_delivery_settings
 from bot.channels.render import numbered_options, plain_messages, reply_for_digit, sender_id
 from bot.channels.store import ChannelStore
 from bot.channels.wechat_api import WeChatApi
@@ -41,8 +41,7 @@ from bot.edge import messages as edge_messages
 from bot.handoff_relay import relaying
 
 if TYPE_CHECKING:
-    from bot.console.deliveries import Deliveries, Delivery
-    from bot.console.handoff import Desk
+    from bot.console.deliveries import Delivery
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +60,7 @@ SILENT_EVENTS = (events.UnsubscribeEvent, events.LocationEvent, events.ViewEvent
                  events.KfCloseSessionEvent, events.KfSwitchSessionEvent)
 
 
-class WeChatInput(InputChannel):
+class WeChatInput(DeliveringChannel, InputChannel):
     """Rasa input channel for a WeChat Official Account (credentials.yml: ``bot.channels.wechat.WeChatInput:``)."""
 
     @classmethod
@@ -125,14 +124,7 @@ class WeChatInput(InputChannel):
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         webhook = Blueprint("wechat_webhook", __name__)
         on_new_message = relaying(on_new_message)
-
-        @webhook.listener("after_server_start")
-        async def start_deliveries(*_: Any) -> None:
-            self.start_deliveries()
-
-        @webhook.listener("before_server_stop")
-        async def stop_deliveries(*_: Any) -> None:
-            await self.stop_deliveries()
+        self.listen_for_server(webhook)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -293,24 +285,12 @@ class WeChatInput(InputChannel):
         """The sender ids of this account: ``wx:{appid}:``."""
         return sender_id("wx", self.settings.account, "")
 
-    def delivery_worker(self, outbox: Deliveries | None = None, desk: Desk | None = None) -> DeliveryWorker | None:
-        """The worker sending the agents' messages (None when the account cannot send: no AppID/AppSecret)."""
-        if self.deliveries is None and self.settings.can_send:
-            self.deliveries = DeliveryWorker(self.name(), self.delivery_prefix, self.send_delivery, self.delivery,
-                                             outbox, desk)
-        return self.deliveries
+    not_delivering = "agents' messages are not sent: WECHAT_APPID and WECHAT_APPSECRET are not set"
 
-    def start_deliveries(self) -> None:
-        """Start sending the agents' messages on the running loop (the server's)."""
-        worker = self.delivery_worker()
-        if worker is None:
-            logger.warning("wechat: agents' messages are not sent: WECHAT_APPID and WECHAT_APPSECRET are not set")
-            return
-        worker.start()
-
-    async def stop_deliveries(self) -> None:
-        if self.deliveries is not None:
-            await self.deliveries.stop()
+    @property
+    def can_deliver(self) -> bool:
+        """Sending needs the AppID and AppSecret."""
+        return self.settings.can_send
 
     async def send_delivery(self, item: Delivery) -> None:
         """One agent's message as customer-service texts, in order; raises when the platform refuses."""

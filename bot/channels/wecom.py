@@ -32,7 +32,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import wecom_messages as say
-from bot.channels.delivery_worker import DeliverySettings, DeliveryWorker, load_delivery_settings
+from bot.channels.delivery_worker import DeliveringChannel, DeliverySettings, DeliveryWorker, load_delivery_settings
 from bot.channels.render import plain_messages
 from bot.channels.store import ChannelStore
 from bot.channels.wecom_api import COUNT_LIMIT, TIME_LIMIT, WeComApi, WeComError
@@ -43,8 +43,7 @@ from bot.channels.wecom_worker import CHANNEL, KfWorker
 from bot.handoff_relay import relaying
 
 if TYPE_CHECKING:
-    from bot.console.deliveries import Deliveries, Delivery
-    from bot.console.handoff import Desk
+    from bot.console.deliveries import Delivery
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +54,7 @@ class QuotaUsed(Exception):
     """The 48-hour / 5-message rule allows no (or too few) messages to this customer until they write again."""
 
 
-class WeComInput(InputChannel):
+class WeComInput(DeliveringChannel, InputChannel):
     """WeCom 微信客服 as a Rasa input channel (see the module docstring)."""
 
     @classmethod
@@ -107,14 +106,7 @@ class WeComInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         hook = Blueprint("wecom_webhook", __name__)
-
-        @hook.listener("after_server_start")
-        async def start_deliveries(*_: Any) -> None:
-            self.start_deliveries()
-
-        @hook.listener("before_server_stop")
-        async def stop_deliveries(*_: Any) -> None:
-            await self.stop_deliveries()
+        self.listen_for_server(hook)
 
         @hook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -144,24 +136,13 @@ class WeComInput(InputChannel):
 
     # --- the agents' messages (the deliveries outbox) ------------------------------------------------------
 
-    def delivery_worker(self, outbox: Deliveries | None = None, desk: Desk | None = None) -> DeliveryWorker | None:
-        """The worker sending the agents' messages (None while the channel is not configured)."""
-        if self.deliveries is None and self.settings.configured:
-            self.deliveries = DeliveryWorker(self.name(), DELIVERY_PREFIX, self.send_delivery, self.delivery,
-                                             outbox, desk)
-        return self.deliveries
+    delivery_prefix = DELIVERY_PREFIX
+    not_delivering = "agents' messages are not sent: the channel is not configured"
 
-    def start_deliveries(self) -> None:
-        """Start sending the agents' messages on the running loop (the server's)."""
-        worker = self.delivery_worker()
-        if worker is None:
-            logger.info("WeCom channel not configured: agents' messages are not sent")
-            return
-        worker.start()
-
-    async def stop_deliveries(self) -> None:
-        if self.deliveries is not None:
-            await self.deliveries.stop()
+    @property
+    def can_deliver(self) -> bool:
+        """Sending needs the channel's settings."""
+        return self.settings.configured
 
     async def send_delivery(self, item: Delivery) -> None:
         """One agent's message with kf/send_msg, within the customer's quota; raises when it cannot go now."""
