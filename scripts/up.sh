@@ -99,6 +99,18 @@ wait_for() {  # URL NAME LOGNAME
   done
   fail "$2 未能启动，日志见 $UP_LOG_DIR/$3.log"
 }
+wait_all_up() {  # until HAProxy counts every Rasa and action replica UP (a replica busy warming up was marked DOWN)
+  local csv="http://127.0.0.1:$HAPROXY_STATS_PORT/;csv"
+  for _ in $(seq 1 "$UP_WAIT_SECONDS"); do
+    # field 18 of HAProxy's CSV is the status; servers are the rows that are neither FRONTEND nor BACKEND
+    if curl -fsS -m 5 "$csv" 2>/dev/null | awk -F, '($1 == "rasa" || $1 == "actions") && $2 != "FRONTEND" &&
+        $2 != "BACKEND" { n++; if ($18 != "UP") down++ } END { exit !(n > 0 && down == 0) }'; then
+      echo "  ✓ HAProxy 已把每个副本标为可用"; return 0
+    fi
+    sleep 1
+  done
+  fail "HAProxy 仍有副本不可用，状态见 http://127.0.0.1:$HAPROXY_STATS_PORT/ ，日志见 $UP_LOG_DIR/haproxy.log"
+}
 AS=()
 if [ "$(id -u)" = 0 ]; then AS=(runuser -u postgres --); fi
 psql_admin() { PGPASSWORD="$UP_PG_PASSWORD" "$PGBIN/psql" -h 127.0.0.1 -p "$UP_PG_PORT" -U onevisit "$@"; }
@@ -210,6 +222,7 @@ for port in "${RASA_PORTS[@]}"; do
   wait_for "http://127.0.0.1:$port/" "Rasa 服务 :$port（加载模型需要一点时间）" "rasa-$port"
 done
 wait_for "http://127.0.0.1:$RASA_PORT/" "HAProxy Rasa 入口 :$RASA_PORT" haproxy
+wait_all_up
 echo
 echo "一次办（水平扩展拓扑）已就绪：请在浏览器打开 http://$EDGE_HOST:$WEB_PORT/"
 echo "  负载均衡状态：http://127.0.0.1:$HAPROXY_STATS_PORT/ （指标：/metrics）；停止：make down"

@@ -78,13 +78,15 @@ class OtherCitizen(threading.Thread):
             turn += 1
             started = time.monotonic()
             try:
-                reply = requests.post(self.url, json={"sender": "other-citizen", "message": "你好"}, timeout=30)
+                # a new person each time, so the edge's per-sender limit never paces this thread
+                reply = requests.post(self.url, json={"sender": f"other-citizen-{turn}", "message": "你好"},
+                                      timeout=30)
                 if reply.status_code != 200 or not reply.json():
                     self.failures.append(f"{reply.status_code} {reply.text[:200]}")
             except requests.RequestException as error:
                 self.failures.append(type(error).__name__)
             self.latencies.append(time.monotonic() - started)
-            self.stop_event.wait(3.5)  # well inside the stack edge's 20 messages a minute per sender
+            self.stop_event.wait(1.0)  # inside the edge's 120 messages a minute per client
 
 
 def test_no_input_breaks_the_chat_endpoint(stack: Stack, fuzz_edge: str) -> None:
@@ -118,7 +120,8 @@ def test_no_input_breaks_the_chat_endpoint(stack: Stack, fuzz_edge: str) -> None
     assert sent >= EXAMPLES, sent
     assert statuses.get(200, 0) > 50 and statuses.get(400, 0) > 50, statuses  # both paths were exercised
     assert not other.failures, other.failures
-    assert len(other.latencies) >= 3, other.latencies  # another person was answered throughout (no stall)
+    # other people were answered throughout, each promptly (no stall behind the fuzzer)
+    assert len(other.latencies) >= 3 and max(other.latencies) < 5, other.latencies
     assert after - before < RASA_GROWTH_LIMIT_MB, (before, after)
 
 
