@@ -178,9 +178,10 @@ def stage_times(resolver: Resolver, queries: Sequence[Query]) -> dict[str, float
         vector = timed("index.transform (features, tf-idf)", lambda t=text: index.transform([t]))
         if vector.nnz == 0:
             continue
-        sims = timed("index.similarities (examples, profiles, not-ours model)",
+        sims = timed("index.similarities (examples, profiles, not-ours model, SVM)",
                      lambda v=vector: index.similarities(v))
-        chosen = timed("shortlist", lambda s=sims: shortlist(s.best[0], s.profile[0], resolver.settings.shortlist))
+        chosen = timed("shortlist", lambda s=sims: shortlist(s.best[0], s.profile[0], resolver.settings.shortlist,
+                                                             s.margins[0]))
         rows = timed("candidate feature rows", lambda s=sims, c=chosen, t=text: features.rows(
             s, 0, resolver._facts(t), c))
         timed("ranker probabilities", lambda r=rows: ranker.probabilities(r))

@@ -13,6 +13,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.preprocessing import normalize as l2_normalize
 
 from bot.catalog.domain import OUT_OF_SCOPE, Affair
+from bot.resolver.classifier import AffairClassifier
 from bot.resolver.text import Analyzer
 
 # How much each kind of text counts in an affair's profile (its weighted centroid).
@@ -66,6 +67,7 @@ class Similarities:
     profile: np.ndarray  # (queries, affairs): cosine to each affair's profile
     outside: np.ndarray  # (queries,): closest question that is no affair of ours
     not_ours: np.ndarray  # (queries,): the word model's probability that the question is no affair of ours
+    margins: np.ndarray  # (queries, affairs + 1): the SVM's margin of each affair, then of "none of ours"
 
 
 class ExampleIndex:
@@ -105,13 +107,17 @@ class ExampleIndex:
         self.name_rows = np.asarray([e.kind in NAME_FIELDS for e in self.examples], dtype=bool)
         if base is None:
             self._not_ours, self._not_ours_held_out = self._fit_not_ours()
+            kinds = [e.kind for e in self.examples]
+            self.classifier = AffairClassifier(self.inside, owners, np.asarray([k != "scope" for k in kinds]),
+                                               np.asarray([k in QUERY_FIELDS for k in kinds]), self.outside,
+                                               len(affairs))
         else:  # no held-out answers: an extended index serves questions, it does not train a ranker
             self._not_ours, self._not_ours_held_out = base._not_ours, {}
+            self.classifier = base.classifier
         known = {} if base is None else dict(zip((e.text for e in base.examples), base.example_words, strict=True))
         self.example_words = [known[e.text] if e.text in known else tuple(analyzer.words(e.text))
                               for e in self.examples]  # read once, used thrice
         self.vocabulary = {w for words in self.example_words for w in words}
-        self.outside_vocabulary = {w for t in self.outside_texts for w in analyzer.words(t)} - self.vocabulary
 
     def _reuse_rows(self, texts: list[str]) -> sparse.csr_matrix:
         """Vectors of texts: the stored row of a text this index holds, a fresh one (same vocabulary) else."""
@@ -162,28 +168,22 @@ class ExampleIndex:
             return np.zeros(queries.shape[0])
         return self._not_ours.predict_proba(queries)[:, 1]
 
-    def similarities(self, queries: sparse.csr_matrix, not_ours: np.ndarray | None = None) -> Similarities:
+    def similarities(self, queries: sparse.csr_matrix, not_ours: np.ndarray | None = None,
+                     margins: np.ndarray | None = None) -> Similarities:
         """Similarities of query vectors to every example, affair and out-of-scope question."""
         rows = np.asarray((queries @ self._inside_t).todense())
         profile = np.asarray((queries @ self._profiles_t).todense())
         outside = (np.asarray((queries @ self._outside_t).todense()).max(axis=1) if self.outside.shape[0]
                    else np.zeros(queries.shape[0], dtype=np.float32))
         judged = self.not_ours(queries) if not_ours is None else not_ours
-        return Similarities(rows, self.best_per_affair(rows), profile, outside, judged)
+        margins = self.classifier.margins(queries) if margins is None else margins
+        return Similarities(rows, self.best_per_affair(rows), profile, outside, judged, margins)
 
     def best_per_affair(self, rows: np.ndarray) -> np.ndarray:
         """The closest example of each affair, for each query row."""
         if rows.shape[1] == 0:
             return np.zeros((rows.shape[0], 0), dtype=np.float32)
         return np.maximum.reduceat(rows, self.starts, axis=1)
-
-    def top_mean(self, row: np.ndarray, affair: int, n: int = 3) -> float:
-        """Mean of the n closest examples of one affair."""
-        end = self.starts[affair + 1] if affair + 1 < len(self.starts) else row.shape[0]
-        segment = row[self.starts[affair]:end]
-        if segment.shape[0] <= n:
-            return float(segment.mean()) if segment.shape[0] else 0.0
-        return float(np.partition(segment, -n)[-n:].mean())
 
     def held_out(self, mixed_every: int = 3) -> Iterator[tuple[np.ndarray, Similarities, list[str]]]:
         """Leave-one-out similarities of every training query, in chunks: (labels, similarities, texts).
@@ -205,7 +205,9 @@ class ExampleIndex:
         for start in range(0, len(queries), _CHUNK):
             chunk = queries[start:start + _CHUNK]
             vectors = sparse.vstack([self._vector(q) for q in chunk]).tocsr()
-            sims = self.similarities(vectors, self._held_out_not_ours(chunk, vectors))
+            margins = self.classifier.held_out_margins(vectors, [q.inside for q in chunk],
+                                                       [q.outside for q in chunk])
+            sims = self.similarities(vectors, self._held_out_not_ours(chunk, vectors), margins)
             if self.outside.shape[0]:
                 outside = np.asarray((vectors @ self._outside_t).todense())
                 for k, q in enumerate(chunk):

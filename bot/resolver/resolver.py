@@ -32,11 +32,11 @@ SIBLING_MIN = 0.01
 class ResolverSettings:
     """Decision thresholds on the ranker's probabilities; see eval/README.md for how they are set."""
 
-    sure: float = 0.6
-    rival_ratio: float = 0.5
-    plausible: float = 0.3
+    sure: float = 0.3
+    rival_ratio: float = 0.3
+    plausible: float = 0.2
     not_ours: float = 0.2  # the word model's "no affair of ours" probability at which to abstain (>1: never)
-    overrule: float = 0.95  # ... unless the ranker is at least this sure of its best candidate (>1: never)
+    overrule: float = 1.01  # ... unless the ranker is at least this sure of its best candidate (>1: never)
     not_ours_known: float = 0.3  # the same, for a question all of whose words our affairs use
     max_choices: int = 5
     shortlist: int = 6
@@ -96,12 +96,9 @@ class Resolver:
             self.analyzer = base.analyzer
         self.index = ExampleIndex(self.analyzer, self._affairs, catalog.phrasings,
                                   None if base is None else base.index)
-        affair_words: list[set[str]] = [set() for _ in self._affairs]
-        for example, words in zip(self.index.examples, self.index.example_words, strict=True):
-            affair_words[example.owner].update(words)
         self._ids = [a.id for a in self._affairs]
         self._is_bundle = np.asarray([a.is_bundle for a in self._affairs], dtype=bool)
-        self._features = CandidateFeatures(self.index, affair_words, self._is_bundle)
+        self._features = CandidateFeatures(self._is_bundle)
         self._labels = ["|".join("".join(self.analyzer.words(t)) for t in (a.name, a.short_name, *a.aliases,
                                                                                   *a.keywords))
                         for a in self._affairs]
@@ -130,7 +127,7 @@ class Resolver:
         number = 0
         for owners, sims, texts in self.index.held_out(self.settings.mixed_every):
             for k, (owner, text) in enumerate(zip(owners, texts, strict=True)):
-                chosen = shortlist(sims.best[k], sims.profile[k], self.settings.shortlist)
+                chosen = shortlist(sims.best[k], sims.profile[k], self.settings.shortlist, sims.margins[k])
                 blocks.append(self._features.rows(sims, k, self._facts(text), chosen))
                 labels.append(chosen == owner)
                 question.append(np.full(len(chosen), number))
@@ -182,7 +179,7 @@ class Resolver:
         if scored is None:
             return [], 1.0, None
         sims = scored[0]
-        chosen = shortlist(sims.best[0], sims.profile[0], self.settings.shortlist)
+        chosen = shortlist(sims.best[0], sims.profile[0], self.settings.shortlist, sims.margins[0])
         probs = self.ranker.probabilities(self._features.rows(sims, 0, self._facts(text), chosen))
         order = np.argsort(-probs, kind="stable")
         names = np.where(self.index.name_rows, sims.rows[0], -1.0)

@@ -20,7 +20,7 @@ from bot.console.ratings import UNRESOLVED, count_question
 from bot.evaluation import read_labelled, score
 from bot.knowledge.load import load_knowledge
 
-QUESTION = "开个小饭馆要办什么证"  # the assistant is not sure of it: it asks "is it 食品经营许可?"
+QUESTION = "巷口那家早点铺要的那张纸怎么弄"  # a local way of putting it that the assistant does not know yet
 AFFAIR = "food-business-license"
 OUTSIDE = "小区停车位被别人占了找谁投诉"
 
