@@ -54,7 +54,7 @@ class LinearModel:
             if target.min() == target.max():  # no rival rows: the class is all there is
                 self._bias[c] = 1.0
                 continue
-            model = LinearSVC(C=STRENGTH).fit(features[chosen], target)
+            model = LinearSVC(C=STRENGTH, random_state=0).fit(features[chosen], target)
             coef = model.coef_[0]
             kept = np.flatnonzero(np.abs(coef) >= MIN_WEIGHT)
             columns.append(np.full(len(kept), c))
