@@ -82,6 +82,15 @@ class Catalog:
         return (self.affairs == other.affairs and self.places == other.places and self.offices == other.offices
                 and self.lexicon == other.lexicon)
 
+    def resolver_inputs(self) -> tuple:
+        """Everything the resolver reads: two catalogs with equal inputs can share one resolver (an edit to
+        materials, fees or halls leaves understanding as it was)."""
+        affairs = tuple((a.id, a.name, a.short_name, tuple(a.aliases), tuple(a.keywords), tuple(a.questions),
+                         a.scope, tuple(a.parts)) for a in sorted(self.affairs.values(), key=lambda a: a.id))
+        phrasings = tuple(sorted((k, tuple(v)) for k, v in self.phrasings.items()))
+        places = tuple(sorted((p.name, tuple(p.aliases)) for p in self.places.values()))
+        return affairs, phrasings, places, tuple(sorted(self.lexicon.items()))
+
     def affair(self, affair_id: str | None) -> Affair | None:
         """The affair with this id, or None."""
         return self.affairs.get(affair_id or "")

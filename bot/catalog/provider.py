@@ -60,6 +60,8 @@ class CatalogProvider:
 
     def _build(self, catalog: Catalog, former: Snapshot | None) -> Snapshot:
         """The snapshot for a new catalog: extended from the former one when only phrasings changed."""
+        if former is not None and catalog.resolver_inputs() == former.catalog.resolver_inputs():
+            return Snapshot(catalog, former.resolver)  # materials, fees or halls changed: understanding did not
         if former is None or not catalog.differs_only_in_phrasings(former.catalog):
             return Snapshot(catalog, Resolver(catalog, self._resolver_settings))
         quick = Snapshot(catalog, Resolver(catalog, self._resolver_settings, base=former.resolver))
@@ -76,9 +78,10 @@ class CatalogProvider:
         except Exception:  # noqa: BLE001 - the extended resolver keeps serving
             logger.exception("refitting the resolver failed; the extended one keeps serving")
             return
-        with self._lock:
-            if self._snapshot is not None and self._snapshot.catalog is catalog:
-                self._snapshot = Snapshot(catalog, fitted)
+        with self._lock:  # served if what the resolver reads is still this catalog's (a later material edit may
+            current = self._snapshot  # have replaced the catalog but not the texts)
+            if current is not None and current.catalog.resolver_inputs() == catalog.resolver_inputs():
+                self._snapshot = Snapshot(current.catalog, fitted)
 
     def wait_for_refit(self, timeout: float | None = None) -> None:
         """Block until a background refit (if any) is done: for tools and tests."""

@@ -98,7 +98,8 @@ def grid(resolver: Resolver) -> list[ResolverSettings]:
 
 def calibrate(resolver: Resolver, max_wrong: float = 0.02, min_abstained: float = 0.95,
               labelled: list[Labelled] | None = None) -> list[Outcome]:
-    """Every grid setting's outcome, the ones meeting the targets first, most right first.
+    """Every grid setting's outcome, the ones meeting the targets first, most right first (then fewest
+    wrong, then most out-of-scope questions declined).
 
     With `labelled` questions (the calibration set) the rankings of those questions are used;
     without, the out-of-fold rankings of the training questions.
@@ -111,6 +112,7 @@ def calibrate(resolver: Resolver, max_wrong: float = 0.02, min_abstained: float 
         outcomes = [outcome(ranked, truths, settings) for settings in grid(resolver)]
     def order(o: Outcome) -> tuple:
         meets = o.wrong <= max_wrong and o.outside_abstained >= min_abstained
-        return (0, -o.right, o.wrong) if meets else (1, -o.utility, o.wrong)
+        # among equally right settings, the fewer wrong and the more out-of-scope questions declined, the better
+        return (0, -o.right, o.wrong, -o.outside_abstained) if meets else (1, -o.utility, o.wrong)
 
     return sorted(outcomes, key=order)

@@ -44,6 +44,8 @@ class LinearModel:
             if len(present) == 1:
                 self._bias[present[0]] = 1.0
             return
+        features = features.astype(np.float64).tocsr()  # liblinear's type, converted once, not per class
+        features.sort_indices()
         rows_of = {int(c): np.flatnonzero(labels == c) for c in present}
         rivals = _rivals(features, labels, present)
         rng = np.random.default_rng(7)

@@ -204,7 +204,7 @@ class ExampleIndex:
                 queries.append(TrainingQuery(f"{self.outside_texts[j]}，{q.text}", q.inside, j, q.label))
         for start in range(0, len(queries), _CHUNK):
             chunk = queries[start:start + _CHUNK]
-            vectors = sparse.vstack([self._vector(q) for q in chunk]).tocsr()
+            vectors = self._vectors(chunk)
             margins = self.classifier.held_out_margins(vectors, [q.inside for q in chunk],
                                                        [q.outside for q in chunk])
             sims = self.similarities(vectors, self._held_out_not_ours(chunk, vectors), margins)
@@ -228,13 +228,13 @@ class ExampleIndex:
                 fresh[k] = self._not_ours_held_out[key]
         return fresh
 
-    def _vector(self, query: TrainingQuery) -> sparse.csr_matrix:
-        """The stored vector of a plain training query; a fresh one for a joined text."""
-        if query.inside is not None and query.outside is None:
-            return self.inside[query.inside]
-        if query.outside is not None and query.inside is None:
-            return self.outside[query.outside]
-        return self.transform([query.text])
+    def _vectors(self, chunk: list[TrainingQuery]) -> sparse.csr_matrix:
+        """Vectors of training queries: stored rows for plain ones, one batch transform for the joined texts."""
+        joined = [k for k, q in enumerate(chunk) if q.inside is not None and q.outside is not None]
+        fresh = dict(zip(joined, self.transform([chunk[k].text for k in joined]), strict=True)) if joined else {}
+        return sparse.vstack([fresh[k] if k in fresh else
+                              self.inside[q.inside] if q.inside is not None else self.outside[q.outside]
+                              for k, q in enumerate(chunk)]).tocsr()
 
     def _leave_out(self, sims: Similarities, k: int, row: int) -> None:
         """Remove example `row`'s own contribution from query k's similarities."""

@@ -33,10 +33,10 @@ class ResolverSettings:
     """Decision thresholds on the ranker's probabilities; see eval/README.md for how they are set."""
 
     sure: float = 0.3
-    rival_ratio: float = 0.5
-    plausible: float = 0.3
+    rival_ratio: float = 0.3
+    plausible: float = 0.2
     not_ours: float = 0.2  # the word model's "no affair of ours" probability at which to abstain (>1: never)
-    overrule: float = 0.95  # ... unless the ranker is at least this sure of its best candidate (>1: never)
+    overrule: float = 0.9  # ... unless the ranker is at least this sure of its best candidate (>1: never)
     not_ours_known: float = 0.3  # the same, for a question all of whose words our affairs use
     max_choices: int = 5
     shortlist: int = 6
@@ -87,13 +87,20 @@ class Resolver:
         question is answered at once, and a full fit can replace this resolver later."""
         self.settings = settings or ResolverSettings()
         self._affairs = sorted(catalog.affairs.values(), key=lambda a: a.id)
-        if base is None:
-            vocabulary = [p for a in self._affairs for p in (a.short_name, *a.aliases, *a.keywords)]
-            self.analyzer = Analyzer(catalog.lexicon, vocabulary, place_words(catalog))
+        self.extended = base is not None
+        if base is not None:
+            self.analyzer = base.analyzer
+            self._learn(catalog, base)
+            return
+        vocabulary = [p for a in self._affairs for p in (a.short_name, *a.aliases, *a.keywords)]
+        self.analyzer = Analyzer(catalog.lexicon, vocabulary, place_words(catalog))
+        with self.analyzer.remembering():  # a fresh analyzer, not yet shared: segment each text once
             self.analyzer.learn_pinyin(w for texts in catalog.phrasings.values() for t in texts
                                        for w in self.analyzer.tokens(t))
-        else:
-            self.analyzer = base.analyzer
+            self._learn(catalog, None)
+
+    def _learn(self, catalog: Catalog, base: Resolver | None) -> None:
+        """Index the catalog's texts and fit the ranker (or take base's index models and ranker)."""
         self.index = ExampleIndex(self.analyzer, self._affairs, catalog.phrasings,
                                   None if base is None else base.index)
         self._ids = [a.id for a in self._affairs]
@@ -106,7 +113,6 @@ class Resolver:
                              for a in self._affairs]
         self._word_shares = _word_shares(self.index)
         self._typical = _typical_questions(self.index)
-        self.extended = base is not None
         if base is None:
             features, labels = self.training_rows()
             self.ranker = Ranker().fit(features, labels)

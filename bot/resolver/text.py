@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 
 import jieba
@@ -84,6 +85,7 @@ class Analyzer:
         self._replacements = {normalize(w): c for w, c in lexicon.items() if normalize(w)}
         self._tokenizer = _fresh_tokenizer()
         self._spelt: dict[str, str] = {}
+        self._seen: dict[str, tuple[str, ...]] | None = None
         for word in [*vocabulary, *self._replacements, *self._replacements.values()]:
             if normalize(word):
                 self._tokenizer.add_word(normalize(word), freq=20000)
@@ -100,6 +102,8 @@ class Analyzer:
                 spelt = counts.setdefault("".join(syllables), {})
                 spelt[word] = spelt.get(word, 0) + 1
         self._spelt = {key: max(found, key=found.__getitem__) for key, found in counts.items()}
+        if self._seen is not None:
+            self._seen.clear()  # pinyin read before may read differently now
 
     def _read_pinyin(self, run: str) -> list[str]:
         """A run of pinyin as the known words it spells (longest first), syllables left as they are."""
@@ -120,7 +124,27 @@ class Analyzer:
         return out
 
     def tokens(self, text: str) -> list[str]:
-        """The jieba words of the normalised text, as written; typed pinyin read back as known words."""
+        """The jieba words of the normalised text, as written; typed pinyin read back as known words.
+
+        Remembered per text while `remembering` (a fit reads each knowledge text several times); never the
+        questions people ask afterwards."""
+        if self._seen is None:
+            return self._tokens(text)
+        known = self._seen.get(text)
+        if known is None:
+            known = self._seen[text] = tuple(self._tokens(text))
+        return list(known)
+
+    @contextmanager
+    def remembering(self) -> Iterator[None]:
+        """Within the block, each text is segmented once."""
+        self._seen = {}
+        try:
+            yield
+        finally:
+            self._seen = None
+
+    def _tokens(self, text: str) -> list[str]:
         norm = normalize(text)
         if self._ignored is not None:
             norm = self._ignored.sub("", norm)

@@ -26,7 +26,7 @@ from tests.e2e.stack import ROOT, Chat, Service, console_server
 PASSWORD = "maint-pass-1"
 LIVE_WITHIN = 5.0  # seconds, from the maintainer's request to the first answer that names the affair
 # worded as nobody in the knowledge words it: the assistant offers 食品经营许可 as a guess, it does not decide
-QUESTION = "巷子口想开个卖早点的小铺子得先弄个啥手续"
+QUESTION = "巷尾那个卖馄饨的小摊要的那张纸"  # a local way of putting it that the assistant does not know yet
 AFFAIR = "food-business-license"
 
 

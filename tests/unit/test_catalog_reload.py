@@ -112,3 +112,44 @@ def test_a_broken_edit_after_a_good_load_is_refused(knowledge: Path, tmp_path: P
             load_knowledge(knowledge, engine)
     finally:
         path.write_text(original, encoding="utf-8")
+
+
+def edit_first_material_note(knowledge: Path, affair: str, note: str) -> str:
+    """Replace the first material's notes of an affair; returns the original file text."""
+    path = knowledge / "affairs" / f"{affair}.yml"
+    original = path.read_text(encoding="utf-8")
+    head, marker, tail = original.partition("    notes: ")
+    assert marker, "the affair has a material with notes"
+    path.write_text(head + marker + note + "\n" + tail.split("\n", 1)[1], encoding="utf-8")
+    return original
+
+
+def test_a_material_edit_keeps_the_resolver_and_a_refit_in_flight_is_still_served(knowledge: Path,
+                                                                                   tmp_path: Path) -> None:
+    engine = engine_for(f"sqlite:///{tmp_path / 'catalog.db'}")
+    load_knowledge(knowledge, engine)
+    provider = CatalogProvider(engine, interval=0)
+    before = provider.current()
+    path = knowledge / "affairs" / f"{AFFAIR}.yml"
+    phrasings = knowledge / "phrasings" / f"{AFFAIR}.yml"
+    original, original_phrasings = path.read_text(encoding="utf-8"), phrasings.read_text(encoding="utf-8")
+    try:
+        edit_first_material_note(knowledge, AFFAIR, "申请书须由负责人本人签字")
+        load_knowledge(knowledge, engine)
+        edited = provider.current()
+        assert edited.catalog.version != before.catalog.version
+        assert "申请书须由负责人本人签字" in str(edited.catalog.affairs[AFFAIR].materials)
+        assert edited.resolver is before.resolver  # understanding did not change: nothing is refitted
+
+        append_phrasing(knowledge, AFFAIR, "巷尾那个卖馄饨的小摊要的那张纸")
+        load_knowledge(knowledge, engine)
+        assert provider.current().resolver.extended  # the full fit runs in the background ...
+        path.write_text(original, encoding="utf-8")  # ... while another material edit comes in
+        load_knowledge(knowledge, engine)
+        latest = provider.current()
+        provider.wait_for_refit(timeout=600)
+        served = provider.current()
+        assert served.catalog is latest.catalog and not served.resolver.extended  # the refit still lands
+    finally:
+        path.write_text(original, encoding="utf-8")
+        phrasings.write_text(original_phrasings, encoding="utf-8")

@@ -94,7 +94,7 @@ def test_staff_pages_accessible_and_fit(open_page: Callable[..., Page], stack: S
         open_ticket(page, stack, desk)
     else:  # a question the assistant does not understand, so that the page shows its placing controls
         said = requests.post(stack.edge_url + "/webhooks/rest/webhook", timeout=60,
-                             json={"sender": f"axe-{uuid.uuid4().hex[:10]}", "message": "我想弄个红戳戳"})
+                             json={"sender": f"axe-{uuid.uuid4().hex[:10]}", "message": "怎么注销手机号"})
         assert said.status_code == 200, said.text
         log_in(page, desk.url + "/maintain.html", MAINTAINER)
         page.get_by_role("button", name="刷新统计").click()
