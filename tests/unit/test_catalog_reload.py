@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import Engine
 
 from bot.catalog.db import engine_for
 from bot.catalog.provider import CatalogProvider
@@ -24,6 +25,13 @@ def append_phrasing(knowledge: Path, affair: str, text: str) -> None:
     path.write_text(path.read_text(encoding="utf-8") + f"  - {text}\n", encoding="utf-8")
 
 
+def loaded(knowledge: Path, tmp_path: Path) -> tuple[Engine, CatalogProvider]:
+    """A fresh catalog database with the knowledge loaded, and a provider that checks it on every call."""
+    engine = engine_for(f"sqlite:///{tmp_path / 'catalog.db'}")
+    load_knowledge(knowledge, engine)
+    return engine, CatalogProvider(engine, interval=0)
+
+
 @pytest.fixture(scope="module")
 def knowledge(tmp_path_factory: pytest.TempPathFactory) -> Path:
     copy = tmp_path_factory.mktemp("reload") / "knowledge"
@@ -33,9 +41,7 @@ def knowledge(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_a_new_phrasing_is_served_by_an_extended_resolver_then_by_a_full_fit(knowledge: Path,
                                                                              tmp_path: Path) -> None:
-    engine = engine_for(f"sqlite:///{tmp_path / 'catalog.db'}")
-    load_knowledge(knowledge, engine)
-    provider = CatalogProvider(engine, interval=0)
+    engine, provider = loaded(knowledge, tmp_path)
     before = provider.current()
     assert not before.resolver.extended
     assert before.resolver.resolve(QUESTION).affair != AFFAIR
@@ -67,9 +73,7 @@ def test_a_typical_question_decides_its_affair_word_for_word_only(knowledge: Pat
 
 
 def test_any_other_change_is_fitted_in_full(knowledge: Path, tmp_path: Path) -> None:
-    engine = engine_for(f"sqlite:///{tmp_path / 'catalog.db'}")
-    load_knowledge(knowledge, engine)
-    provider = CatalogProvider(engine, interval=0)
+    engine, provider = loaded(knowledge, tmp_path)
     before = provider.current()
     lexicon = knowledge / "lexicon.yml"
     original = lexicon.read_text(encoding="utf-8")
@@ -126,9 +130,7 @@ def edit_first_material_note(knowledge: Path, affair: str, note: str) -> str:
 
 def test_a_material_edit_keeps_the_resolver_and_a_refit_in_flight_is_still_served(knowledge: Path,
                                                                                    tmp_path: Path) -> None:
-    engine = engine_for(f"sqlite:///{tmp_path / 'catalog.db'}")
-    load_knowledge(knowledge, engine)
-    provider = CatalogProvider(engine, interval=0)
+    engine, provider = loaded(knowledge, tmp_path)
     before = provider.current()
     path = knowledge / "affairs" / f"{AFFAIR}.yml"
     phrasings = knowledge / "phrasings" / f"{AFFAIR}.yml"

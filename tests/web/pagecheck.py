@@ -4,6 +4,7 @@ for driving the chat."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,17 @@ def assert_fits(frame: Page | Frame, what: str) -> None:
     result = layout(frame)
     assert result["scrollWidth"] <= result["innerWidth"], f"{what}: horizontal scroll {result}"
     assert not result["outside"], f"{what}: cut off at the sides: {result['outside']}"
+
+
+def assert_accessible_at_widths(page: Page, widths: Iterable[int], what: str, shots: Path) -> None:
+    """At each width: no serious axe violation, nothing cut off; a full-page screenshot into `shots`."""
+    for width in widths:
+        page.set_viewport_size({"width": width, "height": 800})
+        label = f"{what} at {width}px"
+        violations = axe_violations(page)
+        assert not violations, f"{label}: {violations}"
+        assert_fits(page, label)
+        page.screenshot(path=str(shots / f"{what.replace(' ', '-')}-{width}.png"), full_page=True)
 
 
 def care_report(frame: Page | Frame, selector: str, min_px: float) -> dict[str, Any]:

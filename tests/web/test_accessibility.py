@@ -13,7 +13,14 @@ import requests
 from playwright.sync_api import Frame, Page, expect
 
 from tests.conftest import Stack
-from tests.web.pagecheck import assert_fits, axe_violations, open_widget, set_care, show_guide
+from tests.web.pagecheck import (
+    assert_accessible_at_widths,
+    assert_fits,
+    axe_violations,
+    open_widget,
+    set_care,
+    show_guide,
+)
 from tests.web.servers import HostSite
 from tests.web.staff import Desk, log_in, start_desk, until
 
@@ -101,10 +108,4 @@ def test_staff_pages_accessible_and_fit(open_page: Callable[..., Page], stack: S
         expect(page.locator("#refresh-status")).to_contain_text("已刷新", timeout=30000)
         expect(page.locator("#levels tbody tr")).to_have_count(5)
         expect(page.locator("#unresolved .assign").first).to_be_visible()
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 800})
-        label = f"{where} at {width}px"
-        violations = axe_violations(page)
-        assert not violations, f"{label}: {violations}"
-        assert_fits(page, label)
-        page.screenshot(path=str(tmp_path / f"{where}-{width}.png"), full_page=True)
+    assert_accessible_at_widths(page, WIDTHS, where, tmp_path)

@@ -23,7 +23,7 @@ from backend.seed import SAMPLE_CASES
 from bot.cases import mask_case_number
 from tests.e2e.stack import ROOT, Service, backend, base_env, console_server
 from tests.web.fake_rasa import FakeRasa
-from tests.web.pagecheck import assert_fits, axe_violations
+from tests.web.pagecheck import assert_accessible_at_widths
 from tests.web.servers import start_edge
 from tests.web.staff import PASSWORD, log_in
 
@@ -196,10 +196,4 @@ def test_the_panels_are_accessible_and_fit(open_page: Callable[..., Page], site:
             page.get_by_role("button", name=f"查看完整号码：留言 {message_id}", exact=True).click()
             expect(page.locator(f"#left-phone-{message_id}")).to_have_text("057188881234")
             expect(page.locator("#audit-rows tr").first).to_be_visible()
-        for width in (360, 1280):
-            page.set_viewport_size({"width": width, "height": 800})
-            label = f"console as {name} at {width}px"
-            violations = axe_violations(page)
-            assert not violations, f"{label}: {violations}"
-            assert_fits(page, label)
-            page.screenshot(path=str(tmp_path / f"left-{name}-{width}.png"), full_page=True)
+        assert_accessible_at_widths(page, (360, 1280), f"console as {name}", tmp_path)
