@@ -26,10 +26,9 @@ SVM_SHORTLIST = 2
 
 @dataclass(frozen=True)
 class QueryFacts:
-    """What the ranker knows about a question apart from its similarities."""
+    """What the ranker knows about a question apart from its similarities and margins."""
 
-    words: tuple[str, ...]
-    bundle_marker: bool
+    bundle_marker: bool  # the person asks for things done together (一起办)
 
 
 def shortlist(best: np.ndarray, profile: np.ndarray, size: int, margins: np.ndarray) -> np.ndarray:

@@ -120,8 +120,7 @@ class Resolver:
             self.ranker = base.ranker
 
     def _facts(self, text: str) -> QueryFacts:
-        words = tuple(self.analyzer.words(text))
-        return QueryFacts(words, BUNDLE_MARKER in words)
+        return QueryFacts(BUNDLE_MARKER in self.analyzer.words(text))
 
     def training_rows(self, groups: bool = False) -> tuple[np.ndarray, ...]:
         """Candidate rows of every training question, compared with everything but itself.
