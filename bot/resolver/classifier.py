@@ -36,7 +36,6 @@ class LinearModel:
 
     def __init__(self, features: sparse.csr_matrix, labels: np.ndarray, classes: int):
         """Fit on rows labelled 0 .. classes-1 (classes without rows never come first)."""
-        self.classes = classes
         present = np.unique(labels)
         self._bias = np.full(classes, ABSENT, dtype=np.float32)
         if len(present) < 2:
@@ -44,8 +43,7 @@ class LinearModel:
             if len(present) == 1:
                 self._bias[present[0]] = 1.0
             return
-        features = features.astype(np.float64).tocsr()  # liblinear's type, converted once, not per class
-        features.sort_indices()
+        features = as_liblinear(features)
         rows_of = {int(c): np.flatnonzero(labels == c) for c in present}
         rivals = _rivals(features, labels, present)
         rng = np.random.default_rng(7)
@@ -70,6 +68,14 @@ class LinearModel:
     def margins(self, vectors: sparse.csr_matrix) -> np.ndarray:
         """(rows, classes): each class's margin for each vector."""
         return np.asarray((vectors @ self._weights).todense(), dtype=np.float32) + self._bias
+
+
+def as_liblinear(features: sparse.spmatrix) -> sparse.csr_matrix:
+    """CSR float64 with sorted indices, the form liblinear takes without a copy per fit (no copy if already)."""
+    result = features.tocsr().astype(np.float64, copy=False)
+    if not result.has_sorted_indices:
+        result = result.sorted_indices()
+    return result
 
 
 def _rivals(features: sparse.csr_matrix, labels: np.ndarray, present: np.ndarray) -> dict[int, np.ndarray]:
@@ -104,11 +110,11 @@ class AffairClassifier:
         """`inside`: the vector of every affair text, `owners` its affair, `used` whether it is learned from
         (a long scope description is not) and `questions` whether it is a whole question (only those are held
         out: names and keywords always stay in); `outside`: out-of-scope questions, class `affairs`."""
-        self.none = affairs
-        features = sparse.vstack([inside, outside]).tocsr()
+        self._classes = affairs + 1
+        features = as_liblinear(sparse.vstack([inside, outside]))  # once for the full and the fold models
         labels = np.r_[owners, np.full(outside.shape[0], affairs)].astype(np.int64)
         learned = np.r_[used, np.ones(outside.shape[0], dtype=bool)]
-        self._model = LinearModel(features[learned], labels[learned], affairs + 1)
+        self._model = LinearModel(features[learned], labels[learned], self._classes)
         held = np.r_[questions & used, np.ones(outside.shape[0], dtype=bool)]
         rng = np.random.default_rng(5)
         self._fold = np.where(held, rng.integers(0, folds, size=len(labels)), -1)
@@ -117,7 +123,7 @@ class AffairClassifier:
         if folds >= 2 and held.any():
             for f in range(folds):
                 keep = learned & (self._fold != f)
-                self._fold_models.append(LinearModel(features[keep], labels[keep], affairs + 1))
+                self._fold_models.append(LinearModel(features[keep], labels[keep], self._classes))
 
     def margins(self, vectors: sparse.csr_matrix) -> np.ndarray:
         """(rows, affairs + 1): each affair's margin, and in the last column that of "none of ours"."""
@@ -128,13 +134,13 @@ class AffairClassifier:
         """Margins of training queries from the fold model that did not see them: a query made of inside
         example `inside[k]` (and perhaps out-of-scope question `outside[k]`) is scored by that example's
         fold model; one made of an out-of-scope question alone, by its fold model."""
-        result = self.margins(vectors)
         if not self._fold_models:
-            return result
+            return self.margins(vectors)
         fold = np.asarray([self._fold[i] if i is not None else
                            self._fold[self._inside_count + j] if j is not None else -1
                            for i, j in zip(inside, outside, strict=True)])
-        for f, model in enumerate(self._fold_models):
+        result = np.zeros((vectors.shape[0], self._classes), dtype=np.float32)
+        for f, model in [(-1, self._model), *enumerate(self._fold_models)]:  # -1: never held out
             rows = np.flatnonzero(fold == f)
             if rows.size:
                 result[rows] = model.margins(vectors[rows])
