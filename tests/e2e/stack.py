@@ -125,6 +125,15 @@ def console_server(workdir: Path, env: dict[str, str], rasa_url: str) -> Service
                    f"http://127.0.0.1:{port}/api/health", env, workdir / "console.log")
 
 
+def wait_until_warm(console: Service, timeout: float = 300.0) -> None:
+    """Wait until the console's health says its resolver and knowledge reader are built (as after any start,
+    in use): a first search otherwise waits for the fit, longer than a page's expectations wait."""
+    deadline = time.monotonic() + timeout
+    while not requests.get(console.ready_url, timeout=10).json().get("warm"):
+        assert time.monotonic() < deadline, "the console did not finish warming up"
+        time.sleep(0.5)
+
+
 def edge_server(workdir: Path, env: dict[str, str], rasa_url: str, name: str = "edge") -> Service:
     """`python -m bot.edge`: the pages and the checked chat webhook, in front of the Rasa at `rasa_url`."""
     port = free_port()

@@ -21,7 +21,7 @@ import requests
 from bot.catalog.catalog import Catalog
 from bot.catalog.db import engine_for
 from tests.conftest import Stack
-from tests.e2e.stack import ROOT, Chat, Service, console_server
+from tests.e2e.stack import ROOT, Chat, Service, console_server, wait_until_warm
 
 PASSWORD = "maint-pass-1"
 LIVE_WITHIN = 5.0  # seconds, from the maintainer's request to the first answer that names the affair
@@ -45,10 +45,7 @@ def console(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     original = phrasings.read_bytes()
     service = console_server(workdir, env, stack.rasa_url)
     service.start(timeout=120)
-    deadline = time.monotonic() + 300
-    while not requests.get(service.ready_url, timeout=10).json().get("warm"):  # as after any start, in use
-        assert time.monotonic() < deadline, "the console did not finish warming up"
-        time.sleep(0.5)
+    wait_until_warm(service)
     yield service, regression
     service.stop()
     phrasings.write_bytes(original)  # the other tests of the session get the knowledge they were written for

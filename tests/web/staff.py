@@ -15,7 +15,7 @@ import requests
 from playwright.sync_api import Page, expect
 
 from tests.conftest import Stack
-from tests.e2e.stack import ROOT, Service, console_server
+from tests.e2e.stack import ROOT, Service, console_server, wait_until_warm
 
 PASSWORD = "staff-pass-1"
 T = TypeVar("T")
@@ -60,6 +60,7 @@ def start_desk(stack: Stack, workdir: Path, users: dict[str, tuple[str, str]]) -
            "CONSOLE_REGRESSION_FILE": str(workdir / "maintainers.tsv")}
     service = console_server(workdir, env, stack.rasa_url)
     service.start(timeout=120)
+    wait_until_warm(service)
     return Desk(service)
 
 
