@@ -15,6 +15,8 @@ _NOT_TEXT = re.compile(r"[\s\W_]+", re.UNICODE)
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[a-z]+")
 _LONGEST_SYLLABLE = 6
+# A homophone typo is looked for across at most this many tokens.
+_LONGEST_RESPELLING = 4
 
 
 def normalize(text: str) -> str:
@@ -75,6 +77,18 @@ def latin_syllables(run: str) -> tuple[str, ...]:
     return best[-1] or ()
 
 
+def _homophones(meanings: dict[str, str]) -> dict[str, str]:
+    """Words of two or more Chinese characters by their toneless pinyin (`meanings`: each word and what it
+    means); a spelling shared by words that mean different things is left out (which was meant cannot be
+    told), one shared by ways of writing the same word (身分证, 身份证) is kept."""
+    spelt: dict[str, dict[str, str]] = {}
+    for word, meaning in meanings.items():
+        syllables = _pinyin(word)
+        if meaning and len(word) >= 2 and len(syllables) == len(word):
+            spelt.setdefault("".join(syllables), {})[meaning] = word
+    return {key: next(iter(found.values())) for key, found in spelt.items() if len(found) == 1}
+
+
 class Analyzer:
     """Turns a text into matching features; built from the catalog's lexicon and vocabulary."""
 
@@ -86,9 +100,11 @@ class Analyzer:
         self._tokenizer = _fresh_tokenizer()
         self._spelt: dict[str, str] = {}
         self._seen: dict[str, tuple[str, ...]] | None = None
-        for word in [*vocabulary, *self._replacements, *self._replacements.values()]:
-            if normalize(word):
-                self._tokenizer.add_word(normalize(word), freq=20000)
+        domain = [normalize(w) for w in [*vocabulary, *self._replacements, *self._replacements.values()]]
+        for word in domain:
+            if word:
+                self._tokenizer.add_word(word, freq=20000)
+        self._homophones = _homophones({w: self._replacements.get(w, w) for w in domain if w})
 
     def learn_pinyin(self, words: Iterable[str]) -> None:
         """Remember how words are spelt in pinyin, so that typed pinyin can be read back as those words.
@@ -148,10 +164,36 @@ class Analyzer:
         norm = normalize(text)
         if self._ignored is not None:
             norm = self._ignored.sub("", norm)
-        found = self._tokenizer.lcut(norm, HMM=False)
+        found = self._respell(self._tokenizer.lcut(norm, HMM=False))
         if not any(_LATIN.fullmatch(t) for t in found):
             return found
         return [w for t in found for w in (self._read_pinyin(t) if _LATIN.fullmatch(t) else (t,))]
+
+    def _respell(self, tokens: list[str]) -> list[str]:
+        """Homophone typos read as the words they sound like (结昏 -> 结婚, 失叶金 -> 失业金, 身份正 -> 身份证).
+
+        A mistyped word falls apart into single characters, which jieba's dictionary cannot join. Where
+        a few tokens, at least one of them a lone character, sound exactly like one word of our affairs
+        and lexicon (and like no other), that word is read instead; the longest such word wins."""
+        if not self._homophones or all(len(t) > 1 for t in tokens):
+            return tokens
+        out, i = [], 0
+        while i < len(tokens):
+            for j in range(min(len(tokens), i + _LONGEST_RESPELLING), i + 1, -1):
+                window = tokens[i:j]
+                if all(len(t) > 1 for t in window):
+                    continue
+                joined = "".join(window)
+                word = self._homophones.get("".join(_pinyin(joined))) if len(_pinyin(joined)) == len(joined) \
+                    else None
+                if word is not None and len(word) == len(joined):
+                    out.append(word)
+                    i = j
+                    break
+            else:
+                out.append(tokens[i])
+                i += 1
+        return out
 
     def words(self, text: str) -> list[str]:
         """jieba words with colloquial words replaced by what they mean and filler words dropped."""

@@ -201,3 +201,13 @@ def test_a_bundle_is_ruled_out_for_its_own_part_unless_things_are_to_be_done_tog
     together = "老人去世后销户、丧葬费这些能一起办吗"
     assert "one-thing-death" not in resolver._settled_rivals(together, "hukou-cancel-death",
                                                              resolver.probabilities(together))
+
+
+def test_homophone_typos_are_read_as_the_word_they_sound_like():
+    from bot.resolver.text import Analyzer
+
+    analyzer = Analyzer({"身分证": "身份证"}, ["失业金", "身份证", "公式", "公示"])
+    assert analyzer.tokens("失叶金怎么领")[0] == "失业金"
+    assert analyzer.words("身份正丢了")[0] == "身份证"  # 身分证 and 身份证 sound alike and mean the same
+    assert "公示" not in analyzer.tokens("工式") and "公式" not in analyzer.tokens("工式")  # which one is meant?
+    assert analyzer.tokens("事业单位退休") == ["事业单位", "退休"]  # a word as written is never respelt
