@@ -8,7 +8,16 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from bot.catalog import tables
-from bot.catalog.domain import Affair, Material, Office, Place, Question, affair_from_record, matches
+from bot.catalog.domain import (
+    Affair,
+    Material,
+    Office,
+    Place,
+    Question,
+    Umbrella,
+    affair_from_record,
+    matches,
+)
 
 PART_SEPARATOR = "/"
 
@@ -61,6 +70,7 @@ class Catalog:
     offices: list[Office] = field(default_factory=list)
     lexicon: dict[str, str] = field(default_factory=dict)
     phrasings: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    umbrellas: dict[str, Umbrella] = field(default_factory=dict)
 
     @classmethod
     def from_engine(cls, engine: Engine) -> Catalog:
@@ -74,13 +84,15 @@ class Catalog:
             offices = [_office(r.record) for r in conn.execute(select(tables.offices).order_by(tables.offices.c.id))]
             lexicon = {r.word: r.canonical for r in conn.execute(select(tables.lexicon))}
             phrasings = {r.affair: tuple(r.texts) for r in conn.execute(select(tables.phrasings))}
+            umbrellas = {r.id: _umbrella(r.record) for r in conn.execute(select(tables.umbrellas))}
         return cls(version=version, affairs=affairs, places=places, offices=offices, lexicon=lexicon,
-                   phrasings=phrasings)
+                   phrasings=phrasings, umbrellas=umbrellas)
 
     def differs_only_in_phrasings(self, other: Catalog) -> bool:
-        """Whether the two hold the same affairs, places, halls and lexicon (the phrasings may differ)."""
+        """Whether the two hold the same affairs, places, halls, lexicon and umbrella topics (the phrasings may
+        differ)."""
         return (self.affairs == other.affairs and self.places == other.places and self.offices == other.offices
-                and self.lexicon == other.lexicon)
+                and self.lexicon == other.lexicon and self.umbrellas == other.umbrellas)
 
     def resolver_inputs(self) -> tuple:
         """Everything the resolver reads: two catalogs with equal inputs can share one resolver (an edit to
@@ -89,7 +101,8 @@ class Catalog:
                          a.scope, tuple(a.parts)) for a in sorted(self.affairs.values(), key=lambda a: a.id))
         phrasings = tuple(sorted((k, tuple(v)) for k, v in self.phrasings.items()))
         places = tuple(sorted((p.name, tuple(p.aliases)) for p in self.places.values()))
-        return affairs, phrasings, places, tuple(sorted(self.lexicon.items()))
+        umbrellas = tuple(sorted((u.id, u.affairs, u.questions) for u in self.umbrellas.values()))
+        return affairs, phrasings, places, tuple(sorted(self.lexicon.items())), umbrellas
 
     def affair(self, affair_id: str | None) -> Affair | None:
         """The affair with this id, or None."""
@@ -196,3 +209,8 @@ def _office(record: dict) -> Office:
                   location=(float(location["lng"]), float(location["lat"])) if location else None,
                   source_url=record.get("source_url"), checked=record.get("checked"),
                   checked_by=record.get("checked_by"))
+
+
+def _umbrella(record: dict) -> Umbrella:
+    return Umbrella(id=record["id"], topic=record.get("topic", ""), affairs=tuple(record["affairs"]),
+                    questions=tuple(record["questions"]))

@@ -12,6 +12,17 @@ OUT_OF_SCOPE = ""
 
 
 @dataclass(frozen=True)
+class Umbrella:
+    """A topic several affairs share (户口迁移: moving in from outside or within the province), with questions
+    that name only the topic: asked so, the person is asked which of the affairs they mean."""
+
+    id: str
+    topic: str
+    affairs: tuple[str, ...]
+    questions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Option:
     """One possible answer to a situation question."""
 

@@ -66,7 +66,8 @@ def _sync_lexicon(conn: Connection, words: dict[str, str], report: LoadReport) -
 
 def store_knowledge(engine: Engine, affairs: list[dict[str, Any]], places: dict[str, Any],
                     offices: list[dict[str, Any]], lexicon: dict[str, Any],
-                    phrasings: dict[str, list[str]] | None = None) -> LoadReport:
+                    phrasings: dict[str, list[str]] | None = None,
+                    umbrellas: list[dict[str, Any]] | None = None) -> LoadReport:
     """Replace the catalog with the given records atomically; bump the version when anything changed."""
     report = LoadReport()
     affair_rows = {a["id"]: {"id": a["id"], "code": a["code"], "name": a["name"], "short_name": a["short_name"],
@@ -81,6 +82,7 @@ def store_knowledge(engine: Engine, affairs: list[dict[str, Any]], places: dict[
             place_rows[item["code"]] = {**row, "digest": digest(row)}
     phrasing_rows = {affair: {"affair": affair, "texts": texts, "digest": digest(texts)}
                      for affair, texts in (phrasings or {}).items()}
+    umbrella_rows = {u["id"]: {"id": u["id"], "record": u, "digest": digest(u)} for u in umbrellas or []}
     words = {w: s["canonical"] for s in lexicon.get("synonyms", []) for w in s["words"]}
     words.update({w: "" for w in lexicon.get("stopwords", [])})
     with engine.begin() as conn:
@@ -88,6 +90,7 @@ def store_knowledge(engine: Engine, affairs: list[dict[str, Any]], places: dict[
         _sync(conn, tables.offices, "id", office_rows, report)
         _sync(conn, tables.places, "code", place_rows, report)
         _sync(conn, tables.phrasings, "affair", phrasing_rows, report)
+        _sync(conn, tables.umbrellas, "id", umbrella_rows, report)
         _sync_lexicon(conn, words, report)
         if report.changed or _version(conn) is None:
             _set_version(conn, f"{time.time():.6f}")

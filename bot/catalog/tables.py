@@ -48,6 +48,13 @@ phrasings = Table(
     Column("digest", String(64), nullable=False),
 )
 
+umbrellas = Table(
+    "umbrellas", metadata,
+    Column("id", String(80), primary_key=True),
+    Column("record", JSON, nullable=False),  # topic, affairs and questions
+    Column("digest", String(64), nullable=False),
+)
+
 catalog_meta = Table(
     "catalog_meta", metadata,
     Column("key", String(40), primary_key=True),

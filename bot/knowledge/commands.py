@@ -56,6 +56,9 @@ def _summary(console: Console, files) -> None:
     table.add_row("事项", str(len(files.affairs)), f"{len(files.affairs)}（{situational} 个分情形）")
     table.add_row("办事大厅", str(len(files.offices)), str(offices))
     table.add_row("行政区划", "1" if files.places else "0", f"{len(cities)} 个设区市，{counties} 个区县")
+    umbrellas = files.umbrellas.data.get("umbrellas") or [] if files.umbrellas else []
+    questions = sum(len(u.get("questions") or []) for u in umbrellas)
+    table.add_row("笼统说法", "1" if files.umbrellas else "0", f"{len(umbrellas)} 个话题，{questions} 条问法")
     console.print(table)
 
 

@@ -29,6 +29,7 @@ def records(files: KnowledgeFiles) -> dict:
         "offices": offices,
         "lexicon": plain(files.lexicon.data) if files.lexicon else {},
         "phrasings": phrasings(files),
+        "umbrellas": plain(files.umbrellas.data).get("umbrellas", []) if files.umbrellas else [],
     }
 
 

@@ -15,7 +15,8 @@ from bot.resolver.text import normalize
 
 SCHEMAS = {"affair": "affair.schema.yml", "office": "office.schema.yml",
            "places": "places.schema.yml", "lexicon": "lexicon.schema.yml",
-           "phrasings": "phrasings.schema.yml", "out_of_scope": "out_of_scope.schema.yml"}
+           "phrasings": "phrasings.schema.yml", "out_of_scope": "out_of_scope.schema.yml",
+           "umbrellas": "umbrellas.schema.yml"}
 
 
 @dataclass
@@ -29,10 +30,11 @@ class KnowledgeFiles:
     places: SourceFile | None = None
     lexicon: SourceFile | None = None
     out_of_scope: SourceFile | None = None
+    umbrellas: SourceFile | None = None
 
     def all_files(self) -> list[SourceFile]:
         """Every parsed file, affairs first."""
-        extra = [f for f in (self.places, self.lexicon, self.out_of_scope) if f is not None]
+        extra = [f for f in (self.places, self.lexicon, self.out_of_scope, self.umbrellas) if f is not None]
         return [*self.affairs, *self.offices, *self.phrasings, *extra]
 
     def problems(self) -> list[Problem]:
@@ -40,17 +42,21 @@ class KnowledgeFiles:
         return [p for f in self.all_files() for p in f.problems]
 
 
+# Files directly under the knowledge folder that may be absent (places.yml is then reported missing).
+OPTIONAL_FILES = ("places", "lexicon", "out_of_scope", "umbrellas")
+
 # Service hotlines (12345, 12329, 12367 ...) answer for a whole country or province, never for one hall.
 NATIONAL_HOTLINE = re.compile(r"(?:\+?86)?(?:0\d{2,3})?1\d{4}")
 
 
 def read_knowledge(root: Path) -> KnowledgeFiles:
-    """Parse every file under `root` (affairs/, offices/, phrasings/, places, lexicon, out_of_scope)."""
+    """Parse every file under `root` (affairs/, offices/, phrasings/, places, lexicon, out_of_scope,
+    umbrellas)."""
     files = KnowledgeFiles(root=root)
     files.affairs = [read_yaml(p, root) for p in sorted((root / "affairs").glob("*.yml"))]
     files.offices = [read_yaml(p, root) for p in sorted((root / "offices").glob("*.yml"))]
     files.phrasings = [read_yaml(p, root) for p in sorted((root / "phrasings").glob("*.yml"))]
-    for name in ("places", "lexicon", "out_of_scope"):
+    for name in OPTIONAL_FILES:
         path = root / f"{name}.yml"
         if path.exists():
             setattr(files, name, read_yaml(path, root))
@@ -286,6 +292,31 @@ def _check_phrasings(files: KnowledgeFiles) -> None:
     for ti, topic in enumerate(oos.data.get("topics") or []):
         for qi, text in enumerate(topic.get("questions") or []):
             _claim(seen, str(text), "", oos, ["topics", ti, "questions", qi])
+    _check_umbrellas(files, seen)
+
+
+def _check_umbrellas(files: KnowledgeFiles, seen: dict[str, tuple[str, SourceFile, list[Any]]]) -> None:
+    """An umbrella topic covers two or more known plain affairs, under an id of its own; its questions are
+    claimed like phrasings (a sentence cannot both name the topic only and mean one affair)."""
+    source = files.umbrellas
+    if source is None or not isinstance(source.data, dict):
+        return
+    affair_ids = {s.path.stem for s in files.affairs}
+    ids: set[str] = set()
+    for ui, umbrella in enumerate(source.data.get("umbrellas") or []):
+        umbrella_id = str(umbrella.get("id"))
+        if umbrella_id in ids:
+            source.problem(["umbrellas", ui, "id"], f"笼统说法 id {umbrella_id} 重复：请改名")
+        ids.add(umbrella_id)
+        members = [str(a) for a in umbrella.get("affairs") or []]
+        for ai, affair_id in enumerate(members):
+            path = ["umbrellas", ui, "affairs", ai]
+            if affair_id not in affair_ids:
+                source.problem(path, f"事项 {affair_id} 不存在：请改为 affairs/ 下的事项 id")
+            elif members.index(affair_id) != ai:
+                source.problem(path, f"事项 {affair_id} 写了两次：请删去一处")
+        for qi, text in enumerate(umbrella.get("questions") or []):
+            _claim(seen, str(text), f"笼统说法 {umbrella_id}", source, ["umbrellas", ui, "questions", qi])
 
 
 def _claim(seen: dict[str, tuple[str, SourceFile, list[Any]]], text: str, owner: str,
@@ -323,7 +354,7 @@ def validate(root: Path, required: list[str] | None = None) -> tuple[KnowledgeFi
     phrasing_schema = _schema(root, "phrasings")
     for source in files.phrasings:
         _check_schema(source, phrasing_schema)
-    for name in ("places", "lexicon", "out_of_scope"):
+    for name in OPTIONAL_FILES:
         source = getattr(files, name)
         if source is not None:
             _check_schema(source, _schema(root, name))

@@ -23,7 +23,7 @@ FOLDS = 5
 WRONG_COST = 3.0
 GRID = {"sure": (0.3, 0.6), "rival_ratio": (0.3, 0.5, 0.7), "plausible": (0.2, 0.3, 0.4),
         "not_ours": (0.2, 0.3, 0.4, 0.6), "overrule": (0.7, 0.8, 0.9, 0.95, 1.01),
-        "not_ours_known": (0.3, 0.5, 1.01)}
+        "not_ours_known": (0.3, 0.5, 1.01), "umbrella": (-0.25, 0.0, 0.25, 99.0)}
 
 
 @dataclass(frozen=True)

@@ -29,13 +29,14 @@ OTHERS = 2000
 class LinearModel:
     """One-vs-rest linear SVMs with sparse weights (features x classes): margins are one sparse product.
 
-    Each class learns against the rows of its RIVALS nearest classes (by centroid), the last class (none
-    of ours) and a sample of the rest. With up to RIVALS + 1 classes that is every row, exactly liblinear's
+    Each class learns against the rows of its RIVALS nearest classes (by centroid), the class "none of
+    ours" and a sample of the rest. With up to RIVALS + 1 classes that is every row, exactly liblinear's
     one-vs-rest; with thousands of affairs it keeps training time and memory linear in their number.
     """
 
-    def __init__(self, features: sparse.csr_matrix, labels: np.ndarray, classes: int):
-        """Fit on rows labelled 0 .. classes-1 (classes without rows never come first)."""
+    def __init__(self, features: sparse.csr_matrix, labels: np.ndarray, classes: int, none: int | None = None):
+        """Fit on rows labelled 0 .. classes-1 (classes without rows never come first); `none` is the class of
+        "none of ours" (the last by default), which every class learns against in full."""
         present = np.unique(labels)
         self._bias = np.full(classes, ABSENT, dtype=np.float32)
         if len(present) < 2:
@@ -49,7 +50,8 @@ class LinearModel:
         rng = np.random.default_rng(7)
         columns, weight_rows, values = [], [], []
         for c in present:
-            chosen = _training_rows(int(c), rows_of, rivals[int(c)], len(labels), classes - 1, rng)
+            chosen = _training_rows(int(c), rows_of, rivals[int(c)], len(labels),
+                                    classes - 1 if none is None else none, rng)
             target = (labels[chosen] == c).astype(np.int64)
             if target.min() == target.max():  # no rival rows: the class is all there is
                 self._bias[c] = 1.0
@@ -103,19 +105,26 @@ def _training_rows(c: int, rows_of: dict[int, np.ndarray], rivals: np.ndarray, t
 
 
 class AffairClassifier:
-    """The SVM over affairs and "none of ours", with out-of-fold models for training the ranker."""
+    """The SVM over affairs, "none of ours" and the umbrella topics, with out-of-fold models for training the
+    ranker."""
 
     def __init__(self, inside: sparse.csr_matrix, owners: np.ndarray, used: np.ndarray, questions: np.ndarray,
-                 outside: sparse.csr_matrix, affairs: int, folds: int = FOLDS):
+                 outside: sparse.csr_matrix, affairs: int, folds: int = FOLDS,
+                 umbrella: sparse.csr_matrix | None = None, topics: np.ndarray | None = None):
         """`inside`: the vector of every affair text, `owners` its affair, `used` whether it is learned from
         (a long scope description is not) and `questions` whether it is a whole question (only those are held
-        out: names and keywords always stay in); `outside`: out-of-scope questions, class `affairs`."""
-        self._classes = affairs + 1
-        features = as_liblinear(sparse.vstack([inside, outside]))  # once for the full and the fold models
-        labels = np.r_[owners, np.full(outside.shape[0], affairs)].astype(np.int64)
-        learned = np.r_[used, np.ones(outside.shape[0], dtype=bool)]
-        self._model = LinearModel(features[learned], labels[learned], self._classes)
-        held = np.r_[questions & used, np.ones(outside.shape[0], dtype=bool)]
+        out: names and keywords always stay in); `outside`: out-of-scope questions, class `affairs`;
+        `umbrella`: questions that name only a topic several affairs share, `topics` the topic's number k
+        (class `affairs + 1 + k`; never held out, the ranker does not learn from them)."""
+        if umbrella is None or topics is None:
+            umbrella, topics = sparse.csr_matrix((0, inside.shape[1]), dtype=inside.dtype), np.zeros(0, np.int64)
+        self._topics = int(topics.max()) + 1 if topics.size else 0
+        self._classes = affairs + 1 + self._topics
+        features = as_liblinear(sparse.vstack([inside, outside, umbrella]))  # once for the full and fold models
+        labels = np.r_[owners, np.full(outside.shape[0], affairs), affairs + 1 + topics].astype(np.int64)
+        learned = np.r_[used, np.ones(outside.shape[0] + umbrella.shape[0], dtype=bool)]
+        self._model = LinearModel(features[learned], labels[learned], self._classes, affairs)
+        held = np.r_[questions & used, np.ones(outside.shape[0], dtype=bool), np.zeros(umbrella.shape[0], bool)]
         rng = np.random.default_rng(5)
         self._fold = np.where(held, rng.integers(0, folds, size=len(labels)), -1)
         self._inside_count = inside.shape[0]
@@ -123,10 +132,11 @@ class AffairClassifier:
         if folds >= 2 and held.any():
             for f in range(folds):
                 keep = learned & (self._fold != f)
-                self._fold_models.append(LinearModel(features[keep], labels[keep], self._classes))
+                self._fold_models.append(LinearModel(features[keep], labels[keep], self._classes, affairs))
 
     def margins(self, vectors: sparse.csr_matrix) -> np.ndarray:
-        """(rows, affairs + 1): each affair's margin, and in the last column that of "none of ours"."""
+        """(rows, affairs + 1 + topics): each affair's margin, that of "none of ours", then each umbrella
+        topic's."""
         return self._model.margins(vectors)
 
     def held_out_margins(self, vectors: sparse.csr_matrix, inside: list[int | None],

@@ -68,27 +68,33 @@ class Similarities:
     outside: np.ndarray  # (queries,): closest question that is no affair of ours
     not_ours: np.ndarray  # (queries,): the word model's probability that the question is no affair of ours
     margins: np.ndarray  # (queries, affairs + 1): the SVM's margin of each affair, then of "none of ours"
+    topics: np.ndarray  # (queries, umbrella topics): the SVM's margin of each topic several affairs share
 
 
 class ExampleIndex:
     """Vectors of affair texts (grouped by affair) and of out-of-scope questions, one vocabulary."""
 
     def __init__(self, analyzer: Analyzer, affairs: list[Affair], phrasings: dict[str, tuple[str, ...]],
-                 base: ExampleIndex | None = None):
-        """Fit the vocabulary and the "not ours" model; with `base` (an index over the same affairs and
-        lexicon), keep base's vocabulary, weights and model and only vectorise the texts base lacks."""
+                 base: ExampleIndex | None = None, umbrellas: list[tuple[str, ...]] | None = None):
+        """Fit the vocabulary and the "not ours" model; with `base` (an index over the same affairs, lexicon
+        and umbrella topics), keep base's vocabulary, weights and models and only vectorise the texts base
+        lacks. `umbrellas`: for each topic several affairs share, the questions that name only the topic."""
         self.analyzer = analyzer
         self.examples = [e for i, a in enumerate(affairs) for e in affair_examples(i, a, phrasings.get(a.id, ()))]
         self.outside_texts = list(phrasings.get(OUT_OF_SCOPE, ()))
+        self.affair_count = len(affairs)
+        umbrella_texts = [t for questions in umbrellas or [] for t in questions]
+        topics = np.asarray([k for k, questions in enumerate(umbrellas or []) for _ in questions], dtype=np.int64)
         texts = [e.text for e in self.examples] + self.outside_texts
         if base is None:
+            texts += umbrella_texts  # an extended index keeps base's classifier: it needs no vectors of them
             self.vectorizer = TfidfVectorizer(analyzer=analyzer.features, sublinear_tf=True, dtype=np.float32)
             matrix = self.vectorizer.fit_transform(texts).tocsr()
         else:
             self.vectorizer = base.vectorizer
             matrix = base._reuse_rows(texts)
         self.inside = matrix[:len(self.examples)]
-        self.outside = matrix[len(self.examples):]
+        self.outside = matrix[len(self.examples):len(self.examples) + len(self.outside_texts)]
         owners = np.fromiter((e.owner for e in self.examples), dtype=np.int64, count=len(self.examples))
         self.owners = owners
         self.starts = np.searchsorted(owners, np.arange(len(affairs)))
@@ -110,7 +116,9 @@ class ExampleIndex:
             kinds = [e.kind for e in self.examples]
             self.classifier = AffairClassifier(self.inside, owners, np.asarray([k != "scope" for k in kinds]),
                                                np.asarray([k in QUERY_FIELDS for k in kinds]), self.outside,
-                                               len(affairs))
+                                               len(affairs), umbrella=matrix[len(self.examples) +
+                                                                             len(self.outside_texts):],
+                                               topics=topics)
         else:  # no held-out answers: an extended index serves questions, it does not train a ranker
             self._not_ours, self._not_ours_held_out = base._not_ours, {}
             self.classifier = base.classifier
@@ -177,7 +185,9 @@ class ExampleIndex:
                    else np.zeros(queries.shape[0], dtype=np.float32))
         judged = self.not_ours(queries) if not_ours is None else not_ours
         margins = self.classifier.margins(queries) if margins is None else margins
-        return Similarities(rows, self.best_per_affair(rows), profile, outside, judged, margins)
+        split = self.affair_count + 1
+        return Similarities(rows, self.best_per_affair(rows), profile, outside, judged, margins[:, :split],
+                            margins[:, split:])
 
     def best_per_affair(self, rows: np.ndarray) -> np.ndarray:
         """The closest example of each affair, for each query row."""

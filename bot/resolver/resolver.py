@@ -38,6 +38,7 @@ class ResolverSettings:
     not_ours: float = 0.2  # the word model's "no affair of ours" probability at which to abstain (>1: never)
     overrule: float = 0.9  # ... unless the ranker is at least this sure of its best candidate (>1: never)
     not_ours_known: float = 0.3  # the same, for a question all of whose words our affairs use
+    umbrella: float = 0.0  # how far an umbrella topic's SVM margin must lead every affair's and "none of ours"
     max_choices: int = 5
     shortlist: int = 6
     mixed_every: int = 3
@@ -101,9 +102,11 @@ class Resolver:
 
     def _learn(self, catalog: Catalog, base: Resolver | None) -> None:
         """Index the catalog's texts and fit the ranker (or take base's index models and ranker)."""
-        self.index = ExampleIndex(self.analyzer, self._affairs, catalog.phrasings,
-                                  None if base is None else base.index)
         self._ids = [a.id for a in self._affairs]
+        umbrellas = sorted(catalog.umbrellas.values(), key=lambda u: u.id)
+        self._topics = [tuple(i for i in u.affairs if i in catalog.affairs) for u in umbrellas]
+        self.index = ExampleIndex(self.analyzer, self._affairs, catalog.phrasings,
+                                  None if base is None else base.index, [u.questions for u in umbrellas])
         self._is_bundle = np.asarray([a.is_bundle for a in self._affairs], dtype=bool)
         self._features = CandidateFeatures(self._is_bundle)
         self._labels = ["|".join("".join(self.analyzer.words(t)) for t in (a.name, a.short_name, *a.aliases,
@@ -177,12 +180,13 @@ class Resolver:
         """The shortlisted affairs with the ranker's probability that each is the one meant, best first."""
         return self._ranked(text)[0]
 
-    def _ranked(self, text: str) -> tuple[list[Candidate], float, str | None]:
-        """Shortlisted affairs by the ranker's probability, the word model's "not ours" probability, and
-        the affair whose name or alias the text all but repeats, if any."""
+    def _ranked(self, text: str) -> tuple[list[Candidate], float, str | None, tuple[tuple[str, ...], float]]:
+        """Shortlisted affairs by the ranker's probability, the word model's "not ours" probability, the
+        affair whose name or alias the text all but repeats, if any, and the umbrella topic the SVM reads
+        best with its lead (see `_topic`)."""
         scored = self._score(text)
         if scored is None:
-            return [], 1.0, None
+            return [], 1.0, None, ((), -np.inf)
         sims = scored[0]
         chosen = shortlist(sims.best[0], sims.profile[0], self.settings.shortlist, sims.margins[0])
         probs = self.ranker.probabilities(self._features.rows(sims, 0, self._facts(text), chosen))
@@ -191,7 +195,17 @@ class Resolver:
         closest = int(names.argmax()) if names.size else -1
         named = self._ids[self.index.examples[closest].owner] if closest >= 0 and names[closest] >= NAMED else None
         return [Candidate(self._affairs[chosen[i]].id, self._affairs[chosen[i]].short_name, float(probs[i]))
-                for i in order], float(sims.not_ours[0]), named
+                for i in order], float(sims.not_ours[0]), named, self._topic(sims)
+
+    def _topic(self, sims: Similarities) -> tuple[tuple[str, ...], float]:
+        """The affairs of the umbrella topic with the largest SVM margin, and how far that margin leads every
+        affair's and "none of ours" (positive: the words name the shared topic and nothing that decides)."""
+        if not self._topics or sims.topics.shape[1] == 0:
+            return (), -np.inf
+        best = int(sims.topics[0].argmax())
+        lead = float(sims.topics[0, best] - sims.margins[0].max())
+        members = self._topics[best]
+        return (members, lead) if len(members) >= 2 else ((), -np.inf)
 
     def _bare_topic(self, text: str) -> list[str]:
         """For a bare topic (身份证怎么办, 营业执照): the plain affairs whose names carry it; else empty.
@@ -230,7 +244,7 @@ class Resolver:
 
     def ranking(self, text: str) -> Ranking:
         """Everything the decision needs that does not depend on the thresholds."""
-        ranked, not_ours, named = self._ranked(text)
+        ranked, not_ours, named, (umbrella, umbrella_lead) = self._ranked(text)
         if not ranked:
             return Ranking([], [], [], not_ours)
         typical = self._typical.get(normalize(text))
@@ -244,7 +258,8 @@ class Resolver:
         siblings = sorted((self._ids[i] for i in self._open_siblings(text, self._ids.index(leader))
                            if by_score.get(self._ids[i], 0.0) >= SIBLING_MIN), key=lambda i: -by_score[i])
         settled = tuple(self._settled_rivals(text, leader, ranked))
-        return Ranking(ranked, self._bare_topic(text), siblings, not_ours, novel, leader, named, settled)
+        return Ranking(ranked, self._bare_topic(text), siblings, not_ours, novel, leader, named, settled,
+                       umbrella=umbrella, umbrella_lead=umbrella_lead)
 
     def _settled_rivals(self, text: str, leader: str, ranked: list[Candidate]) -> list[str]:
         """Close candidates that the question's own words rule out in favour of the leader.
@@ -307,6 +322,8 @@ class Ranking:
     named: str | None = None  # the affair whose name or alias the question all but repeats
     settled: tuple[str, ...] = ()  # candidates the question's words rule out in favour of the leader
     typical: bool = False  # the question is, word for word, a typical question of the leader alone
+    umbrella: tuple[str, ...] = ()  # the affairs of the umbrella topic the SVM reads best ...
+    umbrella_lead: float = -np.inf  # ... and how far its margin leads every affair's and "none of ours"
 
     def decide(self, settings: ResolverSettings) -> Resolution:
         """The decision under these thresholds."""
@@ -316,6 +333,10 @@ class Ranking:
         limit = settings.not_ours if self.novel else settings.not_ours_known
         if self.not_ours >= limit and len(self.topic) < 2 and not sure_of_best:
             return Resolution(None, [], self.ranked[:settings.max_choices])  # the words say: someone else's
+        if self.umbrella and self.umbrella_lead >= settings.umbrella:  # the shared topic only: ask which
+            by_score = {c.id: c.score for c in self.ranked}
+            offered = sorted(self.umbrella, key=lambda i: -by_score.get(i, 0.0))[:settings.max_choices]
+            return Resolution(None, offered, self.ranked[:settings.max_choices])
         if len(self.topic) >= 2 or not self.ranked:
             return decide(self.ranked, self.topic, settings)
         candidates = self.ranked[:settings.max_choices]

@@ -89,6 +89,26 @@ def test_any_other_change_is_fitted_in_full(knowledge: Path, tmp_path: Path) -> 
     assert not after.resolver.extended and after.resolver.ranker is not before.resolver.ranker
 
 
+def test_an_umbrella_topic_is_fitted_in_full_and_is_what_makes_the_resolver_ask(knowledge: Path,
+                                                                              tmp_path: Path) -> None:
+    engine, provider = loaded(knowledge, tmp_path)
+    question = "想问一下户口迁移的手续"  # names the topic only: moving in from outside, or within the province?
+    both = ["hukou-move-in", "hukou-move-within"]
+    assert sorted(provider.current().resolver.resolve(question).clarify) == both
+    umbrellas = knowledge / "umbrellas.yml"
+    original = umbrellas.read_text(encoding="utf-8")
+    start = original.index("  - id: hukou-move\n")
+    end = original.index("  - id: ", start + 1)
+    try:
+        umbrellas.write_text(original[:start] + original[end:], encoding="utf-8")
+        load_knowledge(knowledge, engine)
+    finally:
+        umbrellas.write_text(original, encoding="utf-8")
+    after = provider.current()
+    assert "hukou-move" not in after.catalog.umbrellas and not after.resolver.extended
+    assert sorted(after.resolver.resolve(question).clarify) != both
+
+
 def test_the_reader_sees_every_edit_of_a_file_it_parsed_before(tmp_path: Path) -> None:
     root = tmp_path / "knowledge"
     root.mkdir()

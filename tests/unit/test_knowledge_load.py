@@ -45,9 +45,10 @@ def test_first_load_into_fresh_file_adds_everything(loaded_db, catalog):
     assert "330110" in report.added["places"]
     assert report.added["phrasings"] == sorted(["", *AFFAIR_IDS])  # "": the questions that are not ours
     assert "户扣" in report.added["lexicon"]
-    assert report.updated == {"affairs": [], "offices": [], "places": [], "phrasings": [], "lexicon": []}
-    assert report.removed == {"affairs": [], "offices": [], "places": [], "phrasings": [], "lexicon": []}
-    assert report.unchanged == {"affairs": 0, "offices": 0, "places": 0, "phrasings": 0, "lexicon": 0}
+    assert report.added["umbrellas"] == sorted(catalog.umbrellas) and "hukou-move" in catalog.umbrellas
+    tables = ("affairs", "offices", "places", "phrasings", "umbrellas", "lexicon")
+    assert report.updated == report.removed == {t: [] for t in tables}
+    assert report.unchanged == {t: 0 for t in tables}
 
 
 def test_loaded_file_reads_back_as_the_same_catalog(loaded_db, fresh_db, catalog):
@@ -57,6 +58,9 @@ def test_loaded_file_reads_back_as_the_same_catalog(loaded_db, fresh_db, catalog
     assert from_db.places == catalog.places
     assert from_db.offices == catalog.offices
     assert from_db.lexicon["户扣"] == "户口"
+    assert from_db.umbrellas == catalog.umbrellas
+    moving = from_db.umbrellas["hukou-move"]
+    assert moving.affairs == ("hukou-move-in", "hukou-move-within") and len(moving.questions) >= 20
 
 
 def test_second_load_changes_nothing(fresh_db):
@@ -64,7 +68,7 @@ def test_second_load_changes_nothing(fresh_db):
     before = _rows(fresh_db)
     report = load_knowledge(KNOWLEDGE, fresh_db)
     assert not report.changed
-    nothing = {"affairs": [], "offices": [], "places": [], "phrasings": [], "lexicon": []}
+    nothing = {t: [] for t in ("affairs", "offices", "places", "phrasings", "umbrellas", "lexicon")}
     assert report.added == report.updated == report.removed == nothing
     assert report.unchanged["affairs"] == len(AFFAIR_IDS)
     assert report.unchanged["places"] == 101

@@ -26,7 +26,7 @@ def test_every_affair_resolves_from_its_own_name(catalog, resolver, affair_id, f
 
 @pytest.mark.parametrize("text, affair_id", [
     ("身份正丢了怎么补", "id-card-reissue"),  # 正 for 证
-    ("户扣迁移", "hukou-move-within"),  # 扣 for 口 (lexicon)
+    ("宝宝报户扣要带啥", "hukou-newborn"),  # 扣 for 口 (lexicon)
     ("身份证丢了怎么补办", "id-card-reissue"),
     ("驾照丢了", "driving-license-reissue"),
     ("宝宝出生了怎么上户口", "hukou-newborn"),
@@ -114,7 +114,8 @@ def test_cli_resolve_reads_one_question_a_line_from_stdin(loaded_db, resolver):
     assert done.returncode == 0, done.stderr
     rows = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(rows) == len(texts)
-    assert [r["affair"] for r in rows] == ["id-card-reissue", None, None, None, "hukou-move-within"]
+    assert [r["affair"] for r in rows] == ["id-card-reissue", None, None, None, None]
+    assert sorted(rows[4]["clarify"]) == ["hukou-move-in", "hukou-move-within"]  # 户口 moved from where?
     assert rows[1]["clarify"] == [] and rows[3] == {"affair": None, "clarify": [], "candidates": []}
     assert rows[2]["clarify"] == resolver.resolve("身份证怎么办").clarify
     assert rows == [resolver.resolve(t).as_json() for t in texts]
@@ -201,6 +202,35 @@ def test_a_bundle_is_ruled_out_for_its_own_part_unless_things_are_to_be_done_tog
     together = "老人去世后销户、丧葬费这些能一起办吗"
     assert "one-thing-death" not in resolver._settled_rivals(together, "hukou-cancel-death",
                                                              resolver.probabilities(together))
+
+
+def test_a_question_naming_only_a_shared_topic_is_asked_among_the_topics_affairs(catalog, resolver):
+    topic = catalog.umbrellas["hukou-move"]
+    generic = resolver.resolve("想问一下户口迁移的手续")  # where from is not said
+    assert generic.affair is None and sorted(generic.clarify) == sorted(topic.affairs), generic.as_json()
+    decided = resolver.resolve("老家安徽的户口迁到杭州来")  # from another province: moving in
+    assert decided.affair == "hukou-move-in", decided.as_json()
+
+
+def test_an_umbrella_topic_asks_only_when_its_margin_leads_and_the_words_are_ours():
+    from bot.resolver.resolver import Candidate, Ranking, ResolverSettings
+
+    ranked = [Candidate("b", "", 0.9), Candidate("a", "", 0.05), Candidate("c", "", 0.01)]
+    settings = ResolverSettings()
+    asked = Ranking(ranked, [], [], leader="b", umbrella=("a", "b"), umbrella_lead=settings.umbrella + 0.1)
+    assert asked.decide(settings).affair is None
+    assert asked.decide(settings).clarify == ["b", "a"]  # the ranker's order
+    behind = replace_lead(asked, settings.umbrella - 0.1)
+    assert behind.decide(settings).affair == "b"
+    someone_elses = Ranking(ranked, [], [], not_ours=0.99, leader="b", umbrella=("a", "b"),
+                            umbrella_lead=settings.umbrella + 0.1)
+    assert someone_elses.decide(settings).clarify == []  # "none of ours" comes first
+
+
+def replace_lead(ranking, lead: float):
+    from dataclasses import replace
+
+    return replace(ranking, umbrella_lead=lead)
 
 
 def test_homophone_typos_are_read_as_the_word_they_sound_like():

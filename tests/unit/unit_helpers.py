@@ -199,6 +199,29 @@ def _lexicon_word_twice(root: Path) -> list[Expected]:
     return [Expected("knowledge/lexicon.yml", line, "“丢了”已在“遗失”下出现")]
 
 
+def _umbrella_unknown_affair(root: Path) -> list[Expected]:
+    path = root / "umbrellas.yml"
+    text = path.read_text(encoding="utf-8")
+    old = "    affairs: [hukou-newborn, "
+    line = line_no(text, old)
+    path.write_text(text.replace(old, "    affairs: [hukou-newbron, ", 1), encoding="utf-8")
+    return [Expected("knowledge/umbrellas.yml", line, "事项 hukou-newbron 不存在")]
+
+
+def _umbrella_question_that_is_a_phrasing(root: Path) -> list[Expected]:
+    """A sentence filed as one affair's phrasing cannot also name only a shared topic."""
+    phrasing = (root / "phrasings" / "hukou-move-in.yml").read_text(encoding="utf-8")
+    first = line_no(phrasing, "  - ")
+    sentence = phrasing.splitlines()[first - 1].removeprefix("  - ")
+    path = root / "umbrellas.yml"
+    text = path.read_text(encoding="utf-8")
+    anchor = "    questions:\n"
+    line = line_no(text, anchor.strip()) + 1
+    path.write_text(text.replace(anchor, f"{anchor}      - {sentence}\n", 1), encoding="utf-8")
+    return [Expected("knowledge/umbrellas.yml", line,
+                     f"又在 knowledge/phrasings/hukou-move-in.yml:{first} 算作 hukou-move-in")]
+
+
 BREAKS = {
     "missing-required-field": _remove_fee,
     "missing-material-field": _remove_material_form,
@@ -214,4 +237,6 @@ BREAKS = {
     "office-check-without-checking": _office_check_without_checking,
     "county-outside-city": _county_outside_city,
     "lexicon-word-twice": _lexicon_word_twice,
+    "umbrella-unknown-affair": _umbrella_unknown_affair,
+    "umbrella-question-that-is-a-phrasing": _umbrella_question_that_is_a_phrasing,
 }
