@@ -204,10 +204,11 @@ def situation_summary(catalog: Catalog, affair: Affair, answers: dict[str, str])
     return "、".join(labels)
 
 
-def clarify_reply(catalog: Catalog, options: list[str]) -> Reply:
-    """Ask which of a few affairs is meant."""
+def clarify_reply(catalog: Catalog, options: list[str], topic: str = "") -> Reply:
+    """Ask which of a few affairs is meant (`topic`: what the person named that they all share, if known)."""
     names = [catalog.affairs[i].short_name for i in options if i in catalog.affairs]
-    text = "您想办的是下面哪一项？可以点选，也可以直接说“第几个”：\n" + "\n".join(
+    lead = f"关于“{topic}”，您要办的是下面哪一项？" if topic else "您想办的是下面哪一项？"
+    text = lead + "可以点选，也可以直接说“第几个”：\n" + "\n".join(
         f"{n}. {name}" for n, name in enumerate(names, 1))
     buttons = [(catalog.affairs[i].short_name, f'/choose_affair{{"affair_choice":"{i}"}}')
                for i in options if i in catalog.affairs]

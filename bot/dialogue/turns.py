@@ -131,7 +131,7 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
         if len(offered) == 1:
             return _choose(snap, state, offered[0], text)  # named with 不是这个, so a miss costs one tap
         new = replace(state, affair_state=CLARIFY, clarify_options=tuple(offered))
-        return Turn(new, [say.clarify_reply(snap.catalog, list(offered))])
+        return Turn(new, [say.clarify_reply(snap.catalog, list(offered), result.topic)])
     if state.affair_state == CLARIFY:
         return _none_fits(state, hotline)
     if place is not None and state.affair:
@@ -292,7 +292,8 @@ def answer_detail(snap: Snapshot, state: State, text: str, detail: str, hotline:
     if affair is None:
         if named and named.clarify:
             return Turn(replace(state, affair_state=CLARIFY, clarify_options=tuple(named.clarify),
-                                pending_detail=detail), [say.clarify_reply(snap.catalog, list(named.clarify))])
+                                pending_detail=detail),
+                        [say.clarify_reply(snap.catalog, list(named.clarify), named.topic)])
         return Turn(replace(state, affair_state=DONE, pending_detail=detail),
                     [say.Reply("请问您问的是哪个事项？比如“补办身份证要多少钱”。")])
     district = snap.catalog.places.get(state.district or "")

@@ -71,6 +71,7 @@ class Resolution:
     # with neither: the affairs that came ahead though none is likely enough to name or offer; a
     # conversation may put them to the person ("is it this?"), a count of what was understood may not
     suggestions: list[str] = field(default_factory=list)
+    topic: str = ""  # with `clarify` from an umbrella topic: the topic the question named (户口迁移)
 
     def as_json(self) -> dict:
         """The shape of `python -m bot resolve --json`."""
@@ -104,7 +105,7 @@ class Resolver:
         """Index the catalog's texts and fit the ranker (or take base's index models and ranker)."""
         self._ids = [a.id for a in self._affairs]
         umbrellas = sorted(catalog.umbrellas.values(), key=lambda u: u.id)
-        self._topics = [tuple(i for i in u.affairs if i in catalog.affairs) for u in umbrellas]
+        self._topics = [(u.topic, tuple(i for i in u.affairs if i in catalog.affairs)) for u in umbrellas]
         self.index = ExampleIndex(self.analyzer, self._affairs, catalog.phrasings,
                                   None if base is None else base.index, [u.questions for u in umbrellas])
         self._is_bundle = np.asarray([a.is_bundle for a in self._affairs], dtype=bool)
@@ -180,13 +181,13 @@ class Resolver:
         """The shortlisted affairs with the ranker's probability that each is the one meant, best first."""
         return self._ranked(text)[0]
 
-    def _ranked(self, text: str) -> tuple[list[Candidate], float, str | None, tuple[tuple[str, ...], float]]:
+    def _ranked(self, text: str) -> tuple[list[Candidate], float, str | None, tuple[str, tuple[str, ...], float]]:
         """Shortlisted affairs by the ranker's probability, the word model's "not ours" probability, the
         affair whose name or alias the text all but repeats, if any, and the umbrella topic the SVM reads
         best with its lead (see `_topic`)."""
         scored = self._score(text)
         if scored is None:
-            return [], 1.0, None, ((), -np.inf)
+            return [], 1.0, None, ("", (), -np.inf)
         sims = scored[0]
         chosen = shortlist(sims.best[0], sims.profile[0], self.settings.shortlist, sims.margins[0])
         probs = self.ranker.probabilities(self._features.rows(sims, 0, self._facts(text), chosen))
@@ -197,15 +198,15 @@ class Resolver:
         return [Candidate(self._affairs[chosen[i]].id, self._affairs[chosen[i]].short_name, float(probs[i]))
                 for i in order], float(sims.not_ours[0]), named, self._topic(sims)
 
-    def _topic(self, sims: Similarities) -> tuple[tuple[str, ...], float]:
-        """The affairs of the umbrella topic with the largest SVM margin, and how far that margin leads every
+    def _topic(self, sims: Similarities) -> tuple[str, tuple[str, ...], float]:
+        """The umbrella topic with the largest SVM margin, its affairs, and how far that margin leads every
         affair's and "none of ours" (positive: the words name the shared topic and nothing that decides)."""
         if not self._topics or sims.topics.shape[1] == 0:
-            return (), -np.inf
+            return "", (), -np.inf
         best = int(sims.topics[0].argmax())
         lead = float(sims.topics[0, best] - sims.margins[0].max())
-        members = self._topics[best]
-        return (members, lead) if len(members) >= 2 else ((), -np.inf)
+        topic, members = self._topics[best]
+        return (topic, members, lead) if len(members) >= 2 else ("", (), -np.inf)
 
     def _bare_topic(self, text: str) -> list[str]:
         """For a bare topic (身份证怎么办, 营业执照): the plain affairs whose names carry it; else empty.
@@ -244,7 +245,7 @@ class Resolver:
 
     def ranking(self, text: str) -> Ranking:
         """Everything the decision needs that does not depend on the thresholds."""
-        ranked, not_ours, named, (umbrella, umbrella_lead) = self._ranked(text)
+        ranked, not_ours, named, (topic, umbrella, umbrella_lead) = self._ranked(text)
         if not ranked:
             return Ranking([], [], [], not_ours)
         typical = self._typical.get(normalize(text))
@@ -259,7 +260,7 @@ class Resolver:
                            if by_score.get(self._ids[i], 0.0) >= SIBLING_MIN), key=lambda i: -by_score[i])
         settled = tuple(self._settled_rivals(text, leader, ranked))
         return Ranking(ranked, self._bare_topic(text), siblings, not_ours, novel, leader, named, settled,
-                       umbrella=umbrella, umbrella_lead=umbrella_lead)
+                       umbrella=umbrella, umbrella_lead=umbrella_lead, umbrella_topic=topic)
 
     def _settled_rivals(self, text: str, leader: str, ranked: list[Candidate]) -> list[str]:
         """Close candidates that the question's own words rule out in favour of the leader.
@@ -324,6 +325,7 @@ class Ranking:
     typical: bool = False  # the question is, word for word, a typical question of the leader alone
     umbrella: tuple[str, ...] = ()  # the affairs of the umbrella topic the SVM reads best ...
     umbrella_lead: float = -np.inf  # ... and how far its margin leads every affair's and "none of ours"
+    umbrella_topic: str = ""  # ... and what that topic is called
 
     def decide(self, settings: ResolverSettings) -> Resolution:
         """The decision under these thresholds."""
@@ -336,7 +338,7 @@ class Ranking:
         if self.umbrella and self.umbrella_lead >= settings.umbrella:  # the shared topic only: ask which
             by_score = {c.id: c.score for c in self.ranked}
             offered = sorted(self.umbrella, key=lambda i: -by_score.get(i, 0.0))[:settings.max_choices]
-            return Resolution(None, offered, self.ranked[:settings.max_choices])
+            return Resolution(None, offered, self.ranked[:settings.max_choices], topic=self.umbrella_topic)
         if len(self.topic) >= 2 or not self.ranked:
             return decide(self.ranked, self.topic, settings)
         candidates = self.ranked[:settings.max_choices]

@@ -134,7 +134,10 @@ def test_detail_reply_and_clarify_reply(catalog):
     assert A.detail_reply(catalog, affair, "unknown", None, HOTLINE).text == \
         "【身份证补领】办理地点：请告诉我您在哪个市、区县，我帮您查对应的办事大厅。"
     reply = A.clarify_reply(catalog, ["id-card-renew", "id-card-reissue", "no-such-affair"])
+    assert reply.text.startswith("您想办的是下面哪一项？")
     assert reply.text.endswith("\n1. 身份证换领\n2. 身份证补领")
+    named = A.clarify_reply(catalog, ["id-card-renew", "id-card-reissue"], topic="办居民身份证")
+    assert named.text.startswith("关于“办居民身份证”，您要办的是下面哪一项？") and named.buttons == reply.buttons
     assert reply.as_rasa()["buttons"] == [
         {"title": "身份证换领", "payload": '/choose_affair{"affair_choice":"id-card-renew"}'},
         {"title": "身份证补领", "payload": '/choose_affair{"affair_choice":"id-card-reissue"}'},

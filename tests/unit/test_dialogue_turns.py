@@ -18,7 +18,8 @@ def test_clarify_then_pick_by_ordinal(snapshot):
     assert first.state.affair is None
     assert first.state.affair_state == T.CLARIFY
     assert set(first.state.clarify_options) >= {"id-card-renew", "id-card-reissue", "id-card-first"}
-    assert first.replies[0].text.startswith("您想办的是下面哪一项")
+    topic = snapshot.catalog.umbrellas["id-card"].topic  # 身份证 alone names the topic the three share
+    assert first.replies[0].text.startswith(f"关于“{topic}”，您要办的是下面哪一项")
     assert ("都不是", '/choose_affair{"affair_choice":"none"}') in first.replies[0].buttons
 
     second = _understand(snapshot, first.state, f"第{'一二三'[first.state.clarify_options.index('id-card-reissue')]}个")

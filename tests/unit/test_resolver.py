@@ -208,8 +208,9 @@ def test_a_question_naming_only_a_shared_topic_is_asked_among_the_topics_affairs
     topic = catalog.umbrellas["hukou-move"]
     generic = resolver.resolve("想问一下户口迁移的手续")  # where from is not said
     assert generic.affair is None and sorted(generic.clarify) == sorted(topic.affairs), generic.as_json()
+    assert generic.topic == topic.topic  # the conversation says which topic it understood
     decided = resolver.resolve("老家安徽的户口迁到杭州来")  # from another province: moving in
-    assert decided.affair == "hukou-move-in", decided.as_json()
+    assert decided.affair == "hukou-move-in" and decided.topic == "", decided.as_json()
 
 
 def test_an_umbrella_topic_asks_only_when_its_margin_leads_and_the_words_are_ours():
