@@ -48,8 +48,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         files = sorted(target.rglob("*.tsv")) if target.is_dir() else [target]
         rows = [row for f in files for row in read_labelled(f)]
         if target.is_dir() and len(files) > 1:
-            tallies += [score(read_labelled(f), resolver.resolve, f"{target.name}/{f.stem}") for f in files]
-        tallies.append(score(rows, resolver.resolve, f"**{target.name}**" if target.is_dir() else target.name))
+            tallies += [score(read_labelled(f), resolver.resolve, f"{target.name}/{f.stem}", resolver.learned_from)
+                        for f in files]
+        tallies.append(score(rows, resolver.resolve, f"**{target.name}**" if target.is_dir() else target.name,
+                             resolver.learned_from))
     print(table(tallies))
     if args.misses:
         for tally in tallies:

@@ -73,6 +73,7 @@ class Tally:
     name: str
     counts: Counter = field(default_factory=Counter)
     right: int = 0
+    seen: int = 0  # questions that are word for word a text the resolver learned from
     misses: list[tuple[Labelled, Resolution, str]] = field(default_factory=list)
 
     @property
@@ -94,22 +95,25 @@ class Tally:
             self.misses.append((row, result, verdict))
 
 
-def score(rows: Iterable[Labelled], resolve: Callable[[str], Resolution], name: str) -> Tally:
-    """Resolve every question and tally the verdicts."""
+def score(rows: Iterable[Labelled], resolve: Callable[[str], Resolution], name: str,
+          learned_from: Callable[[str], bool] | None = None) -> Tally:
+    """Resolve every question and tally the verdicts (and, with `learned_from`, how many questions the
+    resolver learned from word for word: those say nothing about how it generalises)."""
     tally = Tally(name)
     for row in rows:
         tally.add(row, resolve(row.text))
+        tally.seen += bool(learned_from and learned_from(row.text))
     return tally
 
 
 def table(tallies: list[Tally]) -> str:
     """A Markdown table: right / asked / wrong / abstained counts and the shares that have targets."""
-    lines = ["| set | questions | right | asked | wrong | abstained | right % | wrong % |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| set | questions | in training | right | asked | wrong | abstained | right % | wrong % |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for t in tallies:
         c = t.counts
-        lines.append(f"| {t.name} | {t.total} | {t.right} | {c['asked']} | {c['wrong']} | {c['abstained']} | "
-                     f"{t.share(t.right):.1%} | {t.share(c['wrong']):.1%} |")
+        lines.append(f"| {t.name} | {t.total} | {t.seen} | {t.right} | {c['asked']} | {c['wrong']} | "
+                     f"{c['abstained']} | {t.share(t.right):.1%} | {t.share(c['wrong']):.1%} |")
     return "\n".join(lines)
 
 

@@ -117,11 +117,19 @@ class Resolver:
                              for a in self._affairs]
         self._word_shares = _word_shares(self.index)
         self._typical = _typical_questions(self.index)
+        self._learned = frozenset(normalize(t) for t in [*(e.text for e in self.index.examples),
+                                                         *self.index.outside_texts,
+                                                         *(q for u in umbrellas for q in u.questions)])
         if base is None:
             features, labels = self.training_rows()
             self.ranker = Ranker().fit(features, labels)
         else:
             self.ranker = base.ranker
+
+    def learned_from(self, text: str) -> bool:
+        """Whether the text is, word for word (after normalisation), one the resolver learned from: a name,
+        alias, keyword, question, phrasing, out-of-scope or umbrella question of the knowledge."""
+        return normalize(text) in self._learned
 
     def _facts(self, text: str) -> QueryFacts:
         return QueryFacts(BUNDLE_MARKER in self.analyzer.words(text))

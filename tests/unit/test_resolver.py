@@ -242,3 +242,15 @@ def test_homophone_typos_are_read_as_the_word_they_sound_like():
     assert analyzer.words("身份正丢了")[0] == "身份证"  # 身分证 and 身份证 sound alike and mean the same
     assert "公示" not in analyzer.tokens("工式") and "公式" not in analyzer.tokens("工式")  # which one is meant?
     assert analyzer.tokens("事业单位退休") == ["事业单位", "退休"]  # a word as written is never respelt
+
+
+def test_the_evaluation_counts_questions_the_resolver_learned_from_word_for_word(catalog, resolver):
+    from bot.evaluation import Labelled, score, table
+
+    phrasing = catalog.phrasings["hukou-newborn"][0]
+    rows = [Labelled("x.tsv", 1, f" {phrasing}？", "hukou-newborn"),  # spacing and punctuation aside: the same
+            Labelled("x.tsv", 2, "巷口那家早点铺要的那张纸怎么弄", "food-business-license")]
+    assert resolver.learned_from(rows[0].text) and not resolver.learned_from(rows[1].text)
+    tally = score(rows, resolver.resolve, "x", resolver.learned_from)
+    assert tally.seen == 1 and tally.total == 2
+    assert table([tally]).splitlines()[2].startswith("| x | 2 | 1 | ")
