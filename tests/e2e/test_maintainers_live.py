@@ -25,8 +25,8 @@ from tests.e2e.stack import ROOT, Chat, Service, console_server, wait_until_warm
 
 PASSWORD = "maint-pass-1"
 LIVE_WITHIN = 5.0  # seconds, from the maintainer's request to the first answer that names the affair
-# worded as nobody in the knowledge words it: the assistant offers 食品经营许可 as a guess, it does not decide
-QUESTION = "巷尾那个卖馄饨的小摊要的那张纸"  # a local way of putting it that the assistant does not know yet
+# worded as nobody in the knowledge words it: the assistant does not place it (not ours, or a guess), it does not decide
+QUESTION = "弄堂口馄饨摊墙上要挂的那张纸"  # a local way of putting it that the assistant does not know yet
 AFFAIR = "food-business-license"
 
 
