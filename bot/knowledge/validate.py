@@ -296,8 +296,9 @@ def _check_phrasings(files: KnowledgeFiles) -> None:
 
 
 def _check_umbrellas(files: KnowledgeFiles, seen: dict[str, tuple[str, SourceFile, list[Any]]]) -> None:
-    """An umbrella topic covers two or more known plain affairs, under an id of its own; its questions are
-    claimed like phrasings (a sentence cannot both name the topic only and mean one affair)."""
+    """An umbrella topic has an id of its own and names known affairs, each once (the schema asks for two or
+    more); its questions are claimed like phrasings (a sentence cannot both name the topic only and mean one
+    affair)."""
     source = files.umbrellas
     if source is None or not isinstance(source.data, dict):
         return

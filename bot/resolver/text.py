@@ -105,6 +105,8 @@ class Analyzer:
             if word:
                 self._tokenizer.add_word(word, freq=20000)
         self._homophones = _homophones({w: self._replacements.get(w, w) for w in domain if w})
+        self._sound_prefixes = {"".join(syllables[:k]) for word in self._homophones.values()
+                                for syllables in [_pinyin(word)] for k in range(1, len(syllables) + 1)}
 
     def learn_pinyin(self, words: Iterable[str]) -> None:
         """Remember how words are spelt in pinyin, so that typed pinyin can be read back as those words.
@@ -177,19 +179,22 @@ class Analyzer:
         and lexicon (and like no other), that word is read instead; the longest such word wins."""
         if not self._homophones or all(len(t) > 1 for t in tokens):
             return tokens
+        # each token's syllables once (tokens recur, so this is mostly a cache hit); "" when not all Chinese
+        spelt = ["".join(syllables) if len(syllables := _pinyin(t)) == len(t) else "" for t in tokens]
         out, i = [], 0
         while i < len(tokens):
-            for j in range(min(len(tokens), i + _LONGEST_RESPELLING), i + 1, -1):
-                window = tokens[i:j]
-                if all(len(t) > 1 for t in window):
-                    continue
-                joined = "".join(window)
-                word = self._homophones.get("".join(_pinyin(joined))) if len(_pinyin(joined)) == len(joined) \
-                    else None
-                if word is not None and len(word) == len(joined):
-                    out.append(word)
-                    i = j
-                    break
+            found, sound, single, chars = None, "", False, 0
+            for j in range(i, min(len(tokens), i + _LONGEST_RESPELLING)):
+                sound += spelt[j]
+                single, chars = single or len(tokens[j]) == 1, chars + len(tokens[j])
+                if not spelt[j] or sound not in self._sound_prefixes:
+                    break  # no word of ours starts with this sound: a longer window cannot match either
+                word = self._homophones.get(sound)
+                if j > i and single and word is not None and len(word) == chars:
+                    found = (word, j + 1)  # the longest match so far
+            if found is not None:
+                out.append(found[0])
+                i = found[1]
             else:
                 out.append(tokens[i])
                 i += 1
