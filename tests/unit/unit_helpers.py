@@ -41,6 +41,14 @@ class Expected:
     fragment: str
 
 
+def _replace_once(path: Path, old: str, new: str) -> int:
+    """Replace the first `old` in the file with `new`; the 1-based line where it stood."""
+    text = path.read_text(encoding="utf-8")
+    line = line_no(text, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return line
+
+
 def _affair(root: Path, affair_id: str) -> Path:
     return root / "affairs" / f"{affair_id}.yml"
 
@@ -148,10 +156,7 @@ def _unknown_when_question(root: Path) -> list[Expected]:
 
 
 def _office_unknown_place(root: Path) -> list[Expected]:
-    path = root / "offices" / "ningbo.yml"
-    text = path.read_text(encoding="utf-8")
-    line = line_no(text, "place: '330200'")
-    path.write_text(text.replace("place: '330200'", "place: '339999'", 1), encoding="utf-8")
+    line = _replace_once(root / "offices" / "ningbo.yml", "place: '330200'", "place: '339999'")
     return [Expected("knowledge/offices/ningbo.yml", line, "place 339999 不在 knowledge/places.yml 中")]
 
 
@@ -182,29 +187,17 @@ def _office_check_without_checking(root: Path) -> list[Expected]:
 
 
 def _county_outside_city(root: Path) -> list[Expected]:
-    path = root / "places.yml"
-    text = path.read_text(encoding="utf-8")
-    old = '{code: "330212", name: 鄞州区'
-    line = line_no(text, old)
-    path.write_text(text.replace(old, '{code: "330312", name: 鄞州区', 1), encoding="utf-8")
+    line = _replace_once(root / "places.yml", '{code: "330212", name: 鄞州区', '{code: "330312", name: 鄞州区')
     return [Expected("knowledge/places.yml", line, "区县代码 330312 不属于 宁波市（应以 3302 开头）")]
 
 
 def _lexicon_word_twice(root: Path) -> list[Expected]:
-    path = root / "lexicon.yml"
-    text = path.read_text(encoding="utf-8")
-    old = "    words: [补办,"
-    line = line_no(text, old)
-    path.write_text(text.replace(old, "    words: [丢了, 补办,", 1), encoding="utf-8")
+    line = _replace_once(root / "lexicon.yml", "    words: [补办,", "    words: [丢了, 补办,")
     return [Expected("knowledge/lexicon.yml", line, "“丢了”已在“遗失”下出现")]
 
 
 def _umbrella_unknown_affair(root: Path) -> list[Expected]:
-    path = root / "umbrellas.yml"
-    text = path.read_text(encoding="utf-8")
-    old = "    affairs: [hukou-newborn, "
-    line = line_no(text, old)
-    path.write_text(text.replace(old, "    affairs: [hukou-newbron, ", 1), encoding="utf-8")
+    line = _replace_once(root / "umbrellas.yml", "    affairs: [hukou-newborn, ", "    affairs: [hukou-newbron, ")
     return [Expected("knowledge/umbrellas.yml", line, "事项 hukou-newbron 不存在")]
 
 
