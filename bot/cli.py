@@ -65,7 +65,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Recommend resolver thresholds from out-of-fold scores of the knowledge's own questions."""
     from bot.evaluation import read_labelled
-    from bot.resolver.calibrate import GRID, calibrate
+    from bot.resolver.calibrate import GRID, calibrate, worth_changing
 
     resolver = _snapshot(args.files).resolver
     labelled = None
@@ -86,6 +86,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if current is not None:
         print(f"current: right {current.right:.1%}, wrong {current.wrong:.1%}, "
               f"out-of-scope abstained {current.outside_abstained:.1%}")
+        change = worth_changing(outcomes[0], current, args.max_wrong, args.min_abstained)
+        print("建议：采用第一行的设置" if change else "建议：保留当前设置（第一行好得不多，在误差以内）")
     return 0
 
 

@@ -20,10 +20,15 @@ from bot.resolver.ranker import Ranker
 from bot.resolver.resolver import Candidate, Ranking, Resolver, ResolverSettings, decide
 
 FOLDS = 5
+# A default changes only when the best setting is right this much more often than the current one (or the
+# current one misses a target): on some 650 questions a point is about one standard error, so a smaller gain
+# is noise, and chasing it swaps settings back and forth from one change of the knowledge to the next.
+MIN_GAIN = 0.01
 WRONG_COST = 3.0
 GRID = {"sure": (0.3, 0.6), "rival_ratio": (0.3, 0.5, 0.7), "plausible": (0.2, 0.3, 0.4),
         "not_ours": (0.2, 0.3, 0.4, 0.6), "overrule": (0.7, 0.8, 0.9, 0.95, 1.01),
-        "not_ours_known": (0.3, 0.5, 1.01), "umbrella": (-0.25, 0.0, 0.25, 99.0)}
+        "not_ours_known": (0.3, 0.5, 1.01), "umbrella": (-0.25, 0.0, 0.25, 99.0),
+        "widen": (-1.0, -0.5, 0.0, 99.0), "alternatives": (0.01, 0.03, 0.1, 99.0)}
 
 
 @dataclass(frozen=True)
@@ -116,3 +121,9 @@ def calibrate(resolver: Resolver, max_wrong: float = 0.02, min_abstained: float 
         return (0, -o.right, o.wrong, -o.outside_abstained) if meets else (1, -o.utility, o.wrong)
 
     return sorted(outcomes, key=order)
+
+
+def worth_changing(best: Outcome, current: Outcome, max_wrong: float = 0.02, min_abstained: float = 0.95) -> bool:
+    """Whether the best setting should replace the current defaults (see MIN_GAIN)."""
+    misses = current.wrong > max_wrong or current.outside_abstained < min_abstained
+    return misses or best.right - current.right > MIN_GAIN

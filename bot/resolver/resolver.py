@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
@@ -11,7 +12,7 @@ from bot.catalog.catalog import Catalog
 from bot.entities.places import short_place_name
 from bot.resolver.index import QUERY_FIELDS, ExampleIndex, Similarities
 from bot.resolver.ranker import FEATURES, CandidateFeatures, QueryFacts, Ranker, shortlist
-from bot.resolver.text import Analyzer, normalize
+from bot.resolver.text import Analyzer, names_alternatives, normalize
 
 # The lexicon word for "done together" (一起办, 一次办完 ...): only then is a one-thing bundle meant.
 BUNDLE_MARKER = "一件事"
@@ -24,6 +25,8 @@ SUGGEST = 0.05
 MAX_SUGGESTIONS = 3
 # Cosine to an affair's name or alias at which a question counts as naming it: never "not ours" then.
 NAMED = 0.8
+# A word inside a compound name counts as the affair's subject when at most this many affairs name it.
+SUBJECT_OF_AT_MOST = 3
 # A sibling left open by the words is offered only when the ranker gives it at least this probability.
 SIBLING_MIN = 0.01
 
@@ -39,6 +42,8 @@ class ResolverSettings:
     overrule: float = 0.95  # ... unless the ranker is at least this sure of its best candidate (>1: never)
     not_ours_known: float = 0.5  # the same, for a question all of whose words our affairs use
     umbrella: float = 0.0  # how far an umbrella topic's SVM margin must lead every affair's and "none of ours"
+    alternatives: float = 0.03  # a question naming alternatives asks when the runner-up is this likely
+    widen: float = -1.0  # a question among some of a topic's affairs offers them all when the topic leads by this
     max_choices: int = 5
     shortlist: int = 6
     mixed_every: int = 3
@@ -113,8 +118,7 @@ class Resolver:
         self._labels = ["|".join("".join(self.analyzer.words(t)) for t in (a.name, a.short_name, *a.aliases,
                                                                                   *a.keywords))
                         for a in self._affairs]
-        self._label_words = [set(self.analyzer.words(" ".join((a.name, a.short_name, *a.aliases, *a.keywords))))
-                             for a in self._affairs]
+        self._label_words = self._subjects()
         self._word_shares = _word_shares(self.index)
         self._typical = _typical_questions(self.index)
         self._learned = frozenset(normalize(t) for t in [*(e.text for e in self.index.examples),
@@ -125,6 +129,17 @@ class Resolver:
             self.ranker = Ranker().fit(features, labels)
         else:
             self.ranker = base.ranker
+
+    def _subjects(self) -> list[set[str]]:
+        """Each affair's name, alias and keyword words, with the words inside its compounds that name a
+        subject on their own: 台湾通行证 names 通行证 as much as 港澳通行证 does. A word in the names of many
+        affairs (登记, 补领) says how, not what, and is not taken from inside a compound."""
+        words = [set(self.analyzer.words(" ".join((a.name, a.short_name, *a.aliases, *a.keywords))))
+                 for a in self._affairs]
+        named_by = Counter(w for own in words for w in own)
+        subjects = {w for w, n in named_by.items() if n <= SUBJECT_OF_AT_MOST}
+        return [own | {part for word in own for part in self.analyzer.parts(word) if part in subjects}
+                for own in words]
 
     def learned_from(self, text: str) -> bool:
         """Whether the text is, word for word (after normalisation), one the resolver learned from: a name,
@@ -261,14 +276,35 @@ class Resolver:
             return Ranking(ranked, [], [], 0.0, False, self._ids[typical], self._ids[typical], typical=True)
         if named is not None:
             not_ours = 0.0  # the question names one of our affairs (新生儿落户, 补办身份证)
+        if named != ranked[0].id and self.analyzer.has_done(text, self._own_subjects(ranked)):
+            ranked = ranked[1:]  # what the best names is already in hand: the question is about something else
+            if not ranked:
+                return Ranking([], [], [], not_ours)
         novel = any(w not in self.index.vocabulary for w in self.analyzer.words(text) if len(w) >= 2)
         by_score = {c.id: c.score for c in ranked}
-        leader = self._decided_by_a_word(text, ranked)
+        leader = self._together(text, self._decided_by_a_word(text, ranked), ranked)
         siblings = sorted((self._ids[i] for i in self._open_siblings(text, self._ids.index(leader))
                            if by_score.get(self._ids[i], 0.0) >= SIBLING_MIN), key=lambda i: -by_score[i])
         settled = tuple(self._settled_rivals(text, leader, ranked))
         return Ranking(ranked, self._bare_topic(text), siblings, not_ours, novel, leader, named, settled,
-                       umbrella=umbrella, umbrella_lead=umbrella_lead, umbrella_topic=topic)
+                       umbrella=umbrella, umbrella_lead=umbrella_lead, umbrella_topic=topic,
+                       alternatives=names_alternatives(text))
+
+    def _own_subjects(self, ranked: list[Candidate]) -> set[str]:
+        """The best candidate's subject words that the runner-up's names do not share (出生医学证明 for the
+        birth certificate against the newborn's registration, not 过户 for utilities against the house)."""
+        words = self._label_words[self._ids.index(ranked[0].id)]
+        return words - self._label_words[self._ids.index(ranked[1].id)] if len(ranked) > 1 else words
+
+    def _together(self, text: str, leader: str, ranked: list[Candidate]) -> str:
+        """The one-thing bundle that has the leader among its parts, when the person asks for things done
+        together (户口要销、丧葬费要领、公积金要取，想一次弄完) and the bundle is shortlisted at all."""
+        if BUNDLE_MARKER not in self.analyzer.words(text):
+            return leader
+        for candidate in ranked:
+            if candidate.score >= SIBLING_MIN and leader in self._affairs[self._ids.index(candidate.id)].parts:
+                return candidate.id
+        return leader
 
     def _settled_rivals(self, text: str, leader: str, ranked: list[Candidate]) -> list[str]:
         """Close candidates that the question's own words rule out in favour of the leader.
@@ -304,9 +340,12 @@ class Resolver:
         best = self._ids.index(ranked[0].id)
         words = [w for w in self.analyzer.words(text) if len(w) >= 2]
         topic = {w for w in words if w in self._label_words[best]}
+        parts = self._affairs[best].parts  # a bundle shares its parts' words: no word decides between them
         for candidate in ranked[1:]:
             other = self._ids.index(candidate.id)
             if candidate.score < SIBLING_MIN or self._affairs[other].is_bundle or not topic & self._label_words[other]:
+                continue
+            if candidate.id in parts:
                 continue
             if any(self._evidence(w, other, best) for w in words) and \
                     not any(self._evidence(w, best, other) for w in words):
@@ -334,9 +373,35 @@ class Ranking:
     umbrella: tuple[str, ...] = ()  # the affairs of the umbrella topic the SVM reads best ...
     umbrella_lead: float = -np.inf  # ... and how far its margin leads every affair's and "none of ours"
     umbrella_topic: str = ""  # ... and what that topic is called
+    alternatives: bool = False  # the question names alternatives (还是, 或者, 哪个好)
 
     def decide(self, settings: ResolverSettings) -> Resolution:
-        """The decision under these thresholds."""
+        """The decision under these thresholds, a question widened to the whole topic it stays inside."""
+        return self._widened(self._unsure_between(self._decision(settings), settings), settings)
+
+    def _unsure_between(self, result: Resolution, settings: ResolverSettings) -> Resolution:
+        """A person who names alternatives (开公司好还是个体户好) is asked between the decided affair and
+        every other candidate at least `alternatives` likely, rather than told which one it is."""
+        if result.affair is None or not self.alternatives:
+            return result
+        others = [c.id for c in self.ranked if c.id != result.affair and c.score >= settings.alternatives]
+        if not others:
+            return result
+        return replace(result, affair=None, clarify=[result.affair, *others][:settings.max_choices])
+
+    def _widened(self, result: Resolution, settings: ResolverSettings) -> Resolution:
+        """A question among two or more affairs of the umbrella topic the SVM reads best offers every affair
+        of that topic (公积金咋取出来: rent, purchase and leave, not the two the ranker happened to rank)."""
+        if len(result.clarify) < 2 or result.topic or self.umbrella_lead < settings.widen:
+            return result
+        if not set(result.clarify) <= set(self.umbrella):
+            return result
+        by_score = {c.id: c.score for c in self.ranked}
+        offered = sorted(self.umbrella, key=lambda i: -by_score.get(i, 0.0))[:settings.max_choices]
+        return replace(result, clarify=offered, topic=self.umbrella_topic)
+
+    def _decision(self, settings: ResolverSettings) -> Resolution:
+        """The decision before a question is widened to its topic."""
         if self.typical and self.leader is not None:
             return Resolution(self.leader, [], self.ranked[:settings.max_choices])
         sure_of_best = bool(self.ranked) and self.ranked[0].score >= settings.overrule

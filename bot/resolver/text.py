@@ -14,6 +14,11 @@ from pypinyin import Style, lazy_pinyin
 _NOT_TEXT = re.compile(r"[\s\W_]+", re.UNICODE)
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[a-z]+")
+# Naming two alternatives: 开公司好还是个体户好, 是先领失业金还是直接办退休, 说不清是过期了还是丢了, A或者B,
+# 好像说要派出所开的，又好像说要社保的. A lone 还是 (电费单上还是别人的名字: "still") is not one.
+_ALTERNATIVES = re.compile(r"(?:是|先)[^，。？！,.?!；;]{1,24}[，,]?还是"
+                           r"|还是[^，。？！,.?!；;]{1,14}(?:好|划算|合适)"
+                           r"|或者|或是|哪个(?:好|划算|合适)|哪种(?:好|划算|合适)|办哪种|又好像")
 _LONGEST_SYLLABLE = 6
 # A homophone typo is looked for across at most this many tokens.
 _LONGEST_RESPELLING = 4
@@ -22,6 +27,21 @@ _LONGEST_RESPELLING = 4
 def normalize(text: str) -> str:
     """Full-width to half-width, lower case, punctuation and spaces removed."""
     return _NOT_TEXT.sub("", unicodedata.normalize("NFKC", text).lower())
+
+
+# Something already in hand, right after the word naming it (出生证明早就拿到了, 年检过了, 执照上周已经下来了):
+# the question is about what comes next, not about that thing.
+_DONE = re.compile(r"^(?:拿到手|拿到|拿|领到|领|办好|办完|办下来|弄好|下来|到手|有|过|批下来|搞定)了"
+                   r"(?!.{0,2}(?:要|以后|之后|后|多久|几天|吗|没|的话|才))")  # not 办下来了要多久, 想把它办下来
+# ... with only these words between the two (when, and how surely)
+_DONE_GAP = frozenset({"已经", "早就", "早已", "已", "都", "也", "刚", "刚刚", "早", "终于", "总算", "顺利", "上周",
+                       "上个月", "昨天", "前天", "前几天", "去年", "今年", "年初"})
+_CLAUSE = re.compile(r"[，。？！,.?!；;、\s]+")
+
+
+def names_alternatives(text: str) -> bool:
+    """Whether the text weighs two alternatives, the sign of a person unsure which of two things applies."""
+    return _ALTERNATIVES.search(unicodedata.normalize("NFKC", text).replace("是不是", "")) is not None
 
 
 @lru_cache(maxsize=1)
@@ -199,6 +219,25 @@ class Analyzer:
                 out.append(tokens[i])
                 i += 1
         return out
+
+    def parts(self, word: str) -> list[str]:
+        """The shorter dictionary words inside a compound (台湾通行证: 台湾, 通行证), as `words` reads them."""
+        return [w for w in self._canonical(self._tokenizer.lcut_for_search(word, HMM=False))
+                if len(w) >= 2 and w != word]
+
+    def has_done(self, text: str, subjects: set[str]) -> bool:
+        """Whether the text says that a thing one of `subjects` names is already in hand (出生证明已经拿到了)."""
+        for clause in _CLAUSE.split(unicodedata.normalize("NFKC", text)):
+            tokens = self.tokens(clause)
+            for i, token in enumerate(tokens):
+                if self._replacements.get(token, token) not in subjects:
+                    continue
+                rest = tokens[i + 1:]
+                while rest and rest[0] in _DONE_GAP:
+                    rest = rest[1:]
+                if _DONE.match("".join(rest)):
+                    return True
+        return False
 
     def words(self, text: str) -> list[str]:
         """jieba words with colloquial words replaced by what they mean and filler words dropped."""

@@ -143,6 +143,35 @@ def test_a_subject_without_a_deciding_word_offers_its_siblings(resolver):
     assert resolver.resolve("租房子的话公积金怎么提取").affair == "housing-fund-withdrawal-rent"
 
 
+def test_a_subject_inside_a_compound_name_is_shared_with_the_affairs_that_name_it_alone(resolver):
+    """台湾通行证 is one word to jieba, yet it names 通行证 as 港澳通行证 does: a question that says only
+    通行证 names both permits and decides neither."""
+    taiwan = resolver._label_words[resolver._ids.index("taiwan-permit")]
+    assert "通行证" in taiwan and "补领" not in taiwan  # a word in many names (补领) says how, not what
+    result = resolver.resolve("通行证到期了 怎么续 去哪个窗口")
+    assert result.affair is None and {"taiwan-permit", "hk-macau-permit"} <= set(result.clarify), result.as_json()
+    assert resolver.resolve("去台湾的通行证到期了怎么续").affair == "taiwan-permit"
+
+
+def test_the_parts_of_a_compound_are_the_dictionary_words_inside_it():
+    from bot.resolver.text import Analyzer
+
+    analyzer = Analyzer({}, ["台湾通行证", "通行证", "台湾"])
+    assert set(analyzer.parts("台湾通行证")) >= {"台湾", "通行证"}
+    assert "通行证" not in analyzer.parts("通行证")  # a word is not a part of itself
+
+
+def test_a_part_of_a_leading_bundle_does_not_win_it_by_a_word(resolver):
+    """A bundle's names share its parts' words, so a part's word never decides against the bundle."""
+    from bot.resolver.resolver import Candidate
+
+    ranked = [Candidate("one-thing-birth", "", 0.8), Candidate("hukou-newborn", "", 0.15)]
+    text = "宝宝出生了户口一起办"
+    assert resolver._decided_by_a_word(text, ranked) == "one-thing-birth"
+    alone = [Candidate("birth-medical-certificate", "", 0.8), Candidate("hukou-newborn", "", 0.15)]
+    assert resolver._decided_by_a_word("孩子出生了要上户口", alone) == "hukou-newborn"  # between two plain affairs
+
+
 def test_the_ranker_learns_from_phrasings(catalog):
     """Without the phrasings a colloquial story is not understood; with them it is."""
     from dataclasses import replace
@@ -226,6 +255,92 @@ def test_an_umbrella_topic_asks_only_when_its_margin_leads_and_the_words_are_our
     someone_elses = Ranking(ranked, [], [], not_ours=0.99, leader="b", umbrella=("a", "b"),
                             umbrella_lead=settings.umbrella + 0.1)
     assert someone_elses.decide(settings).clarify == []  # "none of ours" comes first
+
+
+def test_a_question_among_some_of_a_topics_affairs_offers_them_all():
+    from bot.resolver.resolver import Candidate, Ranking, ResolverSettings
+
+    ranked = [Candidate("b", "", 0.5), Candidate("a", "", 0.4), Candidate("c", "", 0.05)]
+    settings = ResolverSettings(widen=-0.5)
+    inside = Ranking(ranked, [], [], leader="b", umbrella=("a", "b", "c"), umbrella_topic="T",
+                     umbrella_lead=-0.4)  # the topic reads well, yet does not lead: the ranker asks b or a
+    widened = inside.decide(settings)
+    assert (widened.affair, widened.clarify, widened.topic) == (None, ["b", "a", "c"], "T")
+    assert replace_lead(inside, -0.6).decide(settings).clarify == ["b", "a"]  # the topic reads too faintly
+    outside = Ranking(ranked, [], [], leader="b", umbrella=("b", "c"), umbrella_lead=-0.4)
+    assert outside.decide(settings).clarify == ["b", "a"]  # a is not the topic's: nothing to widen to
+    sure = Ranking([Candidate("b", "", 0.9)], [], [], leader="b", umbrella=("a", "b"), umbrella_lead=-0.4)
+    assert sure.decide(settings).affair == "b"  # a decision is never widened into a question
+
+
+@pytest.mark.parametrize(("text", "weighs"), [
+    ("想开个小店 办执照是开公司好还是个体户好", True),
+    ("是先去领失业金，还是直接办退休", True),
+    ("说不清是过期了还是弄丢了", True),
+    ("赠与和买卖哪个划算", True),
+    ("好像说要派出所开的，又好像说要社保的", True),
+    ("电费单子上还是别人的名字", False),  # 还是: still
+    ("是不是还是要本人去", False),
+    ("身份证丢了怎么补办", False),
+])
+def test_naming_two_alternatives_is_told_from_a_lone_still(text, weighs):
+    from bot.resolver.text import names_alternatives
+
+    assert names_alternatives(text) is weighs
+
+
+def test_a_person_weighing_alternatives_is_asked_rather_than_told():
+    from bot.resolver.resolver import Candidate, Ranking, ResolverSettings
+
+    ranked = [Candidate("a", "", 0.9), Candidate("b", "", 0.06), Candidate("c", "", 0.001)]
+    settings = ResolverSettings(alternatives=0.03, widen=99.0)
+    weighing = Ranking(ranked, [], [], leader="a", alternatives=True)
+    assert (weighing.decide(settings).affair, weighing.decide(settings).clarify) == (None, ["a", "b"])
+    assert Ranking(ranked, [], [], leader="a").decide(settings).affair == "a"  # no alternatives named
+    faint = Ranking([Candidate("a", "", 0.97), Candidate("b", "", 0.01)], [], [], leader="a", alternatives=True)
+    assert faint.decide(settings).affair == "a"  # the other side is not one of ours
+
+
+def test_calibration_changes_a_default_only_for_more_than_noise():
+    from bot.resolver.calibrate import Outcome, worth_changing
+    from bot.resolver.resolver import ResolverSettings
+
+    def result(right: float, wrong: float = 0.01, abstained: float = 0.97) -> Outcome:
+        return Outcome(ResolverSettings(), right, 0.0, wrong, abstained)
+
+    assert not worth_changing(result(0.974), result(0.971))
+    assert worth_changing(result(0.985), result(0.971))
+    assert worth_changing(result(0.974), result(0.971, wrong=0.03))  # the current one misses a target
+    assert worth_changing(result(0.974), result(0.971, abstained=0.9))
+
+
+@pytest.mark.parametrize(("text", "done"), [
+    ("出生证明早就拿到手了，户口本上还没有她", True),
+    ("营业执照上周已经下来了，卖吃的还要办什么", True),
+    ("车子年检过了，违章罚款去哪交", True),
+    ("我们想先把营业执照办下来", False),  # a wish, not something in hand
+    ("营业执照办下来了要多久才能开票", False),
+    ("出生证明丢了怎么补", False),
+])
+def test_a_thing_already_in_hand_is_told_from_one_still_wanted(text, done):
+    from bot.resolver.text import Analyzer
+
+    analyzer = Analyzer({"执照": "营业执照", "出生证明": "出生医学证明"}, ["出生医学证明", "营业执照", "年检"])
+    assert analyzer.has_done(text, {"出生医学证明", "营业执照", "年检"}) is done
+
+
+def test_the_affair_whose_thing_is_already_in_hand_is_not_the_answer(resolver):
+    question = "出生医学证明已经拿了，宝宝的预防接种本在哪领？"
+    assert resolver.probabilities(question)[0].id == "birth-medical-certificate"  # the closest wording ...
+    assert "birth-medical-certificate" not in [c.id for c in resolver.ranking(question).ranked]  # ... is done
+    assert resolver.resolve(question).affair is None
+
+
+def test_doing_things_together_names_the_bundle_of_the_leading_part(resolver):
+    together = "爸爸走了，户口要销、单位的丧葬费和抚恤金要领、公积金也要取，我们想一次弄完"
+    assert resolver.probabilities(together)[0].id == "funeral-allowance"
+    assert resolver.resolve(together).affair == "one-thing-death"
+    assert resolver.resolve("爸爸走了，单位的丧葬费和抚恤金怎么领").affair == "funeral-allowance"
 
 
 def replace_lead(ranking, lead: float):
