@@ -376,7 +376,8 @@ class Ranking:
     alternatives: bool = False  # the question names alternatives (还是, 或者, 哪个好)
 
     def decide(self, settings: ResolverSettings) -> Resolution:
-        """The decision under these thresholds, a question widened to the whole topic it stays inside."""
+        """The decision under these thresholds; a person weighing alternatives is asked, and a question is
+        widened to the whole topic it stays inside."""
         return self._widened(self._unsure_between(self._decision(settings), settings), settings)
 
     def _unsure_between(self, result: Resolution, settings: ResolverSettings) -> Resolution:
@@ -401,7 +402,7 @@ class Ranking:
         return replace(result, clarify=offered, topic=self.umbrella_topic)
 
     def _decision(self, settings: ResolverSettings) -> Resolution:
-        """The decision before a question is widened to its topic."""
+        """The decision on the ranking alone, before alternatives and the topic are considered."""
         if self.typical and self.leader is not None:
             return Resolution(self.leader, [], self.ranked[:settings.max_choices])
         sure_of_best = bool(self.ranked) and self.ranked[0].score >= settings.overrule
