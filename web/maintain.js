@@ -230,9 +230,10 @@
     status.textContent = "正在从对话记录刷新统计……";
     staff.api("POST", "/api/analytics/refresh").then(function (data) {
       var r = data.report;
-      status.textContent = "已刷新：读取事件 " + r.events + " 条，新对话 " + r.sessions_started + " 个，新的未解决问题 " +
-        r.unresolved + " 次。";
-      return loadAll();
+      return loadAll().then(function () {  // "refreshed" only once the tables and lists show the new figures
+        status.textContent = "已刷新：读取事件 " + r.events + " 条，新对话 " + r.sessions_started + " 个，新的未解决问题 " +
+          r.unresolved + " 次。";
+      });
     }, function (error) { status.textContent = staff.errorText(error); });
   });
 
