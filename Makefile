@@ -80,7 +80,7 @@ test: setup web-deps
 	@echo "==> Rasa 测试故事"
 	$(RASA) test core --stories tests/stories --fail-on-prediction-errors --model $(MODEL) --out var/results/core
 	@echo "==> pytest（单元、动作、后端、端到端、浏览器）"
-	scripts/with_postgres.sh $(PY) -m pytest -q
+	scripts/with_postgres.sh $(PY) -m pytest -q --durations=30
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -17,6 +17,7 @@ class Settings:
     knowledge_dir: Path
     reload_interval: float
     hotline: str
+    resolver_cache_dir: str  # fitted resolvers (bot/resolver/cache.py); empty: fit at every start
 
 
 def settings() -> Settings:
@@ -27,4 +28,5 @@ def settings() -> Settings:
         knowledge_dir=Path(os.environ.get("KNOWLEDGE_DIR", str(PROJECT_ROOT / "knowledge"))),
         reload_interval=float(os.environ.get("CATALOG_RELOAD_SECONDS", "2")),
         hotline=os.environ.get("HOTLINE", "12345"),
+        resolver_cache_dir=os.environ.get("RESOLVER_CACHE_DIR", str(PROJECT_ROOT / "var" / "cache" / "resolver")),
     )

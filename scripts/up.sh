@@ -92,11 +92,15 @@ start() {
   setsid "$@" >>"$UP_LOG_DIR/$name.log" 2>&1 </dev/null &
   echo "$! $name" >"$PIDS/$name.pid"
 }
-wait_for() {  # URL NAME LOGNAME
+wait_for() {  # URL NAME LOGNAME: until the URL answers; a process that has exited is not waited for
+  local pidfile="$PIDS/$3.pid"
   for _ in $(seq 1 "$UP_WAIT_SECONDS"); do
     if curl -fsS -m 5 -o /dev/null "$1" 2>/dev/null; then echo "  ✓ $2"; return 0; fi
+    if [ -f "$pidfile" ] && ! kill -0 "$(cut -d' ' -f1 "$pidfile")" 2>/dev/null; then break; fi
     sleep 1
   done
+  echo "  日志 $UP_LOG_DIR/$3.log 的最后几行：" >&2
+  tail -n 15 "$UP_LOG_DIR/$3.log" 2>/dev/null | sed 's/^/    /' >&2
   fail "$2 未能启动，日志见 $UP_LOG_DIR/$3.log"
 }
 wait_all_up() {  # until HAProxy counts every Rasa and action replica UP (a replica busy warming up was marked DOWN)

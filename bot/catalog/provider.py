@@ -7,6 +7,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from sqlalchemy.engine import Engine
 
@@ -15,6 +16,7 @@ from bot.catalog.db import engine_for
 from bot.catalog.store import catalog_version
 from bot.config import settings
 from bot.resolver import Resolver, ResolverSettings
+from bot.resolver.cache import ResolverCache, configured_cache
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +39,11 @@ class CatalogProvider:
     """
 
     def __init__(self, engine: Engine, interval: float = 2.0, resolver_settings: ResolverSettings | None = None,
-                 *, refit_in_background: bool = True):
+                 *, refit_in_background: bool = True,
+                 cache: ResolverCache | None | Literal["configured"] = "configured"):
+        """`cache`: where full fits are kept and looked up; by default the configured one (RESOLVER_CACHE_DIR)."""
         self._engine = engine
+        self._cache = configured_cache(settings().resolver_cache_dir) if cache == "configured" else cache
         self._interval = interval
         self._resolver_settings = resolver_settings or ResolverSettings.from_env()
         self._refit_in_background = refit_in_background
@@ -63,7 +68,7 @@ class CatalogProvider:
         if former is not None and catalog.resolver_inputs() == former.catalog.resolver_inputs():
             return Snapshot(catalog, former.resolver)  # materials, fees or halls changed: understanding did not
         if former is None or not catalog.differs_only_in_phrasings(former.catalog):
-            return Snapshot(catalog, Resolver(catalog, self._resolver_settings))
+            return Snapshot(catalog, self._fit(catalog))
         quick = Snapshot(catalog, Resolver(catalog, self._resolver_settings, base=former.resolver))
         if self._refit_in_background:
             self._refit = threading.Thread(target=self._refit_later, args=(catalog,), name="catalog-refit",
@@ -71,10 +76,16 @@ class CatalogProvider:
             self._refit.start()
         return quick
 
+    def _fit(self, catalog: Catalog) -> Resolver:
+        """A resolver fitted on the whole catalog, from the cache when it holds one."""
+        if self._cache is None:
+            return Resolver(catalog, self._resolver_settings)
+        return self._cache.fitted(catalog, self._resolver_settings)
+
     def _refit_later(self, catalog: Catalog) -> None:
         """Fit a resolver on the whole new catalog and serve it, unless a newer catalog came meanwhile."""
         try:
-            fitted = Resolver(catalog, self._resolver_settings)
+            fitted = self._fit(catalog)
         except Exception:  # noqa: BLE001 - the extended resolver keeps serving
             logger.exception("refitting the resolver failed; the extended one keeps serving")
             return

@@ -44,6 +44,10 @@ def names_alternatives(text: str) -> bool:
     return _ALTERNATIVES.search(unicodedata.normalize("NFKC", text).replace("是不是", "")) is not None
 
 
+# How often jieba is told our own words occur: high enough that they are kept whole.
+_OWN_WORD_FREQUENCY = 20000
+
+
 @lru_cache(maxsize=1)
 def _base_dictionary() -> tuple[dict[str, int], int]:
     """jieba's default dictionary, read once per process."""
@@ -121,12 +125,28 @@ class Analyzer:
         self._spelt: dict[str, str] = {}
         self._seen: dict[str, tuple[str, ...]] | None = None
         domain = [normalize(w) for w in [*vocabulary, *self._replacements, *self._replacements.values()]]
-        for word in domain:
-            if word:
-                self._tokenizer.add_word(word, freq=20000)
+        self._own_words = tuple(w for w in domain if w)  # repeats kept: each adds to jieba's total
+        self._add_own_words()
         self._homophones = _homophones({w: self._replacements.get(w, w) for w in domain if w})
         self._sound_prefixes = {"".join(syllables[:k]) for word in self._homophones.values()
                                 for syllables in [_pinyin(word)] for k in range(1, len(syllables) + 1)}
+
+    def _add_own_words(self) -> None:
+        for word in self._own_words:
+            self._tokenizer.add_word(word, freq=_OWN_WORD_FREQUENCY)
+
+    def __getstate__(self) -> dict:
+        """What a pickle keeps (bot.resolver.cache): everything but the tokenizer, which holds a lock and a
+        copy of jieba's whole dictionary; it is rebuilt from the default dictionary and our own words."""
+        state = dict(self.__dict__)
+        del state["_tokenizer"]
+        state["_seen"] = None
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._tokenizer = _fresh_tokenizer()
+        self._add_own_words()
 
     def learn_pinyin(self, words: Iterable[str]) -> None:
         """Remember how words are spelt in pinyin, so that typed pinyin can be read back as those words.
