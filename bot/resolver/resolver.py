@@ -241,6 +241,8 @@ class Resolver:
         if len(content) != 1:
             return []
         word = content[0]
+        if word == BUNDLE_MARKER:  # 我想一次办完: which of the things done together is not said
+            return [a.id for a in self._affairs if a.is_bundle]
         return [a.id for a, labels in zip(self._affairs, self._labels, strict=True)
                 if not a.is_bundle and word in labels]
 
@@ -292,9 +294,13 @@ class Resolver:
 
     def _own_subjects(self, ranked: list[Candidate]) -> set[str]:
         """The best candidate's subject words that the runner-up's names do not share (出生医学证明 for the
-        birth certificate against the newborn's registration, not 过户 for utilities against the house)."""
-        words = self._label_words[self._ids.index(ranked[0].id)]
-        return words - self._label_words[self._ids.index(ranked[1].id)] if len(ranked) > 1 else words
+        birth certificate against the newborn's registration, not 过户 for utilities against the house). A
+        bundle with the best among its parts is no runner-up here: it shares the part's words by its nature."""
+        best = self._ids.index(ranked[0].id)
+        words = self._label_words[best]
+        rival = next((self._ids.index(c.id) for c in ranked[1:]
+                      if ranked[0].id not in self._affairs[self._ids.index(c.id)].parts), None)
+        return words if rival is None else words - self._label_words[rival]
 
     def _together(self, text: str, leader: str, ranked: list[Candidate]) -> str:
         """The one-thing bundle that has the leader among its parts, when the person asks for things done

@@ -14,6 +14,9 @@ from pypinyin import Style, lazy_pinyin
 _NOT_TEXT = re.compile(r"[\s\W_]+", re.UNICODE)
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[a-z]+")
+# jieba keeps letters and digits together (xiaohai10sui); pinyin is read from the letters alone
+_ALNUM = re.compile(r"[a-z0-9]+")
+_LATIN_OR_DIGITS = re.compile(r"[a-z]+|[0-9]+")
 # Naming two alternatives: 开公司好还是个体户好, 是先领失业金还是直接办退休, 说不清是过期了还是丢了, A或者B,
 # 好像说要派出所开的，又好像说要社保的. A lone 还是 (电费单上还是别人的名字: "still") is not one.
 _ALTERNATIVES = re.compile(r"(?:是|先)[^，。？！,.?!；;]{1,24}[，,]?还是"
@@ -29,13 +32,17 @@ def normalize(text: str) -> str:
     return _NOT_TEXT.sub("", unicodedata.normalize("NFKC", text).lower())
 
 
-# Something already in hand, right after the word naming it (出生证明早就拿到了, 年检过了, 执照上周已经下来了):
-# the question is about what comes next, not about that thing.
-_DONE = re.compile(r"^(?:拿到手|拿到|拿|领到|领|办好|办完|办下来|弄好|下来|到手|有|过|批下来|搞定)了"
+# Something already in hand, right after the word naming it (出生证明早就拿到了, 年检过了, 执照上周已经下来了,
+# 购置税交过了): the question is about what comes next, not about that thing.
+_DONE_VERBS = "办好|办完|办下来|弄好|下来|到手|过|批下来|搞定|交过|缴过|交好|缴好|交完|缴完|交清|缴清|过户|换好|补好"
+_DONE = re.compile(rf"^(?:拿到手|拿到|拿|领到|领|有|{_DONE_VERBS})了"
                    r"(?!.{0,2}(?:要|以后|之后|后|多久|几天|吗|没|的话|才))")  # not 办下来了要多久, 想把它办下来
+# ... or, without 了, ending the clause after a word that says it is over (年检刚过, 执照已经办好)
+_DONE_BARE = re.compile(rf"^(?:{_DONE_VERBS})$")
+_OVER = frozenset({"已经", "早就", "早已", "已", "刚", "刚刚", "终于", "总算"})
 # ... with only these words between the two (when, and how surely)
-_DONE_GAP = frozenset({"已经", "早就", "早已", "已", "都", "也", "刚", "刚刚", "早", "终于", "总算", "顺利", "上周",
-                       "上个月", "昨天", "前天", "前几天", "去年", "今年", "年初"})
+_DONE_GAP = frozenset({*_OVER, "都", "也", "早", "顺利", "上周", "上个月", "昨天", "前天", "前几天", "去年", "今年",
+                       "年初"})
 _CLAUSE = re.compile(r"[，。？！,.?!；;、\s]+")
 
 
@@ -79,8 +86,8 @@ def _syllables() -> frozenset[str]:
     found = set()
     for readings in pinyin_dict.values():
         for reading in readings.split(","):
-            bare = "".join(c for c in unicodedata.normalize("NFD", reading) if not unicodedata.combining(c))
-            found.add(bare.replace("ü", "v"))
+            spelt = unicodedata.normalize("NFD", reading).replace("u\u0308", "v")  # lǚ -> lv, as typed
+            found.add("".join(c for c in spelt if not unicodedata.combining(c)))
     return frozenset(found)
 
 
@@ -207,9 +214,10 @@ class Analyzer:
         if self._ignored is not None:
             norm = self._ignored.sub("", norm)
         found = self._respell(self._tokenizer.lcut(norm, HMM=False))
-        if not any(_LATIN.fullmatch(t) for t in found):
+        if not any(_LATIN.search(t) for t in found):
             return found
-        return [w for t in found for w in (self._read_pinyin(t) if _LATIN.fullmatch(t) else (t,))]
+        runs = [r for t in found for r in (_LATIN_OR_DIGITS.findall(t) if _ALNUM.fullmatch(t) else (t,))]
+        return [w for r in runs for w in (self._read_pinyin(r) if _LATIN.fullmatch(r) else (r,))]
 
     def _respell(self, tokens: list[str]) -> list[str]:
         """Homophone typos read as the words they sound like (结昏 -> 结婚, 失叶金 -> 失业金, 身份正 -> 身份证).
@@ -253,9 +261,11 @@ class Analyzer:
                 if self._replacements.get(token, token) not in subjects:
                     continue
                 rest = tokens[i + 1:]
+                over = False
                 while rest and rest[0] in _DONE_GAP:
+                    over = over or rest[0] in _OVER
                     rest = rest[1:]
-                if _DONE.match("".join(rest)):
+                if _DONE.match("".join(rest)) or (over and _DONE_BARE.match("".join(rest))):
                     return True
         return False
 

@@ -129,6 +129,19 @@ def test_near_misses_and_bare_places_name_no_affair(resolver, text):
     assert result.affair is None and result.clarify == [], result.as_json()
 
 
+def test_pinyin_syllables_with_u_umlaut_are_typed_as_v():
+    from bot.resolver.text import latin_syllables
+
+    assert latin_syllables("lvyou") == ("lv", "you")
+    assert latin_syllables("nvhai") == ("nv", "hai")
+
+
+def test_pinyin_next_to_digits_and_after_first_time_is_read(resolver):
+    words = resolver.analyzer.words("第一次办 shenfenzheng，xiaohai 10 sui 要带什么")
+    assert "身份证" in words and "10" in words
+    assert "一件事" not in words  # 第一次办 is "the first time", not "done together" (一次办)
+
+
 def test_pinyin_is_read_back_as_words(resolver):
     assert resolver.analyzer.tokens("shenfenzheng diule")[:2] == ["身份证", "丢了"]
     assert resolver.resolve("shenfenzheng diule zenme ban").affair == "id-card-reissue"
@@ -321,12 +334,44 @@ def test_calibration_changes_a_default_only_for_more_than_noise():
     ("我们想先把营业执照办下来", False),  # a wish, not something in hand
     ("营业执照办下来了要多久才能开票", False),
     ("出生证明丢了怎么补", False),
+    ("车子年检刚过，会影响明年续保吗", True),  # over, said by 刚 and the clause's end without 了
+    ("营业执照已经办好，接下来还要办什么", True),
+    ("车子年检过期了怎么办", False),
+    ("车子年检刚过期", False),
+    ("年检过，要带什么", False),  # nothing says it is over
 ])
 def test_a_thing_already_in_hand_is_told_from_one_still_wanted(text, done):
     from bot.resolver.text import Analyzer
 
     analyzer = Analyzer({"执照": "营业执照", "出生证明": "出生医学证明"}, ["出生医学证明", "营业执照", "年检"])
     assert analyzer.has_done(text, {"出生医学证明", "营业执照", "年检"}) is done
+
+
+def test_a_tax_paid_or_a_transfer_done_is_in_hand_but_years_of_contributions_are_not():
+    from bot.resolver.text import Analyzer
+
+    analyzer = Analyzer({}, ["购置税", "水电", "社保"])
+    assert analyzer.has_done("购置税也交过了，车子接下来去哪上牌", {"购置税"})
+    assert analyzer.has_done("房子卖了，水电也过户了，燃气公司说还欠费", {"水电"})
+    assert not analyzer.has_done("社保交了十年了，还能接着交吗", {"社保"})
+
+
+def test_a_bundle_of_the_best_is_no_runner_up_for_its_own_subjects(resolver):
+    utilities = resolver._ids.index("utilities-transfer")
+    alone = resolver._own_subjects([Candidate("utilities-transfer", "", 0.9),
+                                    Candidate("one-thing-property-transfer", "", 0.1)])
+    assert alone == resolver._label_words[utilities]
+    against_the_house = resolver._own_subjects([Candidate("utilities-transfer", "", 0.9),
+                                                Candidate("one-thing-property-transfer", "", 0.06),
+                                                Candidate("property-transfer", "", 0.04)])
+    assert "过户" in alone and "过户" not in against_the_house
+
+
+def test_only_the_word_for_together_asks_which_bundle(resolver, catalog):
+    bundles = {a.id for a in catalog.affairs.values() if a.is_bundle}
+    for text in ("我想一次办完", "能不能一次办完"):
+        result = resolver.resolve(text)
+        assert result.affair is None and set(result.clarify) == bundles, text
 
 
 def test_the_affair_whose_thing_is_already_in_hand_is_not_the_answer(resolver):
