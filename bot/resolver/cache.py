@@ -106,7 +106,7 @@ class ResolverCache:
             os.replace(partial, path)
             partial = None
             for old in self.entries()[self.keep:]:
-                old.unlink(missing_ok=True)
+                _remove(old)
         except Exception as error:  # noqa: BLE001 - a full or read-only disk costs the next start a fit, no more
             logger.warning("resolver cache entry not written (%s)", type(error).__name__)
         finally:

@@ -265,7 +265,8 @@ class Analyzer:
                 while rest and rest[0] in _DONE_GAP:
                     over = over or rest[0] in _OVER
                     rest = rest[1:]
-                if _DONE.match("".join(rest)) or (over and _DONE_BARE.match("".join(rest))):
+                after = "".join(rest)
+                if _DONE.match(after) or (over and _DONE_BARE.match(after)):
                     return True
         return False
 
