@@ -27,7 +27,9 @@ class Served:
         self.app = app
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.runner = web.AppRunner(app, access_log=None)
+        # a connection still open at stop (a client sending a refused 300 kB body) is waited for this long, well
+        # inside stop()'s own 10 s; aiohttp's default is 60 s
+        self.runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
         self.port = 0
 
     def start(self) -> Served:
