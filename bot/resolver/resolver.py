@@ -175,8 +175,11 @@ class Resolver:
         return result
 
     def _score(self, text: str) -> tuple[Similarities, np.ndarray] | None:
-        if not self._affairs or not any(len(w) >= 2 for w in self.analyzer.words(text)):
+        content = [w for w in self.analyzer.words(text) if len(w) >= 2]
+        if not self._affairs or not content:
             return None  # nothing but filler and single characters (我在, 的): nothing to go on
+        if not any(w in self.index.vocabulary for w in content):
+            return None  # not one word any affair's texts use (今朝落雨伐): shared letters are no evidence
         query = self.index.transform([text])
         if query.nnz == 0:
             return None
