@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -45,12 +45,35 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def create_tables(engine: Engine, metadata: MetaData) -> None:
-    """Create the missing tables; a second process racing on the same empty database just tries again."""
+    """Create the missing tables and add the nullable columns a newer release gave them; a second process
+    racing on the same database just tries again."""
     for attempt in range(3):
         try:
             metadata.create_all(engine)
+            add_missing_columns(engine, metadata)
             return
         except DBAPIError:
             if attempt == 2:
                 raise
             time.sleep(0.2 * (attempt + 1))
+
+
+def add_missing_columns(engine: Engine, metadata: MetaData) -> None:
+    """Add to existing tables the columns `metadata` has and the database lacks (a database made by an older
+    release). Only a nullable column can be added so; any other is a change this cannot make, and says so."""
+    inspector = inspect(engine)
+    preparer = engine.dialect.identifier_preparer
+    for table in metadata.sorted_tables:
+        if not inspector.has_table(table.name):
+            continue
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present:
+                continue
+            if not column.nullable:
+                raise RuntimeError(f"table {table.name} lacks column {column.name}, which cannot be added "
+                                   "without a value: migrate the database")
+            kind = column.type.compile(dialect=engine.dialect)
+            with engine.begin() as conn:
+                conn.execute(text(f"ALTER TABLE {preparer.quote(table.name)} "
+                                  f"ADD COLUMN {preparer.quote(column.name)} {kind}"))

@@ -12,7 +12,7 @@
   var AUDIT_PAGE = 50;
   var STATUS = { queued: "排队中", taken: "服务中", handed_back: "已交还智能助手", closed: "已结束" };
   var EVENTS = { queued: "群众进入排队", taken: "坐席已接入", handed_back: "已交还智能助手", closed: "服务已结束" };
-  var WHO = { citizen: "群众", agent: "坐席", system: "系统" };
+  var WHO = { citizen: "群众", agent: "坐席", system: "系统", note: "系统提示（仅坐席可见）" };
   var LEFT_STATUS = { "new": "待回电", done: "已回电" };
   var CHANNELS = { web: "网页", wx: "微信", wecom: "企业微信" };
   var ACTIONS = { case_lookup: "办件进度查询", reveal_phone: "查看回电号码", assign_question: "问题归入事项",

@@ -6,7 +6,10 @@ server's event loop when the server starts, and stops it before the server stops
 ``CHANNEL_DELIVERY_INTERVAL`` seconds the worker claims the oldest unsent message of each sender under its own
 prefix (``wx:{appid}:`` or ``wecom:``), hands it to the channel's ``send`` (the platform's customer-service
 API), and acknowledges it when sent; on an error or after ``CHANNEL_DELIVERY_TIMEOUT`` seconds it is given back
-(`Deliveries.fail`) and tried again after ``CHANNEL_DELIVERY_RETRY`` seconds. Delivery is at least once: a
+(`Deliveries.fail`) and tried again after ``CHANNEL_DELIVERY_RETRY`` seconds, until it is
+``CHANNEL_DELIVERY_GIVE_UP`` seconds old: WeChat and WeCom take customer-service messages only within 48 hours
+of the citizen's last message, so an older one is set aside (it no longer holds back the sender's later
+messages) and the agents are told in the ticket's history (`Desk.note_undelivered`). Delivery is at least once: a
 worker that dies mid-send loses its lease and the message is claimed again. A sender's messages go out in
 order (the outbox leases only a sender's oldest unsent message), different senders' side by side. Database
 calls run in worker threads.
@@ -16,7 +19,8 @@ asked for an agent (the web page shows it only once, too).
 
 Settings (environment first, then the channel's credentials.yml block in lower case without ``CHANNEL_``):
 ``CHANNEL_DELIVERY_INTERVAL`` (1.0 s), ``CHANNEL_DELIVERY_RETRY`` (30 s), ``CHANNEL_DELIVERY_TIMEOUT``
-(15 s, the whole send of one message), ``CHANNEL_DELIVERY_BATCH`` (20 senders per poll).
+(15 s, the whole send of one message), ``CHANNEL_DELIVERY_BATCH`` (20 senders per poll),
+``CHANNEL_DELIVERY_GIVE_UP`` (172800 s, 48 hours).
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ DEFAULTS: dict[str, str] = {
     "CHANNEL_DELIVERY_RETRY": "30",  # seconds before a message that could not be sent is tried again
     "CHANNEL_DELIVERY_TIMEOUT": "15",  # longest wait for the platform calls of one message
     "CHANNEL_DELIVERY_BATCH": "20",  # senders served per poll
+    "CHANNEL_DELIVERY_GIVE_UP": "172800",  # age at which an unsent message is set aside: the platforms' 48 hours
 }
 MAX_BACKOFF = 30.0  # longest pause between polls while the outbox cannot be reached
 SKIPPED_EVENTS = frozenset({"queued"})  # already said in the reply to the request for an agent
@@ -58,6 +63,7 @@ class DeliverySettings:
     retry: float = 30.0
     timeout: float = 15.0
     batch: int = 20
+    give_up: float = 172800.0
 
     @property
     def lease(self) -> float:
@@ -86,7 +92,8 @@ def load_delivery_settings(credentials: Mapping[str, Any] | None = None,
         raise ValueError(f"CHANNEL_DELIVERY_BATCH must be a whole number, not {get('CHANNEL_DELIVERY_BATCH')!r}")
     return DeliverySettings(interval=_positive(get, "CHANNEL_DELIVERY_INTERVAL"),
                             retry=_positive(get, "CHANNEL_DELIVERY_RETRY"),
-                            timeout=_positive(get, "CHANNEL_DELIVERY_TIMEOUT"), batch=int(batch))
+                            timeout=_positive(get, "CHANNEL_DELIVERY_TIMEOUT"), batch=int(batch),
+                            give_up=_positive(get, "CHANNEL_DELIVERY_GIVE_UP"))
 
 
 def describe(error: BaseException) -> str:
@@ -173,7 +180,10 @@ class DeliveryWorker:
                     pass
 
     async def run_once(self) -> int:
-        """Claim and deliver one round of messages (one per sender); how many were claimed."""
+        """Set aside the messages too old to send, then claim and deliver one round of messages (one per
+        sender); how many were claimed."""
+        for item in await asyncio.to_thread(self.outbox().give_up, self.prefix, self.settings.give_up):
+            await self._tell_agents(item)
         claimed = await asyncio.to_thread(self.outbox().claim, self.prefix, self.worker_id, self.settings.batch,
                                           self.settings.lease)
         if claimed:
@@ -199,6 +209,17 @@ class DeliveryWorker:
             logger.warning("%s deliveries: message %d was sent after its lease ended", self.channel, item.id)
         else:
             logger.info("%s deliveries: message %d of ticket %d sent", self.channel, item.id, item.ticket)
+
+    async def _tell_agents(self, item: Delivery) -> None:
+        """Note in the ticket's history that a message was given up (logged when the note cannot be written)."""
+        logger.warning("%s deliveries: message %d of ticket %d given up after %d attempts (%s)", self.channel,
+                       item.id, item.ticket, item.attempts, item.last_error or "never tried")
+        try:
+            await asyncio.to_thread(self.desk().note_undelivered, item.ticket, item.sender, item.text,
+                                    item.attempts, item.last_error, self.settings.give_up / 3600)
+        except Exception as error:  # noqa: BLE001 - the message is set aside either way; say the note is missing
+            logger.error("%s deliveries: ticket %d not told of message %d (%s)", self.channel, item.ticket,
+                         item.id, describe(error))
 
     async def _already_said(self, item: Delivery) -> bool:
         """True for a status change the citizen has already heard (see SKIPPED_EVENTS)."""

@@ -17,7 +17,10 @@ written to ``console_deliveries``. The channel process sends them with the platf
 
 `claim` returns at most one message per sender, the oldest undelivered one, so a sender's messages are sent in
 order: the next is claimable once this one is acknowledged. An unacknowledged lease expires and the message is
-claimed again (at-least-once delivery). All calls are synchronous (run them in a thread from async code).
+claimed again (at-least-once delivery). A message still unsent after the give-up age (`give_up`; WeChat and WeCom
+take customer-service messages only within 48 hours of the citizen's last message) is set aside, so that it no
+longer holds back the sender's later messages, and returned so that the agent can be told. All calls are
+synchronous (run them in a thread from async code).
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ class Delivery:
     seq: int
     text: str
     attempts: int
+    last_error: str | None = None  # of the last failed attempt (set by `give_up`)
 
 
 class Deliveries:
@@ -61,9 +65,11 @@ class Deliveries:
         table = store.deliveries
         earlier = aliased(table)
         blocked = select(earlier.c.id).where(and_(earlier.c.sender == table.c.sender, earlier.c.id < table.c.id,
-                                                  earlier.c.delivered_at.is_(None))).exists()
+                                                  earlier.c.delivered_at.is_(None),
+                                                  earlier.c.gave_up_at.is_(None))).exists()
         due = (select(table).where(table.c.sender.startswith(prefix, autoescape=True),
-                                   table.c.delivered_at.is_(None), table.c.next_attempt_at <= now,
+                                   table.c.delivered_at.is_(None), table.c.gave_up_at.is_(None),
+                                   table.c.next_attempt_at <= now,
                                    table.c.lease_until <= now, ~blocked)
                .order_by(table.c.id).limit(max(1, limit)))
         claimed = []
@@ -91,10 +97,33 @@ class Deliveries:
             conn.execute(update(table).where(table.c.id == delivery_id, table.c.lease_owner == worker[:64])
                          .values(lease_until=0.0, next_attempt_at=self.clock() + retry_in, last_error=error[:200]))
 
-    def pending(self, prefix: str = "") -> int:
-        """How many messages wait to be delivered."""
+    def give_up(self, prefix: str, older_than: float) -> list[Delivery]:
+        """Set aside the unsent messages of senders under ``prefix`` written more than ``older_than`` seconds ago
+        and not leased now; those set aside, oldest first, with the error of their last attempt as ``last_error``."""
+        if not prefix:
+            raise ValueError("prefix (e.g. 'wx:') is required")
+        now = self.clock()
         table = store.deliveries
-        query = select(func.count()).select_from(table).where(table.c.delivered_at.is_(None))
+        stale = (select(table).where(table.c.sender.startswith(prefix, autoescape=True),
+                                     table.c.delivered_at.is_(None), table.c.gave_up_at.is_(None),
+                                     table.c.created_at < now - older_than, table.c.lease_until <= now)
+                 .order_by(table.c.id))
+        given_up = []
+        with self.engine.begin() as conn:
+            for row in conn.execute(stale).mappings().all():
+                taken = conn.execute(update(table).where(table.c.id == row["id"], table.c.gave_up_at.is_(None),
+                                                         table.c.delivered_at.is_(None), table.c.lease_until <= now)
+                                     .values(gave_up_at=now)).rowcount
+                if taken == 1:
+                    given_up.append(Delivery(row["id"], row["sender"], row["handoff_id"], row["seq"], row["text"],
+                                             row["attempts"], row["last_error"]))
+        return given_up
+
+    def pending(self, prefix: str = "") -> int:
+        """How many messages wait to be delivered (not those given up)."""
+        table = store.deliveries
+        query = select(func.count()).select_from(table).where(table.c.delivered_at.is_(None),
+                                                              table.c.gave_up_at.is_(None))
         if prefix:
             query = query.where(table.c.sender.startswith(prefix, autoescape=True))
         with self.engine.connect() as conn:

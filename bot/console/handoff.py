@@ -48,6 +48,7 @@ from bot.privacy.logfilter import mask_for_log
 QUEUED, TAKEN, HANDED_BACK, CLOSED = "queued", "taken", "handed_back", "closed"
 OPEN = (QUEUED, TAKEN)
 CITIZEN, AGENT, SYSTEM = "citizen", "agent", "system"
+NOTE = "note"  # for the agents only: never shown or sent to the citizen
 RESUMED_EVENT, CLOSED_EVENT = "resumed", "closed"
 DELIVERY_PREFIXES = ("wx:", "wecom:")
 MAX_TEXT = 1000
@@ -57,6 +58,12 @@ QUEUED_TEXT = "已为您转接人工坐席，您现在排在第 {position} 位�
 TAKEN_TEXT = "坐席{agent}已接入，正在为您服务。"
 HANDED_BACK_TEXT = "人工坐席已结束本次服务，接下来由我继续为您解答，有问题请直接问我。"
 CLOSED_TEXT = "本次人工服务已结束，感谢您的耐心等待。如还有需要，随时可以再找我。"
+UNDELIVERED_TEXT = ("这条消息超过 {hours} 小时仍没能发给群众，系统已停止重试：“{excerpt}”（{why}）。"
+                    "微信和企业微信只能在群众最后一次发消息后的 48 小时内回复；群众再发消息后，新的回复会正常送达。"
+                    "如有急事，请用其他方式联系群众。")
+TRIED_TEXT = "共尝试 {attempts} 次，最后一次的错误：{error}"
+QUEUED_BEHIND_TEXT = "排在没发出的消息后面，一次也没有发出"
+EXCERPT = 40
 
 
 @dataclass(frozen=True)
@@ -229,9 +236,19 @@ class Desk:
         """What the citizen should see after ``after_seq``: agents' replies and status changes, in order."""
         table = store.messages
         query = (select(table).where(table.c.sender == _sender(sender), table.c.seq > int(after_seq),
-                                     table.c.who != CITIZEN).order_by(table.c.seq).limit(max(1, min(limit, 500))))
+                                     table.c.who.not_in((CITIZEN, NOTE)))
+                 .order_by(table.c.seq).limit(max(1, min(limit, 500))))
         with self.engine.connect() as conn:
             return [_message(r) for r in conn.execute(query).mappings()]
+
+    def note_undelivered(self, ticket: int, sender: str, text: str, attempts: int, error: str | None,
+                         hours: float) -> Message:
+        """Tell the agents, in the ticket's history, that a message to the citizen was given up after ``hours``."""
+        excerpt = text if len(text) <= EXCERPT else text[:EXCERPT] + "……"
+        why = TRIED_TEXT.format(attempts=attempts, error=error or "未知") if attempts else QUEUED_BEHIND_TEXT
+        note = UNDELIVERED_TEXT.format(hours=f"{hours:g}", excerpt=excerpt, why=why)
+        with self.engine.begin() as conn:
+            return _add(conn, int(ticket), _sender(sender), NOTE, note, time.time(), event="undelivered")
 
     def open_ticket(self, sender: str) -> TicketView | None:
         """The sender's open (queued or taken) ticket, if any: while there is one, messages go to the agent."""
@@ -439,7 +456,7 @@ def _add(conn: Connection, ticket: int, sender: str, who: str, text: str, now: f
     seq = int(last or 0) + 1
     conn.execute(insert(store.messages).values(handoff_id=ticket, sender=sender, seq=seq, who=who, event=event,
                                                text=text, agent_name=agent_name, position=position, created_at=now))
-    if who != CITIZEN and sender.startswith(DELIVERY_PREFIXES):
+    if who in (AGENT, SYSTEM) and sender.startswith(DELIVERY_PREFIXES):
         conn.execute(insert(store.deliveries).values(sender=sender, handoff_id=ticket, seq=seq, text=text,
                                                      created_at=now, attempts=0, next_attempt_at=now,
                                                      lease_until=0.0))

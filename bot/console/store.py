@@ -83,7 +83,7 @@ messages = Table(
     Column("handoff_id", Integer, nullable=False, index=True),
     Column("sender", String(255), nullable=False),
     Column("seq", Integer, nullable=False),  # per sender, 1, 2, 3 ...: what the citizen's channel polls after
-    Column("who", String(10), nullable=False),  # citizen | agent | system
+    Column("who", String(10), nullable=False),  # citizen | agent | system | note (agents only)
     Column("event", String(20), nullable=True),  # system messages: queued | taken | handed_back | closed
     Column("text", Text, nullable=False),
     Column("agent_name", String(64), nullable=True),
@@ -136,6 +136,7 @@ deliveries = Table(
     Column("lease_until", Float, nullable=False, default=0.0),
     Column("delivered_at", Float, nullable=True),
     Column("last_error", String(200), nullable=True),
+    Column("gave_up_at", Float, nullable=True),  # not sent within the give-up age; the agent was told
     Index("ix_console_deliveries_due", "delivered_at", "next_attempt_at"),
 )
 

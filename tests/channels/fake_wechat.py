@@ -8,7 +8,8 @@
 - As WeChat's API it serves ``/cgi-bin/token`` (counts fetches; errcode 40013 for a wrong AppID, 40125 for a
   wrong secret) and ``/cgi-bin/message/custom/send`` (records the texts; 40001 for an unknown or revoked
   token, and can revoke the current token once to inject 40001; 45002 for a text over the limit; and, when
-  told to, -1 "system error" for the next few sends, as when WeChat is busy).
+  told to, -1 "system error" for the next few sends, as when WeChat is busy; 45015 for a citizen whose last
+  message is more than 48 hours old, which WeChat answers until the citizen writes again).
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ class FakeWeChat:
         self._valid_tokens: set[str] = set()
         self._revoke_next_send = False
         self._busy_sends = 0
+        self._out_of_window: set[str] = set()
         self._lock = threading.Lock()
         self._msg_ids = itertools.count(int(time.time() * 1000) * 1000)
         self._loop = asyncio.new_event_loop()
@@ -152,6 +154,10 @@ class FakeWeChat:
             if token not in self._valid_tokens:
                 self.send_errors.append(40001)
                 return web.json_response({"errcode": 40001, "errmsg": "invalid credential, access_token is invalid"})
+            if body.get("touser") in self._out_of_window:
+                self.send_errors.append(45015)
+                return web.json_response({"errcode": 45015, "errmsg": "response out of time limit or "
+                                                                      "subscription is canceled"})
             content = (body.get("text") or {}).get("content", "") if body.get("msgtype") == "text" else None
             if not body.get("touser") or content is None:
                 self.send_errors.append(47001)
@@ -171,6 +177,16 @@ class FakeWeChat:
         """The next ``count`` customer-service calls fail with errcode -1 (system busy) and send nothing."""
         with self._lock:
             self._busy_sends = count
+
+    def close_window(self, openid: str) -> None:
+        """The citizen's last message is older than 48 hours: every send to them fails with errcode 45015."""
+        with self._lock:
+            self._out_of_window.add(openid)
+
+    def open_window(self, openid: str) -> None:
+        """The citizen wrote again: sends to them are accepted once more."""
+        with self._lock:
+            self._out_of_window.discard(openid)
 
     def sent_to(self, openid: str) -> list[str]:
         """The customer-service texts sent to a user so far."""

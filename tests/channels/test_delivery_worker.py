@@ -219,6 +219,38 @@ def test_a_platform_that_does_not_answer_in_time_is_tried_again(wechat_fake: Fak
     assert openid not in caplog.text
 
 
+def test_messages_the_platform_refuses_past_the_window_are_given_up_and_the_agent_is_told(
+        wechat_fake: FakeWeChat, bench: Bench, caplog: pytest.LogCaptureFixture) -> None:
+    openid = new_openid()
+    sender = f"wx:{APPID}:{openid}"
+    wechat_fake.close_window(openid)  # the citizen last wrote more than 48 hours ago: WeChat answers 45015
+    ticket = bench.handoff(sender)
+    bench.desk.agent_reply(ticket, bench.agent, "您要的材料清单如下：身份证原件、户口簿。")
+    short_window = DeliverySettings(interval=0.05, retry=0.2, timeout=5.0, batch=20, give_up=1.0)
+    caplog.set_level(logging.WARNING, logger="bot.channels.delivery_worker")
+
+    def notes() -> list[str]:
+        return [m.text for m in bench.desk.history(ticket)[2] if m.who == "note"]
+
+    async def scenario(_: DeliveryWorker) -> None:
+        await until(lambda: len(notes()) == 2)  # the notice that the agent took over, and the reply
+        assert bench.outbox.pending(sender) == 0
+        wechat_fake.open_window(openid)  # the citizen writes again
+        await asyncio.to_thread(bench.desk.agent_reply, ticket, bench.agent, "收到您的消息了。")
+        await until(lambda: wechat_fake.sent_to(openid) == ["收到您的消息了。"])
+
+    run(wechat_channel(wechat_fake, bench, short_window).delivery_worker(bench.outbox, bench.desk), scenario)
+    refused = bench.row(sender, TAKEN_TEXT.format(agent=AGENT_NAME))
+    waiting = bench.row(sender, "您要的材料清单如下：身份证原件、户口簿。")
+    assert refused["delivered_at"] is None and refused["gave_up_at"] is not None and refused["attempts"] >= 1
+    assert waiting["delivered_at"] is None and waiting["gave_up_at"] is not None and waiting["attempts"] == 0
+    first, second = notes()
+    assert "停止重试" in first and "45015" in first and f"共尝试 {refused['attempts']} 次" in first
+    assert "您要的材料清单如下" in second and "一次也没有发出" in second
+    assert [m.text for m in bench.desk.updates_for(sender, 0)][-1] == "收到您的消息了。"  # notes stay with agents
+    assert "given up" in caplog.text and openid not in caplog.text
+
+
 def test_stop_is_clean_and_a_restart_sends_what_waited(wechat_fake: FakeWeChat, bench: Bench) -> None:
     openid = new_openid()
     sender = f"wx:{APPID}:{openid}"
@@ -311,16 +343,17 @@ def test_wecom_messages_keep_to_the_five_message_rule(wecom_fake: FakeWeCom, ben
 # --- settings -------------------------------------------------------------------------------------------------
 
 def test_delivery_settings_come_from_the_environment_then_the_credentials() -> None:
-    assert load_delivery_settings({}, {}) == DeliverySettings(interval=1.0, retry=30.0, timeout=15.0, batch=20)
-    chosen = load_delivery_settings({"delivery_interval": "2.5", "delivery_retry": 5},
+    assert load_delivery_settings({}, {}) == DeliverySettings(interval=1.0, retry=30.0, timeout=15.0, batch=20,
+                                                              give_up=48 * 3600.0)
+    chosen = load_delivery_settings({"delivery_interval": "2.5", "delivery_retry": 5, "delivery_give_up": 3600},
                                     {"CHANNEL_DELIVERY_INTERVAL": "0.5"})
-    assert (chosen.interval, chosen.retry) == (0.5, 5.0)
+    assert (chosen.interval, chosen.retry, chosen.give_up) == (0.5, 5.0, 3600.0)
     assert chosen.lease > chosen.timeout
 
 
 @pytest.mark.parametrize("name, value", [("CHANNEL_DELIVERY_INTERVAL", "0"), ("CHANNEL_DELIVERY_RETRY", "-1"),
                                          ("CHANNEL_DELIVERY_TIMEOUT", "soon"), ("CHANNEL_DELIVERY_BATCH", "2.5"),
-                                         ("CHANNEL_DELIVERY_INTERVAL", "nan")])
+                                         ("CHANNEL_DELIVERY_INTERVAL", "nan"), ("CHANNEL_DELIVERY_GIVE_UP", "0")])
 def test_a_bad_delivery_setting_is_named(name: str, value: str) -> None:
     with pytest.raises(ValueError, match=name):
         load_delivery_settings({}, {name: value})

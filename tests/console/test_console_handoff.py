@@ -1,13 +1,17 @@
 """The handoff queue over HTTP and from Python, on SQLite and PostgreSQL: lifecycle, positions, restart, polling,
-out-of-hours messages with encrypted callback numbers, and the deliveries outbox for messaging channels."""
+out-of-hours messages with encrypted callback numbers, and the deliveries outbox for messaging channels (with the
+messages too old to send set aside, and a database of an older release upgraded)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import time
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from conftest import ConsoleFactory
-from sqlalchemy import select
+from sqlalchemy import Column, MetaData, Table, create_engine, insert, inspect, select, update
 
 from bot.console import store
 from bot.console.deliveries import Deliveries
@@ -128,6 +132,59 @@ def test_deliveries_outbox_for_messaging_channels(db_url: str, start_console: Co
         assert outbox.ack(batch[0].id, "worker-a")
     assert seen[0].startswith("已为您转接") and "王芳" in seen[1] and seen[2] == "第一条"
     assert outbox.pending("wx:") == 0
+
+
+def test_an_outbox_message_too_old_to_send_is_set_aside_and_frees_the_next(db_url: str,
+                                                                             start_console: ConsoleFactory) -> None:
+    console = start_console(db_url)
+    desk = console.services.desk
+    wx = desk.request_handoff("wx:appid:openid-old", "wechat", SUMMARY, "转人工")
+    other = desk.request_handoff("wx:appid:openid-new", "wechat", SUMMARY, "转人工")
+    now = [time.time() + 1]
+    outbox = Deliveries(console.services.engine, clock=lambda: now[0])
+    with console.services.engine.begin() as conn:  # the first citizen's notice was written two days ago
+        conn.execute(update(store.deliveries).where(store.deliveries.c.handoff_id == wx.id)
+                     .values(created_at=now[0] - 50 * 3600))
+    leased = outbox.claim("wx:", "worker-a")
+    assert {d.sender for d in leased} == {"wx:appid:openid-old", "wx:appid:openid-new"}
+    old = next(d for d in leased if d.sender.endswith("old"))
+    outbox.fail(old.id, "worker-a", "WeChatClientException 45015", retry_in=0)
+    assert outbox.give_up("wx:", 48 * 3600) == [replace(old, last_error="WeChatClientException 45015")]
+    assert outbox.give_up("wx:", 48 * 3600) == []  # once
+    assert outbox.pending("wx:appid:openid-old") == 0 and outbox.pending("wx:appid:openid-new") == 1
+
+    console.agent.post(f"/api/tickets/{wx.id}/take")  # a later message to the same citizen is no longer held back
+    now[0] = time.time() + 1
+    taken = outbox.claim("wx:appid:openid-old", "worker-a")
+    assert len(taken) == 1 and taken[0].text.startswith("坐席") and "王芳" in taken[0].text
+    assert outbox.claim("wx:appid:openid-new", "worker-b") == []  # still leased by worker-a
+    now[0] += 49 * 3600
+    assert outbox.give_up("wx:appid:openid-new", 48 * 3600)[0].ticket == other.id
+
+    desk.note_undelivered(wx.id, "wx:appid:openid-old", old.text, old.attempts, "WeChatClientException 45015", 48)
+    history = console.agent.get(f"/api/tickets/{wx.id}").json()["messages"]
+    assert history[-1]["who"] == "note" and "48 小时" in history[-1]["text"] and "45015" in history[-1]["text"]
+    assert [m.who for m in desk.updates_for("wx:appid:openid-old", 0)] == ["system", "system"]  # not the note
+    assert outbox.pending("wx:appid:openid-old") == 1  # the note is not sent to the citizen either
+
+
+def test_a_database_of_an_older_release_gains_the_new_nullable_columns(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = MetaData()
+    Table("console_deliveries", old, *[Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
+                                       for c in store.deliveries.columns if c.name != "gave_up_at"])
+    engine = create_engine(url, future=True)
+    old.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(old.tables["console_deliveries"]).values(
+            sender="wx:a:b", handoff_id=1, seq=1, text="早先的消息", created_at=0.0, attempts=0, next_attempt_at=0.0,
+            lease_until=0.0))
+    engine.dispose()
+
+    upgraded = store.engine_for(url)
+    assert "gave_up_at" in {c["name"] for c in inspect(upgraded).get_columns("console_deliveries")}
+    assert Deliveries(upgraded).pending("wx:") == 1  # the old row is kept and still waits
+    assert [d.text for d in Deliveries(upgraded).give_up("wx:", 60)] == ["早先的消息"]
 
 
 def test_out_of_hours_message_with_encrypted_callback(db_url: str, start_console: ConsoleFactory) -> None:
