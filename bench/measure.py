@@ -18,7 +18,7 @@ import numpy as np
 from bench.queries import Query
 from bot.catalog.catalog import Catalog
 from bot.resolver import Resolver
-from bot.resolver.ranker import shortlist
+from bot.resolver.ranker import QueryFacts, shortlist
 
 Advance = Callable[[int], None]
 
@@ -182,8 +182,8 @@ def stage_times(resolver: Resolver, queries: Sequence[Query]) -> dict[str, float
                      lambda v=vector: index.similarities(v))
         chosen = timed("shortlist", lambda s=sims: shortlist(s.best[0], s.profile[0], resolver.settings.shortlist,
                                                              s.margins[0]))
-        rows = timed("candidate feature rows", lambda s=sims, c=chosen, t=text: features.rows(
-            s, 0, resolver._facts(t), c))
+        facts = QueryFacts(resolver._query(text).together)
+        rows = timed("candidate feature rows", lambda s=sims, c=chosen, f=facts: features.rows(s, 0, f, c))
         timed("ranker probabilities", lambda r=rows: ranker.probabilities(r))
     return {stage: total / max(1, len(queries)) for stage, total in totals.items()}
 

@@ -58,6 +58,24 @@ class ResolverSettings:
 
 
 @dataclass(frozen=True)
+class Query:
+    """A question and its words, segmented once for everything that reads them."""
+
+    text: str
+    words: tuple[str, ...]
+
+    @property
+    def content(self) -> list[str]:
+        """The words of two characters or more (single characters say little on their own)."""
+        return [w for w in self.words if len(w) >= 2]
+
+    @property
+    def together(self) -> bool:
+        """Whether the question asks for things done together (the lexicon's 一件事)."""
+        return BUNDLE_MARKER in self.words
+
+
+@dataclass(frozen=True)
 class Candidate:
     """An affair and how well it matches."""
 
@@ -146,8 +164,8 @@ class Resolver:
         alias, keyword, question, phrasing, out-of-scope or umbrella question of the knowledge."""
         return normalize(text) in self._learned
 
-    def _facts(self, text: str) -> QueryFacts:
-        return QueryFacts(BUNDLE_MARKER in self.analyzer.words(text))
+    def _query(self, text: str) -> Query:
+        return Query(text, tuple(self.analyzer.words(text)))
 
     def training_rows(self, groups: bool = False) -> tuple[np.ndarray, ...]:
         """Candidate rows of every training question, compared with everything but itself.
@@ -160,7 +178,7 @@ class Resolver:
         for owners, sims, texts in self.index.held_out(self.settings.mixed_every):
             for k, (owner, text) in enumerate(zip(owners, texts, strict=True)):
                 chosen = shortlist(sims.best[k], sims.profile[k], self.settings.shortlist, sims.margins[k])
-                blocks.append(self._features.rows(sims, k, self._facts(text), chosen))
+                blocks.append(self._features.rows(sims, k, QueryFacts(self._query(text).together), chosen))
                 labels.append(chosen == owner)
                 question.append(np.full(len(chosen), number))
                 candidate.append(chosen)
@@ -174,16 +192,16 @@ class Resolver:
             result += (np.concatenate(question), np.concatenate(candidate), np.concatenate(truth))
         return result
 
-    def _score(self, text: str) -> tuple[Similarities, np.ndarray] | None:
-        content = [w for w in self.analyzer.words(text) if len(w) >= 2]
+    def _score(self, query: Query) -> tuple[Similarities, np.ndarray] | None:
+        content = query.content
         if not self._affairs or not content:
             return None  # nothing but filler and single characters (我在, 的): nothing to go on
         if not any(w in self.index.vocabulary for w in content):
             return None  # not one word any affair's texts use (今朝落雨伐): shared letters are no evidence
-        query = self.index.transform([text])
-        if query.nnz == 0:
+        vector = self.index.transform([query.text])
+        if vector.nnz == 0:
             return None
-        sims = self.index.similarities(query)
+        sims = self.index.similarities(vector)
         if sims.best[0].max(initial=0.0) <= 0.0:
             return None  # shares nothing with any affair's texts (only with out-of-scope questions)
         return sims, 0.5 * sims.best[0] + 0.5 * sims.profile[0]
@@ -194,7 +212,7 @@ class Resolver:
 
     def rank(self, text: str, limit: int | None = None) -> list[Candidate]:
         """Affairs by retrieval score (closeness of wording), best first; the best `limit` when given."""
-        scored = self._score(text)
+        scored = self._score(self._query(text))
         if scored is None:
             return []
         scores = scored[1]
@@ -205,18 +223,18 @@ class Resolver:
 
     def probabilities(self, text: str) -> list[Candidate]:
         """The shortlisted affairs with the ranker's probability that each is the one meant, best first."""
-        return self._ranked(text)[0]
+        return self._ranked(self._query(text))[0]
 
-    def _ranked(self, text: str) -> tuple[list[Candidate], float, str | None, tuple[str, tuple[str, ...], float]]:
+    def _ranked(self, query: Query) -> tuple[list[Candidate], float, str | None, tuple[str, tuple[str, ...], float]]:
         """Shortlisted affairs by the ranker's probability, the word model's "not ours" probability, the
         affair whose name or alias the text all but repeats, if any, and the umbrella topic the SVM reads
         best with its lead (see `_topic`)."""
-        scored = self._score(text)
+        scored = self._score(query)
         if scored is None:
             return [], 1.0, None, ("", (), -np.inf)
         sims = scored[0]
         chosen = shortlist(sims.best[0], sims.profile[0], self.settings.shortlist, sims.margins[0])
-        probs = self.ranker.probabilities(self._features.rows(sims, 0, self._facts(text), chosen))
+        probs = self.ranker.probabilities(self._features.rows(sims, 0, QueryFacts(query.together), chosen))
         order = np.argsort(-probs, kind="stable")
         names = np.where(self.index.name_rows, sims.rows[0], -1.0)
         closest = int(names.argmax()) if names.size else -1
@@ -234,13 +252,13 @@ class Resolver:
         topic, members = self._topics[best]
         return (topic, members, lead) if len(members) >= 2 else ("", (), -np.inf)
 
-    def _bare_topic(self, text: str) -> list[str]:
+    def _bare_topic(self, query: Query) -> list[str]:
         """For a bare topic (身份证怎么办, 营业执照): the plain affairs whose names carry it; else empty.
 
         A message whose only content word names a subject shared by several affairs says nothing about
         which of them is meant, so the person is asked rather than given the closest guess.
         """
-        content = [w for w in self.analyzer.words(text) if len(w) >= 2]
+        content = query.content
         if len(content) != 1:
             return []
         word = content[0]
@@ -259,9 +277,9 @@ class Resolver:
             return True
         return self._usage_evidence(word, mine, theirs)
 
-    def _open_siblings(self, text: str, best: int) -> list[int]:
+    def _open_siblings(self, query: Query, best: int) -> list[int]:
         """Affairs sharing a named subject with `best` (公积金, 驾驶证) that nothing in the text rules out."""
-        words = [w for w in self.analyzer.words(text) if len(w) >= 2]
+        words = query.content
         topic = {w for w in words if w in self._label_words[best]}
         siblings = []
         for other, labels in enumerate(self._label_words):
@@ -273,7 +291,8 @@ class Resolver:
 
     def ranking(self, text: str) -> Ranking:
         """Everything the decision needs that does not depend on the thresholds."""
-        ranked, not_ours, named, (topic, umbrella, umbrella_lead) = self._ranked(text)
+        query = self._query(text)
+        ranked, not_ours, named, (topic, umbrella, umbrella_lead) = self._ranked(query)
         if not ranked:
             return Ranking([], [], [], not_ours)
         typical = self._typical.get(normalize(text))
@@ -285,13 +304,13 @@ class Resolver:
             ranked = ranked[1:]  # what the best names is already in hand: the question is about something else
             if not ranked:
                 return Ranking([], [], [], not_ours)
-        novel = any(w not in self.index.vocabulary for w in self.analyzer.words(text) if len(w) >= 2)
+        novel = any(w not in self.index.vocabulary for w in query.content)
         by_score = {c.id: c.score for c in ranked}
-        leader = self._together(text, self._decided_by_a_word(text, ranked), ranked)
-        siblings = sorted((self._ids[i] for i in self._open_siblings(text, self._ids.index(leader))
+        leader = self._together(query, self._decided_by_a_word(query, ranked), ranked)
+        siblings = sorted((self._ids[i] for i in self._open_siblings(query, self._ids.index(leader))
                            if by_score.get(self._ids[i], 0.0) >= SIBLING_MIN), key=lambda i: -by_score[i])
-        settled = tuple(self._settled_rivals(text, leader, ranked))
-        return Ranking(ranked, self._bare_topic(text), siblings, not_ours, novel, leader, named, settled,
+        settled = tuple(self._settled_rivals(query, leader, ranked))
+        return Ranking(ranked, self._bare_topic(query), siblings, not_ours, novel, leader, named, settled,
                        umbrella=umbrella, umbrella_lead=umbrella_lead, umbrella_topic=topic,
                        alternatives=names_alternatives(text))
 
@@ -305,25 +324,25 @@ class Resolver:
                       if ranked[0].id not in self._affairs[self._ids.index(c.id)].parts), None)
         return words if rival is None else words - self._label_words[rival]
 
-    def _together(self, text: str, leader: str, ranked: list[Candidate]) -> str:
+    def _together(self, query: Query, leader: str, ranked: list[Candidate]) -> str:
         """The one-thing bundle that has the leader among its parts, when the person asks for things done
         together (户口要销、丧葬费要领、公积金要取，想一次弄完) and the bundle is shortlisted at all."""
-        if BUNDLE_MARKER not in self.analyzer.words(text):
+        if not query.together:
             return leader
         for candidate in ranked:
             if candidate.score >= SIBLING_MIN and leader in self._affairs[self._ids.index(candidate.id)].parts:
                 return candidate.id
         return leader
 
-    def _settled_rivals(self, text: str, leader: str, ranked: list[Candidate]) -> list[str]:
+    def _settled_rivals(self, query: Query, leader: str, ranked: list[Candidate]) -> list[str]:
         """Close candidates that the question's own words rule out in favour of the leader.
 
         A bundle is ruled out for one of its own parts unless the person asks for things done together
         (家里老人过世后销户: the cancellation, not the whole bundle); any other candidate when a word speaks
         for the leader against it and none for it against the leader (外省 for moving in from outside).
         """
-        words = [w for w in self.analyzer.words(text) if len(w) >= 2]
-        marker = BUNDLE_MARKER in self.analyzer.words(text)
+        words = query.content
+        marker = query.together
         mine = self._ids.index(leader)
         settled = []
         for candidate in ranked:
@@ -343,11 +362,11 @@ class Resolver:
         shares = self._word_shares.get(word, {})
         return shares.get(mine, 0.0) >= EVIDENCE_SHARE and shares.get(theirs, 0.0) <= RIVAL_SHARE
 
-    def _decided_by_a_word(self, text: str, ranked: list[Candidate]) -> str:
+    def _decided_by_a_word(self, query: Query, ranked: list[Candidate]) -> str:
         """The ranker's best, unless a sibling has a word for it that the best lacks (租房 for the rent
         withdrawal when the ranker leaned to the one on leaving a job)."""
         best = self._ids.index(ranked[0].id)
-        words = [w for w in self.analyzer.words(text) if len(w) >= 2]
+        words = query.content
         topic = {w for w in words if w in self._label_words[best]}
         parts = self._affairs[best].parts  # a bundle shares its parts' words: no word decides between them
         for candidate in ranked[1:]:

@@ -190,9 +190,10 @@ def test_a_part_of_a_leading_bundle_does_not_win_it_by_a_word(resolver):
 
     ranked = [Candidate("one-thing-birth", "", 0.8), Candidate("hukou-newborn", "", 0.15)]
     text = "宝宝出生了户口一起办"
-    assert resolver._decided_by_a_word(text, ranked) == "one-thing-birth"
+    assert resolver._decided_by_a_word(resolver._query(text), ranked) == "one-thing-birth"
     alone = [Candidate("birth-medical-certificate", "", 0.8), Candidate("hukou-newborn", "", 0.15)]
-    assert resolver._decided_by_a_word("孩子出生了要上户口", alone) == "hukou-newborn"  # between two plain affairs
+    between_plain_affairs = resolver._query("孩子出生了要上户口")
+    assert resolver._decided_by_a_word(between_plain_affairs, alone) == "hukou-newborn"
 
 
 def test_the_ranker_learns_from_phrasings(catalog):
@@ -250,9 +251,10 @@ def test_a_rival_the_words_rule_out_does_not_hold_the_answer_back():
 
 def test_a_bundle_is_ruled_out_for_its_own_part_unless_things_are_to_be_done_together(resolver):
     ranked = resolver.probabilities("老人去世了要销户口，要带什么")
-    assert "one-thing-death" in resolver._settled_rivals("老人去世了要销户口，要带什么", "hukou-cancel-death", ranked)
+    assert "one-thing-death" in resolver._settled_rivals(resolver._query("老人去世了要销户口，要带什么"),
+                                                         "hukou-cancel-death", ranked)
     together = "老人去世后销户、丧葬费这些能一起办吗"
-    assert "one-thing-death" not in resolver._settled_rivals(together, "hukou-cancel-death",
+    assert "one-thing-death" not in resolver._settled_rivals(resolver._query(together), "hukou-cancel-death",
                                                              resolver.probabilities(together))
 
 
