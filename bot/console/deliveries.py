@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.engine import Engine
@@ -48,6 +49,11 @@ class Delivery:
     text: str
     attempts: int
     last_error: str | None = None  # of the last failed attempt (set by `give_up`)
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any], attempts: int, last_error: str | None = None) -> Delivery:
+        """The delivery of an outbox row, with ``attempts`` counted so far."""
+        return cls(row["id"], row["sender"], row["handoff_id"], row["seq"], row["text"], attempts, last_error)
 
 
 class Deliveries:
@@ -79,8 +85,7 @@ class Deliveries:
                                      .values(lease_owner=worker[:64], lease_until=now + lease_seconds,
                                              attempts=row["attempts"] + 1)).rowcount
                 if taken == 1:
-                    claimed.append(Delivery(row["id"], row["sender"], row["handoff_id"], row["seq"], row["text"],
-                                            row["attempts"] + 1))
+                    claimed.append(Delivery.of(row, row["attempts"] + 1))
         return claimed
 
     def ack(self, delivery_id: int, worker: str) -> bool:
@@ -115,8 +120,7 @@ class Deliveries:
                                                          table.c.delivered_at.is_(None), table.c.lease_until <= now)
                                      .values(gave_up_at=now)).rowcount
                 if taken == 1:
-                    given_up.append(Delivery(row["id"], row["sender"], row["handoff_id"], row["seq"], row["text"],
-                                             row["attempts"], row["last_error"]))
+                    given_up.append(Delivery.of(row, row["attempts"], row["last_error"]))
         return given_up
 
     def pending(self, prefix: str = "") -> int:
