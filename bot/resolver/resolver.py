@@ -29,6 +29,8 @@ NAMED = 0.8
 SUBJECT_OF_AT_MOST = 3
 # A sibling left open by the words is offered only when the ranker gives it at least this probability.
 SIBLING_MIN = 0.01
+# ... or when the SVM's margin for an umbrella topic holding both comes within this much of every other margin.
+SIBLING_TOPIC_LEAD = -0.6
 
 
 @dataclass(frozen=True)
@@ -308,11 +310,22 @@ class Resolver:
         by_score = {c.id: c.score for c in ranked}
         leader = self._together(query, self._decided_by_a_word(query, ranked), ranked)
         siblings = sorted((self._ids[i] for i in self._open_siblings(query, self._ids.index(leader))
-                           if by_score.get(self._ids[i], 0.0) >= SIBLING_MIN), key=lambda i: -by_score[i])
+                           if self._open_enough(self._ids[i], leader, by_score, umbrella, umbrella_lead)),
+                          key=lambda i: -by_score.get(i, 0.0))
         settled = tuple(self._settled_rivals(query, leader, ranked))
         return Ranking(ranked, self._bare_topic(query), siblings, not_ours, novel, leader, named, settled,
                        umbrella=umbrella, umbrella_lead=umbrella_lead, umbrella_topic=topic,
                        alternatives=names_alternatives(text))
+
+    @staticmethod
+    def _open_enough(sibling: str, leader: str, by_score: dict[str, float], umbrella: tuple[str, ...],
+                     umbrella_lead: float) -> bool:
+        """Whether a sibling that no word rules out is likely enough to offer: the ranker gives it SIBLING_MIN,
+        or the SVM reads the topic the two share nearly as well as any affair (想把公积金取出来: the reason for
+        the withdrawal is not said, however sure the ranker is of one)."""
+        if by_score.get(sibling, 0.0) >= SIBLING_MIN:
+            return True
+        return sibling in umbrella and leader in umbrella and umbrella_lead >= SIBLING_TOPIC_LEAD
 
     def _own_subjects(self, ranked: list[Candidate]) -> set[str]:
         """The best candidate's subject words that the runner-up's names do not share (出生医学证明 for the

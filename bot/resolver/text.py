@@ -18,10 +18,12 @@ _LATIN = re.compile(r"[a-z]+")
 _ALNUM = re.compile(r"[a-z0-9]+")
 _LATIN_OR_DIGITS = re.compile(r"[a-z]+|[0-9]+")
 # Naming two alternatives: 开公司好还是个体户好, 是先领失业金还是直接办退休, 说不清是过期了还是丢了, A或者B,
-# 好像说要派出所开的，又好像说要社保的. A lone 还是 (电费单上还是别人的名字: "still") is not one.
+# 好像说要派出所开的，又好像说要社保的, 卡不见了，也可能压根没领过, 记不清是丢了还是没办过. A lone 还是
+# (电费单上还是别人的名字: "still") is not one.
 _ALTERNATIVES = re.compile(r"(?:是|先)[^，。？！,.?!；;]{1,24}[，,]?还是"
                            r"|还是[^，。？！,.?!；;]{1,14}(?:好|划算|合适)"
-                           r"|或者|或是|哪个(?:好|划算|合适)|哪种(?:好|划算|合适)|办哪种|又好像")
+                           r"|或者|或是|哪个(?:好|划算|合适)|哪种(?:好|划算|合适)|办哪种|又好像"
+                           r"|也可能|也许是|不确定是|不知道是|(?:记|说|搞|弄)不清")
 _LONGEST_SYLLABLE = 6
 # A homophone typo is looked for across at most this many tokens.
 _LONGEST_RESPELLING = 4
@@ -108,15 +110,36 @@ def latin_syllables(run: str) -> tuple[str, ...]:
     return best[-1] or ()
 
 
-def _homophones(meanings: dict[str, str]) -> dict[str, str]:
+# Sounds that many speakers (and the "fuzzy pinyin" setting of their input method) do not tell apart:
+# 护造 for 护照, 身分正 for 身份证, 流学 for 留学. Initials first, then finals.
+_BLURRED_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
+_BLURRED_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
+
+
+@lru_cache(maxsize=4096)
+def blurred(syllable: str) -> str:
+    """A syllable as it sounds when zh/z, ch/c, sh/s, n/l, ang/an, eng/en and ing/in are not told apart."""
+    for sharp, soft in _BLURRED_INITIALS:
+        if syllable.startswith(sharp) and len(syllable) > len(sharp):
+            syllable = soft + syllable[len(sharp):]
+            break
+    for sharp, soft in _BLURRED_FINALS:
+        if syllable.endswith(sharp):
+            return syllable[:-len(sharp)] + soft
+    return syllable
+
+
+def _homophones(meanings: dict[str, str], blur: bool = False) -> dict[str, str]:
     """Words of two or more Chinese characters by their toneless pinyin (`meanings`: each word and what it
     means); a spelling shared by words that mean different things is left out (which was meant cannot be
-    told), one shared by ways of writing the same word (身分证, 身份证) is kept."""
+    told), one shared by ways of writing the same word (身分证, 身份证) is kept. With `blur`, by the pinyin
+    as it sounds when near sounds are not told apart (see `blurred`)."""
     spelt: dict[str, dict[str, str]] = {}
     for word, meaning in meanings.items():
         syllables = _pinyin(word)
         if meaning and len(word) >= 2 and len(syllables) == len(word):
-            spelt.setdefault("".join(syllables), {})[meaning] = word
+            key = "".join(map(blurred, syllables)) if blur else "".join(syllables)
+            spelt.setdefault(key, {})[meaning] = word
     return {key: next(iter(found.values())) for key, found in spelt.items() if len(found) == 1}
 
 
@@ -134,9 +157,13 @@ class Analyzer:
         domain = [normalize(w) for w in [*vocabulary, *self._replacements, *self._replacements.values()]]
         self._own_words = tuple(w for w in domain if w)  # repeats kept: each adds to jieba's total
         self._add_own_words()
-        self._homophones = _homophones({w: self._replacements.get(w, w) for w in domain if w})
+        meanings = {w: self._replacements.get(w, w) for w in domain if w}
+        self._homophones = _homophones(meanings)
         self._sound_prefixes = {"".join(syllables[:k]) for word in self._homophones.values()
                                 for syllables in [_pinyin(word)] for k in range(1, len(syllables) + 1)}
+        self._near_homophones = _homophones(meanings, blur=True)
+        self._near_prefixes = {"".join(map(blurred, syllables[:k])) for word in self._near_homophones.values()
+                               for syllables in [_pinyin(word)] for k in range(1, len(syllables) + 1)}
 
     def _add_own_words(self) -> None:
         for word in self._own_words:
@@ -227,19 +254,25 @@ class Analyzer:
         and lexicon (and like no other), that word is read instead; the longest such word wins."""
         if not self._homophones or all(len(t) > 1 for t in tokens):
             return tokens
-        # each token's syllables once (tokens recur, so this is mostly a cache hit); "" when not all Chinese
-        spelt = ["".join(syllables) if len(syllables := _pinyin(t)) == len(t) else "" for t in tokens]
+        # each token's syllables once (tokens recur, so this is mostly a cache hit); () when not all Chinese
+        spelt = [syllables if len(syllables := _pinyin(t)) == len(t) else () for t in tokens]
         out, i = [], 0
         while i < len(tokens):
-            found, sound, single, chars = None, "", False, 0
+            found, found_near, sound, near, single, chars = None, None, "", "", False, 0
             for j in range(i, min(len(tokens), i + _LONGEST_RESPELLING)):
-                sound += spelt[j]
+                sound += "".join(spelt[j])
+                near += "".join(map(blurred, spelt[j]))
                 single, chars = single or len(tokens[j]) == 1, chars + len(tokens[j])
-                if not spelt[j] or sound not in self._sound_prefixes:
+                if not spelt[j] or (sound not in self._sound_prefixes and near not in self._near_prefixes):
                     break  # no word of ours starts with this sound: a longer window cannot match either
-                word = self._homophones.get(sound)
-                if j > i and single and word is not None and len(word) == chars:
+                if j == i or not single:
+                    continue
+                word, near_word = self._homophones.get(sound), self._near_homophones.get(near)
+                if word is not None and len(word) == chars:
                     found = (word, j + 1)  # the longest match so far
+                elif near_word is not None and len(near_word) == chars:
+                    found_near = (near_word, j + 1)
+            found = found or found_near  # a word that sounds exactly alike before one that sounds nearly so
             if found is not None:
                 out.append(found[0])
                 i = found[1]

@@ -166,6 +166,17 @@ def test_a_subject_without_a_deciding_word_offers_its_siblings(resolver):
     assert resolver.resolve("租房子的话公积金怎么提取").affair == "housing-fund-withdrawal-rent"
 
 
+def test_a_faint_sibling_is_offered_when_the_svm_reads_the_topic_both_share():
+    from bot.resolver.resolver import SIBLING_MIN, SIBLING_TOPIC_LEAD, Resolver
+
+    faint = {"rent": SIBLING_MIN / 2, "purchase": 0.98}
+    topic = ("rent", "purchase", "leave")
+    assert Resolver._open_enough("rent", "purchase", faint, topic, SIBLING_TOPIC_LEAD + 0.1)
+    assert not Resolver._open_enough("rent", "purchase", faint, topic, SIBLING_TOPIC_LEAD - 0.1)  # read faintly
+    assert not Resolver._open_enough("rent", "purchase", faint, ("purchase", "loan"), 0.0)  # not the topic's
+    assert Resolver._open_enough("rent", "purchase", {"rent": SIBLING_MIN}, (), -9.0)  # likely enough anyway
+
+
 def test_a_subject_inside_a_compound_name_is_shared_with_the_affairs_that_name_it_alone(resolver):
     """台湾通行证 is one word to jieba, yet it names 通行证 as 港澳通行证 does: a question that says only
     通行证 names both permits and decides neither."""
@@ -304,6 +315,8 @@ def test_a_question_among_some_of_a_topics_affairs_offers_them_all():
     ("说不清是过期了还是弄丢了", True),
     ("赠与和买卖哪个划算", True),
     ("好像说要派出所开的，又好像说要社保的", True),
+    ("她说卡不见了，也可能以前压根没领过", True),
+    ("记不清是丢了还是压根没办过", True),
     ("电费单子上还是别人的名字", False),  # 还是: still
     ("是不是还是要本人去", False),
     ("身份证丢了怎么补办", False),
@@ -414,6 +427,16 @@ def test_homophone_typos_are_read_as_the_word_they_sound_like():
     assert analyzer.words("身份正丢了")[0] == "身份证"  # 身分证 and 身份证 sound alike and mean the same
     assert "公示" not in analyzer.tokens("工式") and "公式" not in analyzer.tokens("工式")  # which one is meant?
     assert analyzer.tokens("事业单位退休") == ["事业单位", "退休"]  # a word as written is never respelt
+
+
+def test_near_sounds_are_read_when_no_word_sounds_exactly_alike():
+    from bot.resolver.text import Analyzer, blurred
+
+    assert [blurred(s) for s in ("zhao", "sheng", "neng", "ling", "zhuang")] == ["zao", "sen", "len", "lin", "zuan"]
+    analyzer = Analyzer({}, ["护照", "租房", "住房公积金", "公积金", "出生"])
+    assert analyzer.tokens("护造第一次办")[0] == "护照"  # hu zao for hu zhao: z and zh told apart by few
+    assert analyzer.tokens("组房公积今")[:2] == ["租房", "公积金"]  # sounding exactly alike comes first
+    assert "住房公积金" not in analyzer.tokens("组房公积今")  # ... before a longer word that sounds nearly so
 
 
 def test_the_evaluation_counts_questions_the_resolver_learned_from_word_for_word(catalog, resolver):
