@@ -479,14 +479,14 @@ class Ranking:
         return Resolution(None, [leader, *self.siblings][:settings.max_choices], candidates)
 
 
-def place_words(catalog: Catalog) -> list[str]:
-    """Every way of naming a city or county: where a person is says nothing about what they need."""
-    words = []
+def place_words(catalog: Catalog) -> dict[str, str]:
+    """Every way of naming a city or county, with the city it is in: where a person is says nothing about
+    what they need."""
+    words = {}
     for place in catalog.places.values():
-        words += [place.name, *place.aliases]
-        short = short_place_name(place.name)
-        if short:
-            words.append(short)
+        for name in (place.name, *place.aliases, short_place_name(place.name)):
+            if name:
+                words[name] = place.city_code
     return words
 
 

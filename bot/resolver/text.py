@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
 
@@ -53,6 +53,9 @@ def names_alternatives(text: str) -> bool:
     return _ALTERNATIVES.search(unicodedata.normalize("NFKC", text).replace("是不是", "")) is not None
 
 
+# The word a text gets for naming places in two different cities of the province (从温州迁到宁波): the
+# places themselves say nothing about what is needed, but that both are ours does.
+WITHIN_PROVINCE = "省内"
 # How often jieba is told our own words occur: high enough that they are kept whole.
 _OWN_WORD_FREQUENCY = 20000
 
@@ -146,9 +149,11 @@ def _homophones(meanings: dict[str, str], blur: bool = False) -> dict[str, str]:
 class Analyzer:
     """Turns a text into matching features; built from the catalog's lexicon and vocabulary."""
 
-    def __init__(self, lexicon: dict[str, str], vocabulary: Iterable[str], ignored: Iterable[str] = ()):
-        """`ignored`: names that say where, not what (places), removed before anything is matched."""
-        names = sorted({normalize(n) for n in ignored if len(normalize(n)) >= 2}, key=len, reverse=True)
+    def __init__(self, lexicon: dict[str, str], vocabulary: Iterable[str], places: Mapping[str, str] | None = None):
+        """`places`: names that say where, not what, each with the city it is in; removed before anything is
+        matched. A text that names places in two different cities says so with the word WITHIN_PROVINCE."""
+        self._city = {normalize(n): city for n, city in (places or {}).items() if len(normalize(n)) >= 2}
+        names = sorted(self._city, key=len, reverse=True)
         self._ignored = re.compile("|".join(map(re.escape, names))) if names else None
         self._replacements = {normalize(w): c for w, c in lexicon.items() if normalize(w)}
         self._tokenizer = _fresh_tokenizer()
@@ -238,9 +243,13 @@ class Analyzer:
 
     def _tokens(self, text: str) -> list[str]:
         norm = normalize(text)
+        between = False
         if self._ignored is not None:
+            between = len({self._city[m] for m in self._ignored.findall(norm)}) >= 2
             norm = self._ignored.sub("", norm)
         found = self._respell(self._tokenizer.lcut(norm, HMM=False))
+        if between:
+            found.append(WITHIN_PROVINCE)
         if not any(_LATIN.search(t) for t in found):
             return found
         runs = [r for t in found for r in (_LATIN_OR_DIGITS.findall(t) if _ALNUM.fullmatch(t) else (t,))]

@@ -429,6 +429,23 @@ def test_homophone_typos_are_read_as_the_word_they_sound_like():
     assert analyzer.tokens("事业单位退休") == ["事业单位", "退休"]  # a word as written is never respelt
 
 
+def test_places_in_two_cities_of_the_province_say_within_the_province():
+    from bot.resolver.text import WITHIN_PROVINCE, Analyzer
+
+    analyzer = Analyzer({}, ["户口"], {"温州": "330300", "瓯海": "330300", "宁波": "330200"})
+    assert analyzer.tokens("户口从温州迁到宁波") == ["户口", "从", "迁", "到", WITHIN_PROVINCE]
+    assert WITHIN_PROVINCE not in analyzer.tokens("温州瓯海的户口")  # one city, named twice
+    assert WITHIN_PROVINCE not in analyzer.tokens("户口从安徽迁到宁波")  # only one place is ours
+
+
+@pytest.mark.parametrize(("text", "affair_id"), [
+    ("户口从丽水迁到嘉兴怎么办", "hukou-move-within"),
+    ("户口从安徽迁到嘉兴怎么办", "hukou-move-in"),
+])
+def test_where_a_hukou_moves_from_and_to_decides_which_move_it_is(resolver, text, affair_id):
+    assert resolver.resolve(text).affair == affair_id
+
+
 def test_near_sounds_are_read_when_no_word_sounds_exactly_alike():
     from bot.resolver.text import Analyzer, blurred
 
