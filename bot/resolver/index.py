@@ -95,6 +95,7 @@ class ExampleIndex:
             matrix = base._reuse_rows(texts)
         self.inside = matrix[:len(self.examples)]
         self.outside = matrix[len(self.examples):len(self.examples) + len(self.outside_texts)]
+        self._umbrella_rows = matrix[len(self.examples) + len(self.outside_texts):]
         owners = np.fromiter((e.owner for e in self.examples), dtype=np.int64, count=len(self.examples))
         self.owners = owners
         self.starts = np.searchsorted(owners, np.arange(len(affairs)))
@@ -157,17 +158,20 @@ class ExampleIndex:
         """A word-level model of "no affair of ours", and its out-of-fold answers for the training questions.
 
         Similarity alone cannot tell that 上海, 扣分 or 余额 make a question someone else's; a linear model
-        over the same features learns which words do, from the phrasings against the out-of-scope questions.
+        over the same features learns which words do, from the phrasings and the umbrella topics' questions
+        (a question that names only a shared topic is still ours) against the out-of-scope questions.
         """
         inside_rows = self._training_rows()
         if not inside_rows or self.outside.shape[0] < NOT_OURS_FOLDS:
             return None, {}
-        features = sparse.vstack([self.inside[inside_rows], self.outside]).tocsr()
-        labels = np.r_[np.zeros(len(inside_rows)), np.ones(self.outside.shape[0])]
+        umbrella = self._umbrella_rows
+        features = sparse.vstack([self.inside[inside_rows], umbrella, self.outside]).tocsr()
+        labels = np.r_[np.zeros(len(inside_rows) + umbrella.shape[0]), np.ones(self.outside.shape[0])]
         model = LogisticRegression(C=NOT_OURS_STRENGTH, solver="liblinear", class_weight="balanced")
         folds = StratifiedKFold(NOT_OURS_FOLDS, shuffle=True, random_state=5)
         held_out = cross_val_predict(model, features, labels, cv=folds, method="predict_proba")[:, 1]
-        keys = [("inside", i) for i in inside_rows] + [("outside", j) for j in range(self.outside.shape[0])]
+        keys = [("inside", i) for i in inside_rows] + [("umbrella", u) for u in range(umbrella.shape[0])] + \
+            [("outside", j) for j in range(self.outside.shape[0])]
         return model.fit(features, labels), dict(zip(keys, held_out.tolist(), strict=True))
 
     def not_ours(self, queries: sparse.csr_matrix) -> np.ndarray:

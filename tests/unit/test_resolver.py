@@ -429,6 +429,14 @@ def test_homophone_typos_are_read_as_the_word_they_sound_like():
     assert analyzer.tokens("事业单位退休") == ["事业单位", "退休"]  # a word as written is never respelt
 
 
+def test_a_question_naming_only_a_shared_topic_is_learned_as_ours(catalog, resolver):
+    """The umbrella topics' questions (身份证的事找哪里) are ours, though no one affair: the "not ours" model
+    learns them on our side, so that a story ending in a topic is not taken for someone else's question."""
+    questions = [q for u in catalog.umbrellas.values() for q in u.questions]
+    not_ours = resolver.index.not_ours(resolver.index.transform(questions))
+    assert len(questions) > 100 and (not_ours >= 0.5).sum() == 0
+
+
 def test_places_in_two_cities_of_the_province_say_within_the_province():
     from bot.resolver.text import WITHIN_PROVINCE, Analyzer
 
