@@ -474,7 +474,7 @@ class Ranking:
         # one subject, several affairs, no word that decides: ask among them, whether the ranker
         # leaned to one (a guess) or spread its probability so thin that none looked plausible alone
         by_score = {c.id: c.score for c in self.ranked}
-        if by_score[leader] + sum(by_score[i] for i in self.siblings) < settings.plausible:
+        if by_score.get(leader, 0.0) + sum(by_score.get(i, 0.0) for i in self.siblings) < settings.plausible:
             return result
         return Resolution(None, [leader, *self.siblings][:settings.max_choices], candidates)
 

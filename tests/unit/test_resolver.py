@@ -177,6 +177,15 @@ def test_a_faint_sibling_is_offered_when_the_svm_reads_the_topic_both_share():
     assert Resolver._open_enough("rent", "purchase", {"rent": SIBLING_MIN}, (), -9.0)  # likely enough anyway
 
 
+def test_a_sibling_the_ranker_never_shortlisted_is_offered_without_a_score():
+    from bot.resolver.resolver import Candidate, Ranking, ResolverSettings
+
+    ranked = [Candidate("purchase", "", 0.98), Candidate("loan", "", 0.01)]
+    ranking = Ranking(ranked, [], ["rent", "leave"], leader="purchase")  # rent, leave: no candidates
+    result = ranking.decide(ResolverSettings())
+    assert (result.affair, result.clarify) == (None, ["purchase", "rent", "leave"])
+
+
 def test_a_subject_inside_a_compound_name_is_shared_with_the_affairs_that_name_it_alone(resolver):
     """台湾通行证 is one word to jieba, yet it names 通行证 as 港澳通行证 does: a question that says only
     通行证 names both permits and decides neither."""
