@@ -31,6 +31,9 @@ SUBJECT_OF_AT_MOST = 3
 SIBLING_MIN = 0.01
 # ... or when the SVM's margin for an umbrella topic holding both comes within this much of every other margin.
 SIBLING_TOPIC_LEAD = -0.6
+# A word decides for a sibling against the ranker's best only when the ranker gives the sibling this much: a
+# word of one affair (孩子 for the newborn's registration) does not overrule a ranker sure of another.
+OVERRULED_BY_A_WORD = 0.1
 
 
 @dataclass(frozen=True)
@@ -384,7 +387,8 @@ class Resolver:
         parts = self._affairs[best].parts  # a bundle shares its parts' words: no word decides between them
         for candidate in ranked[1:]:
             other = self._ids.index(candidate.id)
-            if candidate.score < SIBLING_MIN or self._affairs[other].is_bundle or not topic & self._label_words[other]:
+            if candidate.score < OVERRULED_BY_A_WORD or self._affairs[other].is_bundle or \
+                    not topic & self._label_words[other]:
                 continue
             if candidate.id in parts:
                 continue

@@ -214,6 +214,10 @@ def test_a_part_of_a_leading_bundle_does_not_win_it_by_a_word(resolver):
     alone = [Candidate("birth-medical-certificate", "", 0.8), Candidate("hukou-newborn", "", 0.15)]
     between_plain_affairs = resolver._query("孩子出生了要上户口")
     assert resolver._decided_by_a_word(between_plain_affairs, alone) == "hukou-newborn"
+    from bot.resolver.resolver import OVERRULED_BY_A_WORD
+
+    faint = [Candidate("birth-medical-certificate", "", 0.95), Candidate("hukou-newborn", "", OVERRULED_BY_A_WORD / 2)]
+    assert resolver._decided_by_a_word(between_plain_affairs, faint) == "birth-medical-certificate"  # too unlikely
 
 
 def test_the_ranker_learns_from_phrasings(catalog):
