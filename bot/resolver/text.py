@@ -141,9 +141,16 @@ def _homophones(meanings: dict[str, str], blur: bool = False) -> dict[str, str]:
     for word, meaning in meanings.items():
         syllables = _pinyin(word)
         if meaning and len(word) >= 2 and len(syllables) == len(word):
-            key = "".join(map(blurred, syllables)) if blur else "".join(syllables)
-            spelt.setdefault(key, {})[meaning] = word
+            spelt.setdefault("".join(map(blurred if blur else str, syllables)), {})[meaning] = word
     return {key: next(iter(found.values())) for key, found in spelt.items() if len(found) == 1}
+
+
+def _sound_prefixes(words: Iterable[str], blur: bool = False) -> set[str]:
+    """Every beginning of the words' toneless pinyin (blurred with `blur`): a respelling stops looking as soon
+    as what it has heard begins no word of ours."""
+    spell = blurred if blur else str
+    return {"".join(map(spell, syllables[:k])) for word in words for syllables in [_pinyin(word)]
+            for k in range(1, len(syllables) + 1)}
 
 
 class Analyzer:
@@ -164,11 +171,9 @@ class Analyzer:
         self._add_own_words()
         meanings = {w: self._replacements.get(w, w) for w in domain if w}
         self._homophones = _homophones(meanings)
-        self._sound_prefixes = {"".join(syllables[:k]) for word in self._homophones.values()
-                                for syllables in [_pinyin(word)] for k in range(1, len(syllables) + 1)}
+        self._sound_prefixes = _sound_prefixes(self._homophones.values())
         self._near_homophones = _homophones(meanings, blur=True)
-        self._near_prefixes = {"".join(map(blurred, syllables[:k])) for word in self._near_homophones.values()
-                               for syllables in [_pinyin(word)] for k in range(1, len(syllables) + 1)}
+        self._near_prefixes = _sound_prefixes(self._near_homophones.values(), blur=True)
 
     def _add_own_words(self) -> None:
         for word in self._own_words:
@@ -260,7 +265,8 @@ class Analyzer:
 
         A mistyped word falls apart into single characters, which jieba's dictionary cannot join. Where
         a few tokens, at least one of them a lone character, sound exactly like one word of our affairs
-        and lexicon (and like no other), that word is read instead; the longest such word wins."""
+        and lexicon (and like no other), that word is read instead; the longest such word wins. Failing
+        that, the one word they nearly sound like (护造 -> 护照: see `blurred`)."""
         if not self._homophones or all(len(t) > 1 for t in tokens):
             return tokens
         # each token's syllables once (tokens recur, so this is mostly a cache hit); () when not all Chinese
