@@ -16,7 +16,7 @@ from tests.web.staff import Desk, log_in, start_desk, until
 
 MAINTAINER = "maint-page"
 STORY = "我在杭州余杭上班，昨天钱包被偷了身份证也没了，我是浙江户口，已经成年了，补办要带啥"
-ODD = "屋契要带啥材料"  # 屋契, an old word for the property certificate, is one the assistant does not know
+ODD = "地契要带啥材料"  # 地契, an old word for a deed of land or house, is one the assistant does not know
 AFFAIR = "property-certificate-reissue"
 NOT_MINE = "不在我能办理的范围内"
 
