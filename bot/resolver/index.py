@@ -117,8 +117,7 @@ class ExampleIndex:
             kinds = [e.kind for e in self.examples]
             self.classifier = AffairClassifier(self.inside, owners, np.asarray([k != "scope" for k in kinds]),
                                                np.asarray([k in QUERY_FIELDS for k in kinds]), self.outside,
-                                               len(affairs), umbrella=matrix[len(self.examples) +
-                                                                             len(self.outside_texts):],
+                                               len(affairs), umbrella=self._umbrella_rows,
                                                topics=topics)
         else:  # no held-out answers: an extended index serves questions, it does not train a ranker
             self._not_ours, self._not_ours_held_out = base._not_ours, {}

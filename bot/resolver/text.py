@@ -248,12 +248,16 @@ class Analyzer:
 
     def _tokens(self, text: str) -> list[str]:
         norm = normalize(text)
-        between = False
+        cities: set[str] = set()
+
+        def drop_place(match: re.Match) -> str:  # one pass: each place removed, and its city noted
+            cities.add(self._city[match.group()])
+            return ""
+
         if self._ignored is not None:
-            between = len({self._city[m] for m in self._ignored.findall(norm)}) >= 2
-            norm = self._ignored.sub("", norm)
+            norm = self._ignored.sub(drop_place, norm)
         found = self._respell(self._tokenizer.lcut(norm, HMM=False))
-        if between:
+        if len(cities) >= 2:
             found.append(WITHIN_PROVINCE)
         if not any(_LATIN.search(t) for t in found):
             return found
