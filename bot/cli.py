@@ -65,7 +65,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Recommend resolver thresholds from out-of-fold scores of the knowledge's own questions."""
     from bot.evaluation import read_labelled
-    from bot.resolver.calibrate import GRID, calibrate, worth_changing
+    from bot.resolver.calibrate import GRID, calibrate, changed, recommended, worth_changing
 
     resolver = _snapshot(args.files).resolver
     labelled = None
@@ -78,16 +78,19 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     outcomes = calibrate(resolver, args.max_wrong, args.min_abstained, labelled)
     print("| " + " | ".join(GRID) + " | right | asked | wrong | out-of-scope abstained |")
     print("|" + "---:|" * (len(GRID) + 4))
-    for o in outcomes[:args.top]:
+    pick = recommended(outcomes, resolver.settings, args.max_wrong, args.min_abstained)
+    for o in [*outcomes[:args.top], pick]:
         values = " | ".join(str(getattr(o.settings, name)) for name in GRID)
         print(f"| {values} | {o.right:.1%} | {o.asked:.1%} | {o.wrong:.1%} | {o.outside_abstained:.1%} |")
-    current = next(o for o in outcomes if o.settings == resolver.settings) if any(
-        o.settings == resolver.settings for o in outcomes) else None
+    print("（最后一行：达标且与最好的一行相差不到一个标准误的设置中，改动当前设置最少的一个）")
+    current = next((o for o in outcomes if o.settings == resolver.settings), None)
     if current is not None:
         print(f"current: right {current.right:.1%}, wrong {current.wrong:.1%}, "
               f"out-of-scope abstained {current.outside_abstained:.1%}")
-        change = worth_changing(outcomes[0], current, args.max_wrong, args.min_abstained)
-        print("建议：采用第一行的设置" if change else "建议：保留当前设置（第一行好得不多，在误差以内）")
+        if worth_changing(pick, current, args.max_wrong, args.min_abstained):
+            print("建议：采用最后一行的设置（改动：" + "、".join(changed(pick.settings, resolver.settings)) + "）")
+        else:
+            print("建议：保留当前设置（最后一行好得不多，在误差以内）")
     return 0
 
 

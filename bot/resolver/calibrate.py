@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bot.evaluation import Labelled, judge
+from bot.evaluation import Labelled, is_right, judge
 from bot.resolver.ranker import Ranker
 from bot.resolver.resolver import Candidate, Ranking, Resolver, ResolverSettings, decide
 
@@ -33,20 +33,30 @@ GRID = {"sure": (0.3, 0.6), "rival_ratio": (0.3, 0.5, 0.7), "plausible": (0.2, 0
 
 @dataclass(frozen=True)
 class Outcome:
-    """Shares of training questions under one threshold setting."""
+    """Shares of questions under one threshold setting, counted as the evaluation table counts them: an
+    out-of-scope question is right when declined and wrong when an affair is named or offered."""
 
     settings: ResolverSettings
     right: float
     asked: float
     wrong: float
     outside_abstained: float
+    questions: int = 0  # how many questions the shares are of
+
+    def meets(self, max_wrong: float = 0.02, min_abstained: float = 0.95) -> bool:
+        """Whether this setting meets the targets."""
+        return self.wrong <= max_wrong and self.outside_abstained >= min_abstained
+
+    @property
+    def standard_error(self) -> float:
+        """The standard error of the right share: how far it moves by chance on this many questions."""
+        return float(np.sqrt(self.right * (1.0 - self.right) / max(self.questions, 1)))
 
     @property
     def utility(self) -> float:
-        """Right answers and honest abstentions, less three for each wrong affair named (a wrong affair
-        is worse than a question); the order among settings that miss the targets."""
-        outside_wrong = 1.0 - self.outside_abstained
-        return self.right + self.outside_abstained - WRONG_COST * (self.wrong + outside_wrong)
+        """Right answers (honest abstentions included), less three for each wrong one (a wrong affair is
+        worse than a question); the order among settings that miss the targets."""
+        return self.right - WRONG_COST * self.wrong
 
 
 def out_of_fold(resolver: Resolver) -> tuple[list[list[Candidate]], np.ndarray]:
@@ -73,7 +83,10 @@ def outcome(ranked: list[list[Candidate]], truths: np.ndarray, settings: Resolve
         result = decide(candidates, [], settings)
         if truth < 0:
             outside += 1
-            outside_abstained += result.affair is None and not result.clarify
+            declined = result.affair is None and not result.clarify
+            outside_abstained += declined
+            right += declined
+            wrong += not declined
             continue
         if result.affair is not None:
             right += result.affair == str(truth)
@@ -82,17 +95,19 @@ def outcome(ranked: list[list[Candidate]], truths: np.ndarray, settings: Resolve
             asked += 1
         elif result.clarify:
             wrong += 1
-    inside = max(len(truths) - outside, 1)
-    return Outcome(settings, right / inside, asked / inside, wrong / inside, outside_abstained / max(outside, 1))
+    total = max(len(truths), 1)
+    return Outcome(settings, right / total, asked / total, wrong / total, outside_abstained / max(outside, 1),
+                   len(truths))
 
 
 def labelled_outcome(rankings: list[tuple[Labelled, Ranking]], settings: ResolverSettings) -> Outcome:
     """Tally the decisions of one setting on labelled questions, with the evaluation's verdicts."""
     verdicts = [(row, judge(row.expect, ranking.decide(settings))) for row, ranking in rankings]
-    inside = [v for row, v in verdicts if row.expect != "-"] or [""]
+    total = max(len(verdicts), 1)
     outside = [v for row, v in verdicts if row.expect == "-"] or [""]
-    return Outcome(settings, inside.count("right") / len(inside), inside.count("asked") / len(inside),
-                   inside.count("wrong") / len(inside), outside.count("abstained") / len(outside))
+    return Outcome(settings, sum(is_right(row, v) for row, v in verdicts) / total,
+                   sum(v == "asked" for _, v in verdicts) / total, sum(v == "wrong" for _, v in verdicts) / total,
+                   outside.count("abstained") / len(outside), len(verdicts))
 
 
 def grid(resolver: Resolver) -> list[ResolverSettings]:
@@ -116,14 +131,33 @@ def calibrate(resolver: Resolver, max_wrong: float = 0.02, min_abstained: float 
         ranked, truths = out_of_fold(resolver)
         outcomes = [outcome(ranked, truths, settings) for settings in grid(resolver)]
     def order(o: Outcome) -> tuple:
-        meets = o.wrong <= max_wrong and o.outside_abstained >= min_abstained
         # among equally right settings, the fewer wrong and the more out-of-scope questions declined, the better
-        return (0, -o.right, o.wrong, -o.outside_abstained) if meets else (1, -o.utility, o.wrong)
+        return (0, -o.right, o.wrong, -o.outside_abstained) if o.meets(max_wrong, min_abstained) else \
+            (1, -o.utility, o.wrong)
 
     return sorted(outcomes, key=order)
 
 
+def changed(settings: ResolverSettings, current: ResolverSettings) -> list[str]:
+    """The grid's settings whose values differ from the current ones."""
+    return [name for name in GRID if getattr(settings, name) != getattr(current, name)]
+
+
+def recommended(outcomes: list[Outcome], current: ResolverSettings, max_wrong: float = 0.02,
+                min_abstained: float = 0.95) -> Outcome:
+    """The setting to recommend from `calibrate`'s ordered outcomes: among those that meet the targets and
+    are right within one standard error of the best, the one that changes the fewest current settings
+    (then the most right). A grid of nine settings searched on some 1,500 questions finds rows that win by
+    a question or two; those wins are chance, and taking them would move settings that make no difference.
+    When no setting meets the targets, the best utility."""
+    meeting = [o for o in outcomes if o.meets(max_wrong, min_abstained)]
+    if not meeting:
+        return outcomes[0]
+    best = meeting[0]
+    close = [o for o in meeting if o.right >= best.right - best.standard_error]
+    return min(close, key=lambda o: (len(changed(o.settings, current)), -o.right, o.wrong))
+
+
 def worth_changing(best: Outcome, current: Outcome, max_wrong: float = 0.02, min_abstained: float = 0.95) -> bool:
     """Whether the best setting should replace the current defaults (see MIN_GAIN)."""
-    misses = current.wrong > max_wrong or current.outside_abstained < min_abstained
-    return misses or best.right - current.right > MIN_GAIN
+    return not current.meets(max_wrong, min_abstained) or best.right - current.right > MIN_GAIN
