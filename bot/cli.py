@@ -63,7 +63,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    """Recommend resolver thresholds from out-of-fold scores of the knowledge's own questions."""
+    """Recommend resolver thresholds from a calibration set, or else from out-of-fold scores of the
+    knowledge's own questions."""
     from bot.evaluation import read_labelled
     from bot.resolver.calibrate import GRID, calibrate, changed, recommended, worth_changing
 

@@ -4,8 +4,9 @@ Two sources can be used. The calibration set (eval/calibration/, written apart f
 data and the held-out sets, and used for nothing else) is resolved once; each threshold setting of a
 grid is then applied to the same rankings. Without it, each training question is scored by a ranker
 trained without its fold, on features that leave the question itself out (optimistic: a question is
-always close to its own affair's other phrasings). Either way the setting with the most right answers
-whose wrong rate and out-of-scope abstention meet the targets is recommended.
+always close to its own affair's other phrasings). Either way, among the settings whose wrong rate and
+out-of-scope abstention meet the targets and whose right answers are within one standard error of the
+best, the one that changes the fewest current settings is recommended.
 """
 
 from __future__ import annotations
@@ -159,5 +160,5 @@ def recommended(outcomes: list[Outcome], current: ResolverSettings, max_wrong: f
 
 
 def worth_changing(best: Outcome, current: Outcome, max_wrong: float = 0.02, min_abstained: float = 0.95) -> bool:
-    """Whether the best setting should replace the current defaults (see MIN_GAIN)."""
+    """Whether the recommended setting should replace the current defaults (see MIN_GAIN)."""
     return not current.meets(max_wrong, min_abstained) or best.right - current.right > MIN_GAIN
