@@ -78,32 +78,19 @@ def out_of_fold(resolver: Resolver) -> tuple[list[list[Candidate]], np.ndarray]:
 
 
 def outcome(ranked: list[list[Candidate]], truths: np.ndarray, settings: ResolverSettings) -> Outcome:
-    """Tally the decisions of one setting."""
-    right = asked = wrong = outside = outside_abstained = 0
-    for candidates, truth in zip(ranked, truths, strict=True):
-        result = decide(candidates, [], settings)
-        if truth < 0:
-            outside += 1
-            declined = result.affair is None and not result.clarify
-            outside_abstained += declined
-            right += declined
-            wrong += not declined
-            continue
-        if result.affair is not None:
-            right += result.affair == str(truth)
-            wrong += result.affair != str(truth)
-        elif str(truth) in result.clarify:
-            asked += 1
-        elif result.clarify:
-            wrong += 1
-    total = max(len(truths), 1)
-    return Outcome(settings, right / total, asked / total, wrong / total, outside_abstained / max(outside, 1),
-                   len(truths))
+    """Tally the decisions of one setting on the training questions (truth -1: no affair of ours)."""
+    rows = [Labelled("training", k, "", "-" if truth < 0 else str(truth)) for k, truth in enumerate(truths)]
+    return _shares(settings, [(row, judge(row.expect, decide(candidates, [], settings)))
+                              for row, candidates in zip(rows, ranked, strict=True)])
 
 
 def labelled_outcome(rankings: list[tuple[Labelled, Ranking]], settings: ResolverSettings) -> Outcome:
     """Tally the decisions of one setting on labelled questions, with the evaluation's verdicts."""
-    verdicts = [(row, judge(row.expect, ranking.decide(settings))) for row, ranking in rankings]
+    return _shares(settings, [(row, judge(row.expect, ranking.decide(settings))) for row, ranking in rankings])
+
+
+def _shares(settings: ResolverSettings, verdicts: list[tuple[Labelled, str]]) -> Outcome:
+    """Each verdict's share of the questions, counted as the evaluation table counts them."""
     total = max(len(verdicts), 1)
     outside = [v for row, v in verdicts if row.expect == "-"] or [""]
     return Outcome(settings, sum(is_right(row, v) for row, v in verdicts) / total,
