@@ -83,7 +83,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     for o in [*outcomes[:args.top], pick]:
         values = " | ".join(str(getattr(o.settings, name)) for name in GRID)
         print(f"| {values} | {o.right:.1%} | {o.asked:.1%} | {o.wrong:.1%} | {o.outside_abstained:.1%} |")
-    print("（最后一行：达标且与最好的一行相差不到一个标准误的设置中，改动当前设置最少的一个）")
+    print("（最后一行：达标且与最好的一行相差不到一个标准误的设置中，改动当前设置最少的一个）"
+          if pick.meets(args.max_wrong, args.min_abstained) else "（最后一行：没有设置达标，取综合得分最高的一个）")
     current = next((o for o in outcomes if o.settings == resolver.settings), None)
     if current is not None:
         print(f"current: right {current.right:.1%}, wrong {current.wrong:.1%}, "
