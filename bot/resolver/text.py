@@ -56,6 +56,9 @@ def names_alternatives(text: str) -> bool:
 # The word a text gets for naming places in two different cities of the province (从温州迁到宁波): the
 # places themselves say nothing about what is needed, but that both are ours does.
 WITHIN_PROVINCE = "省内"
+# What a place typed in pinyin leaves behind: a character that survives normalisation and that jieba keeps
+# apart, so that the syllables around the place are not read as one word (cong | qian dao, not congqian).
+_PLACE_GAP = "\u3007"
 # How often jieba is told our own words occur: high enough that they are kept whole.
 _OWN_WORD_FREQUENCY = 20000
 
@@ -153,6 +156,17 @@ def _sound_prefixes(words: Iterable[str], blur: bool = False) -> set[str]:
             for k in range(1, len(syllables) + 1)}
 
 
+def _place_spellings(cities: Mapping[str, str]) -> dict[str, str]:
+    """Each place name's toneless pinyin (taizhou, jiande), with its city; a spelling shared by places in
+    two cities says nothing and is left out."""
+    found: dict[str, set[str]] = {}
+    for name, city in cities.items():
+        syllables = _pinyin(name)
+        if len(syllables) == len(name):
+            found.setdefault("".join(syllables), set()).add(city)
+    return {spelling: next(iter(found_in)) for spelling, found_in in found.items() if len(found_in) == 1}
+
+
 class Analyzer:
     """Turns a text into matching features; built from the catalog's lexicon and vocabulary."""
 
@@ -162,6 +176,7 @@ class Analyzer:
         self._city = {normalize(n): city for n, city in (places or {}).items() if len(normalize(n)) >= 2}
         names = sorted(self._city, key=len, reverse=True)
         self._ignored = re.compile("|".join(map(re.escape, names))) if names else None
+        self._spelt_places = _place_spellings(self._city)
         self._replacements = {normalize(w): c for w, c in lexicon.items() if normalize(w)}
         self._tokenizer = _fresh_tokenizer()
         self._spelt: dict[str, str] = {}
@@ -247,8 +262,8 @@ class Analyzer:
             self._seen = None
 
     def _tokens(self, text: str) -> list[str]:
-        norm = normalize(text)
         cities: set[str] = set()
+        norm = normalize(self._drop_spelt_places(text, cities))
 
         def drop_place(match: re.Match) -> str:  # one pass: each place removed, and its city noted
             cities.add(self._city[match.group()])
@@ -256,13 +271,28 @@ class Analyzer:
 
         if self._ignored is not None:
             norm = self._ignored.sub(drop_place, norm)
-        found = self._respell(self._tokenizer.lcut(norm, HMM=False))
+        found = self._respell([t for t in self._tokenizer.lcut(norm, HMM=False) if t != _PLACE_GAP])
         if len(cities) >= 2:
             found.append(WITHIN_PROVINCE)
         if not any(_LATIN.search(t) for t in found):
             return found
         runs = [r for t in found for r in (_LATIN_OR_DIGITS.findall(t) if _ALNUM.fullmatch(t) else (t,))]
         return [w for r in runs for w in (self._read_pinyin(r) if _LATIN.fullmatch(r) else (r,))]
+
+    def _drop_spelt_places(self, text: str, cities: set[str]) -> str:
+        """The text without the places typed in pinyin as words of their own (cong taizhou qian dao ningbo),
+        each one's city noted. A spelling that is also a word of ours (yiwu: 义乌 or 义务) stays a word."""
+        if not self._spelt_places or not _LATIN.search(text.lower()):
+            return text
+
+        def drop(match: re.Match) -> str:
+            city = self._spelt_places.get(match.group())
+            if city is None or match.group() in self._spelt:
+                return match.group()
+            cities.add(city)
+            return _PLACE_GAP
+
+        return _LATIN.sub(drop, unicodedata.normalize("NFKC", text).lower())
 
     def _respell(self, tokens: list[str]) -> list[str]:
         """Homophone typos read as the words they sound like (结昏 -> 结婚, 失叶金 -> 失业金, 身份正 -> 身份证).

@@ -491,6 +491,20 @@ def test_places_in_two_cities_of_the_province_say_within_the_province():
     assert WITHIN_PROVINCE not in analyzer.tokens("户口从安徽迁到宁波")  # only one place is ours
 
 
+def test_places_typed_in_pinyin_are_places_too():
+    """cong taizhou qian dao ningbo names two cities as surely as 从台州迁到宁波; the syllables on either side
+    of a place stay apart; a spelling that is also a word of ours (yiwu: 义务) stays that word."""
+    from bot.resolver.text import WITHIN_PROVINCE, Analyzer
+
+    places = {"台州": "331000", "宁波": "330200", "义乌": "330700", "金华": "330700"}
+    analyzer = Analyzer({}, ["户口", "从", "义务", "教育"], places)
+    analyzer.learn_pinyin(["户口", "义务", "教育", "从前"])
+    assert analyzer.tokens("hukou cong taizhou qian dao ningbo") == ["户口", "cong", "qian", "dao", WITHIN_PROVINCE]
+    assert analyzer.tokens("cong ningbo qian") == ["cong", "qian"]  # one place: nothing said about two
+    assert WITHIN_PROVINCE not in analyzer.tokens("jinhua yiwu jiaoyu")
+    assert "义务" in analyzer.tokens("jinhua yiwu jiaoyu")
+
+
 @pytest.mark.parametrize(("text", "affair_id"), [
     ("户口从丽水迁到嘉兴怎么办", "hukou-move-within"),
     ("户口从安徽迁到嘉兴怎么办", "hukou-move-in"),
