@@ -1,5 +1,6 @@
 // Maintainers' page: ratings, daily analytics (tables and two charts), and the loop that places questions the
-// assistant did not understand (assign to an affair, or mark out of scope). API: /api/* on the same origin.
+// assistant did not understand (assign to an affair, to a topic several affairs share, or mark out of scope).
+// API: /api/* on the same origin.
 (function () {
   "use strict";
   var staff = OneVisit.staff;
@@ -7,6 +8,7 @@
   var $ = function (id) { return document.getElementById(id); };
   var charts = {};
   var topics = null;  // the out-of-scope topics, once loaded (maintainers only)
+  var umbrellas = null;  // the topics several affairs share, once loaded (maintainers only)
   var maintainer = false;
 
   function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
@@ -89,7 +91,8 @@
 
   // ---- questions ----
   function outcomeText(result) {
-    return (result.kind === "assigned" ? "已归到事项 " : "已标为不归本助手办理：") + result.target +
+    var done = { assigned: "已归到事项 ", umbrella: "已归到共有话题（助手会请群众选择）", out_of_scope: "已标为不归本助手办理：" };
+    return (done[result.kind] || "") + result.target +
       "，已写入 " + result.file + (result.changed ? "" : "（已有这条，没有重复写入）") + "，知识库检查通过并已载入。";
   }
 
@@ -180,7 +183,31 @@
     });
     scope.appendChild(topicBox);
     scope.appendChild(mark);
+    var shared = el("div", "fix");
+    var umbrellaBox = el("div");
+    var umbrella = el("select");
+    umbrella.id = "umbrella-" + n;
+    umbrella.appendChild(el("option", null, "请选择共有话题"));
+    umbrella.firstChild.value = "";
+    (umbrellas || []).forEach(function (u) {
+      var o = el("option", null, u.topic + "（" + u.affairs.join(" / ") + "）");
+      o.value = u.id;
+      umbrella.appendChild(o);
+    });
+    var umbrellaLabel = el("label", null, "几个事项共有的话题");
+    umbrellaLabel.htmlFor = umbrella.id;
+    umbrellaBox.appendChild(umbrellaLabel);
+    umbrellaBox.appendChild(umbrella);
+    var ask = el("button", "umbrella", "归到共有话题，请群众选择");
+    ask.type = "button";
+    ask.addEventListener("click", function () {
+      if (!umbrella.value) { out.className = "outcome bad"; out.textContent = "请先选择共有话题。"; return; }
+      send("/api/maintain/umbrella", { question: q.text, umbrella: umbrella.value }, out, item);
+    });
+    shared.appendChild(umbrellaBox);
+    shared.appendChild(ask);
     item.appendChild(fix);
+    item.appendChild(shared);
     item.appendChild(scope);
     item.appendChild(out);
   }
@@ -204,9 +231,10 @@
     var jobs = [
       staff.api("GET", "/api/ratings").then(renderRatings, note),
       staff.api("GET", "/api/analytics/daily").then(renderDaily, note),
-      (maintainer && topics === null ? staff.api("GET", "/api/maintain/topics").then(function (d) {
-        topics = d.topics || [];
-      }, note) : Promise.resolve()).then(function () {
+      (maintainer && (topics === null || umbrellas === null) ? Promise.all([
+        staff.api("GET", "/api/maintain/topics").then(function (d) { topics = d.topics || []; }, note),
+        staff.api("GET", "/api/maintain/umbrellas").then(function (d) { umbrellas = d.umbrellas || []; }, note)
+      ]) : Promise.resolve()).then(function () {
         return staff.api("GET", "/api/analytics/questions?kind=unresolved").then(function (d) {
           renderQuestions($("unresolved"), d.questions, maintainer);
         }, note);
@@ -240,10 +268,11 @@
   var page = staff.session({
     form: $("login-form"), name: $("login-name"), password: $("login-password"), loginPanel: $("login"),
     app: $("board"), who: $("who"), logout: $("logout"), notice: $("notice"),
-    onLogout: function () { topics = null; },
+    onLogout: function () { topics = null; umbrellas = null; },
     onLogin: function (user) {
       maintainer = staff.hasRole(user, ["maintainer"]);
       topics = null;
+      umbrellas = null;
       loadAll();
     }
   });

@@ -33,6 +33,8 @@ GET  /api/analytics/questions?kind&status   S M    → {questions: [{id, kind, t
 POST /api/analytics/refresh                 S M    → {report}
 GET  /api/maintain/topics                   M      → {topics: [..]}
 POST /api/maintain/assign                   M      {question, affair} → {ok, file, ...} | 422 {error, problems}
+GET  /api/maintain/umbrellas                M      → {umbrellas: [{id, topic, affairs}]}
+POST /api/maintain/umbrella                 M      {question, umbrella} → {ok, file, ...} | 422 {error, problems}
 POST /api/maintain/out-of-scope             M      {question, topic} → {ok, file, ...} | 422 {error, problems}
 ==========================================  =====  ==========================================================
 
@@ -386,8 +388,10 @@ async def analytics_daily(request: web.Request, user: User | None) -> web.Respon
 async def analytics_questions(request: web.Request, user: User | None) -> web.Response:
     kind = request.query.get("kind") or None
     status = request.query.get("status", "open")
-    if kind not in (None, "unresolved", "low_rated") or status not in ("open", "assigned", "out_of_scope", "all"):
-        raise BadInput("kind 只能是 unresolved 或 low_rated；status 只能是 open、assigned、out_of_scope 或 all。")
+    statuses = ("open", "assigned", "umbrella", "out_of_scope", "all")
+    if kind not in (None, "unresolved", "low_rated") or status not in statuses:
+        raise BadInput("kind 只能是 unresolved 或 low_rated；"
+                       "status 只能是 open、assigned、umbrella、out_of_scope 或 all。")
     found = await run(services(request).analytics.questions, kind, None if status == "all" else status,
                       _int(request, "limit", 100))
     return ok({"questions": found})
@@ -416,6 +420,17 @@ async def assign(request: web.Request, user: User | None) -> web.Response:
     data = await body(request)
     return _loop_answer(await run(services(request).maintainer.assign, data.get("question"), data.get("affair"),
                                   user.name))
+
+
+async def umbrellas(request: web.Request, user: User | None) -> web.Response:
+    return ok({"umbrellas": await run(services(request).maintainer.umbrellas)})
+
+
+async def ask_between(request: web.Request, user: User | None) -> web.Response:
+    assert user is not None
+    data = await body(request)
+    return _loop_answer(await run(services(request).maintainer.ask_between, data.get("question"),
+                                  data.get("umbrella"), user.name))
 
 
 async def out_of_scope(request: web.Request, user: User | None) -> web.Response:
@@ -454,11 +469,16 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/analytics/daily", INSIGHT, analytics_daily, "按天、按事项的统计", "?since&until&affair",
           "{rows, totals}"),
     Route("GET", "/api/analytics/questions", INSIGHT, analytics_questions, "未解决和差评的问题",
-          "?kind=unresolved|low_rated&status=open|assigned|out_of_scope|all", "{questions}"),
+          "?kind=unresolved|low_rated&status=open|assigned|umbrella|out_of_scope|all", "{questions}"),
     Route("POST", "/api/analytics/refresh", INSIGHT, analytics_refresh, "从对话存储刷新统计", "", "{report}"),
     Route("GET", "/api/maintain/topics", frozenset({MAINTAINER}), topics, "不归本助手办理的话题", "", "{topics}"),
     Route("POST", "/api/maintain/assign", frozenset({MAINTAINER}), assign, "把问题归到事项并载入知识库",
           "{question, affair}", "{ok, kind, question, target, file, problems, changed}"),
+    Route("GET", "/api/maintain/umbrellas", frozenset({MAINTAINER}), umbrellas, "几个事项共有的话题", "",
+          "{umbrellas}"),
+    Route("POST", "/api/maintain/umbrella", frozenset({MAINTAINER}), ask_between,
+          "把问题归到共有话题（助手会请群众选择）并载入", "{question, umbrella}",
+          "{ok, kind, question, target, file, problems, changed}"),
     Route("POST", "/api/maintain/out-of-scope", frozenset({MAINTAINER}), out_of_scope, "把问题标为不归本助手办理并载入",
           "{question, topic}", "{ok, kind, question, target, file, problems, changed}"),
 )

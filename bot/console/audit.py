@@ -16,6 +16,7 @@ CASE_LOOKUP = "case_lookup"
 REVEAL_PHONE = "reveal_phone"
 ASSIGN_QUESTION = "assign_question"
 OUT_OF_SCOPE = "mark_out_of_scope"
+ASK_BETWEEN = "ask_between"
 ADD_USER = "add_user"
 
 

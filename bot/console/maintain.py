@@ -1,15 +1,18 @@
 """The maintainers' loop: place a question the assistant could not, then check and load the knowledge at once.
 
 `Maintainer.assign(question, affair_id)` appends the question to ``knowledge/phrasings/<affair>.yml`` (the file
-is created when the affair has none); `Maintainer.mark_out_of_scope(question, topic)` appends it to the topic
-in ``knowledge/out_of_scope.yml`` (a new topic is added at the end). Both edit the YAML round trip (ruamel), so
+is created when the affair has none); `Maintainer.ask_between(question, umbrella_id)` appends it to a topic that
+several affairs share in ``knowledge/umbrellas.yml`` (the assistant then asks which of them is meant);
+`Maintainer.mark_out_of_scope(question, topic)` appends it to the topic in ``knowledge/out_of_scope.yml`` (a new
+topic is added at the end). All three edit the YAML round trip (ruamel), so
 comments and layout stay as they were, then run the same path as ``python -m bot knowledge load``
 (`bot.knowledge.load.load_knowledge`: validate everything, then store it in ``DATABASE_URL`` in one transaction).
 When validation finds a problem nothing is kept: the file gets its exact former bytes back and the problems are
 returned with file and line. The running assistant picks the new catalog up within ``CATALOG_RELOAD_SECONDS``.
 
 On success the question is also appended to the regression set ``eval/regression/maintainers.tsv``
-(``question<TAB>affair id`` or ``-`` for out of scope; `bot.evaluation` reads it:
+(``question<TAB>affair id``, ``?a|b`` for the affairs of a shared topic, or ``-`` for out of scope;
+`bot.evaluation` reads it:
 ``python -m bot eval eval/regression/maintainers.tsv``), marked handled in the console's question list, and the
 action is audited. One edit at a time: a lock on the knowledge folder serialises maintainers (and processes).
 """
@@ -34,7 +37,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 
 from bot.console import store
-from bot.console.audit import ASSIGN_QUESTION, OUT_OF_SCOPE, Audit
+from bot.console.audit import ASK_BETWEEN, ASSIGN_QUESTION, OUT_OF_SCOPE, Audit
 from bot.console.errors import BadInput, NotFound
 from bot.console.ratings import text_key
 from bot.knowledge.load import KnowledgeInvalid, load_knowledge
@@ -52,9 +55,9 @@ class Outcome:
     """What an assignment did: ``ok``, the file edited, and the problems (file, line, message) when not ok."""
 
     ok: bool
-    kind: str  # assigned | out_of_scope
+    kind: str  # assigned | umbrella | out_of_scope
     question: str
-    target: str  # the affair id or the topic
+    target: str  # the affair id, the shared topic's id, or the out-of-scope topic
     file: str
     problems: list[dict[str, Any]] = field(default_factory=list)
     changed: bool = False
@@ -121,9 +124,48 @@ class Maintainer:
 
     def topics(self) -> list[str]:
         """The out-of-scope topics, in file order."""
-        path = self.root / "out_of_scope.yml"
-        data = _yaml().load(path.read_text(encoding="utf-8")) if path.exists() else None
+        data = self._read(self.root / "out_of_scope.yml")
         return [str(t.get("topic")) for t in (data or {}).get("topics") or []]
+
+    def umbrellas(self) -> list[dict[str, Any]]:
+        """The topics several affairs share ({id, topic, affairs}), in file order."""
+        found = self._umbrella_list(self._read(self.root / "umbrellas.yml"))
+        return [{"id": str(u.get("id")), "topic": str(u.get("topic")),
+                 "affairs": [str(a) for a in u.get("affairs") or []]} for u in found if isinstance(u, dict)]
+
+    def ask_between(self, question: str, umbrella_id: str, user_name: str) -> Outcome:
+        """Add the question to a shared topic, so that the assistant asks which of its affairs is meant."""
+        text = clean_question(question)
+        if not isinstance(umbrella_id, str) or not AFFAIR_ID.match(umbrella_id):
+            raise BadInput("话题 id 只能由小写字母、数字和 - 组成。")
+        path = self.root / "umbrellas.yml"
+        found = next((u for u in self.umbrellas() if u["id"] == umbrella_id), None)
+        if found is None:
+            raise NotFound(f"知识库里没有共有话题 {umbrella_id}。")
+
+        def edit(original: str | None) -> str:
+            data = _yaml().load(original or "")
+            umbrella = next(u for u in self._umbrella_list(data) if u.get("id") == umbrella_id)
+            if not isinstance(umbrella.get("questions"), list):
+                umbrella["questions"] = CommentedSeq()
+            umbrella["questions"].append(text)
+            return _dump(data)
+
+        outcome = self._apply(path, edit, Outcome(False, "umbrella", text, umbrella_id, self._shown(path)))
+        if outcome.ok:
+            self._after(outcome, "?" + "|".join(found["affairs"]), "umbrella", ASK_BETWEEN, user_name)
+        return outcome
+
+    @staticmethod
+    def _read(path: Path) -> Any:
+        return _yaml().load(path.read_text(encoding="utf-8")) if path.exists() else None
+
+    @staticmethod
+    def _umbrella_list(data: Any) -> list[Any]:
+        found = data.get("umbrellas") if isinstance(data, dict) else None
+        if not isinstance(found, list):
+            raise BadInput("umbrellas.yml 的结构不对（需要 umbrellas 列表），请先修好这个文件。")
+        return found
 
     def assign(self, question: str, affair_id: str, user_name: str) -> Outcome:
         """Add the question to the affair's phrasings, validate and load; restore the file on a problem."""

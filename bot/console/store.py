@@ -174,8 +174,9 @@ questions = Table(
     Column("count", Integer, nullable=False, default=0),
     Column("first_seen", Float, nullable=False),
     Column("last_seen", Float, nullable=False),
-    Column("status", String(20), nullable=False, default="open", index=True),  # open | assigned | out_of_scope
-    Column("resolution", String(120), nullable=True),  # the affair id, or the out-of-scope topic
+    # open | assigned | umbrella (a topic several affairs share) | out_of_scope
+    Column("status", String(20), nullable=False, default="open", index=True),
+    Column("resolution", String(120), nullable=True),  # the affair id, the shared topic's id, or the out-of-scope topic
     Column("handled_by", String(64), nullable=True),
     Column("handled_at", Float, nullable=True),
     UniqueConstraint("kind", "text_key", name="uq_console_questions_kind_text"),

@@ -103,3 +103,52 @@ def test_a_refused_placement_restores_the_file(tmp_path: Path, start_console: Co
     assert read_labelled(tmp_path / "regression" / "maintainers.tsv")[0].expect == "-"
     with console.services.engine.connect() as conn:
         assert conn.execute(select(store.audit.c.action)).scalars().all() == ["mark_out_of_scope"]
+
+
+SHARED = "落户口换个城市"  # a move of hukou that does not say from where: one of two affairs, not a newborn's
+
+
+def test_a_question_placed_under_a_shared_topic_is_then_asked_about(tmp_path: Path, catalog: Catalog,
+                                                                    start_console: ConsoleFactory) -> None:
+    """Where a question fits several affairs, the maintainer places it under the topic they share, and the
+    assistant then asks which one is meant instead of guessing."""
+    between = {"hukou-move-in", "hukou-move-within"}
+    before = catalog.snapshot.resolver.resolve(SHARED)
+    assert set(before.clarify) != between  # the same knowledge, before: a guess
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(PROJECT_ROOT / "knowledge", knowledge)
+    url = f"sqlite:///{tmp_path / 'loop-catalog.db'}"
+    console = start_console(f"sqlite:///{tmp_path / 'console.db'}", knowledge_dir=knowledge,
+                            catalog_database_url=url)
+    with console.services.engine.begin() as conn:
+        count_question(conn, UNRESOLVED, SHARED, 1.0)
+    listed = console.maintainer.get("/api/maintain/umbrellas").json()["umbrellas"]
+    assert {"id": "hukou-move", "topic": "户口迁移", "affairs": sorted(between)} in listed
+    umbrellas = knowledge / "umbrellas.yml"
+    original = umbrellas.read_text(encoding="utf-8")
+
+    for bad, status in (({"question": SHARED, "umbrella": "no-such-topic"}, 404),
+                        ({"question": SHARED, "umbrella": "../out_of_scope"}, 400),
+                        ({"question": "户", "umbrella": "hukou-move"}, 400)):
+        assert console.maintainer.post("/api/maintain/umbrella", bad).status_code == status
+    assert umbrellas.read_text(encoding="utf-8") == original
+
+    placed = console.maintainer.post("/api/maintain/umbrella", {"question": SHARED, "umbrella": "hukou-move"})
+    assert placed.status_code == 200, placed.text
+    assert placed.json() | {"problems": []} == {"ok": True, "kind": "umbrella", "question": SHARED,
+                                                "target": "hukou-move", "file": "knowledge/umbrellas.yml",
+                                                "problems": [], "changed": True}
+    edited = umbrellas.read_text(encoding="utf-8")
+    assert edited != original and edited.count(f"- {SHARED}\n") == 1
+    assert edited.replace(f"      - {SHARED}\n", "", 1) == original  # one line added, comments and layout kept
+
+    reloaded = CatalogProvider(catalog_engine_for(url), interval=0).current()
+    asked = reloaded.resolver.resolve(SHARED)
+    assert asked.affair is None and set(asked.clarify) == between
+    rows = read_labelled(tmp_path / "regression" / "maintainers.tsv")
+    assert [(r.text, r.expect) for r in rows] == [(SHARED, "?hukou-move-in|hukou-move-within")]
+    assert score(rows, reloaded.resolver.resolve, "maintainers").counts["right"] == 1
+    handled = console.maintainer.get("/api/analytics/questions", status="umbrella").json()["questions"]
+    assert [(q["text"], q["resolution"]) for q in handled] == [(SHARED, "hukou-move")]
+    audit = console.supervisor.get("/api/audit", action="ask_between").json()["rows"]
+    assert [(r["user"], r["outcome"]) for r in audit] == [("maint1", "loaded")]

@@ -51,6 +51,8 @@ EXPECTED: dict[tuple[str, str], set[str] | None] = {
     ("POST", "/api/analytics/refresh"): {S, M},
     ("GET", "/api/maintain/topics"): {M},
     ("POST", "/api/maintain/assign"): {M},
+    ("GET", "/api/maintain/umbrellas"): {M},
+    ("POST", "/api/maintain/umbrella"): {M},
     ("POST", "/api/maintain/out-of-scope"): {M},
 }
 ROLE_USERS = {A: "agent1", S: "super1", M: "maint1"}
@@ -107,6 +109,8 @@ def _request(console, route: tuple[str, str], caller: Api) -> tuple[str, dict | 
         body = {"case_number": sample.case_number, "factor": sample.query_code}
     elif path == "/api/maintain/assign":
         body = {"question": f"矩阵测试问题第{n}号护照怎么续", "affair": "passport"}
+    elif path == "/api/maintain/umbrella":
+        body = {"question": f"矩阵测试问题第{n}号户口迁移的事", "umbrella": "hukou-move"}
     elif path == "/api/maintain/out-of-scope":
         body = {"question": f"矩阵测试问题第{n}号天气如何", "topic": "矩阵测试"}
     return path, body, token

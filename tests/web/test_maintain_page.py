@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import requests
 from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import Stack
@@ -100,3 +101,38 @@ def test_an_unresolved_question_is_assigned_and_then_understood(browser: Browser
         text = "\n".join(m.get("text", "") for m in stack.chat().say(ODD))
         return text if NOT_MINE not in text else None
     assert "房" in until(understood, timeout=120, pause=2)
+
+
+MOVING = "户籍搬家"  # a hukou move that says neither from where nor to where: one of two affairs
+
+
+def test_a_question_placed_under_a_shared_topic_is_then_asked_about(browser: Browser, stack: Stack,
+                                                                   desk: Desk) -> None:
+    citizen = new_page(browser)
+    citizen.goto(stack.edge_url + "/")
+    say(citizen, MOVING)
+    expect(citizen.locator("li.bot").last).to_contain_text(NOT_MINE)
+    citizen.context.close()
+
+    page = new_page(browser)
+    log_in(page, desk.url + "/maintain.html", MAINTAINER)
+    refresh(page)
+    item = page.locator("#unresolved li.question-item", has=page.locator(".question-text", has_text=MOVING))
+    expect(item).to_have_count(1)
+    item.get_by_label("几个事项共有的话题").select_option("hukou-move")
+    item.get_by_role("button", name="归到共有话题，请群众选择").click()
+    outcome = item.locator(".outcome")
+    expect(outcome).to_contain_text("已归到共有话题（助手会请群众选择）hukou-move", timeout=60000)
+    expect(outcome).to_contain_text("检查通过并已载入")
+    page.context.close()
+    assert f"- {MOVING}\n" in (stack.knowledge / "umbrellas.yml").read_text(encoding="utf-8")
+
+    def asked() -> list[str] | None:  # the action server reloads the catalog and rebuilds its resolver
+        try:
+            said = stack.chat().say(MOVING)
+        except requests.Timeout:  # busy with the rebuild: ask again
+            return None
+        offered = [b.get("title", "") for m in said for b in m.get("buttons") or []]
+        return offered if any("省内户口迁移" in t for t in offered) else None
+    offered = until(asked, timeout=120, pause=2)
+    assert any("户口迁入" in t for t in offered)
