@@ -483,14 +483,14 @@ class Ranking:
         return Resolution(None, [leader, *self.siblings][:settings.max_choices], candidates)
 
 
-def place_words(catalog: Catalog) -> dict[str, str]:
-    """Every way of naming a city or county, with the city it is in: where a person is says nothing about
-    what they need."""
+def place_words(catalog: Catalog) -> dict[str, tuple[str, str]]:
+    """Every way of naming a city or county, with its code and its city's: where a person is says nothing
+    about what they need."""
     words = {}
     for place in catalog.places.values():
         for name in (place.name, *place.aliases, short_place_name(place.name)):
             if name:
-                words[name] = place.city_code
+                words[name] = (place.code, place.city_code)
     return words
 
 

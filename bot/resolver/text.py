@@ -53,9 +53,11 @@ def names_alternatives(text: str) -> bool:
     return _ALTERNATIVES.search(unicodedata.normalize("NFKC", text).replace("是不是", "")) is not None
 
 
-# The word a text gets for naming places in two different cities of the province (从温州迁到宁波): the
-# places themselves say nothing about what is needed, but that both are ours does.
+# The word a text gets for naming two different places of the province (从温州迁到宁波, 从瑞安迁到乐清, 户口在
+#建德乡下，想迁到杭州城里): the places themselves say nothing about what is needed, but that both are ours does.
 WITHIN_PROVINCE = "省内"
+# A city and one of its own counties this close together name one place (杭州西湖区, 温州的瓯海), not two.
+_ONE_PLACE_GAP = 1
 # What a place typed in pinyin leaves behind: a character that survives normalisation and that jieba keeps
 # apart, so that the syllables around the place are not read as one word (cong | qian dao, not congqian).
 _PLACE_GAP = "\u3007"
@@ -156,27 +158,45 @@ def _sound_prefixes(words: Iterable[str], blur: bool = False) -> set[str]:
             for k in range(1, len(syllables) + 1)}
 
 
-def _place_spellings(cities: Mapping[str, str]) -> dict[str, str]:
-    """Each place name's toneless pinyin (taizhou, jiande), with its city; a spelling shared by places in
-    two cities says nothing and is left out."""
-    found: dict[str, set[str]] = {}
-    for name, city in cities.items():
+# Where a place is: its own code and the code of the city it is in (the same for a city).
+Place = tuple[str, str]
+
+
+def _place_spellings(places: Mapping[str, Place]) -> dict[str, Place]:
+    """Each place name's toneless pinyin (taizhou, jiande), with the place; a spelling shared by two places
+    says nothing and is left out."""
+    found: dict[str, set[Place]] = {}
+    for name, place in places.items():
         syllables = _pinyin(name)
         if len(syllables) == len(name):
-            found.setdefault("".join(syllables), set()).add(city)
+            found.setdefault("".join(syllables), set()).add(place)
     return {spelling: next(iter(found_in)) for spelling, found_in in found.items() if len(found_in) == 1}
+
+
+def _places_named(mentions: list[tuple[Place, int, int]]) -> set[str]:
+    """The different places among the mentions (place, start, end), in text order: a city right before one of
+    its own counties is that county named in full, and a place named twice is one place."""
+    named: list[tuple[Place, int]] = []
+    for place, start, end in mentions:
+        if named:
+            (before, before_end) = named[-1]
+            if before[0] == before[1] == place[1] and start - before_end <= _ONE_PLACE_GAP:
+                named.pop()  # 杭州西湖区: the county, in full
+        named.append((place, end))
+    return {place[0] for place, _ in named}
 
 
 class Analyzer:
     """Turns a text into matching features; built from the catalog's lexicon and vocabulary."""
 
-    def __init__(self, lexicon: dict[str, str], vocabulary: Iterable[str], places: Mapping[str, str] | None = None):
-        """`places`: names that say where, not what, each with the city it is in; removed before anything is
-        matched. A text that names places in two different cities says so with the word WITHIN_PROVINCE."""
-        self._city = {normalize(n): city for n, city in (places or {}).items() if len(normalize(n)) >= 2}
-        names = sorted(self._city, key=len, reverse=True)
-        self._ignored = re.compile("|".join(map(re.escape, names))) if names else None
-        self._spelt_places = _place_spellings(self._city)
+    def __init__(self, lexicon: dict[str, str], vocabulary: Iterable[str],
+                 places: Mapping[str, Place] | None = None):
+        """`places`: names that say where, not what, each with its place (own code, city code); removed before
+        anything is matched. A text that names two different places says so with the word WITHIN_PROVINCE."""
+        self._place = {normalize(n): place for n, place in (places or {}).items() if len(normalize(n)) >= 2}
+        names = sorted(self._place, key=len, reverse=True)
+        self._ignored = re.compile("|".join([*map(re.escape, names), _PLACE_GAP])) if names else None
+        self._spelt_places = _place_spellings(self._place)
         self._replacements = {normalize(w): c for w, c in lexicon.items() if normalize(w)}
         self._tokenizer = _fresh_tokenizer()
         self._spelt: dict[str, str] = {}
@@ -262,34 +282,41 @@ class Analyzer:
             self._seen = None
 
     def _tokens(self, text: str) -> list[str]:
-        cities: set[str] = set()
-        norm = normalize(self._drop_spelt_places(text, cities))
+        spelt: list[Place] = []
+        norm = normalize(self._drop_spelt_places(text, spelt))
+        mentions: list[tuple[Place, int, int]] = []
+        typed = iter(spelt)
 
-        def drop_place(match: re.Match) -> str:  # one pass: each place removed, and its city noted
-            cities.add(self._city[match.group()])
+        def drop_place(match: re.Match) -> str:  # one pass: each place removed, and where it is noted
+            if match.group() == _PLACE_GAP:  # a place typed in pinyin, in order (or a 〇 the person typed)
+                place = next(typed, None)
+                if place is not None:
+                    mentions.append((place, *match.span()))
+                return _PLACE_GAP
+            mentions.append((self._place[match.group()], *match.span()))
             return ""
 
         if self._ignored is not None:
             norm = self._ignored.sub(drop_place, norm)
         found = self._respell([t for t in self._tokenizer.lcut(norm, HMM=False) if t != _PLACE_GAP])
-        if len(cities) >= 2:
+        if len(_places_named(mentions)) >= 2:
             found.append(WITHIN_PROVINCE)
         if not any(_LATIN.search(t) for t in found):
             return found
         runs = [r for t in found for r in (_LATIN_OR_DIGITS.findall(t) if _ALNUM.fullmatch(t) else (t,))]
         return [w for r in runs for w in (self._read_pinyin(r) if _LATIN.fullmatch(r) else (r,))]
 
-    def _drop_spelt_places(self, text: str, cities: set[str]) -> str:
-        """The text without the places typed in pinyin as words of their own (cong taizhou qian dao ningbo),
-        each one's city noted. A spelling that is also a word of ours (yiwu: 义乌 or 义务) stays a word."""
+    def _drop_spelt_places(self, text: str, spelt: list[Place]) -> str:
+        """The places typed in pinyin as words of their own (cong taizhou qian dao ningbo) replaced by _PLACE_GAP,
+        each one noted in order. A spelling that is also a word of ours (yiwu: 义乌 or 义务) stays a word."""
         if not self._spelt_places or not _LATIN.search(text.lower()):
             return text
 
         def drop(match: re.Match) -> str:
-            city = self._spelt_places.get(match.group())
-            if city is None or match.group() in self._spelt:
+            place = self._spelt_places.get(match.group())
+            if place is None or match.group() in self._spelt:
                 return match.group()
-            cities.add(city)
+            spelt.append(place)
             return _PLACE_GAP
 
         return _LATIN.sub(drop, unicodedata.normalize("NFKC", text).lower())

@@ -482,12 +482,20 @@ def test_a_question_naming_only_a_shared_topic_is_learned_as_ours(catalog, resol
     assert len(questions) > 100 and (not_ours >= 0.5).sum() == 0
 
 
-def test_places_in_two_cities_of_the_province_say_within_the_province():
+WENZHOU, OUHAI, RUIAN, YUEQING = ("330300", "330300"), ("330304", "330300"), ("330381", "330300"), ("330382", "330300")
+NINGBO = ("330200", "330200")
+
+
+def test_two_places_of_the_province_say_within_the_province():
     from bot.resolver.text import WITHIN_PROVINCE, Analyzer
 
-    analyzer = Analyzer({}, ["户口"], {"温州": "330300", "瓯海": "330300", "宁波": "330200"})
+    places = {"温州": WENZHOU, "瓯海": OUHAI, "瑞安": RUIAN, "乐清": YUEQING, "宁波": NINGBO}
+    analyzer = Analyzer({}, ["户口"], places)
     assert analyzer.tokens("户口从温州迁到宁波") == ["户口", "从", "迁", "到", WITHIN_PROVINCE]
-    assert WITHIN_PROVINCE not in analyzer.tokens("温州瓯海的户口")  # one city, named twice
+    assert WITHIN_PROVINCE in analyzer.tokens("户口从瑞安迁到乐清")  # two counties of one city
+    assert WITHIN_PROVINCE in analyzer.tokens("户口在瑞安乡下，想迁到温州城里")  # a county and, apart, its city
+    assert WITHIN_PROVINCE not in analyzer.tokens("温州瓯海的户口")  # one place, named in full
+    assert WITHIN_PROVINCE not in analyzer.tokens("温州的瓯海，户口在瓯海")  # the same place, named twice
     assert WITHIN_PROVINCE not in analyzer.tokens("户口从安徽迁到宁波")  # only one place is ours
 
 
@@ -496,7 +504,7 @@ def test_places_typed_in_pinyin_are_places_too():
     of a place stay apart; a spelling that is also a word of ours (yiwu: 义务) stays that word."""
     from bot.resolver.text import WITHIN_PROVINCE, Analyzer
 
-    places = {"台州": "331000", "宁波": "330200", "义乌": "330700", "金华": "330700"}
+    places = {"台州": ("331000", "331000"), "宁波": NINGBO, "义乌": ("330782", "330700"), "金华": ("330700", "330700")}
     analyzer = Analyzer({}, ["户口", "从", "义务", "教育"], places)
     analyzer.learn_pinyin(["户口", "义务", "教育", "从前"])
     assert analyzer.tokens("hukou cong taizhou qian dao ningbo") == ["户口", "cong", "qian", "dao", WITHIN_PROVINCE]
