@@ -8,7 +8,7 @@ if [ -z "$BIN" ] || [ ! -x "$BIN/initdb" ]; then
   exec "$@"
 fi
 DATA=$(mktemp -d /tmp/onevisit-pg.XXXXXX)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(cd "$(dirname "$0")/.." && python3 -m bot.ports)
 AS=()
 if [ "$(id -u)" = 0 ]; then chown postgres "$DATA"; AS=(runuser -u postgres --); fi
 "${AS[@]}" "$BIN/initdb" -D "$DATA/db" -A trust -U onevisit >/dev/null

@@ -11,9 +11,7 @@ import csv
 import io
 import json
 import os
-import random
 import signal
-import socket
 import subprocess
 import time
 from dataclasses import dataclass
@@ -22,6 +20,7 @@ from pathlib import Path
 import requests
 
 from bot.config import PROJECT_ROOT
+from bot.ports import free_port_block
 
 SCRIPTS = PROJECT_ROOT / "scripts"
 PORT_NAMES = ("WEB_PORT", "RASA_PORT", "ACTION_PORT", "BACKEND_PORT", "CONSOLE_PORT", "UP_PG_PORT", "REDIS_PORT",
@@ -35,27 +34,14 @@ EDGE_LIMITS = {"EDGE_RATE_PER_CLIENT": "1000000/minute", "EDGE_RATE_PER_SENDER":
 HTTP_TIMEOUT = 5.0
 
 
-def _port_free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 def free_ports(replicas: int) -> dict[str, int]:
     """A block of free loopback ports: each frontend followed by room for its replicas."""
-    size = 2 * (replicas + 1) + len(PORT_NAMES)
-    for _ in range(200):
-        base = random.randint(20000, 60000 - size)
-        if all(_port_free(port) for port in range(base, base + size)):
-            ports = {"RASA_PORT": base, "ACTION_PORT": base + replicas + 1}
-            rest = base + 2 * (replicas + 1)
-            for offset, name in enumerate(n for n in PORT_NAMES if n not in ports):
-                ports[name] = rest + offset
-            return ports
-    raise RuntimeError("no block of free loopback ports")
+    base = free_port_block(2 * (replicas + 1) + len(PORT_NAMES))
+    ports = {"RASA_PORT": base, "ACTION_PORT": base + replicas + 1}
+    rest = base + 2 * (replicas + 1)
+    for offset, name in enumerate(n for n in PORT_NAMES if n not in ports):
+        ports[name] = rest + offset
+    return ports
 
 
 @dataclass

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,16 +13,16 @@ from pathlib import Path
 
 import requests
 
+from bot.ports import free_port_block
+
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 MODEL = ROOT / "models" / "onevisit.tar.gz"
 
 
 def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A loopback TCP port nobody listens on right now, outside the ephemeral range (see bot.ports)."""
+    return free_port_block()
 
 
 @dataclass

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from bot.ports import free_port_block
+
 EdgeFactory = Callable[..., str]
 
 
 def free_port() -> int:
-    """A loopback TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A loopback TCP port nobody listens on right now, outside the ephemeral range (see bot.ports)."""
+    return free_port_block()
 
 
 class Served:

@@ -4,7 +4,6 @@ HAProxy spreading the load and surviving a dead replica, then scripts/down.sh st
 from __future__ import annotations
 
 import os
-import random
 import re
 import shutil
 import signal
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from bot.ports import free_port_block
 from tests.e2e.stack import MODEL, ROOT
 
 TOOLS = ("redis-server", "redis-cli", "haproxy")
@@ -30,31 +30,11 @@ INHERITED = ("DATABASE_URL", "TRACKER_STORE_URL", "BACKEND_DATABASE_URL", "RASA_
              "RASA_REPLICAS", "ACTION_REPLICAS")
 
 
-def port_free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 def accepting(port: int) -> bool:
     """Whether something listens on the loopback port."""
     with socket.socket() as sock:
         sock.settimeout(2)
         return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def free_block(size: int, taken: set[int]) -> int:
-    """The first of `size` consecutive free ports (none in `taken`)."""
-    for _ in range(200):
-        base = random.randint(20000, 60000)
-        block = range(base, base + size)
-        if not taken.intersection(block) and all(port_free(port) for port in block):
-            taken.update(block)
-            return base
-    raise RuntimeError("no block of free ports")
 
 
 @dataclass
@@ -109,9 +89,9 @@ def topology() -> Iterator[Topology]:
     up_dir = Path(tempfile.mkdtemp(prefix="onevisit-up-"))
     up_dir.chmod(0o755)  # the PostgreSQL server runs as user postgres when the tests run as root
     taken: set[int] = set()
-    ports = {"RASA_PORT": free_block(3, taken), "ACTION_PORT": free_block(3, taken)}
+    ports = {"RASA_PORT": free_port_block(3, taken), "ACTION_PORT": free_port_block(3, taken)}
     for name in ("WEB_PORT", "BACKEND_PORT", "UP_PG_PORT", "REDIS_PORT", "HAPROXY_STATS_PORT"):
-        ports[name] = free_block(1, taken)
+        ports[name] = free_port_block(1, taken)
     env = {key: value for key, value in os.environ.items() if key not in INHERITED}
     env.update({name: str(port) for name, port in ports.items()})
     env.update({"UP_DIR": str(up_dir), "UP_LOG_DIR": str(up_dir / "log"), "PYTHONPATH": str(ROOT)})
