@@ -126,7 +126,7 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
     result = snap.resolver.resolve(text)
     if result.affair:
         return _choose(snap, state, result.affair, text)
-    offered = result.clarify or result.suggestions  # suggestions: too faint to count, worth asking about
+    offered = result.clarify
     if offered:
         if len(offered) == 1:
             return _choose(snap, state, offered[0], text)  # named with 不是这个, so a miss costs one tap

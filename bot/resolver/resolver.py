@@ -20,9 +20,6 @@ BUNDLE_MARKER = "一件事"
 EVIDENCE_SHARE = 0.08
 # ... and at most this share of the sibling's.
 RIVAL_SHARE = 0.02
-# Candidates too unlikely to name or offer are still suggested to the person when at least this likely.
-SUGGEST = 0.05
-MAX_SUGGESTIONS = 3
 # Cosine to an affair's name or alias at which a question counts as naming it: never "not ours" then.
 NAMED = 0.8
 # A word inside a compound name counts as the affair's subject when at most this many affairs name it.
@@ -96,9 +93,6 @@ class Resolution:
     affair: str | None
     clarify: list[str] = field(default_factory=list)
     candidates: list[Candidate] = field(default_factory=list)
-    # with neither: the affairs that came ahead though none is likely enough to name or offer; a
-    # conversation may put them to the person ("is it this?"), a count of what was understood may not
-    suggestions: list[str] = field(default_factory=list)
     topic: str = ""  # with `clarify` from an umbrella topic: the topic the question named (户口迁移)
 
     def as_json(self) -> dict:
@@ -521,7 +515,8 @@ def decide(ranked: list[Candidate], topic: list[str], settings: ResolverSettings
     """The decision for candidates ranked by probability (best first).
 
     Sure: the best is likely enough and no rival comes close. Unsure: offer every plausible candidate
-    (a single plausible one is offered for confirmation). Nothing plausible: no affair of ours.
+    (a single plausible one is offered for confirmation). Nothing plausible: no affair of ours, and
+    nothing offered.
     """
     plausible = [c for c in ranked if c.score >= settings.plausible]
     if len(topic) >= 2:
@@ -529,9 +524,8 @@ def decide(ranked: list[Candidate], topic: list[str], settings: ResolverSettings
         ordered = sorted(topic, key=lambda i: -by_score.get(i, 0.0))[:settings.max_choices]
         return Resolution(None, ordered, ranked[:settings.max_choices])
     ranked = ranked[:settings.max_choices]
-    if not plausible:
-        ahead = [c.id for c in ranked[:MAX_SUGGESTIONS] if c.score >= SUGGEST]
-        return Resolution(None, [], ranked, ahead)
+    if not plausible:  # nothing offered either: a choice holds only candidates that are each plausible
+        return Resolution(None, [], ranked)
     best = plausible[0]
     rivals = [c for c in plausible[1:] if c.score >= best.score * settings.rival_ratio]
     if best.score >= settings.sure and not rivals:

@@ -231,6 +231,16 @@ def test_a_question_that_is_not_ours_hears_what_we_do(snapshot):
     assert turn.replies[0].text == T.not_mine_text(HOTLINE)
 
 
+def test_a_vague_message_with_only_faint_candidates_is_offered_none_of_them(snapshot):
+    vague = "我要去办事，材料不知道带齐没有"
+    ranking = snapshot.resolver.ranking(vague)
+    faint = ranking.ranked[0].score
+    assert 0.05 <= faint < snapshot.resolver.settings.plausible, "this example needs a faint best candidate"
+    turn = _understand(snapshot, T.State(), vague)
+    assert turn.state.affair is None and not turn.state.clarify_options  # a choice holds only plausible ones
+    assert turn.replies[0].text == T.not_mine_text(HOTLINE)
+
+
 def test_the_full_guide_button_after_a_detail_resumes_the_current_affair(snapshot):
     state = T.State(affair="id-card-reissue", affair_state=T.DONE, district="330110")
     detail = T.answer_detail(snapshot, state, "要多少钱", "fee", HOTLINE)

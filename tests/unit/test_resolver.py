@@ -241,14 +241,15 @@ def test_calibration_scores_out_of_fold(resolver):
     assert result.right > 0.85 and result.wrong < 0.1 and result.outside_abstained > 0.6  # wrong: near misses too
 
 
-def test_candidates_too_faint_to_offer_are_only_suggested():
+def test_candidates_too_faint_to_offer_are_neither_named_nor_offered():
     from bot.resolver.resolver import ResolverSettings, decide
 
-    settings = ResolverSettings(plausible=0.3)
+    settings = ResolverSettings(plausible=0.3, sure=0.6)
     faint = decide([Candidate("a", "A", 0.2), Candidate("b", "B", 0.08), Candidate("c", "C", 0.01)], [], settings)
-    assert (faint.affair, faint.clarify, faint.suggestions) == (None, [], ["a", "b"])
-    assert faint.as_json().keys() == {"affair", "clarify", "candidates"}  # the scored contract is unchanged
-    assert decide([Candidate("a", "A", 0.01)], [], settings).suggestions == []
+    assert (faint.affair, faint.clarify) == (None, [])  # a choice holds only plausible candidates
+    assert [c.id for c in faint.candidates] == ["a", "b", "c"]  # still there for the console to show
+    plausible = decide([Candidate("a", "A", 0.35), Candidate("b", "B", 0.08)], [], settings)
+    assert plausible.clarify == ["a"]  # one plausible, not sure enough: offered for confirmation
 
 
 def test_settings_come_from_resolver_environment_variables(monkeypatch):
