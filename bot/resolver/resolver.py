@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, fields, replace
 import numpy as np
 
 from bot.catalog.catalog import Catalog
+from bot.catalog.domain import Umbrella
 from bot.entities.places import short_place_name
 from bot.resolver.index import QUERY_FIELDS, ExampleIndex, Similarities
 from bot.resolver.ranker import FEATURES, CandidateFeatures, QueryFacts, Ranker, shortlist
@@ -136,6 +137,8 @@ class Resolver:
                                                                                   *a.keywords))
                         for a in self._affairs]
         self._label_words = self._subjects()
+        self._topic_words = {(topic, members): self._words_of_topic(u, members)
+                             for u, (topic, members) in zip(umbrellas, self._topics, strict=True)}
         self._word_shares = _word_shares(self.index)
         self._typical = _typical_questions(self.index)
         self._learned = frozenset(normalize(t) for t in [*(e.text for e in self.index.examples),
@@ -157,6 +160,11 @@ class Resolver:
         subjects = {w for w, n in named_by.items() if n <= SUBJECT_OF_AT_MOST}
         return [own | {part for word in own for part in self.analyzer.parts(word) if part in subjects}
                 for own in words]
+
+    def _words_of_topic(self, umbrella: Umbrella, members: tuple[str, ...]) -> frozenset[str]:
+        """The words that speak of an umbrella topic: its name's, its questions' and its affairs' names'."""
+        own = {w for text in (umbrella.topic, *umbrella.questions) for w in self._query(text).content}
+        return frozenset(own.union(*(self._label_words[self._ids.index(i)] for i in members)))
 
     def learned_from(self, text: str) -> bool:
         """Whether the text is, word for word (after normalisation), one the resolver learned from: a name,
@@ -292,6 +300,8 @@ class Resolver:
         """Everything the decision needs that does not depend on the thresholds."""
         query = self._query(text)
         ranked, not_ours, named, (topic, umbrella, umbrella_lead) = self._ranked(query)
+        if umbrella and not self._topic_words[(topic, umbrella)].intersection(query.content):
+            topic, umbrella, umbrella_lead = "", (), -np.inf  # the SVM's pick shares no word with the question
         if not ranked:
             return Ranking([], [], [], not_ours)
         typical = self._typical.get(normalize(text))

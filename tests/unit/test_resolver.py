@@ -292,6 +292,18 @@ def test_a_question_naming_only_a_shared_topic_is_asked_among_the_topics_affairs
     assert decided.affair == "hukou-move-in" and decided.topic == "", decided.as_json()
 
 
+def test_an_umbrella_topic_that_shares_no_word_with_the_question_is_not_offered(resolver):
+    vague = "房子的事"
+    query = resolver._query(vague)
+    *_, (topic, members, _lead) = resolver._ranked(query)
+    assert members and not resolver._topic_words[(topic, members)] & set(query.content), \
+        "this example needs the SVM to read best a topic the question shares no word with: pick another"
+    ranking = resolver.ranking(vague)
+    assert ranking.umbrella == () and ranking.umbrella_topic == ""
+    result = ranking.decide(resolver.settings)
+    assert result.topic == "" and not set(result.clarify) & set(members), result.as_json()
+
+
 def test_an_umbrella_topic_asks_only_when_its_margin_leads_and_the_words_are_ours():
     from bot.resolver.resolver import Candidate, Ranking, ResolverSettings
 
