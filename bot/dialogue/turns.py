@@ -143,8 +143,8 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
                     [say.Reply(f"好的，已记下您在{label}。请问您想办什么事？")])
     if intent == "deny" or is_rejection(text):
         return _rejected(state, hotline)
-    return Turn(replace(state, affair_state=DONE, clarify_failures=state.clarify_failures + 1),
-                [say.Reply(not_mine_text(hotline))])
+    reply = ask_more_text() if result.vague else not_mine_text(hotline)
+    return Turn(replace(state, affair_state=DONE, clarify_failures=state.clarify_failures + 1), [say.Reply(reply)])
 
 
 def is_miss(before: State, turn: Turn) -> bool:
@@ -167,6 +167,12 @@ def not_mine_text(hotline: str) -> str:
     return ("抱歉，这件事不在我能办理的范围内。我能帮您查浙江政务服务事项的办理材料、地点、时限和费用"
             f"（比如补办身份证、给孩子上户口、提取公积金），也能查办件进度。"
             f"其他问题请拨打 {hotline} 政务服务便民热线。")
+
+
+def ask_more_text() -> str:
+    """What a message with nothing to go on hears (办个证, 咨询一下): not "not mine", but a request to say more."""
+    return ("请问您具体想办什么事呢？直接说事情就好，比如“身份证丢了要补办”“给孩子上户口”“公积金怎么提取”。"
+            "我也能帮您查办件进度。")
 
 
 def _none_fits(state: State, hotline: str) -> Turn:

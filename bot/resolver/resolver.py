@@ -21,6 +21,8 @@ BUNDLE_MARKER = "一件事"
 EVIDENCE_SHARE = 0.08
 # ... and at most this share of the sibling's.
 RIVAL_SHARE = 0.02
+# A word in the questions of more than this share of the umbrella topics says how people ask, not what about.
+GENERIC_TOPIC_WORD_SHARE = 0.25
 # Cosine to an affair's name or alias at which a question counts as naming it: never "not ours" then.
 NAMED = 0.8
 # A word inside a compound name counts as the affair's subject when at most this many affairs name it.
@@ -95,6 +97,7 @@ class Resolution:
     clarify: list[str] = field(default_factory=list)
     candidates: list[Candidate] = field(default_factory=list)
     topic: str = ""  # with `clarify` from an umbrella topic: the topic the question named (户口迁移)
+    vague: bool = False  # with neither: the message has no word to go on (办个证, 咨询一下), not "not ours"
 
     def as_json(self) -> dict:
         """The shape of `python -m bot resolve --json`."""
@@ -137,8 +140,7 @@ class Resolver:
                                                                                   *a.keywords))
                         for a in self._affairs]
         self._label_words = self._subjects()
-        self._topic_words = {(topic, members): self._words_of_topic(u, members)
-                             for u, (topic, members) in zip(umbrellas, self._topics, strict=True)}
+        self._topic_words = self._words_of_topics(umbrellas)
         self._word_shares = _word_shares(self.index)
         self._typical = _typical_questions(self.index)
         self._learned = frozenset(normalize(t) for t in [*(e.text for e in self.index.examples),
@@ -161,10 +163,15 @@ class Resolver:
         return [own | {part for word in own for part in self.analyzer.parts(word) if part in subjects}
                 for own in words]
 
-    def _words_of_topic(self, umbrella: Umbrella, members: tuple[str, ...]) -> frozenset[str]:
-        """The words that speak of an umbrella topic: its name's, its questions' and its affairs' names'."""
-        own = {w for text in (umbrella.topic, *umbrella.questions) for w in self._query(text).content}
-        return frozenset(own.union(*(self._label_words[self._ids.index(i)] for i in members)))
+    def _words_of_topics(self, umbrellas: list[Umbrella]) -> dict[tuple[str, tuple[str, ...]], frozenset[str]]:
+        """The words that speak of each umbrella topic: its name's, its affairs' names', and its questions'
+        except the ones many topics' questions use (问问, 材料, 怎么办: how people ask, not what about)."""
+        asked = [{w for q in u.questions for w in self._query(q).content} for u in umbrellas]
+        used_by = Counter(w for words in asked for w in words)
+        generic = {w for w, n in used_by.items() if n > len(umbrellas) * GENERIC_TOPIC_WORD_SHARE}
+        return {(topic, members): frozenset((words - generic).union(
+                    self._query(topic).content, *(self._label_words[self._ids.index(i)] for i in members)))
+                for words, (topic, members) in zip(asked, self._topics, strict=True)}
 
     def learned_from(self, text: str) -> bool:
         """Whether the text is, word for word (after normalisation), one the resolver learned from: a name,
@@ -303,7 +310,7 @@ class Resolver:
         if umbrella and not self._topic_words[(topic, umbrella)].intersection(query.content):
             topic, umbrella, umbrella_lead = "", (), -np.inf  # the SVM's pick shares no word with the question
         if not ranked:
-            return Ranking([], [], [], not_ours)
+            return Ranking([], [], [], not_ours, vague=not query.content)
         typical = self._typical.get(normalize(text))
         if typical is not None:  # word for word a typical question of one affair (a maintainer placed it)
             return Ranking(ranked, [], [], 0.0, False, self._ids[typical], self._ids[typical], typical=True)
@@ -423,10 +430,13 @@ class Ranking:
     umbrella_lead: float = -np.inf  # ... and how far its margin leads every affair's and "none of ours"
     umbrella_topic: str = ""  # ... and what that topic is called
     alternatives: bool = False  # the question names alternatives (还是, 或者, 哪个好)
+    vague: bool = False  # nothing but filler and single characters: no word to go on (办个证, 咨询一下)
 
     def decide(self, settings: ResolverSettings) -> Resolution:
         """The decision under these thresholds; a person weighing alternatives is asked, and a question is
         widened to the whole topic it stays inside."""
+        if self.vague:
+            return Resolution(None, vague=True)
         return self._widened(self._unsure_between(self._decision(settings), settings), settings)
 
     def _unsure_between(self, result: Resolution, settings: ResolverSettings) -> Resolution:

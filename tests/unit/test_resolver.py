@@ -304,6 +304,21 @@ def test_an_umbrella_topic_that_shares_no_word_with_the_question_is_not_offered(
     assert result.topic == "" and not set(result.clarify) & set(members), result.as_json()
 
 
+def test_how_people_ask_is_no_word_of_a_topic(resolver):
+    asking = "我想问问"  # 问问 is in the questions of most umbrella topics: it says how, not what about
+    assert all("问问" not in words for words in resolver._topic_words.values())
+    assert resolver.ranking(asking).umbrella == ()
+    assert any("户口迁移" in words for words in resolver._topic_words.values())  # what a topic is about stays
+
+
+def test_a_message_with_no_word_to_go_on_is_vague_not_someone_elses(resolver):
+    for text in ("办个证", "咨询一下", "请问"):
+        ranking = resolver.ranking(text)
+        assert ranking.vague and ranking.decide(resolver.settings).vague, text
+    assert not resolver.resolve("今朝落雨伐").vague  # words, none of them ours: someone else's business
+    assert not resolver.resolve("银行卡怎么注销").vague
+
+
 def test_an_umbrella_topic_asks_only_when_its_margin_leads_and_the_words_are_ours():
     from bot.resolver.resolver import Candidate, Ranking, ResolverSettings
 
