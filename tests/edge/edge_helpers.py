@@ -9,14 +9,9 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from bot.ports import free_port_block
+from tests.e2e.stack import free_port  # noqa: F401  (the edge tests take it from here)
 
 EdgeFactory = Callable[..., str]
-
-
-def free_port() -> int:
-    """A loopback TCP port nobody listens on right now, outside the ephemeral range (see bot.ports)."""
-    return free_port_block()
 
 
 class Served:
