@@ -18,10 +18,10 @@ LOWEST_PORT = 10000  # below this lie the well-known and commonly configured ser
 HIGHEST_PORT = 65535
 
 
-def ephemeral_range(path: Path | None = None) -> tuple[int, int]:
+def ephemeral_range() -> tuple[int, int]:
     """The kernel's range of ports for outgoing connections (first, last)."""
     try:
-        first, last = (int(part) for part in (path or EPHEMERAL_RANGE_FILE).read_text().split()[:2])
+        first, last = (int(part) for part in EPHEMERAL_RANGE_FILE.read_text().split()[:2])
     except (OSError, ValueError):
         return DEFAULT_EPHEMERAL_RANGE
     return first, last
