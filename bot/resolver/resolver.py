@@ -316,8 +316,11 @@ class Resolver:
             return Ranking(ranked, [], [], 0.0, False, self._ids[typical], self._ids[typical], typical=True)
         if named is not None:
             not_ours = 0.0  # the question names one of our affairs (新生儿落户, 补办身份证)
-        if named != ranked[0].id and self.analyzer.has_done(text, self._own_subjects(ranked)):
-            ranked = ranked[1:]  # what the best names is already in hand: the question is about something else
+        if named != ranked[0].id and not self._affairs[self._ids.index(ranked[0].id)].is_bundle and \
+                self.analyzer.has_done(text, self._own_subjects(ranked)):
+            # what the best names is already in hand: the question is about something else. Never a bundle:
+            # 后事办完了 says the funeral is over, not that the things done together are
+            ranked = ranked[1:]
             if not ranked:
                 return Ranking([], [], [], not_ours)
         novel = any(w not in self.index.vocabulary for w in query.content)

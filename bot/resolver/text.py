@@ -37,14 +37,18 @@ def normalize(text: str) -> str:
 # Something already in hand, right after the word naming it (出生证明早就拿到了, 年检过了, 执照上周已经下来了,
 # 购置税交过了): the question is about what comes next, not about that thing.
 _DONE_VERBS = "办好|办完|办下来|弄好|下来|到手|过|批下来|搞定|交过|缴过|交好|缴好|交完|缴完|交清|缴清|过户|换好|补好"
+# Not 办下来了要多久 or 想把它办下来; nor 失业金领了两个月, which is still being received: a span after 了 says for
+# how long something has gone on, not that it is over.
 _DONE = re.compile(rf"^(?:拿到手|拿到|拿|领到|领|有|{_DONE_VERBS})了"
-                   r"(?!.{0,2}(?:要|以后|之后|后|多久|几天|吗|没|的话|才))")  # not 办下来了要多久, 想把它办下来
+                   r"(?!.{0,2}(?:要|以后|之后|后|多久|几天|吗|没|的话|才))"
+                   r"(?![0-9一二两三四五六七八九十几半]+个?多?(?:月|年|天|周|星期|礼拜|期))")
 # ... or, without 了, ending the clause after a word that says it is over (年检刚过, 执照已经办好)
 _DONE_BARE = re.compile(rf"^(?:{_DONE_VERBS})$")
 _OVER = frozenset({"已经", "早就", "早已", "已", "刚", "刚刚", "终于", "总算"})
 # ... with only these words between the two (when, and how surely)
 _DONE_GAP = frozenset({*_OVER, "都", "也", "早", "顺利", "上周", "上个月", "昨天", "前天", "前几天", "去年", "今年",
                        "年初"})
+_PERIOD = "期"
 _CLAUSE = re.compile(r"[，。？！,.?!；;、\s]+")
 
 
@@ -116,6 +120,20 @@ def latin_syllables(run: str) -> tuple[str, ...]:
                 if best[end] is None or len(head) + 1 < len(best[end]):
                     best[end] = (*head, run[start:end])
     return best[-1] or ()
+
+
+def typed_words(run: str, typed: list[str]) -> list[str]:
+    """The words as typed (`typed`, in order) that normalisation joined into `run`; the run itself when no
+    consecutive typed words spell it."""
+    for start in range(len(typed)):
+        joined = ""
+        for end in range(start, len(typed)):
+            joined += typed[end]
+            if joined == run:
+                return typed[start:end + 1]
+            if not run.startswith(joined):
+                break
+    return [run]
 
 
 # Sounds that many speakers (and the "fuzzy pinyin" setting of their input method) do not tell apart:
@@ -283,7 +301,8 @@ class Analyzer:
 
     def _tokens(self, text: str) -> list[str]:
         spelt: list[Place] = []
-        norm = normalize(self._drop_spelt_places(text, spelt))
+        unplaced = self._drop_spelt_places(text, spelt)
+        norm = normalize(unplaced)
         mentions: list[tuple[Place, int, int]] = []
         typed = iter(spelt)
 
@@ -304,7 +323,29 @@ class Analyzer:
         if not any(_LATIN.search(t) for t in found):
             return found
         runs = [r for t in found for r in (_LATIN_OR_DIGITS.findall(t) if _ALNUM.fullmatch(t) else (t,))]
-        return [w for r in runs for w in (self._read_pinyin(r) if _LATIN.fullmatch(r) else (r,))]
+        typed = _LATIN.findall(unicodedata.normalize("NFKC", unplaced).lower())
+        return [w for r in runs for w in (self._read_latin(r, typed) if _LATIN.fullmatch(r) else (r,))]
+
+    def _read_latin(self, run: str, typed: list[str]) -> list[str]:
+        """A run of letters as words: pinyin read back as known words. A run that is not pinyin as a whole
+        (zufang tiqu gjj zenme ban: normalisation joined the typed words, and gjj is no syllable) is read word
+        by word as it was typed: pinyin words together, anything else (gjj, app) as a word of its own, which
+        the lexicon may know. A typed word ending in the erhua r (nar, zher) is read without it."""
+        if latin_syllables(run):
+            return self._read_pinyin(run)
+        out: list[str] = []
+        spelt = ""
+        for word in typed_words(run, typed):
+            readable = word if latin_syllables(word) else word[:-1] if word.endswith("r") and \
+                latin_syllables(word[:-1]) else ""
+            if readable:
+                spelt += readable
+                continue
+            if spelt:
+                out += self._read_pinyin(spelt)
+                spelt = ""
+            out.append(word)
+        return out + (self._read_pinyin(spelt) if spelt else [])
 
     def _drop_spelt_places(self, text: str, spelt: list[Place]) -> str:
         """The places typed in pinyin as words of their own (cong taizhou qian dao ningbo) replaced by _PLACE_GAP,
@@ -367,8 +408,9 @@ class Analyzer:
         for clause in _CLAUSE.split(unicodedata.normalize("NFKC", text)):
             tokens = self.tokens(clause)
             for i, token in enumerate(tokens):
-                if self._replacements.get(token, token) not in subjects:
-                    continue
+                subject = self._replacements.get(token, token)
+                if subject not in subjects or subject.endswith(_PERIOD):
+                    continue  # a period that is over (冷静期过了) has run out: nothing is in hand
                 rest = tokens[i + 1:]
                 over = False
                 while rest and rest[0] in _DONE_GAP:

@@ -454,6 +454,29 @@ def test_a_tax_paid_or_a_transfer_done_is_in_hand_but_years_of_contributions_are
     assert not analyzer.has_done("社保交了十年了，还能接着交吗", {"社保"})
 
 
+def test_a_span_of_time_or_a_period_run_out_is_nothing_in_hand():
+    """失业金领了三个月 is still being received; 冷静期过了 says a period has run out; neither is a thing in hand."""
+    from bot.resolver.text import Analyzer
+
+    analyzer = Analyzer({}, ["失业金", "冷静期", "出生证明"])
+    assert not analyzer.has_done("失业金领了三个月了，要去停掉吗", {"失业金"})
+    assert not analyzer.has_done("失业金已经领了半年多", {"失业金"})
+    assert analyzer.has_done("失业金领了，接下来社保怎么交", {"失业金"})  # without a span: received
+    assert not analyzer.has_done("冷静期已经过了，还没去领证", {"冷静期"})
+    assert analyzer.has_done("出生证明拿到了，下一步办什么", {"出生证明"})
+
+
+@pytest.mark.parametrize(("text", "affair_id"), [
+    ("老母亲上个月过世了，后事都办完了，销户口、领丧葬费这些想一起办", "one-thing-death"),
+    ("冷静期已经过了，还没去领离婚证，现在去来得及吗", "divorce-registration"),
+    ("失业金领了三个月了，下个月要去新单位上班，要去停掉吗", "unemployment-benefit"),
+])
+def test_background_that_sounds_done_does_not_take_the_affair_away(resolver, text, affair_id):
+    """The best affair was dropped as already in hand: the funeral over (not the things done together), a period
+    run out, a benefit received for some months. Nothing else fitted, so the person was told it was not ours."""
+    assert resolver.resolve(text).affair == affair_id
+
+
 def test_a_bundle_of_the_best_is_no_runner_up_for_its_own_subjects(resolver):
     utilities = resolver._ids.index("utilities-transfer")
     alone = resolver._own_subjects([Candidate("utilities-transfer", "", 0.9),
@@ -539,6 +562,23 @@ def test_places_typed_in_pinyin_are_places_too():
     assert analyzer.tokens("cong ningbo qian") == ["cong", "qian"]  # one place: nothing said about two
     assert WITHIN_PROVINCE not in analyzer.tokens("jinhua yiwu jiaoyu")
     assert "义务" in analyzer.tokens("jinhua yiwu jiaoyu")
+
+
+def test_typed_pinyin_with_an_abbreviation_or_a_foreign_word_is_still_read_word_by_word():
+    """zufang tiqu gjj zenme ban is not pinyin as a whole (gjj is no syllable): before, the whole line became one
+    unknown word. Each typed word is read instead; an abbreviation the lexicon knows means its word, another
+    one (app) stays a word of its own, and an erhua r (nar) does not hide the syllable."""
+    from bot.resolver.text import Analyzer, typed_words
+
+    analyzer = Analyzer({"gjj": "公积金"}, ["租房", "提取", "公积金", "怎么", "哪", "办"])
+    analyzer.learn_pinyin(["租房", "提取", "公积金", "怎么"])
+    assert analyzer.tokens("zufang tiqu gjj zenme ban") == ["租房", "提取", "gjj", "怎么", "ban"]
+    assert analyzer.words("zufang tiqu gjj zenme ban")[:3] == ["租房", "提取", "公积金"]
+    assert analyzer.tokens("zai app li tiqu") == ["zai", "app", "li", "提取"]
+    assert analyzer.tokens("zai nar tiqu") == ["zai", "na", "提取"]
+    assert analyzer.tokens("zufangtiqu") == ["租房", "提取"]  # pinyin as a whole: read as before
+    assert typed_words("abc", ["x", "ab", "c"]) == ["ab", "c"]
+    assert typed_words("abc", ["ab", "d"]) == ["abc"]  # not the words typed: the run as it is
 
 
 @pytest.mark.parametrize(("text", "affair_id"), [
