@@ -235,7 +235,7 @@ def test_a_vague_message_with_only_faint_candidates_is_offered_none_of_them(snap
     vague = "我要去办事，材料不知道带齐没有"
     ranking = snapshot.resolver.ranking(vague)
     faint = ranking.ranked[0].score
-    assert 0.05 <= faint < snapshot.resolver.settings.plausible, "this example needs a faint best candidate"
+    assert 0.0 < faint < snapshot.resolver.settings.plausible, "this example needs a faint best candidate"
     turn = _understand(snapshot, T.State(), vague)
     assert turn.state.affair is None and not turn.state.clarify_options  # a choice holds only plausible ones
     assert turn.replies[0].text == T.not_mine_text(HOTLINE)
