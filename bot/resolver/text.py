@@ -25,8 +25,6 @@ _ALTERNATIVES = re.compile(r"(?:是|先)[^，。？！,.?!；;]{1,24}[，,]?还�
                            r"|或者|或是|哪个(?:好|划算|合适)|哪种(?:好|划算|合适)|办哪种|又好像"
                            r"|也可能|也许是|不确定是|不知道是|(?:记|说|搞|弄)不清")
 _LONGEST_SYLLABLE = 6
-# Real words that together sound like one of ours this long are a typo for it (教室资格 -> 教师资格).
-_REAL_WORDS_TYPO = 4
 # A homophone typo is looked for across at most this many tokens.
 _LONGEST_RESPELLING = 4
 
@@ -370,10 +368,8 @@ class Analyzer:
         A mistyped word falls apart into single characters, which jieba's dictionary cannot join. Where
         a few tokens, at least one of them a lone character, sound exactly like one word of our affairs
         and lexicon (and like no other), that word is read instead; the longest such word wins. Failing
-        that, the one word they nearly sound like (护造 -> 护照: see `blurred`). A typo can also make real
-        words (教室资格 for 教师资格, 出身证明 for 出生证明): tokens with no lone character are read as our word
-        only when it is long (_REAL_WORDS_TYPO characters)."""
-        if not self._homophones:
+        that, the one word they nearly sound like (护造 -> 护照: see `blurred`)."""
+        if not self._homophones or all(len(t) > 1 for t in tokens):
             return tokens
         # each token's syllables once (tokens recur, so this is mostly a cache hit); () when not all Chinese
         spelt = [syllables if len(syllables := _pinyin(t)) == len(t) else () for t in tokens]
@@ -386,7 +382,7 @@ class Analyzer:
                 single, chars = single or len(tokens[j]) == 1, chars + len(tokens[j])
                 if not spelt[j] or (sound not in self._sound_prefixes and near not in self._near_prefixes):
                     break  # no word of ours starts with this sound: a longer window cannot match either
-                if j == i or not (single or chars >= _REAL_WORDS_TYPO):
+                if j == i or not single:
                     continue
                 word, near_word = self._homophones.get(sound), self._near_homophones.get(near)
                 if word is not None and len(word) == chars:

@@ -589,17 +589,6 @@ def test_where_a_hukou_moves_from_and_to_decides_which_move_it_is(resolver, text
     assert resolver.resolve(text).affair == affair_id
 
 
-def test_real_words_that_together_sound_like_a_long_word_of_ours_are_read_as_it():
-    """教室资格 is two real words, so no lone character gave the typo away: it was read as a classroom."""
-    from bot.resolver.text import Analyzer
-
-    analyzer = Analyzer({}, ["教师资格", "认定", "出生证明"])
-    assert analyzer.tokens("教室资格认定什么时候报名")[0] == "教师资格"
-    assert analyzer.tokens("出身证明丢了")[0] == "出生证明"  # shen for sheng: nearly alike
-    assert analyzer.tokens("孩子在教室里摔了")[:3] == ["孩子", "在", "教室"]  # alone: the word it is
-    assert analyzer.tokens("出身不好")[0] == "出身"
-
-
 def test_near_sounds_are_read_when_no_word_sounds_exactly_alike():
     from bot.resolver.text import Analyzer, blurred
 
