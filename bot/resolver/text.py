@@ -48,6 +48,7 @@ _OVER = frozenset({"已经", "早就", "早已", "已", "刚", "刚刚", "终于
 # ... with only these words between the two (when, and how surely)
 _DONE_GAP = frozenset({*_OVER, "都", "也", "早", "顺利", "上周", "上个月", "昨天", "前天", "前几天", "去年", "今年",
                        "年初"})
+# A subject ending so names a period (冷静期): when it is over, it has run out, and nothing is in hand.
 _PERIOD = "期"
 _CLAUSE = re.compile(r"[，。？！,.?!；;、\s]+")
 
@@ -134,6 +135,13 @@ def typed_words(run: str, typed: list[str]) -> list[str]:
             if not run.startswith(joined):
                 break
     return [run]
+
+
+def _as_pinyin(word: str) -> str:
+    """A typed word as the pinyin to read: itself, or without an erhua r (nar: na); "" when it is not pinyin."""
+    if latin_syllables(word):
+        return word
+    return word[:-1] if word.endswith("r") and latin_syllables(word[:-1]) else ""
 
 
 # Sounds that many speakers (and the "fuzzy pinyin" setting of their input method) do not tell apart:
@@ -336,8 +344,7 @@ class Analyzer:
         out: list[str] = []
         spelt = ""
         for word in typed_words(run, typed):
-            readable = word if latin_syllables(word) else word[:-1] if word.endswith("r") and \
-                latin_syllables(word[:-1]) else ""
+            readable = _as_pinyin(word)
             if readable:
                 spelt += readable
                 continue
