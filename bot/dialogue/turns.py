@@ -126,12 +126,11 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
     result = snap.resolver.resolve(text)
     if result.affair:
         return _choose(snap, state, result.affair, text)
-    offered = result.clarify
-    if offered:
-        if len(offered) == 1:
-            return _choose(snap, state, offered[0], text)  # named with 不是这个, so a miss costs one tap
-        new = replace(state, affair_state=CLARIFY, clarify_options=tuple(offered))
-        return Turn(new, [say.clarify_reply(snap.catalog, list(offered), result.topic)])
+    if result.clarify:
+        if len(result.clarify) == 1:
+            return _choose(snap, state, result.clarify[0], text)  # named with 不是这个, so a miss costs one tap
+        new = replace(state, affair_state=CLARIFY, clarify_options=tuple(result.clarify))
+        return Turn(new, [say.clarify_reply(snap.catalog, list(result.clarify), result.topic)])
     if state.affair_state == CLARIFY:
         return _none_fits(state, hotline)
     if place is not None and state.affair:

@@ -331,8 +331,8 @@ class Analyzer:
         if not any(_LATIN.search(t) for t in found):
             return found
         runs = [r for t in found for r in (_LATIN_OR_DIGITS.findall(t) if _ALNUM.fullmatch(t) else (t,))]
-        typed = _LATIN.findall(unicodedata.normalize("NFKC", unplaced).lower())
-        return [w for r in runs for w in (self._read_latin(r, typed) if _LATIN.fullmatch(r) else (r,))]
+        latin_typed = _LATIN.findall(unicodedata.normalize("NFKC", unplaced).lower())
+        return [w for r in runs for w in (self._read_latin(r, latin_typed) if _LATIN.fullmatch(r) else (r,))]
 
     def _read_latin(self, run: str, typed: list[str]) -> list[str]:
         """A run of letters as words: pinyin read back as known words. A run that is not pinyin as a whole
