@@ -85,6 +85,7 @@ def store_knowledge(engine: Engine, affairs: list[dict[str, Any]], places: dict[
     umbrella_rows = {u["id"]: {"id": u["id"], "record": u, "digest": digest(u)} for u in umbrellas or []}
     words = {w: s["canonical"] for s in lexicon.get("synonyms", []) for w in s["words"]}
     words.update({w: "" for w in lexicon.get("stopwords", [])})
+    words.update({w: tables.VAGUE for w in lexicon.get("vague", [])})
     with engine.begin() as conn:
         _sync(conn, tables.affairs, "id", affair_rows, report)
         _sync(conn, tables.offices, "id", office_rows, report)

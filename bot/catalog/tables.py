@@ -38,8 +38,12 @@ offices = Table(
 lexicon = Table(
     "lexicon", metadata,
     Column("word", String(40), primary_key=True),
-    Column("canonical", String(40), nullable=False),  # empty for a stopword
+    Column("canonical", String(40), nullable=False),  # empty for a stopword, VAGUE for a vague word
 )
+
+# The lexicon's value for a word that stays itself but says nothing on its own (办证, 证件): a message with
+# nothing else is asked to say more rather than matched to the affair whose texts use the word most.
+VAGUE = "*"
 
 phrasings = Table(
     "phrasings", metadata,

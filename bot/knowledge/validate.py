@@ -255,7 +255,7 @@ def _check_implies(source: SourceFile, affair: dict[str, Any],
 
 
 def _check_lexicon(files: KnowledgeFiles) -> None:
-    """A colloquial word may mean one thing only, and a filler word cannot also be a synonym."""
+    """A colloquial word may mean one thing only, and a filler or vague word cannot also be a synonym."""
     source = files.lexicon
     if source is None or not isinstance(source.data, dict):
         return
@@ -269,6 +269,11 @@ def _check_lexicon(files: KnowledgeFiles) -> None:
     for wi, word in enumerate(source.data.get("stopwords") or []):
         if word in seen:
             source.problem(["stopwords", wi], f"停用词“{word}”也是“{seen[word]}”的同义说法：请删去其中一处")
+    stopwords = set(source.data.get("stopwords") or [])
+    for wi, word in enumerate(source.data.get("vague") or []):
+        if word in seen or word in stopwords:
+            meaning = f"“{seen[word]}”的同义说法" if word in seen else "停用词"
+            source.problem(["vague", wi], f"笼统词“{word}”也是{meaning}：请删去其中一处")
 
 
 def _check_phrasings(files: KnowledgeFiles) -> None:

@@ -306,6 +306,8 @@ class Resolver:
     def ranking(self, text: str) -> Ranking:
         """Everything the decision needs that does not depend on the thresholds."""
         query = self._query(text)
+        if self.analyzer.says_nothing(query.content):  # 办证, 证件的事 (and, with no content, 办个证)
+            return Ranking([], [], [], 1.0, vague=True)
         ranked, not_ours, named, (topic, umbrella, umbrella_lead) = self._ranked(query)
         if umbrella and not self._topic_words[(topic, umbrella)].intersection(query.content):
             topic, umbrella, umbrella_lead = "", (), -np.inf  # the SVM's pick shares no word with the question

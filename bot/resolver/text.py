@@ -11,6 +11,8 @@ from functools import lru_cache
 import jieba
 from pypinyin import Style, lazy_pinyin
 
+from bot.catalog.tables import VAGUE
+
 _NOT_TEXT = re.compile(r"[\s\W_]+", re.UNICODE)
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[a-z]+")
@@ -223,7 +225,8 @@ class Analyzer:
         names = sorted(self._place, key=len, reverse=True)
         self._ignored = re.compile("|".join([*map(re.escape, names), _PLACE_GAP])) if names else None
         self._spelt_places = _place_spellings(self._place)
-        self._replacements = {normalize(w): c for w, c in lexicon.items() if normalize(w)}
+        self._vague = frozenset(normalize(w) for w, c in lexicon.items() if c == VAGUE and normalize(w))
+        self._replacements = {normalize(w): c for w, c in lexicon.items() if normalize(w) and c != VAGUE}
         self._tokenizer = _fresh_tokenizer()
         self._spelt: dict[str, str] = {}
         self._seen: dict[str, tuple[str, ...]] | None = None
@@ -427,6 +430,10 @@ class Analyzer:
                 if _DONE.match(after) or (over and _DONE_BARE.match(after)):
                     return True
         return False
+
+    def says_nothing(self, words: Iterable[str]) -> bool:
+        """Whether every one of these words is one that alone names no affair (办证, 证件)."""
+        return all(w in self._vague for w in words)
 
     def words(self, text: str) -> list[str]:
         """jieba words with colloquial words replaced by what they mean and filler words dropped."""

@@ -241,8 +241,9 @@ def test_a_vague_message_with_only_faint_candidates_is_offered_none_of_them(snap
     assert turn.replies[0].text == T.not_mine_text(HOTLINE)
 
 
-def test_a_message_with_nothing_to_go_on_is_asked_to_say_more(snapshot):
-    turn = _understand(snapshot, T.State(), "办个证")
+@pytest.mark.parametrize("text", ["办个证", "办证"])  # 办证 alone: a word of ours, but no affair's alone
+def test_a_message_with_nothing_to_go_on_is_asked_to_say_more(snapshot, text):
+    turn = _understand(snapshot, T.State(), text)
     assert turn.state.affair is None and not turn.state.clarify_options
     assert turn.replies[0].text == T.ask_more_text() != T.not_mine_text(HOTLINE)
     assert turn.state.clarify_failures == 1  # it still counts: twice, and a person is offered

@@ -319,6 +319,29 @@ def test_a_message_with_no_word_to_go_on_is_vague_not_someone_elses(resolver):
     assert not resolver.resolve("银行卡怎么注销").vague
 
 
+def test_a_message_of_words_that_alone_name_no_affair_is_asked_to_say_more(resolver):
+    for text in ("办证", "证件的事", "我要申请补贴"):
+        query = resolver._query(text)
+        assert query.content and resolver._ranked(query)[0], f"{text}: the words are ours and would be matched"
+        ranking = resolver.ranking(text)
+        assert ranking.vague and ranking.decide(resolver.settings).vague, text
+
+
+def test_a_vague_word_keeps_its_weight_inside_a_question(resolver):
+    assert resolver.analyzer.says_nothing(resolver._query("办证").content)
+    within = resolver.ranking("新房交付了，办证要带什么")
+    assert not within.vague and within.decide(resolver.settings).affair == "property-new-house"
+
+
+def test_the_lexicon_marks_vague_words_without_replacing_them():
+    from bot.catalog.tables import VAGUE
+    from bot.resolver.text import Analyzer
+
+    analyzer = Analyzer({"证件": VAGUE, "补办": "补领"}, ["证件", "补领", "护照"])
+    assert analyzer.words("补办证件") == ["补领", "证件"]  # the word stays itself inside a question
+    assert analyzer.says_nothing(["证件"]) and not analyzer.says_nothing(["证件", "护照"])
+
+
 def test_an_umbrella_topic_asks_only_when_its_margin_leads_and_the_words_are_ours():
     from bot.resolver.resolver import Candidate, Ranking, ResolverSettings
 

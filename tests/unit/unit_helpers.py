@@ -196,6 +196,11 @@ def _lexicon_word_twice(root: Path) -> list[Expected]:
     return [Expected("knowledge/lexicon.yml", line, "“丢了”已在“遗失”下出现")]
 
 
+def _vague_word_also_a_stopword(root: Path) -> list[Expected]:
+    line = _replace_once(root / "lexicon.yml", "vague: [办证,", "vague: [请问, 办证,")
+    return [Expected("knowledge/lexicon.yml", line, "笼统词“请问”也是停用词")]
+
+
 def _umbrella_unknown_affair(root: Path) -> list[Expected]:
     line = _replace_once(root / "umbrellas.yml", "    affairs: [hukou-newborn, ", "    affairs: [hukou-newbron, ")
     return [Expected("knowledge/umbrellas.yml", line, "事项 hukou-newbron 不存在")]
@@ -230,6 +235,7 @@ BREAKS = {
     "office-check-without-checking": _office_check_without_checking,
     "county-outside-city": _county_outside_city,
     "lexicon-word-twice": _lexicon_word_twice,
+    "vague-word-also-a-stopword": _vague_word_also_a_stopword,
     "umbrella-unknown-affair": _umbrella_unknown_affair,
     "umbrella-question-that-is-a-phrasing": _umbrella_question_that_is_a_phrasing,
 }
