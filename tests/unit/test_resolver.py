@@ -342,6 +342,13 @@ def test_the_lexicon_marks_vague_words_without_replacing_them():
     assert analyzer.says_nothing(["证件"]) and not analyzer.says_nothing(["证件", "护照"])
 
 
+def test_a_question_to_do_an_id_card_again_is_asked_among_id_card_services(catalog, resolver):
+    """重新办 is the word of the driving-licence topic too: the ID card keeps the question to its own."""
+    result = resolver.resolve("身份证要重新办一张，去哪里办")
+    assert result.affair is None and result.clarify, result.as_json()
+    assert set(result.clarify) <= set(catalog.umbrellas["id-card"].affairs), result.as_json()
+
+
 def test_an_umbrella_topic_asks_only_when_its_margin_leads_and_the_words_are_ours():
     from bot.resolver.resolver import Candidate, Ranking, ResolverSettings
 
