@@ -312,7 +312,7 @@ class Resolver:
         if umbrella and not self._topic_words[(topic, umbrella)].intersection(query.content):
             topic, umbrella, umbrella_lead = "", (), -np.inf  # the SVM's pick shares no word with the question
         if not ranked:
-            return Ranking([], [], [], not_ours, vague=not query.content)
+            return Ranking([], [], [], not_ours)
         typical = self._typical.get(normalize(text))
         if typical is not None:  # word for word a typical question of one affair (a maintainer placed it)
             return Ranking(ranked, [], [], 0.0, False, self._ids[typical], self._ids[typical], typical=True)
