@@ -266,14 +266,13 @@ def _check_lexicon(files: KnowledgeFiles) -> None:
                 source.problem(["synonyms", si, "words", wi],
                                f"“{word}”已在“{seen[word]}”下出现：一个说法只能对应一个词，请删去其中一处")
             seen[word] = group.get("canonical")
-    for wi, word in enumerate(source.data.get("stopwords") or []):
-        if word in seen:
-            source.problem(["stopwords", wi], f"停用词“{word}”也是“{seen[word]}”的同义说法：请删去其中一处")
-    stopwords = set(source.data.get("stopwords") or [])
-    for wi, word in enumerate(source.data.get("vague") or []):
-        if word in seen or word in stopwords:
-            meaning = f"“{seen[word]}”的同义说法" if word in seen else "停用词"
-            source.problem(["vague", wi], f"笼统词“{word}”也是{meaning}：请删去其中一处")
+    taken = {word: f"“{canonical}”的同义说法" for word, canonical in seen.items()}  # what each word already is
+    for key, kind in (("stopwords", "停用词"), ("vague", "笼统词")):
+        words = source.data.get(key) or []
+        for wi, word in enumerate(words):
+            if word in taken:
+                source.problem([key, wi], f"{kind}“{word}”也是{taken[word]}：请删去其中一处")
+        taken.update({word: kind for word in words if word not in taken})
 
 
 def _check_phrasings(files: KnowledgeFiles) -> None:
