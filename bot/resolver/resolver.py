@@ -47,7 +47,7 @@ class ResolverSettings:
     overrule: float = 0.9  # ... unless the ranker is at least this sure of its best candidate (>1: never)
     not_ours_known: float = 0.3  # the same, for a question all of whose words our affairs use
     umbrella: float = 0.0  # how far an umbrella topic's SVM margin must lead every affair's and "none of ours"
-    alternatives: float = 0.03  # a question naming alternatives asks when the runner-up is this likely
+    alternatives: float = 0.01  # a question naming alternatives asks when the runner-up is this likely
     widen: float = -1.0  # a question among some of a topic's affairs offers them all when the topic leads by this
     max_choices: int = 5
     shortlist: int = 6
