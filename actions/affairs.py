@@ -129,4 +129,5 @@ class ActionCancel(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         dispatcher.utter_message(response="utter_cancelled")
         return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("situation_answer", None),
-                SlotSet("affair_state", turns.DONE), SlotSet("case_number", None), SlotSet("case_factor", None)]
+                SlotSet("affair_state", turns.DONE), SlotSet("case_number", None), SlotSet("case_factor", None),
+                SlotSet("also_affair", None)]

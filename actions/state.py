@@ -22,6 +22,7 @@ def state_of(tracker: Tracker) -> State:
         answers=dict(tracker.get_slot("answers") or {}),
         district=tracker.get_slot("district"),
         pending_detail=tracker.get_slot("pending_detail"),
+        also_affair=tracker.get_slot("also_affair"),
     )
 
 

@@ -210,10 +210,20 @@ def clarify_reply(catalog: Catalog, options: list[str], topic: str = "") -> Repl
     lead = f"关于“{topic}”，您要办的是下面哪一项？" if topic else "您想办的是下面哪一项？"
     text = lead + "可以点选，也可以直接说“第几个”：\n" + "\n".join(
         f"{n}. {name}" for n, name in enumerate(names, 1))
-    buttons = [(catalog.affairs[i].short_name, f'/choose_affair{{"affair_choice":"{i}"}}')
-               for i in options if i in catalog.affairs]
+    buttons = [choice_button(catalog.affairs[i]) for i in options if i in catalog.affairs]
     buttons.append(("都不是", '/choose_affair{"affair_choice":"none"}'))
     return Reply(text, buttons)
+
+
+def choice_button(affair: Affair) -> tuple[str, str]:
+    """A button that picks this affair."""
+    return affair.short_name, f'/choose_affair{{"affair_choice":"{affair.id}"}}'
+
+
+def second_need_reply(affair: Affair) -> Reply:
+    """After a guide: the other affair the person's first message also asked for, one tap away."""
+    return Reply(f"您刚才还提到了【{affair.name}】。要接着办这件，请点下面的按钮，或直接告诉我。",
+                 [choice_button(affair)])
 
 
 def question_reply(ask: str, options: list[tuple[str, str]]) -> Reply:

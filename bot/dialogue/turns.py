@@ -43,6 +43,7 @@ class State:
     answers: dict[str, str] = field(default_factory=dict)
     district: str | None = None
     pending_detail: str | None = None
+    also_affair: str | None = None  # a second affair the first message asked for, offered after the guide
 
 
 @dataclass
@@ -71,8 +72,9 @@ def detail_for(intent: str | None, text: str, pending: str | None = None) -> str
     return detail
 
 
-def _choose(snap: Snapshot, state: State, affair_id: str, text: str) -> Turn:
-    """Make `affair_id` the current affair, keeping answers only if it did not change."""
+def _choose(snap: Snapshot, state: State, affair_id: str, text: str, also: str | None = None) -> Turn:
+    """Make `affair_id` the current affair, keeping answers only if it did not change; `also` is a second
+    affair the message asked for, offered once the guide has been given."""
     affair = snap.catalog.affair(affair_id)
     if affair is None:
         return Turn(replace(state, affair_state=DONE), [say.Reply("抱歉，没有找到这个事项，请换个说法再说一次。")])
@@ -80,12 +82,14 @@ def _choose(snap: Snapshot, state: State, affair_id: str, text: str) -> Turn:
     keyed = [(p.key, p.question) for p in snap.catalog.pending_questions(affair, answers)]
     answers.update(prefill(keyed, text))
     chosen = replace(state, affair=affair_id, affair_state=RESOLVED, clarify_options=(), answers=answers,
-                     pending_detail=None)
+                     pending_detail=None, also_affair=also if also != affair_id else None)
     asked = required_slots(snap, chosen)
     if not asked:
         return Turn(chosen)  # the full guide comes next and names the affair itself
     what = "先问您几个问题，好给您准确的材料清单。" if "situation_answer" in asked else "再告诉我在哪里办就行。"
-    return Turn(chosen, [say.Reply(f"好的，您要办的是【{affair.name}】。{what}如果不是，请点“不是这个”。",
+    second = snap.catalog.affair(chosen.also_affair) if chosen.also_affair else None
+    later = f"您提到的【{second.name}】，这件说完后再给您讲。" if second else ""
+    return Turn(chosen, [say.Reply(f"好的，您要办的是【{affair.name}】。{what}{later}如果不是，请点“不是这个”。",
                                    [(NOT_THIS, NOT_THIS_PAYLOAD)])])
 
 
@@ -97,7 +101,8 @@ def is_rejection(text: str) -> bool:
 def _rejected(state: State, hotline: str) -> Turn:
     """Forget the affair that was named wrongly and ask again; offer the hotline after two misses."""
     failures = state.clarify_failures + 1
-    new = replace(state, affair=None, answers={}, affair_state=DONE, clarify_options=(), clarify_failures=failures)
+    new = replace(state, affair=None, answers={}, affair_state=DONE, clarify_options=(), clarify_failures=failures,
+                  also_affair=None)
     if failures >= MAX_CLARIFY_FAILURES:
         text = f"抱歉，还是没能弄清您要办的事。建议拨打 {hotline} 政务服务便民热线，由人工为您解答。"
     else:
@@ -125,7 +130,7 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
             return _choose(snap, state, picked, text)
     result = snap.resolver.resolve(text)
     if result.affair:
-        return _choose(snap, state, result.affair, text)
+        return _choose(snap, state, result.affair, text, also=result.also)
     if result.clarify:
         if len(result.clarify) == 1:
             return _choose(snap, state, result.clarify[0], text)  # named with 不是这个, so a miss costs one tap
@@ -253,7 +258,8 @@ def _correct(snap: Snapshot, state: State, text: str) -> Turn | None:
         return _switch(snap, state, result.affair, text)
     options = [i for i in result.clarify if i != state.affair]
     if len(options) >= 2:
-        new = replace(state, affair=None, answers={}, affair_state=CLARIFY, clarify_options=tuple(options))
+        new = replace(state, affair=None, answers={}, affair_state=CLARIFY, clarify_options=tuple(options),
+                      also_affair=None)
         return Turn(new, [say.clarify_reply(snap.catalog, options)])
     return None
 
@@ -280,8 +286,11 @@ def full_answer(snap: Snapshot, state: State, hotline: str) -> Turn:
     if affair is None:
         return Turn(replace(state, affair_state=DONE))  # the turn that dropped the affair has said why
     place = snap.catalog.places.get(state.district or "")
-    return Turn(replace(state, affair_state=DONE, clarify_failures=0),
-                [say.affair_answer(snap.catalog, affair, state.answers, place, hotline)])
+    replies = [say.affair_answer(snap.catalog, affair, state.answers, place, hotline)]
+    also = snap.catalog.affair(state.also_affair) if state.also_affair else None
+    if also is not None:  # never the affair itself: `_choose` keeps only another one
+        replies.append(say.second_need_reply(also))
+    return Turn(replace(state, affair_state=DONE, clarify_failures=0, also_affair=None), replies)
 
 
 def answer_detail(snap: Snapshot, state: State, text: str, detail: str, hotline: str) -> Turn:

@@ -34,6 +34,9 @@ SIBLING_TOPIC_LEAD = -0.6
 # A word decides for a sibling against the ranker's best only when the ranker gives the sibling this much: a
 # word of one affair (孩子 for the newborn's registration) does not overrule a ranker sure of another.
 OVERRULED_BY_A_WORD = 0.1
+# A second affair that the question's words speak for (身份证和驾照都丢了) is mentioned beside the decided one
+# when the ranker gives it at least this probability. A hint, never a decision: it changes no answer.
+SECOND_NEED_MIN = 0.05
 
 
 @dataclass(frozen=True)
@@ -98,10 +101,11 @@ class Resolution:
     candidates: list[Candidate] = field(default_factory=list)
     topic: str = ""  # with `clarify` from an umbrella topic: the topic the question named (户口迁移)
     vague: bool = False  # with neither: the message has no word to go on (办个证, 咨询一下), not "not ours"
+    also: str | None = None  # with `affair`: a second affair the question's own words ask for (see `second_needs`)
 
     def as_json(self) -> dict:
         """The shape of `python -m bot resolve --json`."""
-        return {"affair": self.affair, "clarify": self.clarify,
+        return {"affair": self.affair, "clarify": self.clarify, "also": self.also,
                 "candidates": [{"id": c.id, "name": c.name, "score": round(c.score, 4)} for c in self.candidates]}
 
 
@@ -334,7 +338,30 @@ class Resolver:
         settled = tuple(self._settled_rivals(query, leader, ranked))
         return Ranking(ranked, self._bare_topic(query), siblings, not_ours, novel, leader, named, settled,
                        umbrella=umbrella, umbrella_lead=umbrella_lead, umbrella_topic=topic,
-                       alternatives=names_alternatives(text))
+                       alternatives=names_alternatives(text), second_needs=self._second_needs(query, leader, ranked))
+
+    def _second_needs(self, query: Query, leader: str, ranked: list[Candidate]) -> tuple[str, ...]:
+        """Other affairs the question's own words ask for beside the leader (钱包丢了，身份证驾驶证都在里面:
+        the driving licence beside the ID card), most likely first.
+
+        One is when the ranker gives it SECOND_NEED_MIN, a word speaks for it against the leader, and what it
+        names is not already in hand (出生证明已经拿到了，上户口: the certificate is done). Bundles and the
+        leader's own parts are not second needs: the bundle already holds them.
+        """
+        mine = self._ids.index(leader)
+        words = query.content
+        needs = []
+        for candidate in ranked:
+            other = self._ids.index(candidate.id)
+            if other == mine or candidate.score < SECOND_NEED_MIN or self._affairs[other].is_bundle or \
+                    candidate.id in self._affairs[mine].parts:
+                continue
+            if not any(self._evidence(w, other, mine) for w in words):
+                continue
+            if self.analyzer.has_done(query.text, self._label_words[other] - self._label_words[mine]):
+                continue
+            needs.append(candidate.id)
+        return tuple(needs)
 
     @staticmethod
     def _open_enough(sibling: str, leader: str, by_score: dict[str, float], umbrella: tuple[str, ...],
@@ -436,13 +463,17 @@ class Ranking:
     umbrella_topic: str = ""  # ... and what that topic is called
     alternatives: bool = False  # the question names alternatives (还是, 或者, 哪个好)
     vague: bool = False  # nothing but filler and single characters: no word to go on (办个证, 咨询一下)
+    second_needs: tuple[str, ...] = ()  # other affairs the words ask for beside the leader, most likely first
 
     def decide(self, settings: ResolverSettings) -> Resolution:
         """The decision under these thresholds; a person weighing alternatives is asked, and a question is
-        widened to the whole topic it stays inside."""
+        widened to the whole topic it stays inside. A decided leader carries the likeliest second need."""
         if self.vague:
             return Resolution(None, vague=True)
-        return self._widened(self._unsure_between(self._decision(settings), settings), settings)
+        result = self._widened(self._unsure_between(self._decision(settings), settings), settings)
+        if result.affair is not None and result.affair == self.leader and self.second_needs:
+            return replace(result, also=self.second_needs[0])
+        return result
 
     def _unsure_between(self, result: Resolution, settings: ResolverSettings) -> Resolution:
         """A person who names alternatives (开公司好还是个体户好) is asked between the decided affair and

@@ -160,6 +160,17 @@ def test_full_answer_lists_materials_for_the_situation(catalog_provider, dispatc
     assert "12345" in text  # the offices are not verified yet, so the answer says to confirm
 
 
+def test_the_second_need_of_the_first_message_follows_the_guide(catalog_provider, dispatcher: CollectingDispatcher):
+    slots = {"affair": "id-card-reissue", "answers": {"applicant_age": "adult", "hukou_place": "local"},
+             "district": "330110", "also_affair": "driving-license-reissue"}
+    events = slot_events(ActionAnswerAffair().run(dispatcher, tracker(slots=slots), {}))
+    guide, offer, rating = dispatcher.messages  # the rating question still comes last
+    assert rating["text"].startswith("这次的解答对您有帮助吗")
+    assert "居民身份证补领" in guide["text"] and "驾驶证" in offer["text"]
+    assert [b["payload"] for b in offer["buttons"]] == ['/choose_affair{"affair_choice":"driving-license-reissue"}']
+    assert events["also_affair"] is None
+
+
 def test_follow_up_fee_uses_the_current_affair(catalog_provider, dispatcher: CollectingDispatcher):
     slots = slot_events(ActionAnswerDetail().run(dispatcher, tracker("要多少钱", "ask_fee",
                                                                      {"affair": "id-card-reissue"}), {}))
@@ -178,6 +189,7 @@ def test_cancel_ends_the_form(catalog_provider, dispatcher: CollectingDispatcher
     events = ActionCancel().run(dispatcher, tracker("算了", "cancel", active_loop="situation_form"), {})
     assert any(e["event"] == "active_loop" and e["name"] is None for e in events)
     assert dispatcher.messages[0]["response"] == "utter_cancelled"
+    assert slot_events(events)["also_affair"] is None
 
 
 def test_new_session_keeps_the_district_only(catalog_provider, dispatcher: CollectingDispatcher):

@@ -7,6 +7,7 @@ import time
 from ruamel.yaml import YAML
 
 from tests.conftest import Stack
+from tests.e2e.test_style_conversations import GUIDE, affair_names
 
 
 def test_lost_id_card_reaches_the_full_guide(stack: Stack) -> None:
@@ -75,6 +76,23 @@ def test_case_status_with_a_malformed_number(stack: Stack) -> None:
     chat = stack.chat()
     chat.say("查一下办件进度")
     assert "格式不对" in chat.text("12345")
+
+
+def test_a_second_document_lost_with_the_first_is_offered_after_the_guide(stack: Stack) -> None:
+    names = affair_names()
+    lost = {"id-card-reissue", "driving-license-reissue"}
+    chat = stack.chat()
+    messages = chat.say("身份证丢了要补办，驾驶证也一起丢了，我在杭州余杭")
+    for _ in range(4):
+        if any(GUIDE in m.get("text", "") for m in messages):
+            break
+        messages = chat.say(messages[-1]["buttons"][0]["payload"])
+    guide = next(m["text"] for m in messages if GUIDE in m.get("text", ""))
+    given = next(i for i in lost if f"【{names[i]}】" in guide)
+    offers = [b["payload"] for m in messages for b in m.get("buttons") or () if "affair_choice" in b["payload"]]
+    [other] = lost - {given}
+    assert offers == [f'/choose_affair{{"affair_choice":"{other}"}}'], messages
+    assert f"【{names[other]}】" in chat.text(offers[0])
 
 
 def complete_guide(chat, first_message: str, max_turns: int = 6) -> str:

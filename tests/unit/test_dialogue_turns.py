@@ -264,3 +264,39 @@ def test_a_detail_question_about_a_new_affair_names_it_before_asking_the_distric
     assert [r.text for r in turn.replies] == ["好的，您问的是【普通护照签发】。", T.ask_district().text]
     same = T.answer_detail(snapshot, turn.state, "在哪里办", "office", HOTLINE)
     assert [r.text for r in same.replies] == [T.ask_district().text]  # the same affair is not named again
+
+
+TWO_LOST = "身份证丢了要补办，驾驶证也一起丢了"
+
+
+def test_a_second_need_is_offered_once_after_the_guide(snapshot):
+    first = _understand(snapshot, T.State(), TWO_LOST)
+    leader, second = first.state.affair, first.state.also_affair
+    assert {leader, second} == {"driving-license-reissue", "id-card-reissue"}
+    assert first.changes(T.State())["also_affair"] == second  # kept in its slot until the guide is given
+    named = first.replies[0].text
+    assert named.index(snapshot.catalog.affairs[leader].name) < named.index(snapshot.catalog.affairs[second].name)
+    assert "这件说完后再给您讲" in named
+    guide = T.full_answer(snapshot, first.state, HOTLINE)
+    assert len(guide.replies) == 2 and "需要准备的材料" in guide.replies[0].text
+    offered = snapshot.catalog.affairs[second]
+    assert f"【{offered.name}】" in guide.replies[1].text
+    assert guide.replies[1].buttons == [(offered.short_name, f'/choose_affair{{"affair_choice":"{second}"}}')]
+    assert guide.state.also_affair is None
+    taken = _understand(snapshot, guide.state, "/choose_affair", choice=second)
+    assert taken.state.affair == second and taken.state.also_affair is None
+    assert len(T.full_answer(snapshot, taken.state, HOTLINE).replies) == 1  # offered once, not back and forth
+
+
+def test_one_need_offers_nothing_after_the_guide(snapshot):
+    first = _understand(snapshot, T.State(), "身份证丢了怎么补办")
+    assert first.state.affair == "id-card-reissue" and first.state.also_affair is None
+    assert len(T.full_answer(snapshot, first.state, HOTLINE).replies) == 1
+
+
+def test_an_affair_rejected_or_corrected_drops_its_second_need(snapshot):
+    first = _understand(snapshot, T.State(), TWO_LOST)
+    assert first.state.also_affair is not None
+    assert _understand(snapshot, first.state, "不是这个").state.also_affair is None
+    switched = T.take_situation_answer(snapshot, first.state, "不是，我是说结婚证丢了要补")
+    assert switched.state.affair == "marriage-certificate-reissue" and switched.state.also_affair is None

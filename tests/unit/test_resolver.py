@@ -82,15 +82,16 @@ def test_resolution_as_json_shape():
     resolution = Resolution("id-card-reissue", [], [Candidate("id-card-reissue", "身份证补领", 0.626234),
                                                     Candidate("id-card-renew", "身份证换领", 0.3)])
     assert resolution.as_json() == {
-        "affair": "id-card-reissue", "clarify": [],
+        "affair": "id-card-reissue", "clarify": [], "also": None,
         "candidates": [{"id": "id-card-reissue", "name": "身份证补领", "score": 0.6262},
                        {"id": "id-card-renew", "name": "身份证换领", "score": 0.3}]}
-    assert Resolution(None).as_json() == {"affair": None, "clarify": [], "candidates": []}
+    assert Resolution(None).as_json() == {"affair": None, "clarify": [], "also": None, "candidates": []}
+    assert Resolution("id-card-reissue", also="driving-license-reissue").as_json()["also"] == "driving-license-reissue"
 
 
 def test_as_json_of_a_real_resolution(resolver):
     data = resolver.resolve("身份证怎么办").as_json()
-    assert list(data) == ["affair", "clarify", "candidates"]
+    assert list(data) == ["affair", "clarify", "also", "candidates"]
     assert data["affair"] is None
     assert 1 <= len(data["candidates"]) <= resolver.settings.max_choices
     assert all(set(c) == {"id", "name", "score"} and isinstance(c["score"], float) for c in data["candidates"])
@@ -126,7 +127,7 @@ def test_cli_resolve_reads_one_question_a_line_from_stdin(loaded_db, resolver):
     assert len(rows) == len(texts)
     assert [r["affair"] for r in rows] == ["id-card-reissue", None, None, None, None]
     assert sorted(rows[4]["clarify"]) == ["hukou-move-in", "hukou-move-within"]  # 户口 moved from where?
-    assert rows[1]["clarify"] == [] and rows[3] == {"affair": None, "clarify": [], "candidates": []}
+    assert rows[1]["clarify"] == [] and rows[3] == {"affair": None, "clarify": [], "also": None, "candidates": []}
     assert rows[2]["clarify"] == resolver.resolve("身份证怎么办").clarify
     assert rows == [resolver.resolve(t).as_json() for t in texts]
 
@@ -639,3 +640,48 @@ def test_the_evaluation_counts_questions_the_resolver_learned_from_word_for_word
     tally = score(rows, resolver.resolve, "x", resolver.learned_from)
     assert tally.seen == 1 and tally.total == 2
     assert table([tally]).splitlines()[2].startswith("| x | 2 | 1 | ")
+
+
+def _candidates(*scored: tuple[str, float]) -> list[Candidate]:
+    return [Candidate(affair_id, "", score) for affair_id, score in scored]
+
+
+def test_a_second_thing_the_words_ask_for_is_a_second_need(resolver):
+    """Two documents lost together: the one the ranker did not lead with is a second need, once likely enough."""
+    query = resolver._query("包被偷了，身份证和驾驶证都没了，要怎么补")
+    likely = _candidates(("driving-license-reissue", 0.7), ("id-card-reissue", 0.2), ("id-card-renew", 0.01))
+    assert resolver._second_needs(query, "driving-license-reissue", likely) == ("id-card-reissue",)
+    both = _candidates(("driving-license-reissue", 0.7), ("id-card-renew", 0.3), ("id-card-reissue", 0.2))
+    assert resolver._second_needs(query, "driving-license-reissue", both) == ("id-card-renew", "id-card-reissue")
+    faint = _candidates(("driving-license-reissue", 0.9), ("id-card-reissue", 0.04))
+    assert resolver._second_needs(query, "driving-license-reissue", faint) == ()
+
+
+def test_a_thing_already_in_hand_or_inside_the_bundle_is_no_second_need(resolver):
+    wanted = resolver._query("孩子上户口，出生医学证明也还没办")
+    in_hand = resolver._query("出生医学证明已经拿到了，孩子上户口要带什么")
+    ranked = _candidates(("hukou-newborn", 0.6), ("birth-medical-certificate", 0.2))
+    assert resolver._second_needs(wanted, "hukou-newborn", ranked) == ("birth-medical-certificate",)
+    assert resolver._second_needs(in_hand, "hukou-newborn", ranked) == ()
+    bundle = _candidates(("one-thing-birth", 0.6), ("hukou-newborn", 0.3), ("birth-medical-certificate", 0.2))
+    assert resolver._second_needs(wanted, "one-thing-birth", bundle) == ()  # the bundle holds both already
+    parts = _candidates(("hukou-newborn", 0.6), ("one-thing-birth", 0.3))
+    assert resolver._second_needs(wanted, "hukou-newborn", parts) == ()  # a bundle is never a second need
+
+
+def test_a_second_need_rides_along_with_a_decided_leader_and_changes_no_decision():
+    from dataclasses import replace
+
+    from bot.resolver.resolver import Ranking, ResolverSettings
+
+    ranked = _candidates(("driving-license-reissue", 0.95), ("id-card-reissue", 0.2))
+    plain = Ranking(ranked, [], [], 0.0, False, "driving-license-reissue")
+    hinted = replace(plain, second_needs=("id-card-reissue",))
+    settings = ResolverSettings()
+    assert plain.decide(settings).also is None
+    decided = hinted.decide(settings)
+    assert (decided.affair, decided.clarify, decided.also) == ("driving-license-reissue", [], "id-card-reissue")
+    unsure = replace(hinted, ranked=_candidates(("driving-license-reissue", 0.5), ("id-card-reissue", 0.45)))
+    asked = unsure.decide(settings)
+    assert asked.affair is None and asked.clarify and asked.also is None  # nothing decided: nothing rides along
+    assert replace(asked, also=None) == replace(plain, ranked=unsure.ranked).decide(settings)
