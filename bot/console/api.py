@@ -23,7 +23,7 @@ POST /api/tickets/{id}/close                A S    → {ticket}
 GET  /api/left-messages?status=new|done|all A S    → {messages: [{id, text, phone: "138****5678", ...}]}
 POST /api/left-messages/{id}/done           A S    → {ok}
 POST /api/left-messages/{id}/reveal         S      → {phone}  (audited)
-GET  /api/affairs?q=                        A S M  → {query, decided, clarify, affairs: [{id, name, department}]}
+GET  /api/affairs?q=                        A S M  → {query, decided, also, clarify, affairs: [{id, name, department}]}
 POST /api/guide                             A S    {affair, district, answers} → {text, guide, pending, ...}
 POST /api/cases/lookup                      A S    {case_number, factor} → {outcome, text, case, attempts_left}
 GET  /api/audit?limit&before&action         S      → {rows: [{id, at, user, action, target, outcome}]}
@@ -458,7 +458,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/left-messages/{id:\\d+}/reveal", frozenset({SUPERVISOR}), reveal, "查看完整回电号码（记审计）",
           "", "{phone}"),
     Route("GET", "/api/affairs", STAFF | {MAINTAINER}, affairs, "事项搜索", "?q=",
-          "{query, decided, clarify, affairs}"),
+          "{query, decided, also, clarify, affairs}"),
     Route("POST", "/api/guide", STAFF, guide, "办事指南（与助手相同）", "{affair, district, answers}",
           "{affair, district, answers, complete, text, guide, pending, answered}"),
     Route("POST", "/api/cases/lookup", STAFF, case_lookup, "为来电群众查办件进度（记审计）", "{case_number, factor}",
