@@ -191,7 +191,7 @@
         });
         li.appendChild(pick);
         if (a.department) { li.appendChild(el("span", "muted", " " + a.department)); }
-        if (a.id === data.also) { li.appendChild(el("span", "also", " 来电人也提到了这件事")); }
+        if (a.id === data.also) { li.appendChild(el("span", "also", " 来电人可能还要办这件")); }
         list.appendChild(li);
       });
     }, showAssistError);

@@ -221,8 +221,8 @@ def choice_button(affair: Affair) -> tuple[str, str]:
 
 
 def second_need_reply(affair: Affair) -> Reply:
-    """After a guide: the other affair the person's first message also asked for, one tap away."""
-    return Reply(f"您刚才还提到了【{affair.name}】。要接着办这件，请点下面的按钮，或直接告诉我。",
+    """After a guide: the other affair the person's first message also spoke for, one tap away."""
+    return Reply(f"您的情况可能还要办【{affair.name}】。要接着了解这件，请点下面的按钮，或直接告诉我。",
                  [choice_button(affair)])
 
 

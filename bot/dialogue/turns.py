@@ -88,7 +88,7 @@ def _choose(snap: Snapshot, state: State, affair_id: str, text: str, also: str |
         return Turn(chosen)  # the full guide comes next and names the affair itself
     what = "先问您几个问题，好给您准确的材料清单。" if "situation_answer" in asked else "再告诉我在哪里办就行。"
     second = snap.catalog.affair(chosen.also_affair) if chosen.also_affair else None
-    later = f"您提到的【{second.name}】，这件说完后再给您讲。" if second else ""
+    later = f"您可能还要办【{second.name}】，这件说完后再给您讲。" if second else ""
     return Turn(chosen, [say.Reply(f"好的，您要办的是【{affair.name}】。{what}{later}如果不是，请点“不是这个”。",
                                    [(NOT_THIS, NOT_THIS_PAYLOAD)])])
 

@@ -341,7 +341,7 @@ class Resolver:
                        alternatives=names_alternatives(text), second_needs=self._second_needs(query, leader, ranked))
 
     def _second_needs(self, query: Query, leader: str, ranked: list[Candidate]) -> tuple[str, ...]:
-        """Other affairs the question's own words ask for beside the leader (钱包丢了，身份证驾驶证都在里面:
+        """Other affairs the question's own words ask for beside the leader (身份证丢了要补办，驾驶证也一起丢了:
         the driving licence beside the ID card), most likely first.
 
         One is when the ranker gives it SECOND_NEED_MIN, a word speaks for it against the leader, and what it
