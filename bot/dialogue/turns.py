@@ -87,7 +87,7 @@ def _choose(snap: Snapshot, state: State, affair_id: str, text: str, also: str |
     if not asked:
         return Turn(chosen)  # the full guide comes next and names the affair itself
     what = "先问您几个问题，好给您准确的材料清单。" if "situation_answer" in asked else "再告诉我在哪里办就行。"
-    second = snap.catalog.affair(chosen.also_affair) if chosen.also_affair else None
+    second = snap.catalog.affair(chosen.also_affair)
     later = f"您可能还要办【{second.name}】，这件说完后再给您讲。" if second else ""
     return Turn(chosen, [say.Reply(f"好的，您要办的是【{affair.name}】。{what}{later}如果不是，请点“不是这个”。",
                                    [(NOT_THIS, NOT_THIS_PAYLOAD)])])
@@ -287,7 +287,7 @@ def full_answer(snap: Snapshot, state: State, hotline: str) -> Turn:
         return Turn(replace(state, affair_state=DONE))  # the turn that dropped the affair has said why
     place = snap.catalog.places.get(state.district or "")
     replies = [say.affair_answer(snap.catalog, affair, state.answers, place, hotline)]
-    also = snap.catalog.affair(state.also_affair) if state.also_affair else None
+    also = snap.catalog.affair(state.also_affair)
     if also is not None:  # never the affair itself: `_choose` keeps only another one
         replies.append(say.second_need_reply(also))
     return Turn(replace(state, affair_state=DONE, clarify_failures=0, also_affair=None), replies)
