@@ -84,13 +84,16 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         values = " | ".join(str(getattr(o.settings, name)) for name in GRID)
         print(f"| {values} | {o.right:.1%} | {o.asked:.1%} | {o.wrong:.1%} | {o.outside_abstained:.1%} |")
     print("（最后一行：达标且与最好的一行相差不到一个标准误的设置中，改动当前设置最少的一个）"
-          if pick.meets(args.max_wrong, args.min_abstained) else "（最后一行：没有设置达标，取综合得分最高的一个）")
+          if pick.meets(args.max_wrong, args.min_abstained)
+          else "（最后一行：没有设置达标，取综合得分最高的一个，仅供参考）")
     current = next((o for o in outcomes if o.settings == resolver.settings), None)
     if current is not None:
         print(f"current: right {current.right:.1%}, wrong {current.wrong:.1%}, "
               f"out-of-scope abstained {current.outside_abstained:.1%}")
         if worth_changing(pick, current, args.max_wrong, args.min_abstained):
             print("建议：采用最后一行的设置（改动：" + "、".join(changed(pick.settings, resolver.settings)) + "）")
+        elif not pick.meets(args.max_wrong, args.min_abstained):
+            print("建议：保留当前设置（没有设置达标；不达标的设置之间的取舍在新问题上靠不住）")
         else:
             print("建议：保留当前设置（最后一行好得不多，在误差以内）")
     return 0

@@ -147,5 +147,11 @@ def recommended(outcomes: list[Outcome], current: ResolverSettings, max_wrong: f
 
 
 def worth_changing(best: Outcome, current: Outcome, max_wrong: float = 0.02, min_abstained: float = 0.95) -> bool:
-    """Whether the recommended setting should replace the current defaults (see MIN_GAIN)."""
+    """Whether the recommended setting should replace the current defaults (see MIN_GAIN).
+
+    Only a setting that meets the targets may: when none does, the best-utility row trades right answers
+    for fewer wrong ones on the calibration set, and twice that trade did not carry over to fresh
+    questions (eval/README.md, "Advice that was not taken"), so it is shown for information only."""
+    if not best.meets(max_wrong, min_abstained):
+        return False
     return not current.meets(max_wrong, min_abstained) or best.right - current.right > MIN_GAIN

@@ -437,6 +437,9 @@ def test_calibration_changes_a_default_only_for_more_than_noise():
     assert worth_changing(result(0.985), result(0.971))
     assert worth_changing(result(0.974), result(0.971, wrong=0.03))  # the current one misses a target
     assert worth_changing(result(0.974), result(0.971, abstained=0.9))
+    # a setting that misses a target itself never replaces the defaults, however much better its utility
+    assert not worth_changing(result(0.974, wrong=0.025), result(0.971, wrong=0.03))
+    assert not worth_changing(result(0.99, abstained=0.93), result(0.971, abstained=0.9))
 
 
 def test_calibration_recommends_the_smallest_change_within_chance_of_the_best():
