@@ -144,6 +144,8 @@ class Resolver:
                                                                                   *a.keywords))
                         for a in self._affairs]
         self._label_words = self._subjects()
+        named_by = Counter(w for words in self._label_words for w in words)
+        self._what_words = frozenset(w for w, n in named_by.items() if n <= SUBJECT_OF_AT_MOST)
         self._topic_words = self._words_of_topics(umbrellas)
         self._word_shares = _word_shares(self.index)
         self._typical = _typical_questions(self.index)
@@ -336,9 +338,11 @@ class Resolver:
                            if self._open_enough(self._ids[i], leader, by_score, umbrella, umbrella_lead)),
                           key=lambda i: -by_score.get(i, 0.0))
         settled = tuple(self._settled_rivals(query, leader, ranked))
+        needs = self._second_needs(query, leader, ranked)
         return Ranking(ranked, self._bare_topic(query), siblings, not_ours, novel, leader, named, settled,
                        umbrella=umbrella, umbrella_lead=umbrella_lead, umbrella_topic=topic,
-                       alternatives=names_alternatives(text), second_needs=self._second_needs(query, leader, ranked))
+                       alternatives=names_alternatives(text), second_needs=needs,
+                       rival_needs=self._rival_needs(query, leader, needs))
 
     def _second_needs(self, query: Query, leader: str, ranked: list[Candidate]) -> tuple[str, ...]:
         """Other affairs the question's own words ask for beside the leader (身份证丢了要补办，驾驶证也一起丢了:
@@ -362,6 +366,16 @@ class Resolver:
                 continue
             needs.append(candidate.id)
         return tuple(needs)
+
+    def _rival_needs(self, query: Query, leader: str, needs: tuple[str, ...]) -> tuple[str, ...]:
+        """The second needs that share with the leader a thing the question names (提取 for the housing
+        fund's rent and leaving withdrawals, 社保卡 for a first card and a new one): words for both ways of
+        doing one thing say the person may mean either, so they are asked which, not told one. Only a word
+        few affairs name counts (as for subjects): 遗失 or 补领 say how, and two documents lost are two needs.
+        """
+        mine = self._label_words[self._ids.index(leader)]
+        named = mine.intersection(query.content) & self._what_words
+        return tuple(i for i in needs if named & self._label_words[self._ids.index(i)])
 
     @staticmethod
     def _open_enough(sibling: str, leader: str, by_score: dict[str, float], umbrella: tuple[str, ...],
@@ -464,6 +478,7 @@ class Ranking:
     alternatives: bool = False  # the question names alternatives (还是, 或者, 哪个好)
     vague: bool = False  # nothing but filler and single characters: no word to go on (办个证, 咨询一下)
     second_needs: tuple[str, ...] = ()  # other affairs the words ask for beside the leader, most likely first
+    rival_needs: tuple[str, ...] = ()  # ... those sharing with the leader a thing the question names
 
     def decide(self, settings: ResolverSettings) -> Resolution:
         """The decision under these thresholds; a person weighing alternatives is asked, and a question is
@@ -472,7 +487,10 @@ class Ranking:
             return Resolution(None, vague=True)
         result = self._widened(self._unsure_between(self._decision(settings), settings), settings)
         if result.affair is not None and result.affair == self.leader and self.second_needs:
-            return replace(result, also=self.second_needs[0])
+            second = self.second_needs[0]
+            if second in self.rival_needs:  # words for two ways of doing one thing: ask which
+                return Resolution(None, [result.affair, second], result.candidates)
+            return replace(result, also=second)
         return result
 
     def _unsure_between(self, result: Resolution, settings: ResolverSettings) -> Resolution:

@@ -672,6 +672,35 @@ def test_a_thing_already_in_hand_or_inside_the_bundle_is_no_second_need(resolver
     assert resolver._second_needs(wanted, "hukou-newborn", parts) == ()  # a bundle is never a second need
 
 
+def test_a_second_need_sharing_a_named_thing_with_the_leader_is_a_rival(resolver):
+    """离职 names both the unemployment benefit and the leaving withdrawal: two ways of doing one thing. 遗失
+    and 补领 are in the names of many affairs and say how: two documents lost stay two needs."""
+    left = resolver._query("辞职了，失业金能领吗，公积金是不是也能取出来")
+    assert "离职" in left.content
+    assert resolver._rival_needs(left, "unemployment-benefit", ("housing-fund-withdrawal-leave",)) == \
+        ("housing-fund-withdrawal-leave",)
+    lost = resolver._query("包被偷了，身份证和驾驶证都没了，要怎么补")
+    assert resolver._rival_needs(lost, "driving-license-reissue", ("id-card-reissue",)) == ()
+    assert resolver._rival_needs(left, "unemployment-benefit", ()) == ()
+    both_grounds = resolver.resolve("我在宁波交的公积金，人辞职了又在租房，钱咋提")  # left the job, and renting
+    assert (both_grounds.affair, set(both_grounds.clarify)) == \
+        (None, {"housing-fund-withdrawal-rent", "housing-fund-withdrawal-leave"})
+
+
+def test_a_rival_need_is_asked_about_not_carried_along():
+    from dataclasses import replace
+
+    from bot.resolver.resolver import Ranking, ResolverSettings
+
+    ranked = _candidates(("unemployment-benefit", 0.9), ("housing-fund-withdrawal-leave", 0.08))
+    plain = Ranking(ranked, [], [], 0.0, False, "unemployment-benefit",
+                    second_needs=("housing-fund-withdrawal-leave",))
+    assert plain.decide(ResolverSettings()).also == "housing-fund-withdrawal-leave"
+    rival = replace(plain, rival_needs=("housing-fund-withdrawal-leave",)).decide(ResolverSettings())
+    assert (rival.affair, rival.clarify, rival.also) == \
+        (None, ["unemployment-benefit", "housing-fund-withdrawal-leave"], None)
+
+
 def test_a_second_need_rides_along_with_a_decided_leader_and_changes_no_decision():
     from dataclasses import replace
 
