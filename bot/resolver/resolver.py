@@ -144,8 +144,7 @@ class Resolver:
                                                                                   *a.keywords))
                         for a in self._affairs]
         self._label_words = self._subjects()
-        named_by = Counter(w for words in self._label_words for w in words)
-        self._what_words = frozenset(w for w, n in named_by.items() if n <= SUBJECT_OF_AT_MOST)
+        self._what_words = _named_by_few(self._label_words)
         self._topic_words = self._words_of_topics(umbrellas)
         self._word_shares = _word_shares(self.index)
         self._typical = _typical_questions(self.index)
@@ -164,8 +163,7 @@ class Resolver:
         affairs (登记, 补领) says how, not what, and is not taken from inside a compound."""
         words = [set(self.analyzer.words(" ".join((a.name, a.short_name, *a.aliases, *a.keywords))))
                  for a in self._affairs]
-        named_by = Counter(w for own in words for w in own)
-        subjects = {w for w, n in named_by.items() if n <= SUBJECT_OF_AT_MOST}
+        subjects = _named_by_few(words)
         return [own | {part for word in own for part in self.analyzer.parts(word) if part in subjects}
                 for own in words]
 
@@ -560,6 +558,12 @@ def place_words(catalog: Catalog) -> dict[str, tuple[str, str]]:
             if name:
                 words[name] = (place.code, place.city_code)
     return words
+
+
+def _named_by_few(word_sets: list[set[str]]) -> frozenset[str]:
+    """The words in at most SUBJECT_OF_AT_MOST of these affairs' names: what is done, not how (补领, 登记)."""
+    named_by = Counter(w for words in word_sets for w in words)
+    return frozenset(w for w, n in named_by.items() if n <= SUBJECT_OF_AT_MOST)
 
 
 def _word_shares(index: ExampleIndex) -> dict[str, dict[int, float]]:
