@@ -561,7 +561,8 @@ def place_words(catalog: Catalog) -> dict[str, tuple[str, str]]:
 
 
 def _named_by_few(word_sets: list[set[str]]) -> frozenset[str]:
-    """The words in at most SUBJECT_OF_AT_MOST of these affairs' names: what is done, not how (补领, 登记)."""
+    """The words in at most SUBJECT_OF_AT_MOST of these affairs' names: they say what (社保卡, 提取); a word in
+    many names (补领, 登记) says how."""
     named_by = Counter(w for words in word_sets for w in words)
     return frozenset(w for w, n in named_by.items() if n <= SUBJECT_OF_AT_MOST)
 
