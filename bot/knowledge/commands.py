@@ -33,11 +33,13 @@ def run(args: argparse.Namespace) -> int:
         console.print(f"\n共发现 {len(problems)} 个问题，请按提示修改后重新运行。")
         return 1
     if args.action == "validate":
+        from bot.knowledge import layout
         from bot.knowledge.consistency import check
         from bot.knowledge.importing.command import print_problems
 
         _summary(console, files)
-        print_problems(console, [], check(files))  # consistency warnings, yellow, exit status unchanged
+        # consistency and layout warnings, yellow, exit status unchanged
+        print_problems(console, [], check(files) + layout.check(files))
         console.print("[green]✓ 知识库检查通过[/green]")
         return 0
     if args.action == "build":
