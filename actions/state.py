@@ -23,6 +23,7 @@ def state_of(tracker: Tracker) -> State:
         district=tracker.get_slot("district"),
         pending_detail=tracker.get_slot("pending_detail"),
         also_affair=tracker.get_slot("also_affair"),
+        clarify_each=bool(tracker.get_slot("clarify_each")),
     )
 
 

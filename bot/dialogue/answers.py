@@ -204,10 +204,14 @@ def situation_summary(catalog: Catalog, affair: Affair, answers: dict[str, str])
     return "、".join(labels)
 
 
-def clarify_reply(catalog: Catalog, options: list[str], topic: str = "") -> Reply:
-    """Ask which of a few affairs is meant (`topic`: what the person named that they all share, if known)."""
+def clarify_reply(catalog: Catalog, options: list[str], topic: str = "", each: bool = False) -> Reply:
+    """Ask which of a few affairs is meant (`topic`: what the person named that they all share, if known;
+    `each`: the words spoke for every one, so the rest are promised after the first)."""
     names = [catalog.affairs[i].short_name for i in options if i in catalog.affairs]
-    lead = f"关于“{topic}”，您要办的是下面哪一项？" if topic else "您想办的是下面哪一项？"
+    if each:
+        lead = "您说的情况和下面几项都有关，先了解哪一项？其余的说完再接着为您介绍。"
+    else:
+        lead = f"关于“{topic}”，您要办的是下面哪一项？" if topic else "您想办的是下面哪一项？"
     text = lead + "可以点选，也可以直接说“第几个”：\n" + "\n".join(
         f"{n}. {name}" for n, name in enumerate(names, 1))
     buttons = [choice_button(catalog.affairs[i]) for i in options if i in catalog.affairs]

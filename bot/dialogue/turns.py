@@ -44,6 +44,7 @@ class State:
     district: str | None = None
     pending_detail: str | None = None
     also_affair: str | None = None  # a second affair the first message asked for, offered after the guide
+    clarify_each: bool = False  # the words spoke for each choice: the ones not picked follow the guide
 
 
 @dataclass
@@ -93,6 +94,14 @@ def _choose(snap: Snapshot, state: State, affair_id: str, text: str, also: str |
                                    [(NOT_THIS, NOT_THIS_PAYLOAD)])])
 
 
+def _not_picked(state: State, picked: str) -> str | None:
+    """When the choices offered were each spoken for (`Resolution.each`), the first one not picked: it follows
+    the guide the way a second need does."""
+    if state.affair_state != CLARIFY or not state.clarify_each:
+        return None
+    return next((o for o in state.clarify_options if o != picked), None)
+
+
 def is_rejection(text: str) -> bool:
     """不是这个 (or its button): the affair just named is not the one meant."""
     return text.strip() == NOT_THIS_PAYLOAD or REJECTION.fullmatch(normalize(text)) is not None
@@ -119,7 +128,7 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
     if choice:
         if choice == NONE_OF_THESE:
             return _none_fits(state, hotline)
-        return _choose(snap, state, choice, text)
+        return _choose(snap, state, choice, text, also=_not_picked(state, choice))
     if intent == "ask_materials" and not text.strip() and state.affair and state.affair_state != CLARIFY:
         return _choose(snap, state, state.affair, "")  # the 完整办理指南 button: no words, the current affair
     if state.affair_state == CLARIFY and state.clarify_options:
@@ -127,15 +136,15 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
         if picked == NONE_OF_THESE:
             return _none_fits(state, hotline)
         if picked:
-            return _choose(snap, state, picked, text)
+            return _choose(snap, state, picked, text, also=_not_picked(state, picked))
     result = snap.resolver.resolve(text)
     if result.affair:
         return _choose(snap, state, result.affair, text, also=result.also)
     if result.clarify:
         if len(result.clarify) == 1:
             return _choose(snap, state, result.clarify[0], text)  # named with 不是这个, so a miss costs one tap
-        new = replace(state, affair_state=CLARIFY, clarify_options=tuple(result.clarify))
-        return Turn(new, [say.clarify_reply(snap.catalog, list(result.clarify), result.topic)])
+        new = replace(state, affair_state=CLARIFY, clarify_options=tuple(result.clarify), clarify_each=result.each)
+        return Turn(new, [say.clarify_reply(snap.catalog, list(result.clarify), result.topic, each=result.each)])
     if state.affair_state == CLARIFY:
         return _none_fits(state, hotline)
     if place is not None and state.affair:
@@ -259,7 +268,7 @@ def _correct(snap: Snapshot, state: State, text: str) -> Turn | None:
     options = [i for i in result.clarify if i != state.affair]
     if len(options) >= 2:
         new = replace(state, affair=None, answers={}, affair_state=CLARIFY, clarify_options=tuple(options),
-                      also_affair=None)
+                      also_affair=None, clarify_each=False)
         return Turn(new, [say.clarify_reply(snap.catalog, options)])
     return None
 
@@ -306,8 +315,8 @@ def answer_detail(snap: Snapshot, state: State, text: str, detail: str, hotline:
     if affair is None:
         if named and named.clarify:
             return Turn(replace(state, affair_state=CLARIFY, clarify_options=tuple(named.clarify),
-                                pending_detail=detail),
-                        [say.clarify_reply(snap.catalog, list(named.clarify), named.topic)])
+                                pending_detail=detail, clarify_each=named.each),
+                        [say.clarify_reply(snap.catalog, list(named.clarify), named.topic, each=named.each)])
         return Turn(replace(state, affair_state=DONE, pending_detail=detail),
                     [say.Reply("请问您问的是哪个事项？比如“补办身份证要多少钱”。")])
     district = snap.catalog.places.get(state.district or "")

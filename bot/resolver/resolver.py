@@ -102,6 +102,7 @@ class Resolution:
     topic: str = ""  # with `clarify` from an umbrella topic: the topic the question named (户口迁移)
     vague: bool = False  # with neither: the message has no word to go on (办个证, 咨询一下), not "not ours"
     also: str | None = None  # with `affair`: a second affair the question's own words ask for (see `second_needs`)
+    each: bool = False  # with `clarify`: the words speak for every choice (rival needs); the rest follow the pick
 
     def as_json(self) -> dict:
         """The shape of `python -m bot resolve --json`."""
@@ -487,7 +488,7 @@ class Ranking:
         if result.affair is not None and result.affair == self.leader and self.second_needs:
             second = self.second_needs[0]
             if second in self.rival_needs:  # words for two ways of doing one thing: ask which
-                return Resolution(None, [result.affair, second], result.candidates)
+                return Resolution(None, [result.affair, second], result.candidates, each=True)
             return replace(result, also=second)
         return result
 

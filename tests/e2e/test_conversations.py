@@ -95,6 +95,26 @@ def test_a_second_document_lost_with_the_first_is_offered_after_the_guide(stack:
     assert f"【{names[other]}】" in chat.text(offers[0])
 
 
+def test_the_withdrawal_not_picked_among_two_spoken_for_is_offered_after_the_guide(stack: Stack) -> None:
+    names = affair_names()
+    grounds = {"housing-fund-withdrawal-rent", "housing-fund-withdrawal-leave"}
+    chat = stack.chat()
+    asked = chat.say("我在宁波交的公积金，人辞职了又在租房，钱咋提")
+    assert asked[-1]["text"].startswith("您说的情况和下面几项都有关，先了解哪一项？"), asked
+    picks = [b["payload"] for b in asked[-1]["buttons"] if "affair_choice" in b["payload"]]
+    assert {p.split('"')[-2] for p in picks} - {"none"} == grounds
+    picked = picks[0].split('"')[-2]
+    messages = chat.say(picks[0])
+    for _ in range(4):
+        if any(GUIDE in m.get("text", "") for m in messages):
+            break
+        messages = chat.say(messages[-1]["buttons"][0]["payload"])
+    assert any(f"【{names[picked]}】" in m.get("text", "") for m in messages)
+    offers = [b["payload"] for m in messages for b in m.get("buttons") or () if "affair_choice" in b["payload"]]
+    [other] = grounds - {picked}
+    assert offers == [f'/choose_affair{{"affair_choice":"{other}"}}'], messages
+
+
 def complete_guide(chat, first_message: str, max_turns: int = 6) -> str:
     """Answer every question with its first button until the material list comes."""
     messages = chat.say(first_message)

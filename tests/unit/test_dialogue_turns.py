@@ -300,3 +300,32 @@ def test_an_affair_rejected_or_corrected_drops_its_second_need(snapshot):
     assert _understand(snapshot, first.state, "不是这个").state.also_affair is None
     switched = T.take_situation_answer(snapshot, first.state, "不是，我是说结婚证丢了要补")
     assert switched.state.affair == "marriage-certificate-reissue" and switched.state.also_affair is None
+
+
+BOTH_GROUNDS = "我在宁波交的公积金，人辞职了又在租房，钱咋提"  # rival needs: the words speak for two withdrawals
+
+
+def test_the_choice_not_picked_among_rivals_follows_the_guide(snapshot):
+    first = _understand(snapshot, T.State(), BOTH_GROUNDS)
+    options = first.state.clarify_options
+    assert first.state.affair_state == T.CLARIFY and first.state.clarify_each
+    assert set(options) == {"housing-fund-withdrawal-rent", "housing-fund-withdrawal-leave"}
+    assert first.replies[0].text.startswith("您说的情况和下面几项都有关，先了解哪一项？")
+    assert first.changes(T.State())["clarify_each"] is True
+    by_word = _understand(snapshot, first.state, "第二个")
+    assert (by_word.state.affair, by_word.state.also_affair) == (options[1], options[0])
+    assert f"您可能还要办【{snapshot.catalog.affairs[options[0]].name}】" in by_word.replies[0].text
+    by_button = _understand(snapshot, first.state, "/choose_affair", choice=options[0])
+    assert (by_button.state.affair, by_button.state.also_affair) == (options[0], options[1])
+    guide = T.full_answer(snapshot, by_button.state, HOTLINE)
+    assert len(guide.replies) == 2 and f"【{snapshot.catalog.affairs[options[1]].name}】" in guide.replies[1].text
+
+
+def test_an_ordinary_choice_leaves_nothing_to_follow_even_after_rivals(snapshot):
+    rivals = _understand(snapshot, T.State(), BOTH_GROUNDS)
+    first = _understand(snapshot, rivals.state, "身份证怎么办")  # a new question instead of a pick
+    assert first.state.affair_state == T.CLARIFY and not first.state.clarify_each
+    assert "id-card-reissue" in first.state.clarify_options
+    assert first.replies[0].text.startswith("关于")
+    picked = _understand(snapshot, first.state, "/choose_affair", choice="id-card-reissue")
+    assert picked.state.affair == "id-card-reissue" and picked.state.also_affair is None
