@@ -10,9 +10,6 @@ from bot.resolver.text import normalize
 NONE_OF_THESE = "none"
 _ORDINALS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "1": 1, "2": 2, "3": 3, "4": 4, "5": 5}
 _ORDINAL = re.compile(r"(?:就|选|要|是)?第?([一二两三四五12345])(?:个|项|种|条|号)?(?:吧|啊|呀|那个)?")
-# A message whose best affair is not offered picks none of the offered when no offered one scores at least this
-# share of that best: the person asked something new (退休 among the housing fund's withdrawals still picks one).
-ELSEWHERE_RATIO = 0.5
 _NONE_WORDS = ("都不是", "都不对", "都没有", "没有我要的", "不是这些", "以上都不是", "都不")
 
 
@@ -32,12 +29,9 @@ def pick(text: str, options: list[str], resolver: Resolver) -> str | None:
         index = _ORDINALS[ordinal.group(1)] - 1
         if 0 <= index < len(options):
             return options[index]
-    ranked_all = resolver.rank(text)
-    scores = {c.id: c.score for c in ranked_all if c.id in options}
+    scores = {c.id: c.score for c in resolver.rank(text) if c.id in options}
     if not scores:
         return None
-    if ranked_all[0].id not in options and max(scores.values()) < ranked_all[0].score * ELSEWHERE_RATIO:
-        return None  # the words speak for another affair (身份证怎么办 among withdrawals): a new question
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
     if len(ranked) == 1 or ranked[0][1] - ranked[1][1] >= 0.03:
         return ranked[0][0]

@@ -323,7 +323,10 @@ def test_the_choice_not_picked_among_rivals_follows_the_guide(snapshot):
 
 def test_an_ordinary_choice_leaves_nothing_to_follow_even_after_rivals(snapshot):
     rivals = _understand(snapshot, T.State(), BOTH_GROUNDS)
-    first = _understand(snapshot, rivals.state, "身份证怎么办")  # a new question instead of a pick
+    picked = _understand(snapshot, rivals.state, "第一个")
+    done = T.full_answer(snapshot, picked.state, HOTLINE).state
+    assert done.clarify_each  # left as it was: only a new set of choices reads it, and each one sets it
+    first = _understand(snapshot, done, "身份证怎么办")
     assert first.state.affair_state == T.CLARIFY and not first.state.clarify_each
     assert "id-card-reissue" in first.state.clarify_options
     assert first.replies[0].text.startswith("关于")

@@ -125,17 +125,3 @@ def test_prefill_from_the_first_message(catalog):
 
 def test_numbers_and_ages():
     assert age_in("孩子八岁") == 8 and age_in("16周岁") == 16 and age_in("没说年龄") is None
-
-
-WITHDRAWALS = ["housing-fund-withdrawal-rent", "housing-fund-withdrawal-purchase", "housing-fund-withdrawal-leave"]
-
-
-@pytest.mark.parametrize("text, chosen", [
-    ("身份证怎么办", None),  # another affair's words: a new question, not a pick
-    ("驾照丢了", None),
-    ("租房的", "housing-fund-withdrawal-rent"),
-    ("退休", "housing-fund-withdrawal-leave"),  # a ground of a withdrawal, though retirement is an affair too
-    ("辞职的那种", "housing-fund-withdrawal-leave"),
-])
-def test_a_pick_is_a_pick_only_when_its_words_speak_for_an_offered_affair(resolver, text, chosen):
-    assert pick(text, WITHDRAWALS, resolver) == chosen
