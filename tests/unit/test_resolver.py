@@ -699,6 +699,7 @@ def test_a_rival_need_is_asked_about_not_carried_along():
     rival = replace(plain, rival_needs=("housing-fund-withdrawal-leave",)).decide(ResolverSettings())
     assert (rival.affair, rival.clarify, rival.also) == \
         (None, ["unemployment-benefit", "housing-fund-withdrawal-leave"], None)
+    assert rival.each and not plain.decide(ResolverSettings()).each  # the one not picked follows the guide
 
 
 def test_a_second_need_rides_along_with_a_decided_leader_and_changes_no_decision():
