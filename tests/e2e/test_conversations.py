@@ -78,15 +78,20 @@ def test_case_status_with_a_malformed_number(stack: Stack) -> None:
     assert "格式不对" in chat.text("12345")
 
 
+def until_guide(chat, messages: list[dict], max_turns: int = 4) -> list[dict]:
+    """Answer each question with its first button until a turn's messages hold the guide; that turn's messages."""
+    for _ in range(max_turns):
+        if any(GUIDE in m.get("text", "") for m in messages):
+            break
+        messages = chat.say(messages[-1]["buttons"][0]["payload"])
+    return messages
+
+
 def test_a_second_document_lost_with_the_first_is_offered_after_the_guide(stack: Stack) -> None:
     names = affair_names()
     lost = {"id-card-reissue", "driving-license-reissue"}
     chat = stack.chat()
-    messages = chat.say("身份证丢了要补办，驾驶证也一起丢了，我在杭州余杭")
-    for _ in range(4):
-        if any(GUIDE in m.get("text", "") for m in messages):
-            break
-        messages = chat.say(messages[-1]["buttons"][0]["payload"])
+    messages = until_guide(chat, chat.say("身份证丢了要补办，驾驶证也一起丢了，我在杭州余杭"))
     guide = next(m["text"] for m in messages if GUIDE in m.get("text", ""))
     given = next(i for i in lost if f"【{names[i]}】" in guide)
     offers = [b["payload"] for m in messages for b in m.get("buttons") or () if "affair_choice" in b["payload"]]
@@ -104,11 +109,7 @@ def test_the_withdrawal_not_picked_among_two_spoken_for_is_offered_after_the_gui
     picks = [b["payload"] for b in asked[-1]["buttons"] if "affair_choice" in b["payload"]]
     assert {p.split('"')[-2] for p in picks} - {"none"} == grounds
     picked = picks[0].split('"')[-2]
-    messages = chat.say(picks[0])
-    for _ in range(4):
-        if any(GUIDE in m.get("text", "") for m in messages):
-            break
-        messages = chat.say(messages[-1]["buttons"][0]["payload"])
+    messages = until_guide(chat, chat.say(picks[0]))
     assert any(f"【{names[picked]}】" in m.get("text", "") for m in messages)
     offers = [b["payload"] for m in messages for b in m.get("buttons") or () if "affair_choice" in b["payload"]]
     [other] = grounds - {picked}
