@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from bench.live import LIVE_TARGET_S, Placement, measure_live
 from bench.measure import (
     BuildFigures,
     LatencyFigures,
@@ -33,6 +34,7 @@ from bench.queries import KIND_SHARES, Query, QueryGenerator
 from bench.synthetic import synthetic_catalog
 from bench.with_import import SAMPLE_EXPORT, merged_copy
 from bot.catalog.catalog import Catalog
+from bot.config import settings
 from bot.resolver import Resolver
 
 REAL_TARGET_MS = 10.0
@@ -71,6 +73,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--profile-build", action="store_true", help="also profile one index build per catalog")
     parser.add_argument("--no-tracemalloc", action="store_true",
                         help="skip the extra traced build that measures retained/peak memory")
+    parser.add_argument("--no-live", action="store_true",
+                        help="skip the maintainers' loop (a placed question until the resolver decides it)")
     parser.add_argument("--with-import", type=Path, nargs="?", const=SAMPLE_EXPORT, default=None, metavar="FILE",
                         help="first import an official export (default: the invented sample) into a temporary "
                              "copy of the knowledge and measure that")
@@ -198,6 +202,19 @@ def _verdict(met: bool) -> str:
     return "[green]met[/green]" if met else "[bold red]NOT met[/bold red]"
 
 
+def live_table(placements: Sequence[Placement], interval: float) -> Table:
+    """The maintainers' loop: seconds from a placed question until the polling resolver decides it."""
+    table = Table(title=f"Maintainers' loop: a placed question until it is decided (reload every {interval:g} s)")
+    for column in ("question", "affair", "decided before", "assign s", "live after s", "result"):
+        table.add_column(column, justify="right" if column.endswith(" s") else "left")
+    for p in placements:
+        live = "never" if p.live is None else f"{p.live:.2f}"
+        met = p.live is not None and p.live <= LIVE_TARGET_S
+        table.add_row(p.question, p.affair, "yes" if p.decided_before else "no", f"{p.assign:.2f}", live,
+                      f"{_verdict(met)} (≤ {LIVE_TARGET_S:g} s)")
+    return table
+
+
 def report_profile(console: Console, scenario: Scenario) -> None:
     """Where the time of one resolve goes: per stage of Resolver.resolve, per library, top functions."""
     console.rule(f"Profile: {scenario.label}")
@@ -300,6 +317,14 @@ def _run(args: argparse.Namespace) -> int:
                 top, areas = profile_build(scenario.catalog)
             console.rule(f"Build profile: {scenario.label}")
             print_profile(console, "cProfile of one Resolver build", top, areas)
+    if not args.no_live:
+        interval = settings().reload_interval
+        with step(console, "maintainers' loop: placing questions in a temporary knowledge copy"):
+            placements = measure_live(args.knowledge, interval)
+        console.print(live_table(placements, interval))
+        console.print("[dim]assign: the console's edit, validation and load; live after: from the assignment to the "
+                      "first resolve that names the affair, including the wait for the next reload poll "
+                      "(CATALOG_RELOAD_SECONDS). Without HTTP and Rasa, which add a message's round trip.[/dim]")
     console.print(f"\nLoad average at the end: {_load()}")
     console.print(f"Total runtime: {time.perf_counter() - started:.1f} s")
     return 0

