@@ -29,6 +29,8 @@ def pick(text: str, options: list[str], resolver: Resolver) -> str | None:
         index = _ORDINALS[ordinal.group(1)] - 1
         if 0 <= index < len(options):
             return options[index]
+    if asks_something_else(text, options, resolver):
+        return None
     scores = {c.id: c.score for c in resolver.rank(text) if c.id in options}
     if not scores:
         return None
@@ -36,3 +38,22 @@ def pick(text: str, options: list[str], resolver: Resolver) -> str | None:
     if len(ranked) == 1 or ranked[0][1] - ranked[1][1] >= 0.03:
         return ranked[0][0]
     return None
+
+
+def asks_something_else(text: str, options: list[str], resolver: Resolver) -> bool:
+    """Whether a message sent while choices are open is a new question rather than an answer: read alone its
+    best affair is not offered (身份证丢了 among the driving licence's two), and read as said of what the
+    offered affairs share it names none of them, not even as a choice or as its best-ranked affair. A short
+    answer that needs the choices to mean anything stays an answer: 过期了 alone is the ID card's renewal,
+    驾驶证过期了 the licence's. With nothing shared there is no such reading, and the message stays an answer."""
+    alone = resolver.resolve(text)
+    best = alone.affair or (alone.clarify[0] if alone.clarify else None)
+    if best is None or best in options:
+        return False
+    subject = resolver.shared_subject(options)
+    if not subject:
+        return False
+    in_context = f"{subject} {text}"
+    named = resolver.resolve(in_context)
+    ranked = resolver.rank(in_context, limit=1)
+    return not {named.affair, *named.clarify, *(c.id for c in ranked)} & set(options)

@@ -457,6 +457,15 @@ class Resolver:
         """One affair when sure, choices when unsure, nothing when no affair fits."""
         return self.ranking(text).decide(settings or self.settings)
 
+    def shared_subject(self, ids: list[str]) -> str:
+        """The name words all these affairs share, longest first (驾驶证 for the licence's renewal and reissue;
+        公积金 and 提取 for the withdrawals): what a short answer to a choice among them speaks of. Empty when
+        they share none or an id is unknown."""
+        if not ids or any(i not in self._ids for i in ids):
+            return ""
+        shared = set.intersection(*(self._label_words[self._ids.index(i)] for i in ids))
+        return "".join(sorted(shared, key=lambda w: (-len(w), w)))
+
 
 @dataclass(frozen=True)
 class Ranking:

@@ -40,6 +40,16 @@ def test_clarify_then_pick_by_button_choice(snapshot):
     assert turn.state.affair == "id-card-first" and turn.state.affair_state == T.RESOLVED
 
 
+def test_a_new_question_instead_of_a_pick_is_answered_as_the_new_affair(snapshot):
+    first = _understand(snapshot, T.State(), "驾照怎么办")
+    assert first.state.affair_state == T.CLARIFY
+    assert set(first.state.clarify_options) == {"driving-license-renew", "driving-license-reissue"}
+    turn = _understand(snapshot, first.state, "身份证丢了")
+    assert turn.state.affair == "id-card-reissue" and turn.state.affair_state == T.RESOLVED
+    assert turn.state.clarify_options == () and turn.state.clarify_failures == 0
+    assert f"【{snapshot.catalog.affairs['id-card-reissue'].name}】" in turn.replies[0].text
+
+
 def test_none_of_these_twice_offers_the_hotline(snapshot):
     first = _understand(snapshot, T.State(), "身份证怎么办")
     miss = _understand(snapshot, first.state, "都不是")

@@ -70,6 +70,39 @@ def test_pick_first_time_description_is_not_an_ordinal(resolver, text):
     assert pick(text, ID_CARDS, resolver) == "id-card-first"
 
 
+DRIVING_LICENCE = ["driving-license-renew", "driving-license-reissue"]
+MARRIAGE = ["marriage-certificate-reissue", "marriage-registration"]
+
+
+@pytest.mark.parametrize("text, options, other", [
+    ("身份证丢了", DRIVING_LICENCE, "id-card-reissue"),
+    ("新车上牌", DRIVING_LICENCE, "vehicle-registration"),
+    ("驾照丢了", ID_CARDS, "driving-license-reissue"),
+    ("护照怎么办", ID_CARDS, "passport"),
+])
+def test_a_new_question_while_choices_are_open_is_not_taken_as_a_pick(resolver, text, options, other):
+    assert resolver.resolve(text).affair == other  # the message alone is that other affair ...
+    assert pick(text, options, resolver) is None  # ... so it picks none of the offered ones
+
+
+@pytest.mark.parametrize("text, options, chosen", [
+    ("过期了", DRIVING_LICENCE, "driving-license-renew"),  # alone, 过期了 is the ID card's renewal
+    ("坏掉了", MARRIAGE, "marriage-certificate-reissue"),  # alone, it is nothing of ours
+    ("找不到了", DRIVING_LICENCE, "driving-license-reissue"),
+    ("到期了", ID_CARDS, "id-card-renew"),  # alone, the driving licence's renewal comes first
+])
+def test_a_short_answer_that_needs_the_choices_is_still_a_pick(resolver, text, options, chosen):
+    alone = resolver.resolve(text)
+    assert (alone.affair or next(iter(alone.clarify), None)) not in options  # read alone it is none of them
+    assert pick(text, options, resolver) == chosen
+
+
+def test_affairs_share_the_words_of_their_subject(resolver):
+    assert resolver.shared_subject(DRIVING_LICENCE) == "驾驶证"
+    assert resolver.shared_subject(["id-card-reissue", "vehicle-registration"]) == ""
+    assert resolver.shared_subject(["id-card-reissue", "no-such-affair"]) == ""
+
+
 def test_parse_answer_by_label_index_and_hint(catalog):
     age = _question(catalog, "id-card-reissue", "applicant_age")
     assert parse_answer(age, "已满16周岁") == "adult"
