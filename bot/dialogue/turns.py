@@ -17,6 +17,8 @@ from bot.resolver.text import normalize
 RESOLVED, CLARIFY, DONE = "resolved", "clarify", "done"
 DETAIL_INTENTS = {"ask_fee": "fee", "ask_time_limit": "time_limit", "ask_online": "online", "ask_office": "office",
                   "ask_in_person": "in_person", "ask_visits": "visits"}
+# a courtesy in the middle of the situation questions: answered in kind, and the question comes again
+SMALL_TALK = {"thanks": "不客气。", "greet": "您好。"}
 # 几点上班, 周末开门吗: an office question about opening hours
 HOURS_WORDS = re.compile(r"几点|时间|开门|上班|下班|周末|周六|周日|星期|节假日|中午|晚上|营业")
 MAX_CLARIFY_FAILURES = 2
@@ -243,7 +245,10 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
     if switched.affair and switched.affair != state.affair:
         return _switch(snap, state, switched.affair, text)
     if place is not None:
-        return Turn(state)
+        label = place_label(snap.catalog, place)
+        return Turn(state, [say.Reply(f"好的，已记下您在{label}。")])
+    if intent in SMALL_TALK and affair is not None:
+        return Turn(state, [say.Reply(SMALL_TALK[intent])])
     if intent in DETAIL_INTENTS and affair is not None:
         district = snap.catalog.places.get(state.district or "")
         detail = detail_for(intent, text)

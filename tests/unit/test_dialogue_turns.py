@@ -94,6 +94,24 @@ def test_full_form_flow_for_a_minor(snapshot):
     assert "杭州市余杭区政务服务中心" in text
 
 
+def test_a_district_or_a_thanks_between_situation_questions_is_acknowledged_and_answers_nothing(snapshot):
+    state = _understand(snapshot, T.State(), "身份证丢了怎么补办").state
+    placed = T.take_situation_answer(snapshot, state, "杭州上城区")
+    assert placed.state.district == "330102" and placed.state.answers == {}
+    assert [r.text for r in placed.replies] == ["好的，已记下您在杭州市上城区。"]
+    thanked = T.take_situation_answer(snapshot, placed.state, "谢谢", "thanks")
+    assert thanked.state == placed.state
+    assert [r.text for r in thanked.replies] == ["不客气。"]
+
+
+@pytest.mark.parametrize("text, reason", [("我是老人 不会弄手机 社保卡丢了 怎么办", "lost"),
+                                          ("社保卡坏了刷不出来", "damaged")])
+def test_what_happened_to_the_card_is_not_asked_again(snapshot, text, reason):
+    state = _understand(snapshot, T.State(), text).state
+    assert state.affair == "social-security-card-reissue"
+    assert state.answers.get("reason") == reason
+
+
 def test_first_message_prefills_answers_and_district(snapshot):
     turn = _understand(snapshot, T.State(), "我在余杭，孩子身份证丢了怎么补")
     assert turn.state.affair == "id-card-reissue"
