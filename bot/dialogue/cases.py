@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -28,6 +30,13 @@ from bot.entities import PHONE_LAST4, QUERY_CODE, extract
 from bot.privacy.placeholders import find_placeholders
 
 CatalogSource = Callable[[], Catalog | None]
+# the province's calendar: a promised date has passed when it is over there, wherever the server runs
+PROVINCE_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def province_today() -> date:
+    """Today's date in Zhejiang."""
+    return datetime.now(PROVINCE_ZONE).date()
 
 _log = logging.getLogger(__name__)
 
@@ -104,8 +113,10 @@ def _date(value) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
-def describe_case(case: Case, catalog: CatalogSource, hotline: str) -> str:
-    """Where the case is, what happens next, what to bring, and when and where to collect."""
+def describe_case(case: Case, catalog: CatalogSource, hotline: str, today: date | None = None) -> str:
+    """Where the case is, what happens next, what to bring, and when and where to collect; a promised date
+    or a collection deadline that has passed (`today`, by default Zhejiang's) is said to have passed."""
+    today = today or province_today()
     lines = [f"您的办件“{case.affair.name}”（{case.case_number}）当前状态：{case.status.label}。"]
     if case.steps:
         lines.append("已完成：" + "；".join(f"{_date(s.done_on)} {s.name}" for s in case.steps))
@@ -113,6 +124,8 @@ def describe_case(case: Case, catalog: CatalogSource, hotline: str) -> str:
     if status in (CaseStatus.ACCEPTED, CaseStatus.REVIEWING):
         due = f"，承诺 {_date(case.promised_date)} 前办结" if case.promised_date else ""
         lines.append(f"下一步：部门正在审查{due}，办好后会短信通知您。")
+        if case.promised_date and case.promised_date < today:
+            lines.append(f"承诺的办结日期已经过了。您可以拨打 {hotline}，或联系受理窗口询问办理情况。")
     elif status == CaseStatus.NEEDS_CORRECTION:
         lines.append("还需要补充以下材料：")
         lines += [f"· {m.name}" + (f"（{m.note}）" if m.note else "") for m in case.missing_materials]
@@ -120,6 +133,8 @@ def describe_case(case: Case, catalog: CatalogSource, hotline: str) -> str:
     elif status == CaseStatus.READY_FOR_PICKUP and case.pickup:
         p = case.pickup
         when = f"，请在 {_date(p.collect_by)} 前领取" if p.collect_by else ""
+        if p.collect_by and p.collect_by < today:
+            when = f"，领取期限 {_date(p.collect_by)} 已过，去之前请先拨打 {hotline} 确认还能否领取"
         lines.append(f"已办好{when}：{p.office_name}（{p.address}）" + (f"{p.window}，" if p.window else "，")
                      + f"办公时间 {p.hours}。领取时请带上本人身份证和受理回执。")
     elif status == CaseStatus.POSTED and case.delivery:
@@ -148,10 +163,11 @@ def _where_to_correct(case: Case, source: CatalogSource, hotline: str) -> str:
     return f"补正材料可通过“浙里办”在线上传，或带到原受理窗口；如需确认地点，请拨打 {hotline}。"
 
 
-def result_text(result: LookupResult, catalog: CatalogSource, failures_left: int, hotline: str) -> str:
+def result_text(result: LookupResult, catalog: CatalogSource, failures_left: int, hotline: str,
+                today: date | None = None) -> str:
     """The answer for any lookup result; `catalog` is called only when the answer needs an office."""
     if isinstance(result, Found):
-        return describe_case(result.case, catalog, hotline)
+        return describe_case(result.case, catalog, hotline, today)
     if isinstance(result, NotFoundOrMismatch):  # the system does not say which of the two is wrong
         if failures_left <= 0:
             return locked_text(LOCK_SECONDS, 0, hotline)

@@ -98,13 +98,24 @@ def test_locked():
     assert "验证失败次数太多，暂停查询办件，约 60 分钟后可再试" in every and HOTLINE in every
 
 
+BEFORE_DUE, DUE, AFTER_DUE = dt.date(2026, 11, 10), dt.date(2026, 11, 20), dt.date(2026, 11, 21)
+
+
 def test_result_found_accepted_and_reviewing():
     for status in (CaseStatus.ACCEPTED, CaseStatus.REVIEWING):
-        text = C.result_text(Found(_case(status)), _unused, 3, HOTLINE)
-        lines = text.splitlines()
-        assert lines[0] == f"您的办件“居民身份证换领（有效期满或信息变更）”（{NUMBER}）当前状态：{status.label}。"
-        assert lines[1] == "已完成：2026年11月2日 申请；2026年11月3日 受理"
-        assert lines[2] == "下一步：部门正在审查，承诺 2026年11月20日 前办结，办好后会短信通知您。"
+        for today in (BEFORE_DUE, DUE):
+            text = C.result_text(Found(_case(status)), _unused, 3, HOTLINE, today=today)
+            lines = text.splitlines()
+            assert lines[0] == f"您的办件“居民身份证换领（有效期满或信息变更）”（{NUMBER}）当前状态：{status.label}。"
+            assert lines[1] == "已完成：2026年11月2日 申请；2026年11月3日 受理"
+            assert lines[2] == "下一步：部门正在审查，承诺 2026年11月20日 前办结，办好后会短信通知您。"
+            assert len(lines) == 3
+
+
+def test_a_promised_date_that_has_passed_is_said_to_have_passed():
+    text = C.result_text(Found(_case(CaseStatus.REVIEWING)), _unused, 3, HOTLINE, today=AFTER_DUE)
+    assert text.splitlines()[2:] == ["下一步：部门正在审查，承诺 2026年11月20日 前办结，办好后会短信通知您。",
+                                     f"承诺的办结日期已经过了。您可以拨打 {HOTLINE}，或联系受理窗口询问办理情况。"]
 
 
 def test_result_needs_correction_names_missing_materials_and_the_hall(catalog):
@@ -132,10 +143,21 @@ def test_result_needs_correction_without_catalog():
 
 
 def test_result_ready_for_pickup():
-    text = C.result_text(Found(_case(CaseStatus.READY_FOR_PICKUP)), _unused, 3, HOTLINE)
+    text = C.result_text(Found(_case(CaseStatus.READY_FOR_PICKUP)), _unused, 3, HOTLINE, today=AFTER_DUE)
     assert text.splitlines()[-1] == ("已办好，请在 2026年12月17日 前领取：杭州市西湖区政务服务中心"
                                      "（杭州市西湖区文三路1号）3号窗口，"
                                      "办公时间 工作日 9:00-17:00。领取时请带上本人身份证和受理回执。")
+
+
+def test_a_collection_deadline_that_has_passed_says_to_call_first():
+    text = C.result_text(Found(_case(CaseStatus.READY_FOR_PICKUP)), _unused, 3, HOTLINE,
+                         today=dt.date(2026, 12, 18))
+    assert text.splitlines()[-1].startswith(f"已办好，领取期限 2026年12月17日 已过，去之前请先拨打 {HOTLINE} "
+                                            "确认还能否领取：杭州市西湖区政务服务中心")
+
+
+def test_today_is_the_province_calendar_day():
+    assert C.province_today() == dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
 
 
 def test_result_posted_completed_rejected():
