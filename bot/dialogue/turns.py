@@ -242,8 +242,8 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
     if value is not None:
         return Turn(replace(state, answers={**state.answers, pending[0].key: value}))
     switched = snap.resolver.resolve(text)
-    if switched.affair and switched.affair != state.affair:
-        return _switch(snap, state, switched.affair, text)
+    if switched.affair and switched.affair != state.affair and switched.affair not in affair.parts:
+        return _switch(snap, state, switched.affair, text)  # a part of the bundle being asked about is no switch
     if place is not None:
         label = place_label(snap.catalog, place)
         return Turn(state, [say.Reply(f"好的，已记下您在{label}。")])

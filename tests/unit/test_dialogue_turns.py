@@ -112,6 +112,15 @@ def test_what_happened_to_the_card_is_not_asked_again(snapshot, text, reason):
     assert state.answers.get("reason") == reason
 
 
+def test_words_about_a_part_of_the_bundle_do_not_leave_the_bundle(snapshot):
+    state = _understand(snapshot, T.State(), "孩子刚出生，出生证、户口、医保能一起办吗").state
+    assert state.affair == "one-thing-birth"
+    assert snapshot.resolver.resolve("在医院生的").affair in snapshot.catalog.affairs["one-thing-birth"].parts
+    turn = T.take_situation_answer(snapshot, state, "在医院生的")
+    assert turn.state.affair == "one-thing-birth" and turn.state.answers == state.answers
+    assert "没听明白" in turn.replies[0].text
+
+
 def test_first_message_prefills_answers_and_district(snapshot):
     turn = _understand(snapshot, T.State(), "我在余杭，孩子身份证丢了怎么补")
     assert turn.state.affair == "id-card-reissue"
