@@ -296,6 +296,12 @@ class Resolver:
             return True
         return self._usage_evidence(word, mine, theirs)
 
+    def _told_in_names_of(self, query: Query, affair: str) -> bool:
+        """Whether every word the question says (two at least) is a word of the affair's names, aliases and
+        keywords (身份证 and 过期 for the ID card's renewal): it asks for that affair in its own terms."""
+        own = self._label_words[self._ids.index(affair)]
+        return len(query.content) >= 2 and all(w in own for w in query.content)
+
     def _open_siblings(self, query: Query, best: int) -> list[int]:
         """Affairs sharing a named subject with `best` (公积金, 驾驶证) that nothing in the text rules out."""
         words = query.content
@@ -321,8 +327,8 @@ class Resolver:
         typical = self._typical.get(normalize(text))
         if typical is not None:  # word for word a typical question of one affair (a maintainer placed it)
             return Ranking(ranked, [], [], 0.0, False, self._ids[typical], self._ids[typical], typical=True)
-        if named is not None:
-            not_ours = 0.0  # the question names one of our affairs (新生儿落户, 补办身份证)
+        if named is not None or self._told_in_names_of(query, ranked[0].id):
+            not_ours = 0.0  # the question names one of our affairs (新生儿落户, 补办身份证, 身份证快过期了)
         if named != ranked[0].id and not self._affairs[self._ids.index(ranked[0].id)].is_bundle and \
                 self.analyzer.has_done(text, self._own_subjects(ranked)):
             # what the best names is already in hand: the question is about something else. Never a bundle:

@@ -87,9 +87,10 @@ def test_a_new_question_while_choices_are_open_is_not_taken_as_a_pick(resolver, 
 
 @pytest.mark.parametrize("text, options, chosen", [
     ("过期了", DRIVING_LICENCE, "driving-license-renew"),  # alone, 过期了 is the ID card's renewal
-    ("坏掉了", MARRIAGE, "marriage-certificate-reissue"),  # alone, it is nothing of ours
+    ("被水泡了", MARRIAGE, "marriage-certificate-reissue"),  # alone, it is nothing of ours
+    ("撕破了", MARRIAGE, "marriage-certificate-reissue"),  # alone, the property certificate comes first
     ("找不到了", DRIVING_LICENCE, "driving-license-reissue"),
-    ("到期了", ID_CARDS, "id-card-renew"),  # alone, the driving licence's renewal comes first
+    ("快到期了", ID_CARDS, "id-card-renew"),  # alone, the driving licence's renewal comes first
 ])
 def test_a_short_answer_that_needs_the_choices_is_still_a_pick(resolver, text, options, chosen):
     alone = resolver.resolve(text)

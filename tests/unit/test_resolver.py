@@ -30,6 +30,9 @@ def test_every_affair_resolves_from_its_own_name(catalog, resolver, affair_id, f
     ("身份证丢了怎么补办", "id-card-reissue"),
     ("驾照丢了", "driving-license-reissue"),
     ("宝宝出生了怎么上户口", "hukou-newborn"),
+    ("身份证快过期了", "id-card-renew"),  # every word is one of the affair's own: never "not ours"
+    ("身份证弄坏了怎么办", "id-card-renew"),  # 弄坏了 is 损坏 (lexicon)
+    ("社保卡坏了", "social-security-card-reissue"),
 ])
 def test_colloquial_and_homophone_typos(resolver, text, affair_id):
     result = resolver.resolve(text)
