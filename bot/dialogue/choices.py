@@ -43,13 +43,17 @@ def pick(text: str, options: list[str], resolver: Resolver) -> str | None:
 def asks_something_else(text: str, options: list[str], resolver: Resolver) -> bool:
     """Whether a message sent while choices are open is a new question rather than an answer: read alone its
     best affair is not offered (身份证丢了 among the driving licence's two), and read as said of what the
-    offered affairs share it names none of them, not even as a choice or as its best-ranked affair. A short
+    offered affairs share it names none of them, not even as a choice or as its best-ranked affair; or read
+    alone it names a topic of its own that holds none of them (身份证怎么办 among the withdrawals). A short
     answer that needs the choices to mean anything stays an answer: 过期了 alone is the ID card's renewal,
     驾驶证过期了 the licence's. With nothing shared there is no such reading, and the message stays an answer."""
     alone = resolver.resolve(text)
     best = alone.affair or (alone.clarify[0] if alone.clarify else None)
     if best is None or best in options:
         return False
+    offered_alone = set(alone.clarify) & set(options)
+    if alone.topic and not offered_alone and resolver.names_topic_beyond(text, alone.topic, options):
+        return True  # it names a topic of its own, none of whose affairs is offered (身份证怎么办 among withdrawals)
     subject = resolver.shared_subject(options)
     if not subject:
         return False

@@ -463,6 +463,12 @@ class Resolver:
         """One affair when sure, choices when unsure, nothing when no affair fits."""
         return self.ranking(text).decide(settings or self.settings)
 
+    def names_topic_beyond(self, text: str, topic: str, ids: list[str]) -> bool:
+        """Whether the text says a word of the topic's name that no name of these affairs holds (身份证, said
+        among the housing fund's withdrawals; not 补领 among the driving licence's renewal and reissue)."""
+        theirs = set().union(*(self._label_words[self._ids.index(i)] for i in ids if i in self._ids))
+        return bool((set(self._query(text).content) & set(self._query(topic).content)) - theirs)
+
     def shared_subject(self, ids: list[str]) -> str:
         """The name words all these affairs share, longest first (驾驶证 for the licence's renewal and reissue;
         公积金 and 提取 for the withdrawals): what a short answer to a choice among them speaks of. Empty when

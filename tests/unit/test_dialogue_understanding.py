@@ -85,6 +85,14 @@ def test_a_new_question_while_choices_are_open_is_not_taken_as_a_pick(resolver, 
     assert pick(text, options, resolver) is None  # ... so it picks none of the offered ones
 
 
+def test_a_topic_of_its_own_while_choices_are_open_is_not_taken_as_a_pick(resolver):
+    withdrawals = ["housing-fund-withdrawal-purchase", "housing-fund-withdrawal-leave", "housing-fund-withdrawal-rent"]
+    alone = resolver.resolve("身份证怎么办")
+    assert alone.topic and "id-card-reissue" in alone.clarify  # alone it is the ID card's topic ...
+    assert pick("身份证怎么办", withdrawals, resolver) is None  # ... so it picks no withdrawal
+    assert pick("重新办", DRIVING_LICENCE, resolver) == "driving-license-reissue"  # 补领 is the licence's too
+
+
 @pytest.mark.parametrize("text, options, chosen", [
     ("过期了", DRIVING_LICENCE, "driving-license-renew"),  # alone, 过期了 is the ID card's renewal
     ("被水泡了", MARRIAGE, "marriage-certificate-reissue"),  # alone, it is nothing of ours
