@@ -50,6 +50,16 @@ def test_clarification_by_ordinal_and_follow_ups(stack: Stack) -> None:
     assert "收费" in fee
 
 
+def test_a_new_question_while_choices_are_open_is_answered_as_asked(stack: Stack) -> None:
+    chat = stack.chat()
+    names = affair_names()
+    offered = [b["title"] for b in chat.say("驾照怎么办")[-1]["buttons"]]
+    assert "都不是" in offered and len(offered) == 3
+    switched = chat.text("身份证丢了")
+    assert f"【{names['id-card-reissue']}】" in switched
+    assert names["driving-license-reissue"] not in switched and names["driving-license-renew"] not in switched
+
+
 def test_out_of_scope_and_robot_questions_steer_back(stack: Stack) -> None:
     chat = stack.chat()
     assert "政务" in chat.text("今天天气怎么样")
