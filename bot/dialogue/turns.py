@@ -21,6 +21,17 @@ DETAIL_INTENTS = {"ask_fee": "fee", "ask_time_limit": "time_limit", "ask_online"
 SMALL_TALK = {"thanks": "不客气。", "greet": "您好。"}
 # 几点上班, 周末开门吗: an office question about opening hours
 HOURS_WORDS = re.compile(r"几点|时间|开门|上班|下班|周末|周六|周日|星期|节假日|中午|晚上|营业")
+# what a follow-up asks, read from its words when the intent classifier did not say (周末能办吗, 可以让爷爷带去吗);
+# the first that matches: visits before the office (跑几次), the time it takes before opening hours (多长时间)
+DETAIL_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("visits", re.compile(r"跑几次|跑几趟|几趟|去几次|跑一次")),
+    ("time_limit", re.compile(r"多久|多长时间|几天|多少天|几个工作日|什么时候能(拿|好|办好|下来)")),
+    ("hours", HOURS_WORDS),
+    ("fee", re.compile(r"多少钱|收费|收钱|要钱|费用|工本费|免费|花多少")),
+    ("online", re.compile(r"网上|线上|浙里办|手机上|网办|app", re.IGNORECASE)),
+    ("in_person", re.compile(r"本人|代办|代领|代替|替我|替他|替她|带(他|她|孩子|小孩)?去|陪同|委托|别人|家里人|家人")),
+    ("office", re.compile(r"在哪|哪里办|哪儿办|地址|什么地方|哪个窗口|去哪")),
+)
 MAX_CLARIFY_FAILURES = 2
 # 不是，我是说驾照 / 我说的是公积金: the person corrects which affair they mean
 # the words of a correction, removed before the rest is understood
@@ -65,6 +76,11 @@ class Turn:
         if "clarify_options" in changed:
             changed["clarify_options"] = list(after.clarify_options)
         return changed
+
+
+def detail_in_words(text: str) -> str | None:
+    """The follow-up a message's words ask for, or None."""
+    return next((detail for detail, words in DETAIL_WORDS if words.search(text)), None)
 
 
 def detail_for(intent: str | None, text: str, pending: str | None = None) -> str:
@@ -158,6 +174,9 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
                     [say.Reply(f"好的，已记下您在{label}。请问您想办什么事？")])
     if intent == "deny" or is_rejection(text):
         return _rejected(state, hotline)
+    detail = detail_in_words(text) if state.affair else None
+    if detail is not None:  # no affair in the words, but a follow-up on the one just answered
+        return answer_detail(snap, state, text, detail, hotline)
     reply = ask_more_text() if result.vague else not_mine_text(hotline)
     return Turn(replace(state, affair_state=DONE, clarify_failures=state.clarify_failures + 1), [say.Reply(reply)])
 

@@ -6,6 +6,7 @@ import pytest
 from unit_helpers import HOTLINE
 
 from bot.dialogue import turns as T
+from bot.dialogue.answers import detail_reply
 from bot.dialogue.choices import NONE_OF_THESE
 
 
@@ -119,6 +120,38 @@ def test_words_about_a_part_of_the_bundle_do_not_leave_the_bundle(snapshot):
     turn = T.take_situation_answer(snapshot, state, "在医院生的")
     assert turn.state.affair == "one-thing-birth" and turn.state.answers == state.answers
     assert "没听明白" in turn.replies[0].text
+
+
+def _answered(snapshot, text: str, *answers: str, district: str = "余杭") -> T.State:
+    """The state after the full guide of the affair the first message names."""
+    state = _understand(snapshot, T.State(), text).state
+    for answer in answers:
+        state = T.take_situation_answer(snapshot, state, answer).state
+    state = T.take_district(snapshot, state, district).state
+    return T.full_answer(snapshot, state, HOTLINE).state
+
+
+@pytest.mark.parametrize("text, detail", [("周末能办吗", "hours"), ("可以让爷爷带去吗", "in_person"),
+                                          ("大概几天能拿到", "time_limit"), ("总共跑几次", "visits")])
+def test_a_follow_up_the_classifier_missed_is_answered_about_the_affair_just_given(snapshot, text, detail):
+    state = _answered(snapshot, "想给孩子办个身份证，他十岁", "浙江户口")
+    assert state.affair == "id-card-first"
+    assert snapshot.resolver.resolve(text).affair is None  # the words alone name no affair
+    turn = _understand(snapshot, state, text, intent="nlu_fallback")
+    affair = snapshot.catalog.affairs["id-card-first"]
+    expected = say_detail(snapshot, affair, detail, snapshot.catalog.places["330110"])
+    assert [r.text for r in turn.replies] == [expected]
+    assert turn.state.clarify_failures == state.clarify_failures and turn.state.affair == "id-card-first"
+
+
+def say_detail(snapshot, affair, detail, place) -> str:
+    return detail_reply(snapshot.catalog, affair, detail, place, HOTLINE).text
+
+
+def test_without_an_affair_the_same_words_get_no_affair_s_answer(snapshot):
+    turn = _understand(snapshot, T.State(), "周末能办吗", intent="nlu_fallback")
+    assert turn.state.affair is None
+    assert [r.text[:1] for r in turn.replies] == ["抱"]  # 抱歉…: not a follow-up answer (those open with 【…】)
 
 
 def test_first_message_prefills_answers_and_district(snapshot):
