@@ -32,8 +32,9 @@ class ActionResolveAffair(Action):
                                 entity(tracker, "affair_choice"), settings().hotline)
         if turns.is_miss(before, turn) and reason_pending(tracker):
             return await take_reason(dispatcher, tracker, None, text)  # words after 不满意: the reason
-        if turns.misses_reached(before, turn):
-            events = [SlotSet(name, value) for name, value in turn.changes(before).items()]
+        if turns.misses_reached(before, turn):  # handed over, the count starts again: a later miss is a new pair
+            changes = {**turn.changes(before), "clarify_failures": 0}
+            events = [SlotSet(name, value) for name, value in changes.items()]
             return events + await hand_over(dispatcher, tracker, handoff.REASON_MISSES, [handoff.misses_preface()])
         return apply(dispatcher, before, turn)
 

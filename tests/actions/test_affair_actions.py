@@ -85,7 +85,7 @@ def test_two_misses_in_a_row_hand_over_to_an_agent_with_the_story(catalog_provid
     dispatcher = CollectingDispatcher()
     events = asyncio.run(ActionResolveAffair().run(dispatcher, tracker("都不是", "deny", state, sender="s-miss"),
                                                    {}))
-    assert slot_events(events)["clarify_failures"] == 2
+    assert slot_events(events)["clarify_failures"] == 0  # handed over: a later miss starts a new count
     assert [e["event"] for e in events][-2:] == ["pause", "action"]
     texts = [m["text"] for m in dispatcher.messages]
     assert texts[0] == "抱歉，我还是没能帮上您，这就为您转接人工坐席。"
@@ -104,6 +104,13 @@ def test_two_misses_outside_the_service_hours_offer_a_message_and_the_hotline(ca
     assert "现在不是人工坐席的服务时间" in dispatcher.messages[1]["text"]
     assert dispatcher.messages[1]["custom"]["status"] == "closed"
     assert desk.queue() == []
+    assert slot_events(events)["clarify_failures"] == 0
+
+    again = CollectingDispatcher()  # the next miss is the first of a new pair: an answer, not the same message
+    after = {**state, **slot_events(events)}
+    asyncio.run(ActionResolveAffair().run(again, tracker("帮我订一张去北京的机票", "out_of_scope", after), {}))
+    assert [m.get("text", "")[:2] for m in again.messages] == ["抱歉"]
+    assert "人工坐席" not in again.messages[0]["text"]
 
 
 def test_out_of_scope_text_gets_a_polite_answer(catalog_provider, dispatcher: CollectingDispatcher):
