@@ -1,15 +1,19 @@
-"""Files derived from the knowledge: the jieba user dictionary and the district patterns of the entity extractor."""
+"""Derived files: from the knowledge, the jieba user dictionary and the district patterns of the entity
+extractor; from the intent examples in data/nlu/, their typed-pinyin copies."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from bot.config import PROJECT_ROOT
 from bot.entities.places import PATTERNS_FILE, patterns_jsonl
+from bot.knowledge.pinyin_examples import NLU_DIR, PINYIN_FILE, pinyin_nlu
 from bot.knowledge.source import plain
 from bot.knowledge.validate import KnowledgeFiles
 
 HEADER = "# 本文件由 `python -m bot knowledge build` 从 knowledge/ 生成，请勿手工修改。"
+PINYIN_HEADER = "# 本文件由 `python -m bot knowledge build` 从 data/nlu/ 的例句生成（打拼音的写法），请勿手工修改。"
 JIEBA_FILE = Path("data/jieba/userdict.txt")
 ENTITY_PATTERNS_FILE = PATTERNS_FILE
 
@@ -41,18 +45,19 @@ def jieba_dictionary(affairs: list[dict[str, Any]], places: dict[str, Any]) -> s
     return "\n".join(lines) + "\n"
 
 
-def derived_files(files: KnowledgeFiles) -> dict[Path, str]:
+def derived_files(files: KnowledgeFiles, project_root: Path = PROJECT_ROOT) -> dict[Path, str]:
     """Every derived file (relative to the project root) with its content."""
     affairs = [plain(f.data) for f in files.affairs if f.data is not None]
     places = plain(files.places.data) if files.places and files.places.data else {}
     return {JIEBA_FILE: jieba_dictionary(affairs, places),
-            ENTITY_PATTERNS_FILE: patterns_jsonl(places, note=HEADER.removeprefix("# "))}
+            ENTITY_PATTERNS_FILE: patterns_jsonl(places, note=HEADER.removeprefix("# ")),
+            PINYIN_FILE: pinyin_nlu(project_root / NLU_DIR, PINYIN_HEADER)}
 
 
 def stale_files(files: KnowledgeFiles, project_root: Path) -> list[Path]:
     """Derived files whose content on disk differs from what the knowledge gives."""
     stale = []
-    for rel, content in derived_files(files).items():
+    for rel, content in derived_files(files, project_root).items():
         path = project_root / rel
         if not path.exists() or path.read_text(encoding="utf-8") != content:
             stale.append(rel)
@@ -61,7 +66,7 @@ def stale_files(files: KnowledgeFiles, project_root: Path) -> list[Path]:
 
 def write_derived(files: KnowledgeFiles, project_root: Path) -> list[Path]:
     """Write the derived files that changed; return them."""
-    contents = derived_files(files)
+    contents = derived_files(files, project_root)
     written = []
     for rel, content in contents.items():
         path = project_root / rel

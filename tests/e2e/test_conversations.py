@@ -82,6 +82,16 @@ def test_case_status_with_the_running_backend(stack: Stack) -> None:
     assert "需补正" in answer and "还需要补充" in answer
 
 
+def test_typed_pinyin_reaches_the_affair_and_the_case_lookup(stack: Stack) -> None:
+    names = affair_names()
+    chat = stack.chat()
+    assert f"【{names['driving-license-renew']}】" in chat.text("jiazhao kuai daoqi le zenme huan")
+    other = stack.chat()
+    assert "受理编号" in other.text("wo yao cha banjian jindu")
+    assert "手机号后四位" in other.text("ZJ2026330212000103")
+    assert "需补正" in other.text("5803")
+
+
 def test_case_status_with_a_malformed_number(stack: Stack) -> None:
     chat = stack.chat()
     chat.say("查一下办件进度")

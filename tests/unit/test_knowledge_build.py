@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from ruamel.yaml import YAML
 from unit_helpers import copy_knowledge
 
 from bot.config import PROJECT_ROOT
@@ -11,23 +12,26 @@ from bot.knowledge.build import (
     ENTITY_PATTERNS_FILE,
     HEADER,
     JIEBA_FILE,
+    PINYIN_HEADER,
     derived_files,
     stale_files,
     write_derived,
 )
+from bot.knowledge.pinyin_examples import PINYIN_FILE, pinyin_nlu, typed_in_pinyin
 from bot.knowledge.validate import validate
 
 
 def test_derived_files_start_with_the_header(real_validation):
     files, _ = real_validation
     derived = derived_files(files)
-    assert set(derived) == {JIEBA_FILE, ENTITY_PATTERNS_FILE}
+    assert set(derived) == {JIEBA_FILE, ENTITY_PATTERNS_FILE, PINYIN_FILE}
     for rel, content in derived.items():
         on_disk = (PROJECT_ROOT / rel).read_text(encoding="utf-8").splitlines()[0]
         if rel.suffix == ".jsonl":  # no comments in JSON Lines: the first line is a JSON header saying it
             assert json.loads(content.splitlines()[0])["note"] == json.loads(on_disk)["note"] == HEADER[2:], rel
         else:
-            assert content.splitlines()[0] == on_disk == HEADER, rel
+            header = PINYIN_HEADER if rel == PINYIN_FILE else HEADER
+            assert content.splitlines()[0] == on_disk == header, rel
 
 
 def test_repo_derived_files_are_current(real_validation):
@@ -67,7 +71,8 @@ def test_changing_an_alias_makes_the_jieba_dictionary_stale(tmp_path):
     assert "补办身份证件 2000" in derived_files(files)[JIEBA_FILE].splitlines()
 
     project = tmp_path / "project"
-    assert sorted(write_derived(files, project)) == sorted([JIEBA_FILE, ENTITY_PATTERNS_FILE])
+    # a new project: the pinyin copies too (of no examples, as it has no data/nlu/)
+    assert sorted(write_derived(files, project)) == sorted([JIEBA_FILE, ENTITY_PATTERNS_FILE, PINYIN_FILE])
     assert (project / JIEBA_FILE).read_text(encoding="utf-8") == derived_files(files)[JIEBA_FILE]
     assert stale_files(files, project) == []
     assert write_derived(files, project) == []
@@ -83,3 +88,23 @@ def test_changing_a_place_alias_makes_the_entity_patterns_stale(tmp_path):
     assert problems == []
     assert set(stale_files(files, PROJECT_ROOT)) == {JIEBA_FILE, ENTITY_PATTERNS_FILE}
     assert '"pattern": "老余杭", "id": "330110"' in derived_files(files)[ENTITY_PATTERNS_FILE]
+
+
+def test_an_example_is_typed_in_pinyin_word_by_word_without_annotations():
+    assert typed_in_pinyin("公积金怎么取") == "gongjijin zenme qu"
+    assert typed_in_pinyin("我在[余杭](district)，应该去哪里办") == "wo zai yuhang yinggai qu nali ban"
+    assert typed_in_pinyin("ZJ2026330106000101 查一下") == "ZJ2026330106000101 cha yixia"
+
+
+def test_the_pinyin_file_copies_each_intent_and_drops_what_two_intents_share(tmp_path):
+    (tmp_path / "a.yml").write_text(
+        'version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n    - 你好\n    - 您好\n    - hello\n'
+        "- intent: ask_fee\n  examples: |\n    - 多少钱\n    - 你好\n", encoding="utf-8")
+    (tmp_path / "pinyin.yml").write_text("nlu:\n- intent: greet\n  examples: |\n    - 多少钱\n", encoding="utf-8")
+    text = pinyin_nlu(tmp_path, "# header")
+    data = YAML(typ="safe").load(text)
+    assert text.startswith("# header\n")
+    examples = {block["intent"]: block["examples"].split("\n- ") for block in data["nlu"]}
+    # 你好 is an example of both intents: gone from both; hello has no Chinese; pinyin.yml itself is not read
+    assert {i: [e.strip("- \n") for e in ex] for i, ex in examples.items()} == {"greet": ["ninhao"],
+                                                                             "ask_fee": ["duoshao qian"]}
