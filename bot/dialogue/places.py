@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
+
 from bot.catalog.catalog import Catalog
 from bot.catalog.domain import Place
 from bot.entities import DISTRICT, extract
+from bot.entities.places import short_place_name
+
+# suffixes a place typed in pinyin may carry (yinzhou qu, ningbo shi), written joined or apart
+_PINYIN_SUFFIXES = ("", "qu", "shi", "xian")
+_LATIN_WORD = re.compile(r"[a-z]+")
 
 
 def find_place(catalog: Catalog, text: str) -> Place | None:
@@ -18,6 +26,42 @@ def find_place(catalog: Catalog, text: str) -> Place | None:
         place = catalog.places.get(str(entity.value)) if entity.kind == DISTRICT else None
         if place is not None:
             found.append((0 if place.is_city else 1, len(entity.text), place))
+    return _most_specific(found)
+
+
+def find_place_in_pinyin(catalog: Catalog, text: str) -> Place | None:
+    """The place an answer to "which district" types in toneless pinyin (ningbo yinzhou, yuhang qu): a
+    name's syllables as whole words, joined or apart. Read only as that answer: elsewhere yiwu is as likely
+    义务 as 义乌. A spelling two places share names neither."""
+    words = _LATIN_WORD.findall(text.lower())
+    spelled = _pinyin_names(catalog)
+    found: list[tuple[int, int, Place]] = []
+    for start in range(len(words)):
+        for end in range(start + 1, min(start + 4, len(words)) + 1):
+            places = spelled.get("".join(words[start:end]), [])
+            if len(places) == 1:
+                found.append((0 if places[0].is_city else 1, end - start, places[0]))
+    return _most_specific(found)
+
+
+def _pinyin_names(catalog: Catalog) -> dict[str, list[Place]]:
+    """Each toneless spelling of each place's names (with or without 区, 市, 县) and the places it spells."""
+    from pypinyin import Style, lazy_pinyin
+
+    spelled: dict[str, list[Place]] = defaultdict(list)
+    for place in catalog.places.values():
+        names = {place.name, *place.aliases, short_place_name(place.name)} - {None}
+        for name in names:
+            bare = short_place_name(name) or name
+            for suffix in _PINYIN_SUFFIXES:
+                key = "".join(lazy_pinyin(bare, style=Style.NORMAL)) + suffix
+                if place not in spelled[key]:
+                    spelled[key].append(place)
+    return spelled
+
+
+def _most_specific(found: list[tuple[int, int, Place]]) -> Place | None:
+    """A county beats its city; a county inside a mentioned city first, then the longest mention."""
     if not found:
         return None
     counties = [f for f in found if f[0] == 1]

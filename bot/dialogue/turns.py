@@ -10,7 +10,7 @@ from bot.catalog.provider import Snapshot
 from bot.dialogue import answers as say
 from bot.dialogue.choices import NONE_OF_THESE, pick
 from bot.dialogue.guide import GUIDE_TYPE
-from bot.dialogue.places import find_place, place_label
+from bot.dialogue.places import find_place, find_place_in_pinyin, place_label
 from bot.dialogue.situations import parse_answer, prefill
 from bot.resolver.text import normalize
 
@@ -298,8 +298,9 @@ def _correct(snap: Snapshot, state: State, text: str) -> Turn | None:
 
 
 def take_district(snap: Snapshot, state: State, text: str) -> Turn:
-    """Record the district from a free-text answer, or explain what is needed."""
-    place = find_place(snap.catalog, text)
+    """Record the district from a free-text answer (in characters, or typed in pinyin), or explain what is
+    needed."""
+    place = find_place(snap.catalog, text) or find_place_in_pinyin(snap.catalog, text)
     if place is None:
         reply = say.Reply("抱歉，没有识别出地区。请说市和区县，例如“杭州市余杭区”“宁波鄞州”。")
         return Turn(replace(state, district=None), [reply])

@@ -86,6 +86,14 @@ def test_typed_pinyin_reaches_the_affair_and_the_case_lookup(stack: Stack) -> No
     names = affair_names()
     chat = stack.chat()
     assert f"【{names['driving-license-renew']}】" in chat.text("jiazhao kuai daoqi le zenme huan")
+    typed = stack.chat()  # all in pinyin, the district too
+    replies = typed.say("yibao shougong baoxiao yao shenme cailiao")
+    assert f"【{names['medical-reimbursement']}】" in replies[0]["text"]
+    while replies[-1].get("buttons") and GUIDE not in replies[-1]["text"]:
+        replies = typed.say(replies[-1]["buttons"][0]["payload"])
+    assert "哪个市、区县" in replies[-1]["text"]
+    guide = typed.text("ningbo yinzhou")
+    assert GUIDE in guide and "宁波" in guide
     other = stack.chat()
     assert "受理编号" in other.text("wo yao cha banjian jindu")
     assert "手机号后四位" in other.text("ZJ2026330212000103")

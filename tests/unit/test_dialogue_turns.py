@@ -154,6 +154,12 @@ def test_without_an_affair_the_same_words_get_no_affair_s_answer(snapshot):
     assert [r.text[:1] for r in turn.replies] == ["抱"]  # 抱歉…: not a follow-up answer (those open with 【…】)
 
 
+def test_the_district_question_is_answered_in_pinyin(snapshot):
+    state = _understand(snapshot, T.State(), "身份证丢了怎么补办").state
+    assert T.take_district(snapshot, state, "ningbo yinzhou").state.district == "330212"
+    assert T.take_district(snapshot, state, "bu zhidao").replies[0].text.startswith("抱歉，没有识别出地区")
+
+
 def test_first_message_prefills_answers_and_district(snapshot):
     turn = _understand(snapshot, T.State(), "我在余杭，孩子身份证丢了怎么补")
     assert turn.state.affair == "id-card-reissue"

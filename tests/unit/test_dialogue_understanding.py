@@ -6,7 +6,7 @@ import pytest
 
 from bot.catalog.domain import Option, Question
 from bot.dialogue.choices import NONE_OF_THESE, pick
-from bot.dialogue.places import find_place, place_label
+from bot.dialogue.places import find_place, find_place_in_pinyin, place_label
 from bot.dialogue.situations import age_in, parse_answer, prefill
 
 ID_CARDS = ["id-card-renew", "id-card-reissue", "id-card-first"]
@@ -33,6 +33,24 @@ def test_find_place_city_and_nothing(catalog):
     assert find_place(catalog, "温州").is_city
     assert find_place(catalog, "我想补办身份证") is None
     assert find_place(catalog, "") is None
+
+
+@pytest.mark.parametrize("text, code", [
+    ("ningbo yinzhou", "330212"),
+    ("ning bo yin zhou", "330212"),  # syllables apart
+    ("wo zai shaoxing keqiao", "330603"),
+    ("yuhang qu", "330110"),
+    ("hangzhou shi xihu qu", "330106"),
+    ("wenzhou", "330300"),
+])
+def test_find_place_typed_in_pinyin(catalog, text, code):
+    assert find_place(catalog, text) is None  # the characters' reading finds nothing ...
+    assert find_place_in_pinyin(catalog, text).code == code  # ... the pinyin one does
+
+
+@pytest.mark.parametrize("text", ["wo xihuan", "anjie daikuan", "hello", ""])
+def test_pinyin_that_only_begins_like_a_place_names_none(catalog, text):
+    assert find_place_in_pinyin(catalog, text) is None  # xihu in xihuan, anji in anjie: whole words only
 
 
 def test_place_label(catalog):
