@@ -33,6 +33,11 @@ DETAIL_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("office", re.compile(r"在哪|哪里办|哪儿办|地址|什么地方|哪个窗口|去哪")),
 )
 MAX_CLARIFY_FAILURES = 2
+# 好的, 嗯 with nothing pending: no question, nothing missed (a message the classifier reads as affirm and says
+# more, 户籍搬家, goes to the resolver like any other)
+AFFIRMATION = re.compile(r"(好的?|好嘞|嗯+|哦+|噢+|行|可以|知道了|明白了?|了解了?|收到|没问题|ok|okay|对|是的?)"
+                         r"[啊呀吧了的啦哈]*")
+ANYTHING_ELSE = "好的。还有什么想办的事，请直接告诉我。"
 # 不是，我是说驾照 / 我说的是公积金: the person corrects which affair they mean
 # the words of a correction, removed before the rest is understood
 CORRECTION_WORDS = re.compile(r"^(不是|不对|错了|搞错了|弄错了)|我是说|我说的是|我要问的是|我想问的是|我要办的是"
@@ -149,6 +154,9 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
         return _choose(snap, state, choice, text, also=_not_picked(state, choice))
     if intent == "ask_materials" and not text.strip() and state.affair and state.affair_state != CLARIFY:
         return _choose(snap, state, state.affair, "")  # the 完整办理指南 button: no words, the current affair
+    if AFFIRMATION.fullmatch(normalize(text)):
+        kept = state if state.affair_state == CLARIFY else replace(state, affair_state=DONE)  # choices stay open
+        return Turn(kept, [say.Reply(ANYTHING_ELSE)])  # 好的, 嗯: nothing to do, nothing missed
     if state.affair_state == CLARIFY and state.clarify_options:
         picked = pick(text, list(state.clarify_options), snap.resolver)
         if picked == NONE_OF_THESE:

@@ -160,6 +160,27 @@ def test_the_district_question_is_answered_in_pinyin(snapshot):
     assert T.take_district(snapshot, state, "bu zhidao").replies[0].text.startswith("抱歉，没有识别出地区")
 
 
+def test_an_affirmation_is_answered_and_an_affair_read_as_one_is_resolved(snapshot):
+    nothing = _understand(snapshot, T.State(), "好的", intent="affirm")
+    assert [r.text for r in nothing.replies] == [T.ANYTHING_ELSE]
+    assert nothing.state.affair_state == T.DONE and nothing.state.clarify_failures == 0
+    choices = _understand(snapshot, T.State(), "身份证怎么办").state
+    still = _understand(snapshot, choices, "嗯", intent="affirm")
+    assert still.state.clarify_options == choices.clarify_options  # the choices stay open
+    moved = _understand(snapshot, T.State(), "户籍迁移", intent="affirm")  # the classifier's misreading
+    assert moved.state.affair_state == T.CLARIFY and "hukou-move-in" in moved.state.clarify_options
+    unknown = _understand(snapshot, T.State(), "户籍搬家", intent="affirm")
+    assert "不在我能办理的范围内" in unknown.replies[0].text and unknown.state.clarify_failures == 1
+
+
+def test_out_of_scope_by_the_classifier_is_still_the_resolver_s_call(snapshot):
+    ours = _understand(snapshot, T.State(), "身份证快过期了", intent="out_of_scope")
+    assert ours.state.affair == "id-card-renew"
+    theirs = _understand(snapshot, T.State(), "今天天气怎么样", intent="out_of_scope")
+    assert theirs.state.affair is None and theirs.state.clarify_failures == 1
+    assert "不在我能办理的范围内" in theirs.replies[0].text
+
+
 def test_first_message_prefills_answers_and_district(snapshot):
     turn = _understand(snapshot, T.State(), "我在余杭，孩子身份证丢了怎么补")
     assert turn.state.affair == "id-card-reissue"
