@@ -52,9 +52,9 @@ def _pinyin_names(catalog: Catalog) -> dict[str, list[Place]]:
     for place in catalog.places.values():
         names = {place.name, *place.aliases, short_place_name(place.name)} - {None}
         for name in names:
-            bare = short_place_name(name) or name
+            spelling = "".join(lazy_pinyin(short_place_name(name) or name, style=Style.NORMAL))
             for suffix in _PINYIN_SUFFIXES:
-                key = "".join(lazy_pinyin(bare, style=Style.NORMAL)) + suffix
+                key = spelling + suffix
                 if place not in spelled[key]:
                     spelled[key].append(place)
     return spelled
