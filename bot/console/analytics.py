@@ -11,7 +11,8 @@ Only sessions with at least one user message count as conversations.
 - **resolved**: the ``affair`` slot was set (the session is attributed to the first affair it settled on; the
   affair ``""`` holds the sessions that named none);
 - **clarified**: the ``affair_state`` slot was set to ``clarify`` (the person was asked to choose);
-- **abstained**: the assistant said it does not handle this (`bot.dialogue.turns.not_mine_text`, or the
+- **abstained**: the assistant said it does not handle this (`bot.dialogue.turns.not_mine_text`, or, in
+  conversations recorded before the resolver answered the classifier's out_of_scope too, the
   ``utter_out_of_scope`` response);
 - **turns to the guide**: user messages before the first full guide (a bot event whose ``data.custom.type`` is
   ``onevisit.guide``), averaged over the sessions that got one.
@@ -65,7 +66,7 @@ log = logging.getLogger(__name__)
 LAST_EVENT_KEY = "analytics.last_event_id"
 LEASE_KEY = "analytics.refresh_lease"
 LEASE_SECONDS = 600.0
-OUT_OF_SCOPE_UTTERANCE = "utter_out_of_scope"
+OUT_OF_SCOPE_UTTERANCE = "utter_out_of_scope"  # no longer in the domain; older tracker events still carry it
 IDLE_SECONDS = 3600.0  # Rasa's session expiry in domain.yml (60 minutes)
 METRICS = ("conversations", "resolved", "clarified", "abstained", "handed_off", "guided", "guide_turns", "ratings",
            "satisfied")
