@@ -40,12 +40,12 @@ def cmd_resolve(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     """Score the resolver on labelled TSV files or folders of them; one row per file and per folder."""
-    from bot.evaluation import miss_lines, read_labelled, score, table
+    from bot.evaluation import miss_lines, read_labelled, score, table, tsv_files
 
     resolver = _snapshot(args.files).resolver
     tallies = []
     for target in args.paths:
-        files = sorted(target.rglob("*.tsv")) if target.is_dir() else [target]
+        files = tsv_files(target)
         rows = [row for f in files for row in read_labelled(f)]
         if target.is_dir() and len(files) > 1:
             tallies += [score(read_labelled(f), resolver.resolve, f"{target.name}/{f.stem}", resolver.learned_from)
@@ -65,13 +65,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Recommend resolver thresholds from a calibration set, or else from out-of-fold scores of the
     knowledge's own questions."""
-    from bot.evaluation import read_labelled
+    from bot.evaluation import read_labelled, tsv_files
     from bot.resolver.calibrate import GRID, calibrate, changed, recommended, worth_changing
 
     resolver = _snapshot(args.files).resolver
     labelled = None
     if args.on:
-        files = [f for p in args.on for f in (sorted(p.rglob("*.tsv")) if p.is_dir() else [p])]
+        files = [f for p in args.on for f in tsv_files(p)]
         labelled = [row for f in files for row in read_labelled(f)]
         print(f"校准集：{'、'.join(map(str, args.on))}，{len(labelled)} 个问题")
     else:

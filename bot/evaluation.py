@@ -44,6 +44,11 @@ def read_labelled(path: Path) -> list[Labelled]:
     return rows
 
 
+def tsv_files(path: Path) -> list[Path]:
+    """The TSV files of a set: every one under a directory, or the file itself."""
+    return sorted(path.rglob("*.tsv")) if path.is_dir() else [path]
+
+
 def judge(expect: str, result: Resolution) -> str:
     """The verdict for one question."""
     chosen, offered = result.affair, set(result.clarify)
