@@ -17,6 +17,24 @@ def age_in(text: str) -> int | None:
     return next((int(e.value) for e in extract(text) if e.kind == AGE), None)
 
 
+# Someone other than the speaker, named in a message: an age the speaker gives as their own is not theirs.
+_SOMEONE_ELSE = re.compile("孩子|小孩|儿子|女儿|宝宝|闺女|爸|妈|父亲|母亲|爷爷|奶奶|外公|外婆|老人|老公|老婆|丈夫|妻子|"
+                           "哥|姐|弟|妹|亲戚|朋友|同事")
+_CLAUSE_END = re.compile(r"[，,。；;！!？?、\s]")
+
+
+def age_of_the_person(text: str) -> int | None:
+    """The one age a first message gives (他75岁了, 我女儿十岁), unless it is the speaker's own in a message
+    about someone else (我今年30岁，想给孩子办身份证); None when no age, or more than one, is given."""
+    ages = [e for e in extract(text) if e.kind == AGE]
+    if len(ages) != 1:
+        return None
+    clause = _CLAUSE_END.split(text[:ages[0].start])[-1]
+    if clause.startswith(("我", "本人")) and not _SOMEONE_ELSE.search(clause) and _SOMEONE_ELSE.search(text):
+        return None
+    return int(ages[0].value)
+
+
 def _by_age(question: Question, age: int) -> Option | None:
     """Options labelled 未满N周岁 / 已满N周岁 (or N周岁以上/以下) chosen by an age."""
     for option in question.options:
@@ -87,9 +105,15 @@ def parse_answer(question: Question, text: str) -> str | None:
 
 
 def prefill(questions: list[tuple[str, Question]], text: str) -> dict[str, str]:
-    """Answers already given in the first message (我老婆是外省的 → 投靠配偶, 外省)."""
+    """Answers already given in the first message (我老婆是外省的 → 投靠配偶, 外省; 他75岁了 → 已满16周岁).
+    An age decides an age question before any word does (我孩子今年18了 is not a minor)."""
     answers = {}
+    age = age_of_the_person(text)
     for key, question in questions:
+        by_age = _by_age(question, age) if age is not None else None
+        if by_age is not None:
+            answers[key] = by_age.value
+            continue
         norm = normalize(text)
         hits = [o for o in question.options
                 if any(len(normalize(w)) >= 2 and normalize(w) not in _YES + _NO and normalize(w) in norm

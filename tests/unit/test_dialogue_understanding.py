@@ -7,7 +7,7 @@ import pytest
 from bot.catalog.domain import Option, Question
 from bot.dialogue.choices import NONE_OF_THESE, pick
 from bot.dialogue.places import find_place, find_place_in_pinyin, place_label
-from bot.dialogue.situations import age_in, parse_answer, prefill
+from bot.dialogue.situations import age_in, age_of_the_person, parse_answer, prefill
 
 ID_CARDS = ["id-card-renew", "id-card-reissue", "id-card-first"]
 
@@ -181,6 +181,21 @@ def test_prefill_from_the_first_message(catalog):
     keyed = [(p.key, p.question) for p in catalog.pending_questions(reissue, {})]
     assert prefill(keyed, "我孩子身份证丢了，户口在外省") == {"applicant_age": "minor", "hukou_place": "other_province"}
     assert prefill(keyed, "身份证丢了怎么补办") == {}
+
+
+def test_an_age_in_the_first_message_answers_the_age_question(catalog):
+    reissue = catalog.affairs["id-card-reissue"]
+    keyed = [(p.key, p.question) for p in catalog.pending_questions(reissue, {})]
+    assert prefill(keyed, "我爸身份证丢了，他75岁了，我能替他去补吗")["applicant_age"] == "adult"
+    assert prefill(keyed, "我女儿十岁，身份证丢了")["applicant_age"] == "minor"
+    assert prefill(keyed, "我孩子今年18岁了，身份证丢了")["applicant_age"] == "adult"  # the age, not the word 孩子
+    assert prefill(keyed, "我今年30岁，孩子的身份证丢了")["applicant_age"] == "minor"  # 30 is the speaker's
+    assert "applicant_age" not in prefill(keyed, "我爸60岁，我妈58岁，身份证都丢了")  # two ages: whose?
+
+
+def test_age_of_the_person():
+    assert age_of_the_person("他75岁了") == 75 and age_of_the_person("我82岁了，身份证丢了") == 82
+    assert age_of_the_person("我今年30岁，想给孩子办身份证") is None and age_of_the_person("没说年龄") is None
 
 
 def test_numbers_and_ages():
