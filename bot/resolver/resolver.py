@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field, fields, replace
 
@@ -17,6 +18,8 @@ from bot.resolver.text import Analyzer, names_alternatives, normalize
 
 # The lexicon word for "done together" (一起办, 一次办完 ...): only then is a one-thing bundle meant.
 BUNDLE_MARKER = "一件事"
+# The character that turns an act into its certificate (离婚 → 离婚证).
+CERTIFICATE = "证"
 # A word is evidence for one affair against a sibling when this share of its phrasings use it ...
 EVIDENCE_SHARE = 0.08
 # ... and at most this share of the sibling's.
@@ -284,7 +287,7 @@ class Resolver:
         if word == BUNDLE_MARKER:  # 我想一次办完: which of the things done together is not said
             return [a.id for a in self._affairs if a.is_bundle]
         return [a.id for a, labels in zip(self._affairs, self._labels, strict=True)
-                if not a.is_bundle and word in labels]
+                if not a.is_bundle and _names_more_than_its_certificate(word, labels)]
 
     def _evidence(self, word: str, mine: int, theirs: int) -> bool:
         """Whether a word speaks for affair `mine` against affair `theirs`.
@@ -569,6 +572,13 @@ class Ranking:
         if by_score.get(leader, 0.0) + sum(by_score.get(i, 0.0) for i in self.siblings) < settings.plausible:
             return result
         return Resolution(None, [leader, *self.siblings][:settings.max_choices], candidates)
+
+
+def _names_more_than_its_certificate(word: str, labels: str) -> bool:
+    """Whether an affair's joined names carry `word` other than as its certificate: 离婚 (to divorce) is not
+    the reissue of a lost 离婚证, while 身份证 or 户口 is the subject of every affair that names it."""
+    ends = [m.end() for m in re.finditer(re.escape(word), labels)]
+    return any(labels[end:end + 1] != CERTIFICATE for end in ends)
 
 
 def place_words(catalog: Catalog) -> dict[str, tuple[str, str]]:

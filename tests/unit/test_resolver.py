@@ -12,6 +12,7 @@ from unit_helpers import AFFAIR_IDS
 
 from bot.config import PROJECT_ROOT
 from bot.resolver import Candidate, Resolution
+from bot.resolver.resolver import _names_more_than_its_certificate
 from bot.resolver.text import normalize
 
 
@@ -65,6 +66,18 @@ def test_bare_topic_asks_to_choose(resolver):
     assert {"id-card-reissue", "id-card-renew", "id-card-first"} <= set(result.clarify)
     ranked = [c.id for c in resolver.rank("身份证怎么办")]
     assert result.clarify == sorted(result.clarify, key=ranked.index)  # best match first
+
+
+@pytest.mark.parametrize("text, affair", [("我要离婚", "divorce-registration"), ("我想结婚", "marriage-registration")])
+def test_an_act_is_not_the_topic_of_its_certificate(resolver, text, affair):
+    """离婚 is to divorce: the reissue of a lost 离婚证 is not one of its readings to offer."""
+    assert resolver.resolve(text).affair == affair
+
+
+def test_names_more_than_its_certificate():
+    assert not _names_more_than_its_certificate("离婚", "补领结婚证离婚证|结婚证离婚证补领|离婚证补领")
+    assert _names_more_than_its_certificate("离婚", "离婚登记|协议离婚")
+    assert _names_more_than_its_certificate("身份证", "居民身份证补领|补办身份证")
 
 
 def test_bundle_needs_the_bundle_word(resolver):
