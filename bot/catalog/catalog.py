@@ -135,15 +135,13 @@ class Catalog:
     def materials_for(self, affair: Affair, answers: dict[str, str]) -> list[MaterialLine]:
         """Materials for the situation; bundles merge their parts' lists without duplicates."""
         answers = self.with_implied(affair, answers)
-        own = [MaterialLine(m, (m.part,) if m.part else (), m.count) for m in affair.materials if m.applies(answers)]
+        own = [MaterialLine(m, (m.part,) if m.part else (), m.count) for m in affair.materials_applying(answers)]
         if not affair.is_bundle:
             return own
         merged: dict[str, MaterialLine] = {line.material.name: line for line in own}
         for part in self.parts_of(affair):
             scoped = part_answers(answers, part.id)
-            for material in part.materials:
-                if not material.applies(scoped):
-                    continue
+            for material in part.materials_applying(scoped):
                 line = merged.get(material.name)
                 if line is not None and part.id in line.parts:
                     continue  # two situation variants of one material within the same part

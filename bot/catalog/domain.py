@@ -114,6 +114,14 @@ class Affair:
         """True for one-thing bundles (一件事)."""
         return bool(self.parts)
 
+    def materials_applying(self, answers: dict[str, str]) -> list[Material]:
+        """The materials whose conditions the answers meet. An unanswered condition counts as met (the person
+        may be in either case), unless its question is never asked in this situation: a spouse moving in is
+        not asked where a talent will live, so the collective household's consent is not theirs to bring."""
+        never_asked = {q.id for q in self.situations
+                       if q.id not in answers and not matches(q.ask_if, answers, unknown_matches=True)}
+        return [m for m in self.materials if m.applies(answers) and not never_asked & m.when.keys()]
+
 
 @dataclass(frozen=True)
 class Place:

@@ -212,3 +212,13 @@ def test_conditions_helpers():
     assert not matches({"age": ["minor"]}, {"age": "adult"}, unknown_matches=True)
     material = Material("户口簿", "original", 1, when={"age": ["minor"]})
     assert material.applies({}) and material.applies({"age": "minor"}) and not material.applies({"age": "adult"})
+
+
+def test_a_material_conditional_on_a_question_never_asked_is_not_listed(catalog):
+    """A spouse moving in is never asked where a talent will live: the collective household's consent, which
+    depends on that answer, is not theirs to bring. For a talent who has not said yet, it may be."""
+    consent = "集体户接收落户证明"
+    assert consent not in _names(catalog, "hukou-move-in", {"move_reason": "spouse"})
+    assert consent in _names(catalog, "hukou-move-in", {"move_reason": "talent"})
+    assert consent in _names(catalog, "hukou-move-in", {"move_reason": "talent", "talent_address": "collective"})
+    assert consent not in _names(catalog, "hukou-move-in", {"move_reason": "talent", "talent_address": "own_house"})
