@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -30,6 +32,13 @@ from bot.entities import PHONE_LAST4, QUERY_CODE, extract
 from bot.privacy.placeholders import find_placeholders
 
 CatalogSource = Callable[[], Catalog | None]
+# Words with which a person asks how far an application has got, or names it: a case-status request says
+# one of them (or gives a case number, phone tail or query code). Read in characters and, for typed pinyin,
+# in syllables (jindu).
+CASE_STATUS_CUES = ("进度", "到哪", "哪一步", "环节", "状态", "结果", "办结", "好了", "好没", "办下来", "办出来",
+                    "批下来", "批了", "通过", "审核", "审批到", "审批完", "到账", "到帐", "打过来", "寄出", "消息",
+                    "还没", "退回", "我的件", "办件", "我办的", "受理", "编号", "回执", "查询码", "尾号", "后四位",
+                    "怎么样了", "能领", "可以领", "去拿", "提交的", "交上去")
 # the province's calendar: a promised date has passed when it is over there, wherever the server runs
 PROVINCE_ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -42,6 +51,23 @@ _log = logging.getLogger(__name__)
 
 MAX_VERIFICATION_FAILURES = 3  # per end user and case number within LOCK_SECONDS (bot.cases.attempts)
 LOCK_SECONDS = 15 * 60
+
+
+@lru_cache(maxsize=1)
+def _cue_syllables() -> tuple[str, ...]:
+    """CASE_STATUS_CUES typed in toneless pinyin without spaces (jindu, banjian)."""
+    from pypinyin import lazy_pinyin  # only when a message has latin letters
+
+    return tuple("".join(lazy_pinyin(cue)) for cue in CASE_STATUS_CUES)
+
+
+def asks_about_a_case(text: str) -> bool:
+    """Whether a message asks about an application's progress in words (我的护照办好了没, 查一下进度,
+    wo yao cha banjian jindu), as opposed to asking how to do something (公积金咋拿出来)."""
+    if any(cue in text for cue in CASE_STATUS_CUES):
+        return True
+    letters = re.sub(r"[^a-z]", "", text.lower())
+    return bool(letters) and any(cue in letters for cue in _cue_syllables())
 
 
 def read_case_number(text: str) -> str | None:

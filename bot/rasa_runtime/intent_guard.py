@@ -1,0 +1,91 @@
+"""The Rasa NLU component that sends to the resolver the questions the intent classifier gives to small talk
+or to the case lookup.
+
+In config.yml, after the entity extractor and before the FallbackClassifier::
+
+    - name: bot.rasa_runtime.intent_guard.IntentGuard
+
+The classifier sometimes reads a question about how to do something as a case-status request (公积金咋拿出来？,
+高龄补贴是80岁还是90岁开始发): the person would be asked for a case number. It also reads a question that ends
+in thanks as thanks (……网上能打印吗 谢谢): the person would get 不客气. Such a message is classified
+`ask_materials` instead, with the same confidence, so the resolver reads it:
+- `query_case_status` for a question that names no case (no case number, phone tail, query code or other number)
+  and says none of the words of a status request (`bot.dialogue.cases.asks_about_a_case`);
+- thanks or goodbye for a message long enough to say more, that asks a question.
+Cancel is never changed: 取消 must work anywhere. It learns nothing from the training data.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, ENTITY_ATTRIBUTE_TYPE, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.dialogue.cases import asks_about_a_case
+from bot.entities import CASE_NUMBER, PHONE_LAST4, QUERY_CODE
+
+CASE_REQUEST = "query_case_status"
+SMALL_TALK = frozenset({"thanks", "goodbye"})  # a greeting that asks (有人在吗) is still a greeting
+AFFAIR_QUESTION = "ask_materials"
+CASE_ENTITIES = frozenset({CASE_NUMBER, PHONE_LAST4, QUERY_CODE})
+# A reply in the case lookup (忘了, 4512吧, 是这个号) is short or carries a number or code; a question about how
+# to do something is a sentence without either.
+SHORTEST_QUESTION = 6
+NUMBER_OR_CODE = re.compile(r"\d{4}|[A-Za-z0-9]{8}")
+# Small talk says more than thanks or a greeting from this length on, when it asks something.
+LONGEST_SMALL_TALK = 10
+QUESTION = re.compile(r"[?？]|吗|怎么|咋|哪|什么|多少|能不能|可不可以|是不是|\b(zenme|shenme|nali|naer|duoshao|ma)\b")
+
+
+def names_no_case(message: Message) -> bool:
+    """Whether a message classified as a case request is a question that gives no case, no number or code,
+    and asks nothing about one."""
+    text = message.get(TEXT) or ""
+    entities = {e.get(ENTITY_ATTRIBUTE_TYPE) for e in message.get(ENTITIES, [])}
+    return (len(text) >= SHORTEST_QUESTION and not entities & CASE_ENTITIES and not NUMBER_OR_CODE.search(text)
+            and not asks_about_a_case(text))
+
+
+def asks_beyond_small_talk(text: str) -> bool:
+    """Whether a message read as thanks or goodbye is long and asks something (……网上能打印吗 谢谢)."""
+    return len(text) >= LONGEST_SMALL_TALK and bool(QUESTION.search(text.lower()))
+
+
+def is_an_affair_question(message: Message) -> bool:
+    """Whether the classifier's case lookup or small talk should be an affair question for the resolver."""
+    intent = (message.get(INTENT) or {}).get("name")
+    if intent == CASE_REQUEST:
+        return names_no_case(message)
+    return intent in SMALL_TALK and asks_beyond_small_talk(message.get(TEXT) or "")
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class IntentGuard(GraphComponent):
+    """Reclassifies as an affair question a case request that names no case and asks nothing about one, and small
+    talk that asks a question."""
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> IntentGuard:
+        """Nothing to load."""
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Change the intent of each such message; every other message is left as it is."""
+        for message in messages:
+            if not is_an_affair_question(message):
+                continue
+            intent = message.get(INTENT)
+            ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != AFFAIR_QUESTION]
+            for entry in ranking:
+                if entry.get("name") == intent["name"]:
+                    entry["name"] = AFFAIR_QUESTION
+            message.set(INTENT, {**intent, "name": AFFAIR_QUESTION}, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        return messages

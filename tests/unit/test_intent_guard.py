@@ -1,0 +1,80 @@
+"""The intent guard: a case-status reading that names no case and asks nothing about one, and small talk that
+asks a question, are affair questions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.config import PROJECT_ROOT
+from bot.dialogue.cases import asks_about_a_case
+from bot.rasa_runtime.intent_guard import IntentGuard, is_an_affair_question
+
+
+def _classified(text: str, intent: str, entities: list[str] = ()) -> Message:
+    message = Message(data={"text": text, "intent": {"name": intent, "confidence": 0.8},
+                            "intent_ranking": [{"name": intent, "confidence": 0.8},
+                                               {"name": "ask_materials", "confidence": 0.1},
+                                               {"name": "greet", "confidence": 0.1}],
+                            "entities": [{"entity": e, "value": "x", "start": 0, "end": 1} for e in entities]})
+    return message
+
+
+@pytest.mark.parametrize("text", ["我的护照办好了没", "查一下办件进度", "低保审批到哪个环节了", "社保卡寄出来了没有",
+                                  "wo yao cha banjian jindu", "提交的材料有没有问题"])
+def test_status_requests_ask_about_a_case(text):
+    assert asks_about_a_case(text)
+
+
+@pytest.mark.parametrize("text", ["公积金咋取出来用？", "高龄补贴是几岁开始发的？", "户口方面想咨询一下",
+                                  "家里有辆车，低保是不是就批不下来了", "gongjijin zenme qu"])
+def test_questions_about_how_ask_about_no_case(text):
+    assert not asks_about_a_case(text)
+
+
+def test_the_guard_turns_only_such_requests_into_affair_questions():
+    guard = IntentGuard()
+    how, status, reply, coded, other = (_classified("公积金咋取出来用？", "query_case_status"),
+                                        _classified("我的护照办好了没", "query_case_status"),
+                                        _classified("忘了", "query_case_status"),
+                                        _classified("手机后四位不记得了 是4512吧", "query_case_status"),
+                                        _classified("公积金咋取出来用？", "greet"))
+    named = _classified("我要查我的那个件，麻烦你", "query_case_status", ["case_number"])
+    guard.process([how, status, reply, coded, other, named])
+    assert how.get("intent") == {"name": "ask_materials", "confidence": 0.8}
+    assert [r["name"] for r in how.get("intent_ranking")] == ["ask_materials", "greet"]
+    for unchanged, intent in ((status, "query_case_status"), (reply, "query_case_status"),
+                              (coded, "query_case_status"), (other, "greet"), (named, "query_case_status")):
+        assert unchanged.get("intent")["name"] == intent
+
+
+def _examples(intent: str) -> list[str]:
+    """The training examples of an intent without entity annotations."""
+    examples = []
+    for path in sorted(Path(PROJECT_ROOT, "data", "nlu").glob("*.yml")):
+        for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
+            if item.get("intent") == intent:
+                examples += [line[2:] for line in item["examples"].splitlines() if line.startswith("- ")]
+    return [e for e in examples if "](" not in e]  # annotated ones give a case number, phone tail or query code
+
+
+@pytest.mark.parametrize("intent", ["query_case_status", "thanks", "goodbye"])
+def test_no_training_example_is_turned_away(intent):
+    examples = _examples(intent)
+    assert len(examples) > 20
+    assert [e for e in examples if is_an_affair_question(_classified(e, intent))] == []
+
+
+def test_small_talk_that_asks_a_question_is_an_affair_question():
+    guard = IntentGuard()
+    asking = _classified("想问下 杭州 居住证在哪办 要带啥吗 谢谢", "thanks")
+    pinyin = _classified("jiazhao guoqi le zenme huan a xiexie", "goodbye")
+    thanks, short = _classified("好的谢谢，那我明天就去办了", "thanks"), _classified("谢谢，能走了吗", "thanks")
+    cancel = _classified("合伙人退出了 公司变更要去哪里办吗", "cancel")
+    guard.process([asking, pinyin, thanks, short, cancel])
+    assert asking.get("intent")["name"] == pinyin.get("intent")["name"] == "ask_materials"
+    assert (thanks.get("intent")["name"], short.get("intent")["name"], cancel.get("intent")["name"]) == \
+        ("thanks", "thanks", "cancel")  # nothing asked; too short to say more; cancel always stays
