@@ -100,8 +100,43 @@ def parse_answer(question: Question, text: str) -> str | None:
         hits.sort(key=lambda h: h[0], reverse=True)
         if len(hits) == 1 or hits[0][0] > hits[1][0]:
             return hits[0][1].value
-    option = _yes_no(question, norm)
+    option = _yes_no(question, norm) or _typed_in_pinyin(question, text)
     return option.value if option else None
+
+
+# A pinyin answer must spell at least this many letters of an option (yiman16, waisheng) to choose it.
+SHORTEST_PINYIN_ANSWER = 4
+
+
+def _spelled(words: str) -> str:
+    """Words as typed in toneless pinyin without spaces, digits kept: 已满16周岁 → yiman16zhousui."""
+    from pypinyin import Style, lazy_pinyin  # only for messages with latin letters
+
+    return re.sub(r"[^a-z0-9]", "", "".join(lazy_pinyin(words, style=Style.NORMAL)).lower())
+
+
+def _typed_in_pinyin(question: Question, text: str) -> Option | None:
+    """The option an answer typed in pinyin chooses (yi man 16, waisheng hukou, bu shi): it spells the start of
+    the option's label or one of its hints, or, for a yes/no question, 是 or 不是; None when unclear."""
+    typed = re.sub(r"[^a-z0-9]", "", text.lower())
+    if len(typed) < 2 or not re.search(r"[a-z]", typed):
+        return None
+    if len(question.options) == 2:
+        if typed in {_spelled(w) for w in _NO}:
+            return question.options[1]
+        if typed in {_spelled(w) for w in _YES}:
+            return question.options[0]
+    best: list[tuple[int, Option]] = []
+    for option in question.options:
+        spellings = [_spelled(w) for w in (option.label, *option.hints) if len(w) >= 2]
+        found = [len(s) for s in spellings if len(s) >= SHORTEST_PINYIN_ANSWER and s in typed]
+        found += [len(typed) for s in spellings if len(typed) >= SHORTEST_PINYIN_ANSWER and s.startswith(typed)]
+        if found:
+            best.append((max(found), option))
+    best.sort(key=lambda b: b[0], reverse=True)
+    if len(best) == 1 or best and best[0][0] > best[1][0]:
+        return best[0][1]
+    return None
 
 
 def prefill(questions: list[tuple[str, Question]], text: str) -> dict[str, str]:

@@ -94,6 +94,12 @@ def test_typed_pinyin_reaches_the_affair_and_the_case_lookup(stack: Stack) -> No
     assert "哪个市、区县" in replies[-1]["text"]
     guide = typed.text("ningbo yinzhou")
     assert GUIDE in guide and "宁波" in guide
+    answered = stack.chat()  # the situation questions answered in pinyin, not with the buttons
+    assert f"【{names['id-card-reissue']}】" in answered.text("shenfenzheng diule zenme bu")
+    assert "浙江" in answered.text("yi man 16")  # the age question taken; the hukou question next
+    assert "哪个市、区县" in answered.text("zhejiang hukou")
+    guide = answered.text("hangzhou xihu")
+    assert GUIDE in guide and "已满16周岁、浙江户口" in guide
     other = stack.chat()
     assert "受理编号" in other.text("wo yao cha banjian jindu")
     assert "手机号后四位" in other.text("ZJ2026330212000103")

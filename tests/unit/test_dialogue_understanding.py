@@ -207,3 +207,17 @@ def test_age_of_the_person():
 
 def test_numbers_and_ages():
     assert age_in("孩子八岁") == 8 and age_in("16周岁") == 16 and age_in("没说年龄") is None
+
+
+@pytest.mark.parametrize("text, question_id, value", [
+    ("yi man 16", "applicant_age", "adult"), ("wei man 16", "applicant_age", "minor"),
+    ("xiaohai", "applicant_age", "minor"), ("waisheng hukou", "hukou_place", "other_province"),
+    ("zhe jiang hu kou", "hukou_place", "local"), ("bu shi", "hukou_place", "other_province"),
+])
+def test_answers_typed_in_pinyin(catalog, text, question_id, value):
+    assert parse_answer(_question(catalog, "id-card-reissue", question_id), text) == value
+
+
+@pytest.mark.parametrize("text", ["hao", "ok", "ma", "16"])
+def test_pinyin_that_spells_no_option_is_unclear(catalog, text):
+    assert parse_answer(_question(catalog, "id-card-reissue", "hukou_place"), text) is None
