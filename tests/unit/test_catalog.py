@@ -64,12 +64,19 @@ def test_a_bundle_asks_only_what_neither_it_nor_earlier_answers_imply(catalog):
 
 @pytest.mark.parametrize("bundle", ["one-thing-birth", "one-thing-business-start", "one-thing-death",
                                     "one-thing-property-transfer", "one-thing-retirement"])
-@pytest.mark.parametrize("pick", [0, -1])
-def test_a_bundle_asks_at_most_four_questions(catalog, bundle, pick):
-    affair, answers, asked = catalog.affairs[bundle], {}, []
-    while pending := catalog.pending_questions(affair, answers):
-        asked.append(pending[0].key)
-        answers[pending[0].key] = pending[0].question.options[pick].value
+def test_a_bundle_asks_at_most_four_questions(catalog, bundle):
+    """Whatever the answers (every path through the questions is walked)."""
+    affair = catalog.affairs[bundle]
+
+    def longest(answers: dict[str, str]) -> list[str]:
+        pending = catalog.pending_questions(affair, answers)
+        if not pending:
+            return []
+        first = pending[0]
+        paths = [longest({**answers, first.key: o.value}) for o in first.question.options]
+        return [first.key, *max(paths, key=len)]
+
+    asked = longest({})
     assert 1 <= len(asked) <= 4, asked
 
 

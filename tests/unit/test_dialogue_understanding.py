@@ -193,13 +193,6 @@ def test_an_age_in_the_first_message_answers_the_age_question(catalog):
     assert "applicant_age" not in prefill(keyed, "我爸60岁，我妈58岁，身份证都丢了")  # two ages: whose?
 
 
-def test_the_deceased_named_as_my_parent_makes_the_speaker_a_direct_relative(catalog):
-    bundle = catalog.affairs["one-thing-death"]
-    keyed = [(p.key, p.question) for p in catalog.pending_questions(bundle, {})]
-    assert prefill(keyed, "我爸上周走了，户口注销、丧葬费这些想一起办")["funeral-allowance/applicant"] == "relative"
-    assert "funeral-allowance/applicant" not in prefill(keyed, "我爷爷上周走了，后面的手续想一起办")  # a grandchild
-
-
 def test_age_of_the_person():
     assert age_of_the_person("他75岁了") == 75 and age_of_the_person("我82岁了，身份证丢了") == 82
     assert age_of_the_person("我今年30岁，想给孩子办身份证") is None and age_of_the_person("没说年龄") is None
