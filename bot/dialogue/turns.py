@@ -32,6 +32,10 @@ DETAIL_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("in_person", re.compile(r"本人|代办|代领|代替|替我|替他|替她|带(他|她|孩子|小孩)?去|陪同|委托|别人|家里人|家人")),
     ("office", re.compile(r"在哪|哪里办|哪儿办|地址|什么地方|哪个窗口|去哪")),
 )
+# a message that asks something (那需要本人去吗？): in the middle of the situation questions it is a follow-up, not
+# an answer, even when it holds an option's word (本人)
+QUESTION_WORDS = re.compile(r"[?？]|吗|怎么|咋|哪|什么|多少|能不能|可不可以|是不是|"
+                            r"\b(zenme|shenme|nali|naer|duoshao|ma)\b")
 MAX_CLARIFY_FAILURES = 2
 # 好的, 嗯 with nothing pending: no question, nothing missed (a message the classifier reads as affirm and says
 # more, 户籍搬家, goes to the resolver like any other)
@@ -81,6 +85,11 @@ class Turn:
         if "clarify_options" in changed:
             changed["clarify_options"] = list(after.clarify_options)
         return changed
+
+
+def asks_something(text: str) -> bool:
+    """Whether a message asks a question (吗, ？, 怎么, zenme ...)."""
+    return bool(QUESTION_WORDS.search(text.lower()))
 
 
 def detail_in_words(text: str) -> str | None:
@@ -265,6 +274,12 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
         corrected = _correct(snap, state, text)
         if corrected is not None:
             return corrected
+    follow_up = None
+    if asks_something(text):  # 那需要本人去吗？ asks about going in person; it does not answer 已满16周岁
+        follow_up = detail_for(intent, text) if intent in DETAIL_INTENTS else detail_in_words(text)
+    if follow_up is not None and affair is not None:
+        district = snap.catalog.places.get(state.district or "")
+        return Turn(state, [say.detail_reply(snap.catalog, affair, follow_up, district, hotline)])
     value = parse_answer(pending[0].question, text)
     if value is not None:
         return Turn(replace(state, answers={**state.answers, pending[0].key: value}))

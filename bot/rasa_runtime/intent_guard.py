@@ -8,7 +8,8 @@ In config.yml, after the entity extractor and before the FallbackClassifier::
 The classifier sometimes reads a question about how to do something as a case-status request (公积金咋拿出来？,
 高龄补贴是80岁还是90岁开始发): the person would be asked for a case number. It also reads a question that ends
 in thanks as thanks (……网上能打印吗 谢谢): the person would get 不客气. Such a message is classified
-`ask_materials` instead, with the same confidence, so the resolver reads it:
+`ask_materials` instead (or the question about one detail, such as `ask_fee`, that the classifier ranks higher),
+with the same confidence, so the resolver reads it:
 - `query_case_status` for a question that names no case (no case number, phone tail, query code or other number)
   and says none of the words of a status request (`bot.dialogue.cases.asks_about_a_case`);
 - thanks or goodbye for a message long enough to say more, that asks a question.
@@ -28,6 +29,7 @@ from rasa.shared.nlu.constants import ENTITIES, ENTITY_ATTRIBUTE_TYPE, INTENT, I
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.dialogue.cases import asks_about_a_case
+from bot.dialogue.turns import DETAIL_INTENTS, asks_something
 from bot.entities import CASE_NUMBER, PHONE_LAST4, QUERY_CODE
 
 CASE_REQUEST = "query_case_status"
@@ -40,7 +42,8 @@ SHORTEST_QUESTION = 6
 NUMBER_OR_CODE = re.compile(r"\d{4}|[A-Za-z0-9]{8}")
 # Small talk says more than thanks or a greeting from this length on, when it asks something.
 LONGEST_SMALL_TALK = 10
-QUESTION = re.compile(r"[?？]|吗|怎么|咋|哪|什么|多少|能不能|可不可以|是不是|\b(zenme|shenme|nali|naer|duoshao|ma)\b")
+# What such a message becomes: the likeliest of these in the classifier's ranking, else an affair question.
+QUESTION_INTENTS = (AFFAIR_QUESTION, *DETAIL_INTENTS)
 
 
 def names_no_case(message: Message) -> bool:
@@ -54,7 +57,7 @@ def names_no_case(message: Message) -> bool:
 
 def asks_beyond_small_talk(text: str) -> bool:
     """Whether a message read as thanks or goodbye is long and asks something (……网上能打印吗 谢谢)."""
-    return len(text) >= LONGEST_SMALL_TALK and bool(QUESTION.search(text.lower()))
+    return len(text) >= LONGEST_SMALL_TALK and asks_something(text)
 
 
 def is_an_affair_question(message: Message) -> bool:
@@ -82,10 +85,10 @@ class IntentGuard(GraphComponent):
             if not is_an_affair_question(message):
                 continue
             intent = message.get(INTENT)
-            ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != AFFAIR_QUESTION]
-            for entry in ranking:
-                if entry.get("name") == intent["name"]:
-                    entry["name"] = AFFAIR_QUESTION
-            message.set(INTENT, {**intent, "name": AFFAIR_QUESTION}, add_to_output=True)
+            ranking = message.get(INTENT_RANKING_KEY, [])
+            instead = next((r["name"] for r in ranking if r.get("name") in QUESTION_INTENTS), AFFAIR_QUESTION)
+            ranking = [{**r, "name": instead} if r.get("name") == intent["name"] else r
+                       for r in ranking if r.get("name") != instead]
+            message.set(INTENT, {**intent, "name": instead}, add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages

@@ -105,6 +105,17 @@ def test_a_district_or_a_thanks_between_situation_questions_is_acknowledged_and_
     assert [r.text for r in thanked.replies] == ["不客气。"]
 
 
+@pytest.mark.parametrize("text, intent", [("那需要本人去吗？", "ask_in_person"),
+                                          ("谢谢你，那需要本人去吗？", "ask_materials"), ("网上能办吗", None)])
+def test_a_follow_up_between_situation_questions_is_answered_not_taken_as_an_answer(snapshot, text, intent):
+    state = _understand(snapshot, T.State(), "身份证丢了怎么补办").state
+    asked = T.take_situation_answer(snapshot, state, text, intent)
+    assert asked.state.answers == {}  # 本人 is a word of 已满16周岁, but this asks; it answers nothing
+    assert len(asked.replies) == 1 and asked.replies[0].text.startswith("【身份证补领】")
+    answered = T.take_situation_answer(snapshot, state, "本人，已经成年了")
+    assert answered.state.answers == {"applicant_age": "adult"}
+
+
 @pytest.mark.parametrize("text, reason", [("我是老人 不会弄手机 社保卡丢了 怎么办", "lost"),
                                           ("社保卡坏了刷不出来", "damaged")])
 def test_what_happened_to_the_card_is_not_asked_again(snapshot, text, reason):

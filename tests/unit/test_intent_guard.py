@@ -78,3 +78,13 @@ def test_small_talk_that_asks_a_question_is_an_affair_question():
     assert asking.get("intent")["name"] == pinyin.get("intent")["name"] == "ask_materials"
     assert (thanks.get("intent")["name"], short.get("intent")["name"], cancel.get("intent")["name"]) == \
         ("thanks", "thanks", "cancel")  # nothing asked; too short to say more; cancel always stays
+
+
+def test_a_guarded_message_takes_the_likeliest_question_intent():
+    message = Message(data={"text": "谢谢你，那需要本人去吗？", "intent": {"name": "thanks", "confidence": 0.6},
+                            "intent_ranking": [{"name": "thanks", "confidence": 0.6},
+                                               {"name": "ask_in_person", "confidence": 0.3},
+                                               {"name": "ask_materials", "confidence": 0.1}], "entities": []})
+    IntentGuard().process([message])
+    assert message.get("intent") == {"name": "ask_in_person", "confidence": 0.6}
+    assert [r["name"] for r in message.get("intent_ranking")] == ["ask_in_person", "ask_materials"]
