@@ -39,7 +39,8 @@ CASE_ENTITIES = frozenset({CASE_NUMBER, PHONE_LAST4, QUERY_CODE})
 # A reply in the case lookup (忘了, 4512吧, 是这个号) is short or carries a number or code; a question about how
 # to do something is a sentence without either.
 SHORTEST_QUESTION = 6
-NUMBER_OR_CODE = re.compile(r"\d{4}|[A-Za-z0-9]{8}")
+NUMBER_OR_CODE = re.compile(r"\d{4}(?![\d年])|(?<![a-z0-9])(?=[a-z]*\d)(?=\d*[a-z])[a-z0-9]{8}(?![a-z0-9])",
+                            re.IGNORECASE)  # not a year (2015年), not a pinyin word (shenfenzheng)
 # Small talk says more than thanks or a greeting from this length on, when it asks something.
 LONGEST_SMALL_TALK = 10
 # What such a message becomes: the likeliest of these in the classifier's ranking, else an affair question.

@@ -88,3 +88,11 @@ def test_a_guarded_message_takes_the_likeliest_question_intent():
     IntentGuard().process([message])
     assert message.get("intent") == {"name": "ask_in_person", "confidence": 0.6}
     assert [r["name"] for r in message.get("intent_ranking")] == ["ask_in_person", "ask_materials"]
+
+
+@pytest.mark.parametrize("text, kept", [("驾照是2010年考的，快满十年了要换", False),
+                                        ("gongjijin zenme qu chulai", False),
+                                        ("码是k7m3q9tx，帮我查", True), ("尾号是4512吧，你再查查", True)])
+def test_a_year_or_a_pinyin_word_is_no_number_or_code(text, kept):
+    """A case request kept for the lookup is one the guard does not turn into an affair question."""
+    assert is_an_affair_question(_classified(text, "query_case_status")) is not kept
