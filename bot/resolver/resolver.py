@@ -144,8 +144,9 @@ class Resolver:
                                   None if base is None else base.index, [u.questions for u in umbrellas])
         self._is_bundle = np.asarray([a.is_bundle for a in self._affairs], dtype=bool)
         self._features = CandidateFeatures(self._is_bundle)
-        self._labels = ["|".join("".join(self.analyzer.words(t)) for t in (a.name, a.short_name, *a.aliases,
-                                                                                  *a.keywords))
+        # names, aliases and keywords: the short name is left out, since it runs words together that the full
+        # name keeps apart (结婚离婚证补领 against 补领结婚证、离婚证, where 结婚 is only the certificate's)
+        self._labels = ["|".join("".join(self.analyzer.words(t)) for t in (a.name, *a.aliases, *a.keywords))
                         for a in self._affairs]
         self._label_words = self._subjects()
         self._what_words = _named_by_few(self._label_words)
