@@ -11,6 +11,8 @@ from bot.entities import DISTRICT, extract
 from bot.entities.places import short_place_name
 
 # suffixes a place typed in pinyin may carry (yinzhou qu, ningbo shi), written joined or apart
+# The province every place of knowledge/places.yml lies in.
+PROVINCE = "浙江"
 _PINYIN_SUFFIXES = ("", "qu", "shi", "xian")
 _LATIN_WORD = re.compile(r"[a-z]+")
 

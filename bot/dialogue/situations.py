@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from bot.catalog.domain import Option, Question
 from bot.entities import AGE, extract
+from bot.entities.numerals import parse_number
 from bot.resolver.text import normalize
 
 _YES = ("是的", "是啊", "对的", "对", "没错", "嗯", "有", "是")
@@ -35,11 +37,32 @@ def age_of_the_person(text: str) -> int | None:
     return int(ages[0].value)
 
 
+_NUMBER = re.compile("[0-9]+|[零〇一二两三四五六七八九十百]+")
+
+
+def _asks_an_age(question: Question) -> bool:
+    """Whether the options are ages (未满16周岁 / 已满16周岁)."""
+    return any(_by_age(question, age) for age in (0, 200))
+
+
+# Words that make a number a limit rather than the age (不到16, 快满16, 16以下), and letters (wei man 16).
+_NOT_AN_AGE = re.compile("[a-z不没未差快满到超过以]")
+
+
+def _bare_number(norm: str) -> int | None:
+    """The one number in a short answer (七十二了, 72), or None when there is none, more than one, or a word
+    that makes it a limit."""
+    numbers = _NUMBER.findall(norm)
+    if _NOT_AN_AGE.search(norm):
+        return None
+    return parse_number(numbers[0]) if len(numbers) == 1 else None
+
+
 def _by_age(question: Question, age: int) -> Option | None:
     """Options labelled 未满N周岁 / 已满N周岁 (or N周岁以上/以下) chosen by an age."""
     for option in question.options:
         label = option.label
-        match = re.search(r"(\d+)", label)
+        match = re.search(r"(\d+)周?岁", label)  # 9座以下 or 不满1年 is no age
         if not match:
             continue
         limit = int(match.group(1))
@@ -65,14 +88,20 @@ def _yes_no(question: Question, norm: str) -> Option | None:
     return None
 
 
+def _with_readings(norm: str, readings: Sequence[str]) -> str:
+    """The answer and what its words mean, unless it negates (不是安徽的 does not say 外省)."""
+    return norm if any(n in norm for n in _NEGATIONS) else "|".join([norm, *map(normalize, readings)])
+
+
 def _negated(norm: str, word: str) -> bool:
     """True when every mention of `word` follows a negation (不是本地户口, 没有房)."""
     starts = [m.start() for m in re.finditer(re.escape(word), norm)]
     return bool(starts) and all(norm[max(0, s - 2):s].endswith(_NEGATIONS) for s in starts)
 
 
-def parse_answer(question: Question, text: str) -> str | None:
-    """The option value the text chooses, or None when it is unclear."""
+def parse_answer(question: Question, text: str, readings: Sequence[str] = ()) -> str | None:
+    """The option value the text chooses, or None when it is unclear. `readings` are what the text's words
+    mean where it does not say so itself (安徽 is 外省, 杭州 is in 浙江); they count unless the text negates."""
     norm = normalize(text)
     if not norm:
         return None
@@ -80,14 +109,17 @@ def parse_answer(question: Question, text: str) -> str | None:
         if norm in (normalize(option.value), normalize(option.label), str(index), f"第{index}个"):
             return option.value
     age = age_in(norm)
+    if age is None and _asks_an_age(question):
+        age = _bare_number(norm)  # 他今年72了: to an age question, the one number given is the age
     if age is not None:
         option = _by_age(question, age)
         if option:
             return option.value
+    said = _with_readings(norm, readings)
     hits, negated = [], []
     for option in question.options:
         words = [normalize(w) for w in (option.label, *option.hints) if normalize(w)]
-        found = [w for w in words if w in norm and w not in _NO]
+        found = [w for w in words if w in said and w not in _NO]
         if any(_negated(norm, w) for w in found):
             negated.append(option)
             continue
@@ -139,19 +171,21 @@ def _typed_in_pinyin(question: Question, text: str) -> Option | None:
     return None
 
 
-def prefill(questions: list[tuple[str, Question]], text: str) -> dict[str, str]:
+def prefill(questions: list[tuple[str, Question]], text: str, readings: Sequence[str] = ()) -> dict[str, str]:
     """Answers already given in the first message (我老婆是外省的 → 投靠配偶, 外省; 他75岁了 → 已满16周岁).
-    An age decides an age question before any word does (我孩子今年18了 is not a minor)."""
+    An age decides an age question before any word does (我孩子今年18了 is not a minor). `readings`: as for
+    `parse_answer`."""
     answers = {}
     age = age_of_the_person(text)
+    norm = normalize(text)
+    said = _with_readings(norm, readings)
     for key, question in questions:
         by_age = _by_age(question, age) if age is not None else None
         if by_age is not None:
             answers[key] = by_age.value
             continue
-        norm = normalize(text)
         hits = [o for o in question.options
-                if any(len(normalize(w)) >= 2 and normalize(w) not in _YES + _NO and normalize(w) in norm
+                if any(len(normalize(w)) >= 2 and normalize(w) not in _YES + _NO and normalize(w) in said
                        and not _negated(norm, normalize(w)) for w in (o.label, *o.hints))]
         if len(hits) == 1:
             answers[key] = hits[0].value

@@ -6,11 +6,13 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from bot.catalog.catalog import PendingQuestion
+from bot.catalog.domain import Affair, Option
 from bot.catalog.provider import Snapshot
 from bot.dialogue import answers as say
 from bot.dialogue.choices import NONE_OF_THESE, pick
 from bot.dialogue.guide import GUIDE_TYPE
-from bot.dialogue.places import find_place, find_place_in_pinyin, place_label
+from bot.dialogue.places import PROVINCE, find_place, find_place_in_pinyin, place_label
 from bot.dialogue.situations import parse_answer, prefill
 from bot.resolver.text import normalize
 
@@ -280,12 +282,21 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
     if follow_up is not None and affair is not None:
         district = snap.catalog.places.get(state.district or "")
         return Turn(state, [say.detail_reply(snap.catalog, affair, follow_up, district, hotline)])
-    value = parse_answer(pending[0].question, text)
-    if value is not None:
-        return Turn(replace(state, answers={**state.answers, pending[0].key: value}))
+    readings = _readings(snap, text)
+    value = parse_answer(pending[0].question, text, [*readings, PROVINCE] if place is not None else readings)
+    if value is not None:  # 已满16周岁，外省户口 answers two (in its own words: what they mean is told back below)
+        given = {key: option.value for key, option in _answers_to_later_questions(pending[1:], text, [])}
+        return Turn(replace(state, answers={**state.answers, **given, pending[0].key: value}))
     switched = snap.resolver.resolve(text)
     if switched.affair and switched.affair != state.affair and switched.affair not in affair.parts:
         return _switch(snap, state, switched.affair, text)  # a part of the bundle being asked about is no switch
+    later = _answers_to_later_questions(pending[1:], text, readings)
+    if later:  # 户口是安徽的 to the age question: 外省户口 is kept and told back, and the age is asked again
+        noted = "；".join(option.label for _, option in later)
+        given = {key: option.value for key, option in later}
+        return Turn(replace(state, answers={**state.answers, **given}), [say.Reply(f"好的，已记下：{noted}。")])
+    if _restates_an_answer(snap, affair, state, text, readings):  # 孩子十岁, when 未满16周岁 was known
+        return Turn(state, [say.Reply("好的，这一点已经记下了。")])
     if place is not None:
         label = place_label(snap.catalog, place)
         return Turn(state, [say.Reply(f"好的，已记下您在{label}。")])
@@ -297,6 +308,29 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
         return Turn(state, [say.detail_reply(snap.catalog, affair, detail, district, hotline)])
     options = "、".join(o.label for o in pending[0].question.options)
     return Turn(state, [say.Reply(f"抱歉，我没听明白。请从这几项里选一个：{options}；或说“取消”结束。")])
+
+
+def _readings(snap: Snapshot, text: str) -> list[str]:
+    """What an answer's words mean where it does not say so: 安徽 is 外省, 头一回 is 首次. (A place of the
+    province is read as 浙江 only for the question asked: 户口是在浙江省内吗 may be answered with the city, but
+    a city said on the side is more often where the person is than where the hukou is.)"""
+    norm = normalize(text)
+    return [w for w in snap.resolver.analyzer.words(text) if w not in norm]
+
+
+def _answers_to_later_questions(later: list[PendingQuestion], text: str,
+                                readings: list[str]) -> list[tuple[str, Option]]:
+    """The options a message chooses for questions still to come."""
+    given = prefill([(p.key, p.question) for p in later], text, readings)
+    return [(p.key, o) for p in later if p.key in given for o in p.question.options if o.value == given[p.key]]
+
+
+def _restates_an_answer(snap: Snapshot, affair: Affair, state: State, text: str, readings: list[str]) -> bool:
+    """Whether the message only repeats answers already recorded (or implied) for this affair."""
+    answers = snap.catalog.with_implied(affair, state.answers)
+    asked = [(p.key, p.question) for p in snap.catalog.pending_questions(affair, {}) if p.key in answers]
+    repeated = prefill(asked, text, readings)
+    return bool(repeated) and all(answers[key] == value for key, value in repeated.items())
 
 
 def _switch(snap: Snapshot, state: State, affair_id: str, text: str) -> Turn:

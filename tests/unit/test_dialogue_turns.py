@@ -440,3 +440,36 @@ def test_an_ordinary_choice_leaves_nothing_to_follow_even_after_rivals(snapshot)
     assert first.replies[0].text.startswith("关于")
     picked = _understand(snapshot, first.state, "/choose_affair", choice="id-card-reissue")
     assert picked.state.affair == "id-card-reissue" and picked.state.also_affair is None
+
+
+@pytest.mark.parametrize("text, hukou", [("户口是安徽的", "other_province"), ("老家户口在黑龙江", "other_province"),
+                                         ("户口就在湖州", "local"), ("我们是温州瑞安户口", "local")])
+def test_the_hukou_question_is_answered_by_naming_the_place(snapshot, text, hukou):
+    state = _understand(snapshot, T.State(), "身份证丢了怎么补办").state
+    state = T.take_situation_answer(snapshot, state, "本人补").state
+    assert T.next_question(snapshot, state).text == "户口是在浙江省内吗？"
+    assert T.take_situation_answer(snapshot, state, text).state.answers["hukou_place"] == hukou
+
+
+def test_a_fact_for_a_later_question_is_kept_told_back_and_the_question_asked_again(snapshot):
+    state = _understand(snapshot, T.State(), "身份证丢了怎么补办").state
+    turn = T.take_situation_answer(snapshot, state, "户口是江西的")
+    assert turn.state.answers == {"hukou_place": "other_province"}
+    assert [r.text for r in turn.replies] == ["好的，已记下：外省户口。"]
+    assert T.next_question(snapshot, turn.state).text == "补证的人是否已满16周岁？"
+
+
+def test_an_answer_with_a_second_fact_answers_both_questions(snapshot):
+    state = _understand(snapshot, T.State(), "身份证丢了怎么补办").state
+    state = T.take_situation_answer(snapshot, state, "已经成年了，外省户口").state
+    assert state.answers == {"applicant_age": "adult", "hukou_place": "other_province"}
+
+
+def test_a_fact_already_known_is_acknowledged_not_misunderstood(snapshot):
+    state = _understand(snapshot, T.State(), "想给孩子办身份证").state
+    assert state.answers == {"applicant_age": "minor"}
+    turn = T.take_situation_answer(snapshot, state, "孩子今年九岁")
+    assert turn.state == state and [r.text for r in turn.replies] == ["好的，这一点已经记下了。"]
+    assert T.next_question(snapshot, turn.state).text == "户口是在浙江省内吗？"
+    contradicted = T.take_situation_answer(snapshot, state, "孩子其实二十岁了")
+    assert contradicted.state.answers == state.answers and "没听明白" in contradicted.replies[0].text

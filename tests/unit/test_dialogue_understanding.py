@@ -214,3 +214,17 @@ def test_answers_typed_in_pinyin(catalog, text, question_id, value):
 @pytest.mark.parametrize("text", ["hao", "ok", "ma", "16"])
 def test_pinyin_that_spells_no_option_is_unclear(catalog, text):
     assert parse_answer(_question(catalog, "id-card-reissue", "hukou_place"), text) is None
+
+
+@pytest.mark.parametrize("text, expected", [("他今年72了", "over_70"), ("六十八", "under_70"), ("76啦", "over_70"),
+                                            ("快70了", None), ("不到70", "under_70"), ("72和68", None)])
+def test_an_age_question_takes_the_one_number_given_as_the_age(catalog, text, expected):
+    age = _question(catalog, "driving-license-renew", "age_70")
+    assert parse_answer(age, text) == expected
+
+
+def test_readings_count_unless_the_answer_negates(catalog):
+    hukou = _question(catalog, "id-card-first", "hukou_place")
+    assert parse_answer(hukou, "户口在安徽", ["外省"]) == "other_province"
+    assert parse_answer(hukou, "户口在安徽") is None  # the place alone is no word of either option
+    assert parse_answer(hukou, "户口不在安徽", ["外省"]) is None
