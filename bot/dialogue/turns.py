@@ -38,6 +38,9 @@ DETAIL_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # an answer, even when it holds an option's word (本人)
 QUESTION_WORDS = re.compile(r"[?？]|吗|怎么|咋|哪|什么|多少|能不能|可不可以|是不是|"
                             r"\b(zenme|shenme|nali|naer|duoshao|ma)\b")
+# a message that asks for something to be done (我想办结婚登记): in the middle of the situation questions it may
+# be another affair; a bare fact (结婚了的) that answers a question still to come is an answer, not a new affair
+REQUEST_WORDS = re.compile(r"想|要办|要补|要换|要领|办理|办个|申请|咨询|问一?下|帮我|如何|\b(xiang|yao ban|shenqing)\b")
 MAX_CLARIFY_FAILURES = 2
 # 好的, 嗯 with nothing pending: no question, nothing missed (a message the classifier reads as affirm and says
 # more, 户籍搬家, goes to the resolver like any other)
@@ -287,10 +290,11 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
     if value is not None:  # 已满16周岁，外省户口 answers two (in its own words: what they mean is told back below)
         given = {key: option.value for key, option in _answers_to_later_questions(pending[1:], text, [])}
         return Turn(replace(state, answers={**state.answers, **given, pending[0].key: value}))
-    switched = snap.resolver.resolve(text)
-    if switched.affair and switched.affair != state.affair and switched.affair not in affair.parts:
-        return _switch(snap, state, switched.affair, text)  # a part of the bundle being asked about is no switch
     later = _answers_to_later_questions(pending[1:], text, readings)
+    if not later or REQUEST_WORDS.search(text):
+        switched = snap.resolver.resolve(text)
+        if switched.affair and switched.affair != state.affair and switched.affair not in affair.parts:
+            return _switch(snap, state, switched.affair, text)  # a part of the bundle asked about is no switch
     if later:  # 户口是安徽的 to the age question: 外省户口 is kept and told back, and the age is asked again
         noted = "；".join(option.label for _, option in later)
         given = {key: option.value for key, option in later}

@@ -473,3 +473,15 @@ def test_a_fact_already_known_is_acknowledged_not_misunderstood(snapshot):
     assert T.next_question(snapshot, turn.state).text == "户口是在浙江省内吗？"
     contradicted = T.take_situation_answer(snapshot, state, "孩子其实二十岁了")
     assert contradicted.state.answers == state.answers and "没听明白" in contradicted.replies[0].text
+
+
+def test_a_bare_fact_for_a_later_question_of_a_bundle_is_an_answer_and_a_request_still_switches(snapshot):
+    state = _understand(snapshot, T.State(), "孩子刚出生，出生证、户口、医保能一起办吗").state
+    assert state.affair == "one-thing-birth"
+    assert snapshot.resolver.resolve("结婚了的").affair == "marriage-registration"  # alone, the words name one
+    fact = T.take_situation_answer(snapshot, state, "结婚了的")
+    assert fact.state.affair == "one-thing-birth"
+    assert fact.state.answers == {**state.answers, "hukou-newborn/parents_marriage": "married"}
+    assert [r.text for r in fact.replies] == ["好的，已记下：父母已登记结婚。"]
+    request = T.take_situation_answer(snapshot, state, "我想办结婚登记")
+    assert request.state.affair == "marriage-registration"
