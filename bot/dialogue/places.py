@@ -31,6 +31,20 @@ def find_place(catalog: Catalog, text: str) -> Place | None:
     return _most_specific(found)
 
 
+def places_as_province(text: str) -> str:
+    """The text with the one place of the province it names read as the province: 我老公是杭州户口 →
+    我老公是浙江户口. Two places (从杭州转到宁波) stay as they are: what matters is that both are in it."""
+    places = [e for e in extract(text) if e.kind == DISTRICT]
+    if len({e.value for e in places}) != 1:
+        return text
+    out, last = [], 0
+    for entity in sorted(places, key=lambda e: e.start):
+        if entity.start >= last:
+            out += [text[last:entity.start], PROVINCE]
+            last = entity.end
+    return "".join(out) + text[last:]
+
+
 def find_place_in_pinyin(catalog: Catalog, text: str) -> Place | None:
     """The place an answer to "which district" types in toneless pinyin (ningbo yinzhou, yuhang qu): a
     name's syllables as whole words, joined or apart. Read only as that answer: elsewhere yiwu is as likely

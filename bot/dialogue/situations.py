@@ -8,7 +8,16 @@ from collections.abc import Sequence
 from bot.catalog.domain import Option, Question
 from bot.entities import AGE, extract
 from bot.entities.numerals import parse_number
-from bot.resolver.text import normalize
+from bot.resolver.text import normalize as _normalize
+
+# A quantity written in characters (七十, 十六): read as digits in answers and hints alike, so 没到七十 meets 没到70.
+_QUANTITY = re.compile("[零〇一二两三四五六七八九]*[十百][零〇一二两三四五六七八九十]*")
+
+
+def normalize(text: str) -> str:
+    """The resolver's normalisation, with quantities in digits."""
+    return _QUANTITY.sub(lambda m: str(parse_number(m.group()) or m.group()), _normalize(text))
+
 
 _YES = ("是的", "是啊", "对的", "对", "没错", "嗯", "有", "是")
 _NO = ("不是", "没有", "不对", "否", "不", "没")
@@ -99,6 +108,10 @@ def _negated(norm: str, word: str) -> bool:
     return bool(starts) and all(norm[max(0, s - 2):s].endswith(_NEGATIONS) for s in starts)
 
 
+# A yes hint (是, 有) chooses only in an answer this short: in 我们是外地来打工的 the 是 says nothing.
+SHORT_ANSWER = 3
+
+
 def parse_answer(question: Question, text: str, readings: Sequence[str] = ()) -> str | None:
     """The option value the text chooses, or None when it is unclear. `readings` are what the text's words
     mean where it does not say so itself (安徽 is 外省, 杭州 is in 浙江); they count unless the text negates."""
@@ -119,7 +132,7 @@ def parse_answer(question: Question, text: str, readings: Sequence[str] = ()) ->
     hits, negated = [], []
     for option in question.options:
         words = [normalize(w) for w in (option.label, *option.hints) if normalize(w)]
-        found = [w for w in words if w in said and w not in _NO]
+        found = [w for w in words if w in said and w not in _NO and (w not in _YES or len(norm) <= SHORT_ANSWER)]
         if any(_negated(norm, w) for w in found):
             negated.append(option)
             continue

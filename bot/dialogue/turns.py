@@ -12,7 +12,7 @@ from bot.catalog.provider import Snapshot
 from bot.dialogue import answers as say
 from bot.dialogue.choices import NONE_OF_THESE, pick
 from bot.dialogue.guide import GUIDE_TYPE
-from bot.dialogue.places import PROVINCE, find_place, find_place_in_pinyin, place_label
+from bot.dialogue.places import find_place, find_place_in_pinyin, place_label, places_as_province
 from bot.dialogue.situations import parse_answer, prefill
 from bot.resolver.text import normalize
 
@@ -286,15 +286,16 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
         district = snap.catalog.places.get(state.district or "")
         return Turn(state, [say.detail_reply(snap.catalog, affair, follow_up, district, hotline)])
     readings = _readings(snap, text)
-    value = parse_answer(pending[0].question, text, [*readings, PROVINCE] if place is not None else readings)
+    value = parse_answer(pending[0].question, text, [*readings, places_as_province(text)] if place else readings)
     if value is not None:  # 已满16周岁，外省户口 answers two (in its own words: what they mean is told back below)
         given = {key: option.value for key, option in _answers_to_later_questions(pending[1:], text, [])}
         return Turn(replace(state, answers={**state.answers, **given, pending[0].key: value}))
     later = _answers_to_later_questions(pending[1:], text, readings)
     if not later or REQUEST_WORDS.search(text):
-        switched = snap.resolver.resolve(text)
-        if switched.affair and switched.affair != state.affair and switched.affair not in affair.parts:
-            return _switch(snap, state, switched.affair, text)  # a part of the bundle asked about is no switch
+        switched = snap.resolver.resolve(text).affair
+        if switched and switched != state.affair and switched not in affair.parts and \
+                snap.resolver.speaks_for(text, switched, affair.id):  # 驾照 does; 就我和我朋友两个人 does not
+            return _switch(snap, state, switched, text)  # a part of the bundle asked about is no switch
     if later:  # 户口是安徽的 to the age question: 外省户口 is kept and told back, and the age is asked again
         noted = "；".join(option.label for _, option in later)
         given = {key: option.value for key, option in later}
@@ -315,11 +316,11 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
 
 
 def _readings(snap: Snapshot, text: str) -> list[str]:
-    """What an answer's words mean where it does not say so: 安徽 is 外省, 头一回 is 首次. (A place of the
-    province is read as 浙江 only for the question asked: 户口是在浙江省内吗 may be answered with the city, but
-    a city said on the side is more often where the person is than where the hukou is.)"""
-    norm = normalize(text)
-    return [w for w in snap.resolver.analyzer.words(text) if w not in norm]
+    """The answer in the lexicon's words, when that differs: 从江苏转回来 reads 从外省转回来, 头一回 reads 首次.
+    (A place of the province is read as 浙江 only for the question asked: 户口是在浙江省内吗 may be answered with
+    the city, but a city said on the side is more often where the person is than where the hukou is.)"""
+    canonical = "".join(snap.resolver.analyzer.words(text))
+    return [canonical] if canonical != normalize(text) else []
 
 
 def _answers_to_later_questions(later: list[PendingQuestion], text: str,

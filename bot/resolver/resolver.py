@@ -473,6 +473,14 @@ class Resolver:
         theirs = set().union(*(self._label_words[self._ids.index(i)] for i in ids if i in self._ids))
         return bool((set(self._query(text).content) & set(self._query(topic).content)) - theirs)
 
+    def speaks_for(self, text: str, affair: str, against: str) -> bool:
+        """Whether a word of the text speaks for one affair against another (驾照, said while the ID card's
+        questions are asked): a message that only states a fact (就我和我朋友两个人) has none."""
+        if affair not in self._ids or against not in self._ids:
+            return False
+        mine, theirs = self._ids.index(affair), self._ids.index(against)
+        return any(self._evidence(word, mine, theirs) for word in self._query(text).content)
+
     def shared_subject(self, ids: list[str]) -> str:
         """The name words all these affairs share, longest first (驾驶证 for the licence's renewal and reissue;
         公积金 and 提取 for the withdrawals): what a short answer to a choice among them speaks of. Empty when

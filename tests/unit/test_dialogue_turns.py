@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from unit_helpers import HOTLINE
 
@@ -485,3 +487,38 @@ def test_a_bare_fact_for_a_later_question_of_a_bundle_is_an_answer_and_a_request
     assert [r.text for r in fact.replies] == ["好的，已记下：父母已登记结婚。"]
     request = T.take_situation_answer(snapshot, state, "我想办结婚登记")
     assert request.state.affair == "marriage-registration"
+
+
+def test_only_a_message_with_words_for_another_affair_leaves_the_one_at_hand(snapshot):
+    state = _understand(snapshot, T.State(), "想开个有限公司").state
+    assert state.affair == "company-registration"
+    statement = "我们俩合伙干"
+    assert snapshot.resolver.resolve(statement).affair not in (None, "company-registration")  # read alone
+    assert T.take_situation_answer(snapshot, state, statement).state.affair == "company-registration"
+    state = _understand(snapshot, T.State(), "身份证丢了怎么补办").state
+    assert T.take_situation_answer(snapshot, state, "其实是驾照丢了").state.affair == "driving-license-reissue"
+
+
+def test_the_one_city_named_is_read_as_the_province_and_two_cities_stay_two(snapshot):
+    state = T.State(affair="birth-service-registration", affair_state=T.RESOLVED)
+    assert T.next_question(snapshot, state).text.startswith("夫妻双方是否至少有一方是浙江户籍")
+    assert T.take_situation_answer(snapshot, state, "我老公是杭州户口").state.answers == {"residence": "local"}
+    state = T.State(affair="pension-transfer", affair_state=T.RESOLVED)
+    assert T.take_situation_answer(snapshot, state, "从杭州转到宁波").state.answers == {"direction": "within_zj"}
+
+
+def _situation_answers() -> list[tuple[str, ...]]:
+    path = Path(__file__).resolve().parents[1] / "data" / "situation_answers.tsv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [tuple(line.split("|")) for line in lines if line.strip() and not line.startswith("#")]
+
+
+@pytest.mark.parametrize("affair, key, text, value", _situation_answers())
+def test_a_situation_question_answered_with_a_plain_fact(snapshot, affair, key, text, value):
+    pending = snapshot.catalog.pending_questions(snapshot.catalog.affairs[affair], {})
+    keys = [p.key for p in pending]
+    state = T.State(affair=affair, affair_state=T.RESOLVED,
+                    answers={p.key: p.question.options[0].value for p in pending[:keys.index(key)]})
+    assert snapshot.catalog.pending_questions(snapshot.catalog.affairs[affair], state.answers)[0].key == key
+    turn = T.take_situation_answer(snapshot, state, text)
+    assert turn.state.affair == affair and turn.state.answers[key] == value

@@ -228,3 +228,11 @@ def test_readings_count_unless_the_answer_negates(catalog):
     assert parse_answer(hukou, "户口在安徽", ["外省"]) == "other_province"
     assert parse_answer(hukou, "户口在安徽") is None  # the place alone is no word of either option
     assert parse_answer(hukou, "户口不在安徽", ["外省"]) is None
+
+
+def test_a_yes_hint_chooses_only_in_a_short_answer(catalog):
+    hukou = _question(catalog, "school-enrollment", "hukou")
+    assert parse_answer(hukou, "是") == "local"
+    assert parse_answer(hukou, "我们是新搬来的") is None  # 是 is only the verb here
+    purpose = _question(catalog, "hk-macau-permit", "endorsement_type")
+    assert parse_answer(purpose, "去香港玩几天") == "tourism"  # a one-character hint that is no yes still counts
