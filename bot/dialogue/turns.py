@@ -294,7 +294,7 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
     if not later or REQUEST_WORDS.search(text):
         switched = snap.resolver.resolve(text).affair
         if switched and switched != state.affair and switched not in affair.parts and \
-                snap.resolver.speaks_for(text, switched, affair.id):  # 驾照 does; 就我和我朋友两个人 does not
+                snap.resolver.names_subject_of(text, switched, affair.id, pending[0].question.ask):  # 驾照
             return _switch(snap, state, switched, text)  # a part of the bundle asked about is no switch
     if later:  # 户口是安徽的 to the age question: 外省户口 is kept and told back, and the age is asked again
         noted = "；".join(option.label for _, option in later)

@@ -473,13 +473,17 @@ class Resolver:
         theirs = set().union(*(self._label_words[self._ids.index(i)] for i in ids if i in self._ids))
         return bool((set(self._query(text).content) & set(self._query(topic).content)) - theirs)
 
-    def speaks_for(self, text: str, affair: str, against: str) -> bool:
-        """Whether a word of the text speaks for one affair against another (驾照, said while the ID card's
-        questions are asked): a message that only states a fact (就我和我朋友两个人) has none."""
+    def names_subject_of(self, text: str, affair: str, against: str, echoed: str = "") -> bool:
+        """Whether the text names what one affair is about and another is not (驾照, said while the ID card's
+        questions are asked). Words of how (遗失, 损坏) name no subject, a message that only states a fact
+        (我们俩合伙干) names none, and a word that echoes `echoed` (the question just asked: 身份证 in
+        去世人员的居民身份证还能找到吗) does not count."""
         if affair not in self._ids or against not in self._ids:
             return False
-        mine, theirs = self._ids.index(affair), self._ids.index(against)
-        return any(self._evidence(word, mine, theirs) for word in self._query(text).content)
+        mine, theirs = self._label_words[self._ids.index(affair)], self._label_words[self._ids.index(against)]
+        heard = set(self._query(echoed).content) if echoed else set()
+        return any(w in self._what_words and w in mine and w not in theirs and w not in heard
+                   for w in self._query(text).content)
 
     def shared_subject(self, ids: list[str]) -> str:
         """The name words all these affairs share, longest first (驾驶证 for the licence's renewal and reissue;

@@ -497,6 +497,10 @@ def test_only_a_message_with_words_for_another_affair_leaves_the_one_at_hand(sna
     assert T.take_situation_answer(snapshot, state, statement).state.affair == "company-registration"
     state = _understand(snapshot, T.State(), "身份证丢了怎么补办").state
     assert T.take_situation_answer(snapshot, state, "其实是驾照丢了").state.affair == "driving-license-reissue"
+    echo = T.State(affair="hukou-cancel-death", affair_state=T.RESOLVED, answers={"death_type": "normal"})
+    assert T.next_question(snapshot, echo).text == "去世人员的居民身份证还能找到吗？"
+    assert snapshot.resolver.resolve("他的身份证寻不着了").affair == "id-card-reissue"  # read alone
+    assert T.take_situation_answer(snapshot, echo, "他的身份证寻不着了").state.affair == "hukou-cancel-death"
 
 
 def test_the_one_city_named_is_read_as_the_province_and_two_cities_stay_two(snapshot):
