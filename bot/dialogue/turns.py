@@ -287,7 +287,7 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
         return Turn(state, [say.detail_reply(snap.catalog, affair, follow_up, district, hotline)])
     readings = _readings(snap, text)
     value = parse_answer(pending[0].question, text, [*readings, places_as_province(text)] if place else readings)
-    if value is not None:  # 已满16周岁，外省户口 answers two (in its own words: what they mean is told back below)
+    if value is not None:  # 已满16周岁，外省户口 answers two; a later one only in its own words, as it is not told back
         given = {key: option.value for key, option in _answers_to_later_questions(pending[1:], text, [])}
         return Turn(replace(state, answers={**state.answers, **given, pending[0].key: value}))
     later = _answers_to_later_questions(pending[1:], text, readings)
