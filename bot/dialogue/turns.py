@@ -283,8 +283,7 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
     if asks_something(text):  # 那需要本人去吗？ asks about going in person; it does not answer 已满16周岁
         follow_up = detail_for(intent, text) if intent in DETAIL_INTENTS else detail_in_words(text)
     if follow_up is not None and affair is not None:
-        district = snap.catalog.places.get(state.district or "")
-        return Turn(state, [say.detail_reply(snap.catalog, affair, follow_up, district, hotline)])
+        return _answered_between(snap, state, affair, follow_up, hotline)
     readings = _readings(snap, text)
     value = parse_answer(pending[0].question, text, [*readings, places_as_province(text)] if place else readings)
     if value is not None:  # 已满16周岁，外省户口 answers two; a later one only in its own words, as it is not told back
@@ -308,11 +307,16 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
     if intent in SMALL_TALK and affair is not None:
         return Turn(state, [say.Reply(SMALL_TALK[intent])])
     if intent in DETAIL_INTENTS and affair is not None:
-        district = snap.catalog.places.get(state.district or "")
-        detail = detail_for(intent, text)
-        return Turn(state, [say.detail_reply(snap.catalog, affair, detail, district, hotline)])
+        return _answered_between(snap, state, affair, detail_for(intent, text), hotline)
     options = "、".join(o.label for o in pending[0].question.options)
     return Turn(state, [say.Reply(f"抱歉，我没听明白。请从这几项里选一个：{options}；或说“取消”结束。")])
+
+
+def _answered_between(snap: Snapshot, state: State, affair: Affair, detail: str, hotline: str) -> Turn:
+    """A follow-up answered between situation questions. Its reply has no buttons: the pending question comes
+    next with its own, and 完整办理指南 in the middle of the questions would only be taken as an answer."""
+    district = snap.catalog.places.get(state.district or "")
+    return Turn(state, [replace(say.detail_reply(snap.catalog, affair, detail, district, hotline), buttons=[])])
 
 
 def _readings(snap: Snapshot, text: str) -> list[str]:

@@ -114,6 +114,7 @@ def test_a_follow_up_between_situation_questions_is_answered_not_taken_as_an_ans
     asked = T.take_situation_answer(snapshot, state, text, intent)
     assert asked.state.answers == {}  # 本人 is a word of 已满16周岁, but this asks; it answers nothing
     assert len(asked.replies) == 1 and asked.replies[0].text.startswith("【身份证补领】")
+    assert asked.replies[0].buttons == []  # the pending question follows with its own buttons
     answered = T.take_situation_answer(snapshot, state, "本人，已经成年了")
     assert answered.state.answers == {"applicant_age": "adult"}
 
