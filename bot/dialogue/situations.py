@@ -7,11 +7,11 @@ from collections.abc import Sequence
 
 from bot.catalog.domain import Option, Question
 from bot.entities import AGE, extract
-from bot.entities.numerals import parse_number
+from bot.entities.numerals import CN_DIGITS, CN_UNITS, NUMERAL_CHARS, parse_number
 from bot.resolver.text import normalize as _normalize
 
 # A quantity written in characters (七十, 十六): read as digits in answers and hints alike, so 没到七十 meets 没到70.
-_QUANTITY = re.compile("[零〇一二两三四五六七八九]*[十百][零〇一二两三四五六七八九十]*")
+_QUANTITY = re.compile(f"[{''.join(CN_DIGITS)}]*[{''.join(CN_UNITS)}][{''.join(CN_DIGITS)}{''.join(CN_UNITS)}]*")
 
 
 def normalize(text: str) -> str:
@@ -46,7 +46,7 @@ def age_of_the_person(text: str) -> int | None:
     return int(ages[0].value)
 
 
-_NUMBER = re.compile("[0-9]+|[零〇一二两三四五六七八九十百]+")
+_NUMBER = re.compile(f"[{''.join(NUMERAL_CHARS)}]+")
 
 
 def _asks_an_age(question: Question) -> bool:
@@ -54,8 +54,9 @@ def _asks_an_age(question: Question) -> bool:
     return any(_by_age(question, age) for age in (0, 200))
 
 
-# Words that make a number a limit rather than the age (不到16, 快满16, 16以下), and letters (wei man 16).
-_NOT_AN_AGE = re.compile("[a-z不没未差快满到超过以]")
+# Words that make a number a limit rather than the age (不到16, 快满16, 16以下), an ordinal (第一个), and letters
+# (wei man 16).
+_NOT_AN_AGE = re.compile("[a-z不没未差快满到超过以第个项]")
 
 
 def _bare_number(norm: str) -> int | None:

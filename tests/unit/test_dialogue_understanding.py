@@ -217,7 +217,8 @@ def test_pinyin_that_spells_no_option_is_unclear(catalog, text):
 
 
 @pytest.mark.parametrize("text, expected", [("他今年72了", "over_70"), ("六十八", "under_70"), ("76啦", "over_70"),
-                                            ("快70了", None), ("不到70", "under_70"), ("72和68", None)])
+                                            ("快70了", None), ("不到70", "under_70"), ("72和68", None),
+                                            ("第一个", None)])
 def test_an_age_question_takes_the_one_number_given_as_the_age(catalog, text, expected):
     age = _question(catalog, "driving-license-renew", "age_70")
     assert parse_answer(age, text) == expected
