@@ -10,9 +10,9 @@ from bot.catalog.domain import Place
 from bot.entities import DISTRICT, extract
 from bot.entities.places import short_place_name
 
-# suffixes a place typed in pinyin may carry (yinzhou qu, ningbo shi), written joined or apart
 # The province every place of knowledge/places.yml lies in.
 PROVINCE = "浙江"
+# suffixes a place typed in pinyin may carry (yinzhou qu, ningbo shi), written joined or apart
 _PINYIN_SUFFIXES = ("", "qu", "shi", "xian")
 _LATIN_WORD = re.compile(r"[a-z]+")
 

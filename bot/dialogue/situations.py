@@ -62,9 +62,9 @@ _NOT_AN_AGE = re.compile("[a-z不没未差快满到超过以第个项]")
 def _bare_number(norm: str) -> int | None:
     """The one number in a short answer (七十二了, 72), or None when there is none, more than one, or a word
     that makes it a limit."""
-    numbers = _NUMBER.findall(norm)
     if _NOT_AN_AGE.search(norm):
         return None
+    numbers = _NUMBER.findall(norm)
     return parse_number(numbers[0]) if len(numbers) == 1 else None
 
 
@@ -199,8 +199,8 @@ def prefill(questions: list[tuple[str, Question]], text: str, readings: Sequence
             answers[key] = by_age.value
             continue
         hits = [o for o in question.options
-                if any(len(normalize(w)) >= 2 and normalize(w) not in _YES + _NO and normalize(w) in said
-                       and not _negated(norm, normalize(w)) for w in (o.label, *o.hints))]
+                if any(len(w) >= 2 and w not in _YES + _NO and w in said and not _negated(norm, w)
+                       for w in map(normalize, (o.label, *o.hints)))]
         if len(hits) == 1:
             answers[key] = hits[0].value
     return answers
