@@ -12,8 +12,10 @@ in thanks as thanks (……网上能打印吗 谢谢): the person would get 不�
 with the same confidence, so the resolver reads it:
 - `query_case_status` for a question that names no case (no case number, phone tail, query code or other number)
   and says none of the words of a status request (`bot.dialogue.cases.asks_about_a_case`);
-- thanks or goodbye for a message long enough to say more, that asks a question.
-Cancel is never changed: 取消 must work anywhere. It learns nothing from the training data.
+- thanks or goodbye for a message long enough to say more, that asks a question;
+- cancel for a long question that says no word of stopping: in 股东退出了，要取消他的股东资格怎么办？ 取消 is what
+  the person wants done, not a command. 取消, 算了, 不办了 and every short message still cancel anywhere.
+It learns nothing from the training data.
 """
 
 from __future__ import annotations
@@ -43,6 +45,12 @@ NUMBER_OR_CODE = re.compile(r"\d{4}(?![\d年])|(?<![a-z0-9])(?=[a-z]*\d)(?=\d*[a
                             re.IGNORECASE)  # not a year (2015年), not a pinyin word (shenfenzheng)
 # Small talk says more than thanks or a greeting from this length on, when it asks something.
 LONGEST_SMALL_TALK = 10
+CANCEL = "cancel"
+# Words that stop the conversation whatever else the message says (算了，这个不办了，怎么重新开始？).
+STOP_WORDS = re.compile(r"算了|算啦|不办了|不查了|不弄了|不问了|别问了|不用了|不用查|不用继续|不想办|不继续|不要了|"
+                        r"结束对话|退出对话|放弃|到此为止|重新开始|从头来|回头再说|以后再说|先这样")
+# A cancel reading this long that asks something and says no stop word is a question about an affair.
+LONGEST_CANCEL = 12
 # What such a message becomes: the likeliest of these in the classifier's ranking, else an affair question.
 QUESTION_INTENTS = (AFFAIR_QUESTION, *DETAIL_INTENTS)
 
@@ -61,18 +69,26 @@ def asks_beyond_small_talk(text: str) -> bool:
     return len(text) >= LONGEST_SMALL_TALK and asks_something(text)
 
 
+def asks_beyond_cancel(text: str) -> bool:
+    """Whether a message read as cancel is a long question that says no word of stopping (股东退出了，要取消他的股东
+    资格怎么办？)."""
+    return len(text) >= LONGEST_CANCEL and asks_something(text) and not STOP_WORDS.search(text)
+
+
 def is_an_affair_question(message: Message) -> bool:
-    """Whether the classifier's case lookup or small talk should be an affair question for the resolver."""
+    """Whether the classifier's case lookup, small talk or cancel should be an affair question for the resolver."""
     intent = (message.get(INTENT) or {}).get("name")
     if intent == CASE_REQUEST:
         return names_no_case(message)
+    if intent == CANCEL:
+        return asks_beyond_cancel(message.get(TEXT) or "")
     return intent in SMALL_TALK and asks_beyond_small_talk(message.get(TEXT) or "")
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class IntentGuard(GraphComponent):
     """Reclassifies as an affair question a case request that names no case and asks nothing about one, and small
-    talk that asks a question."""
+    talk or cancel that asks a question."""
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
