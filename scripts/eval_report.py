@@ -1,5 +1,5 @@
 """`make eval`: the resolver on every held-out set and on the dev set, how many of those questions reach it in
-a conversation, then NLU cross-validation.
+a conversation, how replies to situation questions are read, then NLU cross-validation.
 
 The held-out sets (eval/heldout/) are never read by training, the lexicon or threshold calibration;
 eval/README.md has the procedure that keeps it so. Set EVAL_NLU=0 to skip the (slow) NLU part.
@@ -18,6 +18,7 @@ OUT = ROOT / "var" / "eval"
 DEV = ROOT.parent / "shared" / "eval" / "dev.tsv"
 HELD_OUT = ROOT / "eval" / "heldout"
 MODEL = ROOT / "models" / "onevisit.tar.gz"
+SITUATIONS = ROOT / "eval" / "situations"
 
 
 def run(command: list[str], capture: bool = False) -> subprocess.CompletedProcess:
@@ -73,10 +74,25 @@ def routing() -> list[str]:
             "lookup ...) before the resolver sees it.", "", *table, ""]
 
 
+def situation_replies() -> list[str]:
+    """Per set of labelled replies, how a situation question in a conversation reads them."""
+    print("==> 情形问题：群众自己的话能否读懂", flush=True)
+    sets = sorted(str(p) for p in SITUATIONS.glob("*.tsv"))
+    result = run([str(ROOT / ".venv/bin/python"), "-m", "bot.situation_eval", *sets], capture=True)
+    if result.returncode != 0:
+        raise SystemExit(result.stderr[-3000:])
+    table = [line for line in result.stdout.splitlines() if line.startswith("|")]
+    return ["## Replies to situation questions", "",
+            "Each reply is given to its question in a conversation: right, another option recorded (wrong), asked",
+            "again (not understood), or taken as another affair (switched). `not asked` counts replies to a question",
+            "no conversation reaches first (a preference, or one a bundle settles itself); right % leaves them out.",
+            "", *table, ""]
+
+
 def main() -> int:
     """Write var/eval/report.md and print it."""
     OUT.mkdir(parents=True, exist_ok=True)
-    lines = ["# OneVisit evaluation", "", *held_out(), *routing()]
+    lines = ["# OneVisit evaluation", "", *held_out(), *routing(), *situation_replies()]
     print("\n".join(lines), flush=True)
     status = 0
     if os.environ.get("EVAL_NLU", "1") != "0":

@@ -29,6 +29,7 @@ class Option:
     value: str
     label: str
     hints: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()  # whole replies people give for this option (knowledge/answers/)
 
 
 @dataclass(frozen=True)
@@ -186,8 +187,8 @@ def affair_from_record(record: dict[str, Any]) -> Affair:
     """Build an Affair from a validated knowledge record."""
     questions = tuple(
         Question(id=q["id"], ask=q["ask"], ask_if=as_conditions(q.get("ask_if")), preference=q.get("preference", ""),
-                 options=tuple(Option(o["value"], o["label"], tuple(o.get("hints") or ()))
-                               for o in q["options"]))
+                 options=tuple(Option(o["value"], o["label"], tuple(o.get("hints") or ()),
+                                      tuple(o.get("examples") or ())) for o in q["options"]))
         for q in record.get("situations") or ()
     )
     materials = tuple(

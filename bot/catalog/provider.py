@@ -6,8 +6,9 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy.engine import Engine
 
@@ -18,6 +19,9 @@ from bot.config import settings
 from bot.resolver import Resolver, ResolverSettings
 from bot.resolver.cache import ResolverCache, configured_cache
 
+if TYPE_CHECKING:
+    from bot.dialogue.example_answers import AnswerExamples
+
 logger = logging.getLogger(__name__)
 
 
@@ -27,6 +31,13 @@ class Snapshot:
 
     catalog: Catalog
     resolver: Resolver
+
+    @cached_property
+    def answer_examples(self) -> AnswerExamples:
+        """The replies people give to situation questions, read on first use."""
+        from bot.dialogue.example_answers import AnswerExamples
+
+        return AnswerExamples(self.catalog.affairs.values())
 
 
 class CatalogProvider:

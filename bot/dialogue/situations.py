@@ -31,7 +31,7 @@ def age_in(text: str) -> int | None:
 # Someone other than the speaker, named in a message: an age the speaker gives as their own is not theirs.
 _SOMEONE_ELSE = re.compile("孩子|小孩|儿子|女儿|宝宝|闺女|爸|妈|父亲|母亲|爷爷|奶奶|外公|外婆|老人|老公|老婆|丈夫|妻子|"
                            "哥|姐|弟|妹|亲戚|朋友|同事")
-_CLAUSE_END = re.compile(r"[，,。；;！!？?、\s]")
+_CLAUSE = re.compile(r"[，,。；;！!？?、\s]+")
 
 
 def age_of_the_person(text: str) -> int | None:
@@ -40,7 +40,7 @@ def age_of_the_person(text: str) -> int | None:
     ages = [e for e in extract(text) if e.kind == AGE]
     if len(ages) != 1:
         return None
-    clause = _CLAUSE_END.split(text[:ages[0].start])[-1]
+    clause = _CLAUSE.split(text[:ages[0].start])[-1]
     if clause.startswith(("我", "本人")) and not _SOMEONE_ELSE.search(clause) and _SOMEONE_ELSE.search(text):
         return None
     return int(ages[0].value)
@@ -88,14 +88,25 @@ _UNSURE = ("知道", "清楚", "确定", "记得")
 
 
 def _yes_no(question: Question, norm: str) -> Option | None:
-    """是/不是 for two-option questions whose first option is the yes answer."""
-    if len(question.options) != 2 or len(norm) > 4 or any(w in norm for w in _UNSURE):
+    """是/不是 for two-option questions (`_yes_and_no` tells which option each chooses); not for a question that
+    offers two alternatives (第一次申请，还是去领证？), which 嗯 does not answer."""
+    if len(question.options) != 2 or len(norm) > 4 or any(w in norm for w in _UNSURE) or "还是" in question.ask:
         return None
+    yes, no = _yes_and_no(question)
     if norm.startswith(_NO):
-        return question.options[1]
+        return no
     if norm.startswith(_YES):
-        return question.options[0]
+        return yes
     return None
+
+
+def _yes_and_no(question: Question) -> tuple[Option, Option]:
+    """The options 是 and 不是 choose: the one whose label starts with a negation (不是, 没有，还在有效期内, 未满16周岁)
+    is 不是 when the other's does not; otherwise the first is 是."""
+    first, second = question.options
+    if first.label.startswith(_NEGATIONS) and not second.label.startswith(_NEGATIONS):
+        return second, first
+    return first, second
 
 
 def _with_readings(norm: str, readings: Sequence[str]) -> str:
@@ -103,10 +114,11 @@ def _with_readings(norm: str, readings: Sequence[str]) -> str:
     return norm if any(n in norm for n in _NEGATIONS) else "|".join([norm, *map(normalize, readings)])
 
 
-def _negated(norm: str, word: str) -> bool:
-    """True when every mention of `word` follows a negation (不是本地户口, 没有房)."""
-    starts = [m.start() for m in re.finditer(re.escape(word), norm)]
-    return bool(starts) and all(norm[max(0, s - 2):s].endswith(_NEGATIONS) for s in starts)
+def _negated(text: str, word: str) -> bool:
+    """True when every mention of `word` follows a negation in its clause (不是本地户口, 没有房; not 不是，个体户)."""
+    marked = "|".join(n for n in map(normalize, _CLAUSE.split(text)) if n)
+    starts = [m.start() for m in re.finditer(re.escape(word), marked)]
+    return bool(starts) and all(marked[max(0, s - 2):s].endswith(_NEGATIONS) for s in starts)
 
 
 # A yes hint (是, 有) chooses only in an answer this short: in 我们是外地来打工的 the 是 says nothing.
@@ -134,7 +146,7 @@ def parse_answer(question: Question, text: str, readings: Sequence[str] = ()) ->
     for option in question.options:
         words = [normalize(w) for w in (option.label, *option.hints) if normalize(w)]
         found = [w for w in words if w in said and w not in _NO and (w not in _YES or len(norm) <= SHORT_ANSWER)]
-        if any(_negated(norm, w) for w in found):
+        if any(_negated(text, w) for w in found):
             negated.append(option)
             continue
         longest = max((len(w) for w in found), default=0)
@@ -146,8 +158,25 @@ def parse_answer(question: Question, text: str, readings: Sequence[str] = ()) ->
         hits.sort(key=lambda h: h[0], reverse=True)
         if len(hits) == 1 or hits[0][0] > hits[1][0]:
             return hits[0][1].value
-    option = _yes_no(question, norm) or _typed_in_pinyin(question, text)
+    option = _yes_no(question, norm) or _yes_no(question, _first_clause(text)) or _typed_in_pinyin(question, text)
     return option.value if option else None
+
+
+
+def answers_then_explains(question: Question, text: str) -> bool:
+    """不是，个体户 to 是否属于登记备案人员: a 是 or 不是 that the rest of the reply bears out (the rest alone chooses
+    the same option) answers the question; it does not correct the affair, as 不是，我要办驾照 does."""
+    clauses = [c for c in _CLAUSE.split(text.strip()) if c]
+    if len(clauses) < 2:
+        return False
+    said = _yes_no(question, normalize(clauses[0]))
+    return said is not None and parse_answer(question, "，".join(clauses[1:])) == said.value
+
+
+def _first_clause(text: str) -> str:
+    """The first clause of a reply of several (不是，个体户 → 不是), normalised; empty for a reply of one."""
+    clauses = [c for c in _CLAUSE.split(text.strip()) if c]
+    return normalize(clauses[0]) if len(clauses) > 1 else ""
 
 
 # A pinyin answer must spell at least this many letters of an option (yiman16, waisheng) to choose it.
@@ -199,7 +228,7 @@ def prefill(questions: list[tuple[str, Question]], text: str, readings: Sequence
             answers[key] = by_age.value
             continue
         hits = [o for o in question.options
-                if any(len(w) >= 2 and w not in _YES + _NO and w in said and not _negated(norm, w)
+                if any(len(w) >= 2 and w not in _YES + _NO and w in said and not _negated(text, w)
                        for w in map(normalize, (o.label, *o.hints)))]
         if len(hits) == 1:
             answers[key] = hits[0].value

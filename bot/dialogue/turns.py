@@ -13,7 +13,7 @@ from bot.dialogue import answers as say
 from bot.dialogue.choices import NONE_OF_THESE, pick
 from bot.dialogue.guide import GUIDE_TYPE
 from bot.dialogue.places import find_place, find_place_in_pinyin, place_label, places_as_province
-from bot.dialogue.situations import parse_answer, prefill
+from bot.dialogue.situations import answers_then_explains, parse_answer, prefill
 from bot.resolver.text import normalize
 
 RESOLVED, CLARIFY, DONE = "resolved", "clarify", "done"
@@ -275,7 +275,7 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
         state = replace(state, district=place.code)
     if is_rejection(text):
         return _rejected(state, hotline)
-    if CORRECTION.search(normalize(text)):
+    if CORRECTION.search(normalize(text)) and not answers_then_explains(pending[0].question, text):
         corrected = _correct(snap, state, text)
         if corrected is not None:
             return corrected
@@ -295,6 +295,10 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
         if switched and switched != state.affair and switched not in affair.parts and \
                 snap.resolver.names_subject_of(text, switched, affair.id, pending[0].question.ask):  # 驾照
             return _switch(snap, state, switched, text)  # a part of the bundle asked about is no switch
+    value = snap.answer_examples.choose(pending[0].question, text)  # 三十天已经过了, in other words than the hints
+    if value is not None:
+        given = {key: option.value for key, option in _answers_to_later_questions(pending[1:], text, [])}
+        return Turn(replace(state, answers={**state.answers, **given, pending[0].key: value}))
     if later:  # 户口是安徽的 to the age question: 外省户口 is kept and told back, and the age is asked again
         noted = "；".join(option.label for _, option in later)
         given = {key: option.value for key, option in later}

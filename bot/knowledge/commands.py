@@ -61,6 +61,9 @@ def _summary(console: Console, files) -> None:
     umbrellas = files.umbrellas.data.get("umbrellas") or [] if files.umbrellas else []
     questions = sum(len(u.get("questions") or []) for u in umbrellas)
     table.add_row("笼统说法", "1" if files.umbrellas else "0", f"{len(umbrellas)} 个话题，{questions} 条问法")
+    replies = sum(len(r or []) for f in files.answers for options in (f.data.get("answers") or {}).values()
+                  for r in (options or {}).values())
+    table.add_row("情形回答", str(len(files.answers)), f"{replies} 条回答")
     console.print(table)
 
 

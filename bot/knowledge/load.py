@@ -24,7 +24,7 @@ def records(files: KnowledgeFiles) -> dict:
     """Plain records of every file, ready to store."""
     offices = [o for f in files.offices for o in plain(f.data).get("offices", [])]
     return {
-        "affairs": [plain(f.data) for f in files.affairs],
+        "affairs": with_answers([plain(f.data) for f in files.affairs], files),
         "places": plain(files.places.data) if files.places else {},
         "offices": offices,
         "lexicon": plain(files.lexicon.data) if files.lexicon else {},
@@ -39,6 +39,19 @@ def phrasings(files: KnowledgeFiles) -> dict[str, list[str]]:
     if files.out_of_scope is not None:
         result[OUT_OF_SCOPE] = [str(q) for t in files.out_of_scope.data["topics"] for q in t["questions"]]
     return result
+
+
+def with_answers(affairs: list[dict], files: KnowledgeFiles) -> list[dict]:
+    """Affair records whose situation options carry the replies people give for them (`examples`)."""
+    replies = {str(f.data["affair"]): plain(f.data)["answers"] for f in files.answers}
+    for affair in affairs:
+        given = replies.get(str(affair.get("id")), {})
+        for question in affair.get("situations") or []:
+            for option in question.get("options") or []:
+                examples = given.get(str(question.get("id")), {}).get(str(option.get("value")))
+                if examples:
+                    option["examples"] = [str(e) for e in examples]
+    return affairs
 
 
 def load_knowledge(root: Path, engine: Engine) -> LoadReport:

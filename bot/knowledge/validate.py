@@ -16,7 +16,7 @@ from bot.resolver.text import normalize
 SCHEMAS = {"affair": "affair.schema.yml", "office": "office.schema.yml",
            "places": "places.schema.yml", "lexicon": "lexicon.schema.yml",
            "phrasings": "phrasings.schema.yml", "out_of_scope": "out_of_scope.schema.yml",
-           "umbrellas": "umbrellas.schema.yml"}
+           "umbrellas": "umbrellas.schema.yml", "answers": "answers.schema.yml"}
 
 
 @dataclass
@@ -27,6 +27,7 @@ class KnowledgeFiles:
     affairs: list[SourceFile] = field(default_factory=list)
     offices: list[SourceFile] = field(default_factory=list)
     phrasings: list[SourceFile] = field(default_factory=list)
+    answers: list[SourceFile] = field(default_factory=list)
     places: SourceFile | None = None
     lexicon: SourceFile | None = None
     out_of_scope: SourceFile | None = None
@@ -35,7 +36,7 @@ class KnowledgeFiles:
     def all_files(self) -> list[SourceFile]:
         """Every parsed file, affairs first."""
         extra = [f for f in (self.places, self.lexicon, self.out_of_scope, self.umbrellas) if f is not None]
-        return [*self.affairs, *self.offices, *self.phrasings, *extra]
+        return [*self.affairs, *self.offices, *self.phrasings, *self.answers, *extra]
 
     def problems(self) -> list[Problem]:
         """All problems of all files, in file order."""
@@ -50,12 +51,13 @@ NATIONAL_HOTLINE = re.compile(r"(?:\+?86)?(?:0\d{2,3})?1\d{4}")
 
 
 def read_knowledge(root: Path) -> KnowledgeFiles:
-    """Parse every file under `root` (affairs/, offices/, phrasings/, places, lexicon, out_of_scope,
+    """Parse every file under `root` (affairs/, offices/, phrasings/, answers/, places, lexicon, out_of_scope,
     umbrellas)."""
     files = KnowledgeFiles(root=root)
     files.affairs = [read_yaml(p, root) for p in sorted((root / "affairs").glob("*.yml"))]
     files.offices = [read_yaml(p, root) for p in sorted((root / "offices").glob("*.yml"))]
     files.phrasings = [read_yaml(p, root) for p in sorted((root / "phrasings").glob("*.yml"))]
+    files.answers = [read_yaml(p, root) for p in sorted((root / "answers").glob("*.yml"))]
     for name in OPTIONAL_FILES:
         path = root / f"{name}.yml"
         if path.exists():
@@ -299,6 +301,45 @@ def _check_phrasings(files: KnowledgeFiles) -> None:
     _check_umbrellas(files, seen)
 
 
+def _check_answers(files: KnowledgeFiles) -> None:
+    """Answers name a known affair in a file of that name, its situation questions and their options; one reply
+    chooses one option of a question only."""
+    situations = {s.path.stem: {str(q.get("id")): {str(o.get("value")) for o in q.get("options") or []}
+                                for q in (s.data.get("situations") or [])}
+                  for s in files.affairs if isinstance(s.data, dict)}
+    for source in files.answers:
+        if not isinstance(source.data, dict):
+            continue
+        affair_id = source.data.get("affair")
+        if affair_id != source.path.stem:
+            source.problem(["affair"],
+                           f"affair {affair_id} 与文件名 {source.path.name} 不一致：文件名应为 <事项 id>.yml")
+            continue
+        if affair_id not in situations:
+            if affair_id not in {s.path.stem for s in files.affairs}:  # else its own file has a problem reported
+                source.problem(["affair"], f"事项 {affair_id} 不存在：请先在 affairs/ 下建立它，或删去本文件")
+            continue
+        for question_id, options in (source.data.get("answers") or {}).items():
+            known = situations[affair_id].get(str(question_id))
+            if known is None:
+                asked = "、".join(situations[affair_id]) or "（没有情形问题）"
+                source.problem(["answers", question_id],
+                               f"事项 {affair_id} 没有情形问题 {question_id}：应为 {asked} 之一")
+                continue
+            seen: dict[str, tuple[SourceFile, list[Any]]] = {}
+            for value, replies in (options or {}).items():
+                if str(value) not in known:
+                    source.problem(["answers", question_id, value],
+                                   f"情形问题 {question_id} 没有选项 {value}：应为 {'、'.join(sorted(known))} 之一")
+                    continue
+                for i, reply in enumerate(replies or []):
+                    path = ["answers", question_id, value, i]
+                    earlier = seen.setdefault(normalize(str(reply)), (source, path))
+                    if earlier[1] != path:
+                        where = f"{source.display}:{source.line_of(earlier[1])}"
+                        source.problem(path, f"“{reply}”与 {where} 重复：一句回答只能选一个选项，请删去一处")
+
+
 def _check_umbrellas(files: KnowledgeFiles, seen: dict[str, tuple[str, SourceFile, list[Any]]]) -> None:
     """An umbrella topic has an id of its own and names known affairs, each once (the schema asks for two or
     more); its questions are claimed like phrasings (a sentence cannot both name the topic only and mean one
@@ -359,6 +400,9 @@ def validate(root: Path, required: list[str] | None = None) -> tuple[KnowledgeFi
     phrasing_schema = _schema(root, "phrasings")
     for source in files.phrasings:
         _check_schema(source, phrasing_schema)
+    answer_schema = _schema(root, "answers")
+    for source in files.answers:
+        _check_schema(source, answer_schema)
     for name in OPTIONAL_FILES:
         source = getattr(files, name)
         if source is not None:
@@ -368,6 +412,7 @@ def validate(root: Path, required: list[str] | None = None) -> tuple[KnowledgeFi
     _check_affairs(files, office_kinds)
     _check_lexicon(files)
     _check_phrasings(files)
+    _check_answers(files)
     problems = files.problems()
     if files.places is None:
         problems.append(Problem(str(root / "places.yml"), 1, "缺少 places.yml（行政区划表）"))

@@ -10,6 +10,7 @@ from unit_helpers import HOTLINE
 from bot.dialogue import turns as T
 from bot.dialogue.answers import detail_reply
 from bot.dialogue.choices import NONE_OF_THESE
+from bot.dialogue.situations import parse_answer
 
 
 def _understand(snapshot, state, text, intent=None, choice=None):
@@ -527,3 +528,55 @@ def test_a_situation_question_answered_with_a_plain_fact(snapshot, affair, key, 
     assert snapshot.catalog.pending_questions(snapshot.catalog.affairs[affair], state.answers)[0].key == key
     turn = T.take_situation_answer(snapshot, state, text)
     assert turn.state.affair == affair and turn.state.answers[key] == value
+
+
+def _placed(snapshot, affair: str, key: str) -> T.State:
+    """A conversation about `affair` whose pending question is `key` (earlier ones answered with their first
+    option)."""
+    pending = snapshot.catalog.pending_questions(snapshot.catalog.affairs[affair], {})
+    keys = [p.key for p in pending]
+    state = T.State(affair=affair, affair_state=T.RESOLVED,
+                    answers={p.key: p.question.options[0].value for p in pending[:keys.index(key)]})
+    assert snapshot.catalog.pending_questions(snapshot.catalog.affairs[affair], state.answers)[0].key == key
+    return state
+
+
+@pytest.mark.parametrize("affair, key, text, value", [
+    ("divorce-registration", "stage", "三十天已经过了，过来拿证", "collect"),
+    ("birth-service-registration", "child_born", "刚查出来怀上了", "pregnant"),
+    ("unemployment-benefit", "leave_reason", "老板拖了三个月工资，我只好走了", "forced"),
+])
+def test_a_reply_in_other_words_than_the_hints_is_read_by_the_replies_people_give(snapshot, affair, key, text,
+                                                                                   value):
+    state = _placed(snapshot, affair, key)
+    question = snapshot.catalog.pending_questions(snapshot.catalog.affairs[affair], state.answers)[0].question
+    assert parse_answer(question, text) is None  # no hint says it
+    assert T.take_situation_answer(snapshot, state, text).state.answers[key] == value
+
+
+@pytest.mark.parametrize("text", ["好的", "嗯嗯", "等我问问我老婆再说", "我先去吃个饭", "你们那边停车方便伐",
+                                  "房产证上个月就拿到了"])
+@pytest.mark.parametrize("affair, key", [("divorce-registration", "stage"), ("passport", "apply_type"),
+                                         ("unemployment-benefit", "leave_reason")])
+def test_a_reply_that_answers_nothing_records_nothing(snapshot, affair, key, text):
+    state = _placed(snapshot, affair, key)
+    turn = T.take_situation_answer(snapshot, state, text)
+    assert turn.state.answers == state.answers and turn.state.affair == affair
+
+
+@pytest.mark.parametrize("affair, key, text, value", [
+    ("passport", "civil_servant", "没有", "no"),  # the first option is 不是: 没有 chooses it, not the second
+    ("passport", "civil_servant", "不是，个体户", "no"),  # 不是 answers; 个体 is not negated across the comma
+    ("passport", "civil_servant", "是，我在区政府上班", "yes"),
+    ("driving-license-reissue", "expiring", "不是，还有好几年呢", "no"),
+    ("driving-license-reissue", "expiring", "对，下个月就到期", "yes"),
+])
+def test_yes_or_no_first_answers_a_yes_no_question(snapshot, affair, key, text, value):
+    state = _placed(snapshot, affair, key)
+    assert T.take_situation_answer(snapshot, state, text).state.answers[key] == value
+
+
+def test_no_then_another_affair_still_corrects_the_affair(snapshot):
+    state = _placed(snapshot, "passport", "civil_servant")
+    turn = T.take_situation_answer(snapshot, state, "不是，我要办的是驾驶证补领")
+    assert turn.state.affair == "driving-license-reissue"

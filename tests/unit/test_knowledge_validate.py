@@ -143,3 +143,29 @@ def test_provenance_claims_only_what_was_checked(tmp_path, extra, field, message
     line = len(text.splitlines()) + 1
     assert any(str(p).startswith(f"knowledge/affairs/passport.yml:{line}:") and message in str(p)
                for p in problems), [str(p) for p in problems]
+
+
+def test_answers_name_known_questions_and_options_with_file_and_line(tmp_path):
+    import shutil
+
+    from bot.config import PROJECT_ROOT
+    from bot.knowledge.validate import validate
+
+    root = tmp_path / "knowledge"
+    shutil.copytree(PROJECT_ROOT / "knowledge", root, ignore=shutil.ignore_patterns("answers"))
+    (root / "answers").mkdir()
+    (root / "answers" / "passport.yml").write_text(
+        "affair: passport\nanswers:\n  apply_type:\n    first:\n      - 这辈子还没出过国\n"
+        "    reissue:\n      - 出门旅游的时候被人摸走了\n      - 这辈子还没出过国\n"
+        "    lost:\n      - 找不着了\n  colour:\n    red:\n      - 红的\n", encoding="utf-8")
+    (root / "answers" / "nobody.yml").write_text("affair: nobody\nanswers:\n  q:\n    a:\n      - 嗯\n",
+                                                 encoding="utf-8")
+    _, problems = validate(root)
+    messages = [str(p) for p in problems]
+    assert any(m.startswith("knowledge/answers/passport.yml:8:") and "knowledge/answers/passport.yml:5" in m
+               for m in messages), messages  # one reply under two options
+    assert any(m.startswith("knowledge/answers/passport.yml:9:") and "没有选项 lost" in m for m in messages), messages
+    assert any(m.startswith("knowledge/answers/passport.yml:11:") and "没有情形问题 colour" in m
+               for m in messages), messages
+    assert any(m.startswith("knowledge/answers/nobody.yml:1:") and "不存在" in m for m in messages), messages
+    assert len(messages) == 4, messages

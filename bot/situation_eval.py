@@ -1,0 +1,106 @@
+"""How well replies to situation questions are understood: each labelled reply is given to its question in a
+conversation (`take_situation_answer`) and the answer recorded is compared with the label.
+
+A file holds one reply per line, `affair id|question id|reply|option value`; `#` starts a comment. Usage:
+
+    python -m bot.situation_eval eval/situations/heldout.tsv
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.catalog.provider import Snapshot, snapshot_from_knowledge
+from bot.config import PROJECT_ROOT
+from bot.dialogue import turns
+
+VERDICTS = ("right", "wrong", "not understood", "switched", "not asked")
+# How many earlier questions may stand before the one a reply answers (the longest form asks fewer).
+DEEPEST = 6
+
+
+@dataclass(frozen=True)
+class LabelledReply:
+    """A reply to one affair's situation question and the option it means."""
+
+    affair: str
+    question: str
+    text: str
+    value: str
+
+
+def read_replies(path: Path) -> list[LabelledReply]:
+    """The labelled replies of a file; a line without four fields is an error naming file and line."""
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("|")
+        if len(fields) != 4:
+            raise ValueError(f"{path}:{number}: 应为 事项|问题|回答|选项 四栏")
+        rows.append(LabelledReply(*(f.strip() for f in fields)))
+    return rows
+
+
+def pending_at(snap: Snapshot, affair_id: str, question_id: str) -> turns.State | None:
+    """A conversation about the affair whose next question is `question_id`, earlier questions answered (the
+    first way found); None when no answers lead there (a preference, or a question a bundle settles itself)."""
+    affair = snap.catalog.affairs.get(affair_id)
+    if affair is None:
+        return None
+    frontier: list[dict[str, str]] = [{}]
+    for _ in range(DEEPEST):
+        following = []
+        for answers in frontier:
+            pending = snap.catalog.pending_questions(affair, answers)
+            if not pending:
+                continue
+            if pending[0].question.id == question_id:
+                return turns.State(affair=affair_id, affair_state=turns.RESOLVED, answers=answers)
+            following += [{**answers, pending[0].key: o.value} for o in pending[0].question.options]
+        frontier = following
+    return None
+
+
+def judge(snap: Snapshot, reply: LabelledReply) -> str:
+    """right, wrong (another option recorded), not understood (asked again), switched (another affair), or not
+    asked (the question never comes up as the first pending one)."""
+    state = pending_at(snap, reply.affair, reply.question)
+    if state is None:
+        return "not asked"
+    affair = snap.catalog.affairs[reply.affair]
+    key = snap.catalog.pending_questions(affair, state.answers)[0].key
+    after = turns.take_situation_answer(snap, state, reply.text).state
+    if after.affair != reply.affair:
+        return "switched"
+    recorded = after.answers.get(key)
+    return "not understood" if recorded is None else "right" if recorded == reply.value else "wrong"
+
+
+def table(snap: Snapshot, paths: list[Path]) -> list[str]:
+    """A markdown table: per file, the count of each verdict and the share understood right."""
+    lines = ["| set | replies | " + " | ".join(VERDICTS) + " | right % |", "|---" * (len(VERDICTS) + 3) + "|"]
+    for path in paths:
+        counts = Counter(judge(snap, r) for r in read_replies(path))
+        asked = sum(counts[v] for v in VERDICTS if v != "not asked")
+        share = 100 * counts["right"] / asked if asked else 0.0
+        lines.append(f"| {path.stem} | {sum(counts.values())} | " + " | ".join(str(counts[v]) for v in VERDICTS)
+                     + f" | {share:.1f} |")
+    return lines
+
+
+def main(argv: list[str]) -> int:
+    """Print the table for the files given."""
+    if not argv:
+        print(__doc__)
+        return 2
+    snap = snapshot_from_knowledge(PROJECT_ROOT / "knowledge")
+    print("\n".join(table(snap, [Path(a) for a in argv])))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
