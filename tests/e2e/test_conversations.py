@@ -39,6 +39,15 @@ def test_hukou_move_from_another_province_in_four_turns(stack: Stack) -> None:
     assert "结婚证" in answer
 
 
+def test_a_reply_in_other_words_than_the_hints_is_read_by_the_replies_people_give(stack: Stack) -> None:
+    chat = stack.chat()
+    assert "冷静期" in chat.text("我和老婆商量好了要离婚，在杭州上城区")  # 第一次申请，还是冷静期满去领证？
+    second = chat.text("三十天已经过了，过来拿证")  # no hint of the option says this; knowledge/answers/ does
+    assert "没听明白" not in second and "结婚证还在吗" in second, second
+    guide = chat.text("两本结婚证都在家里放着")
+    assert GUIDE in guide and "离婚登记申请受理回执单" in guide and "离婚登记申请书" not in guide, guide
+
+
 def test_clarification_by_ordinal_and_follow_ups(stack: Stack) -> None:
     chat = stack.chat()
     options = chat.say("公积金怎么取")
