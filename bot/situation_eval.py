@@ -16,6 +16,7 @@ from pathlib import Path
 from bot.catalog.provider import Snapshot, snapshot_from_knowledge
 from bot.config import PROJECT_ROOT
 from bot.dialogue import turns
+from bot.dialogue.situations import normalize
 
 VERDICTS = ("right", "wrong", "not understood", "switched", "not asked")
 # How many earlier questions may stand before the one a reply answers (the longest form asks fewer).
@@ -80,14 +81,28 @@ def judge(snap: Snapshot, reply: LabelledReply) -> str:
     return "not understood" if recorded is None else "right" if recorded == reply.value else "wrong"
 
 
+def in_knowledge(snap: Snapshot, reply: LabelledReply) -> bool:
+    """Whether the reply is, after normalisation, an example reply or hint of its question in the knowledge: such a
+    line says nothing about replies in new words."""
+    affair = snap.catalog.affairs.get(reply.affair)
+    question = next((q for q in affair.situations if q.id == reply.question), None) if affair else None
+    if question is None:
+        return False
+    known = {normalize(t) for o in question.options for t in (o.label, *o.hints, *o.examples)}
+    return normalize(reply.text) in known
+
+
 def table(snap: Snapshot, paths: list[Path]) -> list[str]:
     """A markdown table: per file, the count of each verdict and the share understood right."""
-    lines = ["| set | replies | " + " | ".join(VERDICTS) + " | right % |", "|---" * (len(VERDICTS) + 3) + "|"]
+    lines = ["| set | replies | in knowledge | " + " | ".join(VERDICTS) + " | right % |",
+             "|---" * (len(VERDICTS) + 4) + "|"]
     for path in paths:
-        counts = Counter(judge(snap, r) for r in read_replies(path))
+        replies = read_replies(path)
+        counts = Counter(judge(snap, r) for r in replies)
+        known = sum(in_knowledge(snap, r) for r in replies)
         asked = sum(counts[v] for v in VERDICTS if v != "not asked")
         share = 100 * counts["right"] / asked if asked else 0.0
-        lines.append(f"| {path.stem} | {sum(counts.values())} | " + " | ".join(str(counts[v]) for v in VERDICTS)
+        lines.append(f"| {path.stem} | {len(replies)} | {known} | " + " | ".join(str(counts[v]) for v in VERDICTS)
                      + f" | {share:.1f} |")
     return lines
 
