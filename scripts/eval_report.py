@@ -60,14 +60,18 @@ def held_out() -> list[str]:
             f"Questions not answered right: {len(misses)}, listed in var/eval/misses.txt.", ""]
 
 
+def table_of(module: str, *arguments: str) -> list[str]:
+    """The markdown table lines a `python -m <module>` run prints; its error ends the report."""
+    result = run([str(ROOT / ".venv/bin/python"), "-m", module, *arguments], capture=True)
+    if result.returncode != 0:
+        raise SystemExit(result.stderr[-3000:])
+    return [line for line in result.stdout.splitlines() if line.startswith("|")]
+
+
 def routing() -> list[str]:
     """Per set, the in-scope questions the trained model's first action does not send to the resolver."""
     print("==> 对话路由：办事问题是否交给了事项识别", flush=True)
-    result = run([str(ROOT / ".venv/bin/python"), "-m", "bot.rasa_runtime.routing", str(MODEL), *targets()],
-                 capture=True)
-    if result.returncode != 0:
-        raise SystemExit(result.stderr[-3000:])
-    table = [line for line in result.stdout.splitlines() if line.startswith("|")]
+    table = table_of("bot.rasa_runtime.routing", str(MODEL), *targets())
     return ["## In a conversation: questions that never reach the resolver", "",
             "The trained model's first action for each question opening a conversation. The table above scores the",
             "resolver alone; an in-scope question counted here is answered by something else (a greeting, the case",
@@ -77,11 +81,7 @@ def routing() -> list[str]:
 def situation_replies() -> list[str]:
     """Per set of labelled replies, how a situation question in a conversation reads them."""
     print("==> 情形问题：群众自己的话能否读懂", flush=True)
-    sets = sorted(str(p) for p in SITUATIONS.glob("*.tsv"))
-    result = run([str(ROOT / ".venv/bin/python"), "-m", "bot.situation_eval", *sets], capture=True)
-    if result.returncode != 0:
-        raise SystemExit(result.stderr[-3000:])
-    table = [line for line in result.stdout.splitlines() if line.startswith("|")]
+    table = table_of("bot.situation_eval", *sorted(str(p) for p in SITUATIONS.glob("*.tsv")))
     return ["## Replies to situation questions", "",
             "Each reply is given to its question in a conversation: right, another option recorded (wrong), asked",
             "again (not understood), or taken as another affair (switched). `not asked` counts replies to a question",

@@ -277,6 +277,19 @@ def _check_lexicon(files: KnowledgeFiles) -> None:
         taken.update({word: kind for word in words if word not in taken})
 
 
+def _names_its_affair(source: SourceFile, affair_ids: set[str]) -> bool:
+    """Whether a file about one affair (phrasings/, answers/) names a known affair, the one of its file name; a
+    problem is reported when it does not."""
+    affair_id = source.data.get("affair")
+    if affair_id != source.path.stem:
+        source.problem(["affair"], f"affair {affair_id} 与文件名 {source.path.name} 不一致：文件名应为 <事项 id>.yml")
+        return False
+    if affair_id not in affair_ids:
+        source.problem(["affair"], f"事项 {affair_id} 不存在：请先在 affairs/ 下建立它，或删去本文件")
+        return False
+    return True
+
+
 def _check_phrasings(files: KnowledgeFiles) -> None:
     """Phrasings name a known affair in a file of that name; one sentence means one thing only."""
     affair_ids = {s.path.stem for s in files.affairs}
@@ -285,11 +298,7 @@ def _check_phrasings(files: KnowledgeFiles) -> None:
         if not isinstance(source.data, dict):
             continue
         affair_id = source.data.get("affair")
-        if affair_id != source.path.stem:
-            source.problem(["affair"],
-                           f"affair {affair_id} 与文件名 {source.path.name} 不一致：文件名应为 <事项 id>.yml")
-        elif affair_id not in affair_ids:
-            source.problem(["affair"], f"事项 {affair_id} 不存在：请先在 affairs/ 下建立它，或删去本文件")
+        _names_its_affair(source, affair_ids)
         for i, text in enumerate(source.data.get("phrasings") or []):
             _claim(seen, str(text), str(affair_id), source, ["phrasings", i])
     oos = files.out_of_scope
@@ -311,14 +320,8 @@ def _check_answers(files: KnowledgeFiles) -> None:
         if not isinstance(source.data, dict):
             continue
         affair_id = source.data.get("affair")
-        if affair_id != source.path.stem:
-            source.problem(["affair"],
-                           f"affair {affair_id} 与文件名 {source.path.name} 不一致：文件名应为 <事项 id>.yml")
-            continue
-        if affair_id not in situations:
-            if affair_id not in {s.path.stem for s in files.affairs}:  # else its own file has a problem reported
-                source.problem(["affair"], f"事项 {affair_id} 不存在：请先在 affairs/ 下建立它，或删去本文件")
-            continue
+        if not _names_its_affair(source, {s.path.stem for s in files.affairs}) or affair_id not in situations:
+            continue  # an affair file that does not parse has its own problem reported
         for question_id, options in (source.data.get("answers") or {}).items():
             known = situations[affair_id].get(str(question_id))
             if known is None:
