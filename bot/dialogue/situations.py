@@ -116,7 +116,7 @@ def _with_readings(norm: str, readings: Sequence[str]) -> str:
 
 def _negated(text: str, word: str) -> bool:
     """True when every mention of `word` follows a negation in its clause (不是本地户口, 没有房; not 不是，个体户)."""
-    marked = "|".join(n for n in map(normalize, _CLAUSE.split(text)) if n)
+    marked = "|".join(n for n in map(normalize, _clauses(text)) if n)
     starts = [m.start() for m in re.finditer(re.escape(word), marked)]
     return bool(starts) and all(marked[max(0, s - 2):s].endswith(_NEGATIONS) for s in starts)
 
@@ -162,11 +162,15 @@ def parse_answer(question: Question, text: str, readings: Sequence[str] = ()) ->
     return option.value if option else None
 
 
+def _clauses(text: str) -> list[str]:
+    """The clauses of a reply, as typed (不是，个体户 → 不是, 个体户)."""
+    return [c for c in _CLAUSE.split(text.strip()) if c]
+
 
 def answers_then_explains(question: Question, text: str) -> bool:
     """不是，个体户 to 是否属于登记备案人员: a 是 or 不是 that the rest of the reply bears out (the rest alone chooses
     the same option) answers the question; it does not correct the affair, as 不是，我要办驾照 does."""
-    clauses = [c for c in _CLAUSE.split(text.strip()) if c]
+    clauses = _clauses(text)
     if len(clauses) < 2:
         return False
     said = _yes_no(question, normalize(clauses[0]))
@@ -175,7 +179,7 @@ def answers_then_explains(question: Question, text: str) -> bool:
 
 def _first_clause(text: str) -> str:
     """The first clause of a reply of several (不是，个体户 → 不是), normalised; empty for a reply of one."""
-    clauses = [c for c in _CLAUSE.split(text.strip()) if c]
+    clauses = _clauses(text)
     return normalize(clauses[0]) if len(clauses) > 1 else ""
 
 
