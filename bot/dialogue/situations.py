@@ -87,10 +87,15 @@ _NEGATIONS = ("不是", "不", "非", "没", "没有", "未")
 _UNSURE = ("知道", "清楚", "确定", "记得")
 
 
+# A question that 是 or 不是 can answer asks one of these (营业执照还在吗？ 是否已满16周岁？).
+_YES_NO_QUESTION = re.compile("吗|是否|有没有|能否|是不是|要不要|会不会|能不能|可不可以")
+
+
 def _yes_no(question: Question, norm: str) -> Option | None:
-    """是/不是 for two-option questions (`_yes_and_no` tells which option each chooses); not for a question that
-    offers two alternatives (第一次申请，还是去领证？), which 嗯 does not answer."""
-    if len(question.options) != 2 or len(norm) > 4 or any(w in norm for w in _UNSURE) or "还是" in question.ask:
+    """是/不是 for a two-option question asked as yes or no (`_yes_and_no` tells which option each chooses); not
+    for one that offers two alternatives (第一次申请，还是去领证？) or asks which (是哪类车辆？): 嗯 answers neither."""
+    if len(question.options) != 2 or len(norm) > 4 or any(w in norm for w in _UNSURE) or \
+            not _YES_NO_QUESTION.search(question.ask) or "还是" in question.ask:
         return None
     yes, no = _yes_and_no(question)
     if norm.startswith(_NO):
@@ -100,10 +105,20 @@ def _yes_no(question: Question, norm: str) -> Option | None:
     return None
 
 
+# Hints by which maintainers mark the option a bare 是 (or 不是) chooses.
+_YES_HINTS = frozenset({"是", "有", "对", "要", "需要"})
+_NO_HINTS = frozenset({"不是", "没有", "不用", "不要", "不需要", "否"})
+
+
 def _yes_and_no(question: Question) -> tuple[Option, Option]:
-    """The options 是 and 不是 choose: the one whose label starts with a negation (不是, 没有，还在有效期内, 未满16周岁)
-    is 不是 when the other's does not; otherwise the first is 是."""
+    """The options 是 and 不是 choose, (yes, no): the one with a yes hint (是, 有) or without a no hint (不是, 没有)
+    when only one has it (股东里有没有公司？ 没有 is 都是自然人, whichever comes first); else the one whose label
+    starts with a negation (不是, 没有，还在有效期内, 未满16周岁) is 不是; else the first is 是."""
     first, second = question.options
+    for words, marks_yes in ((_YES_HINTS, True), (_NO_HINTS, False)):
+        in_first, in_second = (bool(words.intersection(o.hints)) for o in (first, second))
+        if in_first != in_second:
+            return (first, second) if in_first == marks_yes else (second, first)
     if first.label.startswith(_NEGATIONS) and not second.label.startswith(_NEGATIONS):
         return second, first
     return first, second

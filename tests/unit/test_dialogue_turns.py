@@ -11,6 +11,7 @@ from bot.dialogue import turns as T
 from bot.dialogue.answers import detail_reply
 from bot.dialogue.choices import NONE_OF_THESE
 from bot.dialogue.situations import parse_answer
+from bot.situation_eval import pending_at
 
 
 def _understand(snapshot, state, text, intent=None, choice=None):
@@ -531,12 +532,10 @@ def test_a_situation_question_answered_with_a_plain_fact(snapshot, affair, key, 
 
 
 def _placed(snapshot, affair: str, key: str) -> T.State:
-    """A conversation about `affair` whose pending question is `key` (earlier ones answered with their first
-    option)."""
-    pending = snapshot.catalog.pending_questions(snapshot.catalog.affairs[affair], {})
-    keys = [p.key for p in pending]
-    state = T.State(affair=affair, affair_state=T.RESOLVED,
-                    answers={p.key: p.question.options[0].value for p in pending[:keys.index(key)]})
+    """A conversation about `affair` whose pending question is `key` (earlier ones answered the first way that
+    leads there)."""
+    state = pending_at(snapshot, affair, key)
+    assert state is not None
     assert snapshot.catalog.pending_questions(snapshot.catalog.affairs[affair], state.answers)[0].key == key
     return state
 
@@ -574,6 +573,26 @@ def test_a_reply_that_answers_nothing_records_nothing(snapshot, affair, key, tex
 def test_yes_or_no_first_answers_a_yes_no_question(snapshot, affair, key, text, value):
     state = _placed(snapshot, affair, key)
     assert T.take_situation_answer(snapshot, state, text).state.answers[key] == value
+
+
+@pytest.mark.parametrize("affair, key, text, value", [
+    ("company-registration", "shareholder_kind", "有", "has_entity"),  # 股东里有没有公司？ the 有 option comes second
+    ("company-registration", "shareholder_kind", "没有", "natural_only"),
+    ("property-record-query", "include_family", "对", "with_family"),  # 是否需要一并查询配偶和子女的？
+    ("property-new-house", "buyer_loan", "是的", "loan"),  # 有没有办理贷款？
+    ("property-transfer", "seller_married", "没有", "single"),  # 卖方是否已婚？
+    ("housing-fund-withdrawal-purchase", "marital_status", "对", "with_spouse"),  # 是否要同时提取配偶的？
+])
+def test_a_bare_yes_or_no_chooses_the_option_the_hints_mark(snapshot, affair, key, text, value):
+    state = _placed(snapshot, affair, key)
+    assert T.take_situation_answer(snapshot, state, text).state.answers[key] == value
+
+
+@pytest.mark.parametrize("affair, key", [("vehicle-inspection-mark", "vehicle_kind"),  # 是哪类车辆？
+                                         ("driving-license-renew", "expiry_status")])  # 驾驶证现在是什么状态？
+def test_a_bare_yes_does_not_answer_a_question_that_asks_which(snapshot, affair, key):
+    state = _placed(snapshot, affair, key)
+    assert key not in T.take_situation_answer(snapshot, state, "是的").state.answers
 
 
 def test_no_then_another_affair_still_corrects_the_affair(snapshot):
