@@ -286,9 +286,8 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
         return _answered_between(snap, state, affair, follow_up, hotline)
     readings = _readings(snap, text)
     value = parse_answer(pending[0].question, text, [*readings, places_as_province(text)] if place else readings)
-    if value is not None:  # 已满16周岁，外省户口 answers two; a later one only in its own words, as it is not told back
-        given = {key: option.value for key, option in _answers_to_later_questions(pending[1:], text, [])}
-        return Turn(replace(state, answers={**state.answers, **given, pending[0].key: value}))
+    if value is not None:
+        return _answered(state, pending, text, value)
     later = _answers_to_later_questions(pending[1:], text, readings)
     if not later or REQUEST_WORDS.search(text):
         switched = snap.resolver.resolve(text).affair
@@ -297,8 +296,7 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
             return _switch(snap, state, switched, text)  # a part of the bundle asked about is no switch
     value = snap.answer_examples.choose(pending[0].question, text)  # 三十天已经过了, in other words than the hints
     if value is not None:
-        given = {key: option.value for key, option in _answers_to_later_questions(pending[1:], text, [])}
-        return Turn(replace(state, answers={**state.answers, **given, pending[0].key: value}))
+        return _answered(state, pending, text, value)
     if later:  # 户口是安徽的 to the age question: 外省户口 is kept and told back, and the age is asked again
         noted = "；".join(option.label for _, option in later)
         given = {key: option.value for key, option in later}
@@ -314,6 +312,13 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
         return _answered_between(snap, state, affair, detail_for(intent, text), hotline)
     options = "、".join(o.label for o in pending[0].question.options)
     return Turn(state, [say.Reply(f"抱歉，我没听明白。请从这几项里选一个：{options}；或说“取消”结束。")])
+
+
+def _answered(state: State, pending: list[PendingQuestion], text: str, value: str) -> Turn:
+    """Record `value` for the pending question, and what the reply says for later ones (已满16周岁，外省户口 answers
+    two; a later one only in its own words, as it is not told back)."""
+    given = {key: option.value for key, option in _answers_to_later_questions(pending[1:], text, [])}
+    return Turn(replace(state, answers={**state.answers, **given, pending[0].key: value}))
 
 
 def _answered_between(snap: Snapshot, state: State, affair: Affair, detail: str, hotline: str) -> Turn:

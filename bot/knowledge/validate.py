@@ -316,11 +316,12 @@ def _check_answers(files: KnowledgeFiles) -> None:
     situations = {s.path.stem: {str(q.get("id")): {str(o.get("value")) for o in q.get("options") or []}
                                 for q in (s.data.get("situations") or [])}
                   for s in files.affairs if isinstance(s.data, dict)}
+    affair_ids = {s.path.stem for s in files.affairs}
     for source in files.answers:
         if not isinstance(source.data, dict):
             continue
         affair_id = source.data.get("affair")
-        if not _names_its_affair(source, {s.path.stem for s in files.affairs}) or affair_id not in situations:
+        if not _names_its_affair(source, affair_ids) or affair_id not in situations:
             continue  # an affair file that does not parse has its own problem reported
         for question_id, options in (source.data.get("answers") or {}).items():
             known = situations[affair_id].get(str(question_id))
