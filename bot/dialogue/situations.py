@@ -94,8 +94,7 @@ _YES_NO_QUESTION = re.compile("吗|是否|有没有|能否|是不是|要不要|�
 def _yes_no(question: Question, norm: str) -> Option | None:
     """是/不是 for a two-option question asked as yes or no (`_yes_and_no` tells which option each chooses); not
     for one that offers two alternatives (第一次申请，还是去领证？) or asks which (是哪类车辆？): 嗯 answers neither."""
-    if len(question.options) != 2 or len(norm) > 4 or any(w in norm for w in _UNSURE) or \
-            not _YES_NO_QUESTION.search(question.ask) or "还是" in question.ask:
+    if len(norm) > 4 or any(w in norm for w in _UNSURE) or not asked_as_yes_or_no(question):
         return None
     yes, no = _yes_and_no(question)
     if norm.startswith(_NO):
@@ -110,18 +109,30 @@ _YES_HINTS = frozenset({"是", "有", "对", "要", "需要"})
 _NO_HINTS = frozenset({"不是", "没有", "不用", "不要", "不需要", "否"})
 
 
+def asked_as_yes_or_no(question: Question) -> bool:
+    """Whether a bare 是 or 不是 answers the question: two options, asked as yes or no (营业执照还在吗？), not as two
+    alternatives (第一次申请，还是去领证？)."""
+    return len(question.options) == 2 and bool(_YES_NO_QUESTION.search(question.ask)) and "还是" not in question.ask
+
+
 def _yes_and_no(question: Question) -> tuple[Option, Option]:
-    """The options 是 and 不是 choose, (yes, no): the one with a yes hint (是, 有) or without a no hint (不是, 没有)
-    when only one has it (股东里有没有公司？ 没有 is 都是自然人, whichever comes first); else the one whose label
-    starts with a negation (不是, 没有，还在有效期内, 未满16周岁) is 不是; else the first is 是."""
+    """The options 是 and 不是 choose, (yes, no), as marked (`marked_yes_and_no`); unmarked, the first is 是."""
+    return marked_yes_and_no(question) or (question.options[0], question.options[1])
+
+
+def marked_yes_and_no(question: Question) -> tuple[Option, Option] | None:
+    """The options 是 and 不是 choose, (yes, no), when the knowledge marks them: the one with a yes hint (是, 有) or
+    without a no hint (不是, 没有) when only one has it (股东里有没有公司？ 没有 is 都是自然人, whichever comes first);
+    else the one whose label starts with a negation (不是, 没有，还在有效期内, 未满16周岁) is 不是; else None, and only
+    the order of the options would tell."""
     first, second = question.options
     for words, marks_yes in ((_YES_HINTS, True), (_NO_HINTS, False)):
         in_first, in_second = (bool(words.intersection(o.hints)) for o in (first, second))
         if in_first != in_second:
             return (first, second) if in_first == marks_yes else (second, first)
-    if first.label.startswith(_NEGATIONS) and not second.label.startswith(_NEGATIONS):
-        return second, first
-    return first, second
+    if first.label.startswith(_NEGATIONS) != second.label.startswith(_NEGATIONS):
+        return (second, first) if first.label.startswith(_NEGATIONS) else (first, second)
+    return None
 
 
 def _with_readings(norm: str, readings: Sequence[str]) -> str:

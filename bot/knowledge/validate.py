@@ -10,6 +10,8 @@ from typing import Any
 import jsonschema
 from ruamel.yaml import YAML
 
+from bot.catalog.domain import Option, Question
+from bot.dialogue.situations import asked_as_yes_or_no, marked_yes_and_no
 from bot.knowledge.source import Problem, SourceFile, plain, read_yaml
 from bot.resolver.text import normalize
 
@@ -166,11 +168,24 @@ def _check_situations(source: SourceFile, affair: dict[str, Any]) -> None:
         if question.get("id") in options:
             source.problem(["situations", qi, "id"], f"情形问题 id {question.get('id')} 重复")
         options[question.get("id")] = {str(o.get("value")) for o in question.get("options") or []}
+        _check_yes_and_no(source, ["situations", qi, "options"], question)
     for mi, material in enumerate(affair.get("materials") or []):
         _check_when(source, ["materials", mi, "when"], material.get("when"), options)
         part = material.get("part")
         if part is not None and part not in (affair.get("parts") or []):
             source.problem(["materials", mi, "part"], f"part {part} 不在本事项的 parts 列表中")
+
+
+def _check_yes_and_no(source: SourceFile, path: list[Any], question: dict[str, Any]) -> None:
+    """A question people answer with a bare 是 or 不是 must say which option each chooses, by hints or a label that
+    starts with a negation: the order of the options is no answer (营业执照还在吗？ listing 不在了 first)."""
+    options = tuple(Option(str(o.get("value")), str(o.get("label")), tuple(map(str, o.get("hints") or ())))
+                    for o in question.get("options") or [] if isinstance(o, dict))
+    asked = Question(id=str(question.get("id")), ask=str(question.get("ask") or ""), options=options)
+    if asked_as_yes_or_no(asked) and marked_yes_and_no(asked) is None:
+        source.problem(path, f"情形问题 {asked.id} 可以用“是/不是”回答，但看不出哪个选项算“是”："
+                             "请在算“是”的选项 hints 里加“是”“有”“对”“要”或“需要”，"
+                             "或在另一个选项 hints 里加“不是”“没有”“不用”“不要”“不需要”或“否”")
 
 
 def _check_when(source: SourceFile, path: list[Any], cond: Any, options: dict[str, set[str]]) -> None:

@@ -155,6 +155,16 @@ def _unknown_when_question(root: Path) -> list[Expected]:
                      "条件引用了不存在（或排在后面）的情形问题 no_such_question")]
 
 
+def _yes_option_told_by_order_alone(root: Path) -> list[Expected]:
+    path = _affair(root, "divorce-registration")
+    # 结婚证还在吗？ without 有, a bare 是 has nothing to go by but the order of the options
+    _replace_once(path, "hints: [在, 有, 都在, 还在]", "hints: [在, 都在, 还在]")
+    text = path.read_text(encoding="utf-8")
+    return [Expected("knowledge/affairs/divorce-registration.yml",
+                     line_no(text, "options:", after=line_no(text, "id: marriage_cert")),
+                     "情形问题 marriage_cert 可以用“是/不是”回答，但看不出哪个选项算“是”")]
+
+
 def _office_unknown_place(root: Path) -> list[Expected]:
     line = _replace_once(root / "offices" / "ningbo.yml", "place: '330200'", "place: '339999'")
     return [Expected("knowledge/offices/ningbo.yml", line, "place 339999 不在 knowledge/places.yml 中")]
@@ -230,6 +240,7 @@ BREAKS = {
     "alias-of-two-affairs": _shared_alias,
     "alias-of-later-affair": _alias_of_later_affair,
     "when-unknown-question": _unknown_when_question,
+    "yes-option-told-by-order-alone": _yes_option_told_by_order_alone,
     "office-unknown-place": _office_unknown_place,
     "office-national-hotline": _office_national_hotline,
     "office-check-without-checking": _office_check_without_checking,
