@@ -131,4 +131,4 @@ class ActionCancel(Action):
         dispatcher.utter_message(response="utter_cancelled")
         return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("situation_answer", None),
                 SlotSet("affair_state", turns.DONE), SlotSet("case_number", None), SlotSet("case_factor", None),
-                SlotSet("also_affair", None)]
+                SlotSet("also_affair", None), SlotSet("suggested_answer", None)]

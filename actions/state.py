@@ -24,6 +24,7 @@ def state_of(tracker: Tracker) -> State:
         pending_detail=tracker.get_slot("pending_detail"),
         also_affair=tracker.get_slot("also_affair"),
         clarify_each=bool(tracker.get_slot("clarify_each")),
+        suggested_answer=tracker.get_slot("suggested_answer"),
     )
 
 

@@ -18,7 +18,7 @@ from bot.config import PROJECT_ROOT
 from bot.dialogue import turns
 from bot.dialogue.situations import normalize
 
-VERDICTS = ("right", "wrong", "not understood", "switched", "not asked")
+VERDICTS = ("right", "wrong", "suggested right", "suggested wrong", "not understood", "switched", "not asked")
 # How many earlier questions may stand before the one a reply answers (the longest form asks fewer).
 DEEPEST = 6
 
@@ -67,8 +67,9 @@ def pending_at(snap: Snapshot, affair_id: str, question_id: str) -> turns.State 
 
 
 def judge(snap: Snapshot, reply: LabelledReply) -> str:
-    """right, wrong (another option recorded), not understood (asked again), switched (another affair), or not
-    asked (the question never comes up as the first pending one)."""
+    """right, wrong (another option recorded), suggested right or wrong (nothing recorded, and the person asked
+    whether they meant the option labelled or another: 您是说“…”吗？), not understood (asked again), switched
+    (another affair), or not asked (the question never comes up as the first pending one)."""
     state = pending_at(snap, reply.affair, reply.question)
     if state is None:
         return "not asked"
@@ -78,7 +79,11 @@ def judge(snap: Snapshot, reply: LabelledReply) -> str:
     if after.affair != reply.affair:
         return "switched"
     recorded = after.answers.get(key)
-    return "not understood" if recorded is None else "right" if recorded == reply.value else "wrong"
+    if recorded is not None:
+        return "right" if recorded == reply.value else "wrong"
+    if after.suggested_answer is None:
+        return "not understood"
+    return "suggested right" if after.suggested_answer == f"{key}:{reply.value}" else "suggested wrong"
 
 
 def in_knowledge(snap: Snapshot, reply: LabelledReply) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -30,6 +31,25 @@ NGRAMS = (1, 2)
 UNSURE = re.compile("不知道|不清楚|不确定|不记得|忘了|说不好|搞不清|不晓得")
 # Nor does one made only of fillers (嗯嗯嗯, 啊哦): it says nothing, however many examples start with 嗯.
 FILLERS = re.compile("[嗯啊哦噢呃额唔哈呀吧呢嘛]+")
+# A reply that chooses nothing may still suggest the option it is closest to, to be confirmed (您是说“…”吗？):
+# at least this close and ahead of every other option by more than this.
+SUGGEST_AT = 0.2
+SUGGEST_AHEAD_BY = 0.0
+
+
+@dataclass(frozen=True)
+class _Closeness:
+    """How close a reply comes to the closest option of its question, to the next one and to other questions."""
+
+    option: int  # the closest option's index
+    first: float
+    second: float
+    elsewhere: float  # the closest reply to another question
+
+    @property
+    def lead(self) -> float:
+        """How much closer the closest option is than the next."""
+        return self.first - self.second
 
 
 def _same_question(question: Question) -> tuple[str, ...]:
@@ -61,8 +81,9 @@ class AnswerExamples:
         self._vectorizer = TfidfVectorizer(analyzer="char", ngram_range=NGRAMS, sublinear_tf=True) if texts else None
         self._vectors = self._vectorizer.fit_transform(texts).T.tocsr() if self._vectorizer else None
 
-    def choose(self, question: Question, text: str) -> str | None:
-        """The option value whose example replies the text is clearly closest to, or None."""
+    def _closest(self, question: Question, text: str) -> _Closeness | None:
+        """How close the text comes to each option's examples and to the replies to other questions; None when
+        the question has no examples or the text says nothing or that the person does not know."""
         group = self._groups.get(_same_question(question))
         norm = normalize(text)
         if group is None or not FILLERS.sub("", norm) or UNSURE.search(norm):
@@ -71,10 +92,22 @@ class AnswerExamples:
         mine = self._group_of == group
         best = np.full(len(question.options), -1.0)
         np.maximum.at(best, self._option_of[mine], closeness[mine])
-        elsewhere = float(closeness[~mine].max(initial=0.0))
         order = np.argsort(-best)
-        first = float(best[order[0]])
-        second = float(best[order[1]]) if len(order) > 1 else 0.0
-        if first >= CLOSE_ENOUGH and first - second >= AHEAD_BY and first >= elsewhere:
-            return question.options[int(order[0])].value
+        return _Closeness(option=int(order[0]), first=float(best[order[0]]),
+                          second=float(best[order[1]]) if len(order) > 1 else 0.0,
+                          elsewhere=float(closeness[~mine].max(initial=0.0)))
+
+    def choose(self, question: Question, text: str) -> str | None:
+        """The option value whose example replies the text is clearly closest to, or None."""
+        near = self._closest(question, text)
+        if near and near.first >= CLOSE_ENOUGH and near.lead >= AHEAD_BY and near.first >= near.elsewhere:
+            return question.options[near.option].value
+        return None
+
+    def suggest(self, question: Question, text: str) -> str | None:
+        """The option value worth asking about (您是说“…”吗？) when the text does not choose one: the option whose
+        examples it is closest to, when that is somewhat close and closer than every other option's."""
+        near = self._closest(question, text)
+        if near and near.first >= SUGGEST_AT and near.lead > SUGGEST_AHEAD_BY:
+            return question.options[near.option].value
         return None

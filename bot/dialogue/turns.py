@@ -56,6 +56,9 @@ NOT_THIS = "不是这个"
 NOT_THIS_PAYLOAD = "/deny"
 REJECTION = re.compile(r"(不是这个|不是这件事|不是这个事|不是我要办的|不是我要的|搞错了|弄错了|你?理解错了)"
                        r"[吧啊呀了的事情]*")
+# the reply to 您是说“…”吗？ that takes the option asked about, or that says it is not that one
+CONFIRMS = re.compile(r"(对+|是+的?|没错|就是|就是这个|是这个|正是|嗯+|好的?|可以|行)[啊呀吧了的啦哈呢]*")
+DECLINES = re.compile(r"(不是|不对|都不是|都不对|错了|不是这个(意思)?|不)[啊呀吧了的啦哈呢]*")
 CORRECTION = re.compile(r"^(不是|不对|错了|搞错|弄错)..|我是说|我说的是|我要问的是|我想问的是|我要办的是|换成|改成")
 
 
@@ -72,6 +75,7 @@ class State:
     pending_detail: str | None = None
     also_affair: str | None = None  # a second affair the first message asked for, offered after the guide
     clarify_each: bool = False  # the words spoke for each choice: the ones not picked follow the guide
+    suggested_answer: str | None = None  # `key:value` of the option asked about (您是说“…”吗？), for one reply
 
 
 @dataclass
@@ -120,7 +124,7 @@ def _choose(snap: Snapshot, state: State, affair_id: str, text: str, also: str |
     keyed = [(p.key, p.question) for p in snap.catalog.pending_questions(affair, answers)]
     answers.update(prefill(keyed, text))
     chosen = replace(state, affair=affair_id, affair_state=RESOLVED, clarify_options=(), answers=answers,
-                     pending_detail=None, also_affair=also if also != affair_id else None)
+                     pending_detail=None, also_affair=also if also != affair_id else None, suggested_answer=None)
     asked = required_slots(snap, chosen)
     if not asked:
         return Turn(chosen)  # the full guide comes next and names the affair itself
@@ -270,6 +274,11 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
     pending = snap.catalog.pending_questions(affair, state.answers) if affair else []
     if not pending:
         return Turn(state)
+    suggested, state = _suggestion(state, pending[0]), replace(state, suggested_answer=None)
+    if suggested is not None and CONFIRMS.fullmatch(normalize(text)):  # 您是说“冷静期已满”吗？ 是的
+        return _answered(state, pending, "", suggested)
+    if suggested is not None and DECLINES.fullmatch(normalize(text)):
+        return Turn(state, [say.Reply("好的，那请从下面选一项。")])
     place = find_place(snap.catalog, text)
     if place is not None:
         state = replace(state, district=place.code)
@@ -310,8 +319,21 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
         return Turn(state, [say.Reply(SMALL_TALK[intent])])
     if intent in DETAIL_INTENTS and affair is not None:
         return _answered_between(snap, state, affair, detail_for(intent, text), hotline)
-    options = "、".join(o.label for o in pending[0].question.options)
+    question = pending[0].question
+    likely = snap.answer_examples.suggest(question, text)  # 冷静期好像差不多了: asked about, not recorded
+    if likely is not None:
+        label = next(o.label for o in question.options if o.value == likely)
+        return Turn(replace(state, suggested_answer=f"{pending[0].key}:{likely}"),
+                    [say.Reply(f"我不太确定您的意思。您是说“{label}”吗？是的话请回复“是”；不是的话，请从下面选一项。")])
+    options = "、".join(o.label for o in question.options)
     return Turn(state, [say.Reply(f"抱歉，我没听明白。请从这几项里选一个：{options}；或说“取消”结束。")])
+
+
+def _suggestion(state: State, pending: PendingQuestion) -> str | None:
+    """The option asked about in the last turn, when it is an option of the question still pending (the slot holds
+    `question key:option value`)."""
+    return next((o.value for o in pending.question.options
+                 if state.suggested_answer == f"{pending.key}:{o.value}"), None)
 
 
 def _answered(state: State, pending: list[PendingQuestion], text: str, value: str) -> Turn:

@@ -48,6 +48,19 @@ def test_a_reply_in_other_words_than_the_hints_is_read_by_the_replies_people_giv
     assert GUIDE in guide and "离婚登记申请受理回执单" in guide and "离婚登记申请书" not in guide, guide
 
 
+def test_a_reply_not_clear_enough_to_record_is_asked_about_and_confirmed(stack: Stack) -> None:
+    chat = stack.chat()
+    assert "冷静期" in chat.text("我和老婆商量好了要离婚，在杭州上城区")
+    assert "您是说“第一次提交申请”吗" in chat.text("我们还啥都没弄")
+    declined = chat.text("不是")  # nothing recorded: the same question comes again
+    assert "从下面选一项" in declined and "冷静期" in declined and "结婚证还在吗" not in declined, declined
+    asked = chat.text("上回去过一趟，现在该等的日子等完了吧")  # near the collect replies, not near enough to record
+    assert "您是说“冷静期满，去领离婚证”吗" in asked and "结婚证还在吗" not in asked, asked
+    assert "结婚证还在吗" in chat.text("是的")
+    guide = chat.text("两本结婚证都在家里放着")
+    assert GUIDE in guide and "离婚登记申请受理回执单" in guide and "离婚登记申请书" not in guide, guide
+
+
 def test_clarification_by_ordinal_and_follow_ups(stack: Stack) -> None:
     chat = stack.chat()
     options = chat.say("公积金怎么取")

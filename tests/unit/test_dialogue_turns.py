@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -561,6 +562,35 @@ def test_a_reply_that_answers_nothing_records_nothing(snapshot, affair, key, tex
     state = _placed(snapshot, affair, key)
     turn = T.take_situation_answer(snapshot, state, text)
     assert turn.state.answers == state.answers and turn.state.affair == affair
+
+
+@pytest.mark.parametrize("text, value", [("上回去过一趟，现在该等的日子等完了吧", "collect"),
+                                         ("我们还啥都没弄", "apply")])
+def test_a_reply_not_clear_enough_to_record_asks_about_the_likeliest_option(snapshot, text, value):
+    state = _placed(snapshot, "divorce-registration", "stage")
+    turn = T.take_situation_answer(snapshot, state, text)
+    label = next(o.label for o in snapshot.catalog.affairs["divorce-registration"].situations[0].options
+                 if o.value == value)
+    assert "stage" not in turn.state.answers and turn.state.suggested_answer == f"stage:{value}"
+    assert f"您是说“{label}”吗" in turn.replies[0].text
+    confirmed = T.take_situation_answer(snapshot, turn.state, "是的")
+    assert confirmed.state.answers["stage"] == value and confirmed.state.suggested_answer is None
+
+
+@pytest.mark.parametrize("text", ["不是", "不对", "都不是"])
+def test_no_to_a_suggested_option_records_nothing_and_asks_again(snapshot, text):
+    state = replace(_placed(snapshot, "divorce-registration", "stage"), suggested_answer="stage:collect")
+    turn = T.take_situation_answer(snapshot, state, text)
+    assert "stage" not in turn.state.answers and turn.state.suggested_answer is None
+    assert "从下面选一项" in turn.replies[0].text
+
+
+def test_a_suggestion_is_confirmed_only_for_the_question_it_was_made_for(snapshot):
+    state = _placed(snapshot, "divorce-registration", "stage")
+    stale = T.take_situation_answer(snapshot, replace(state, suggested_answer="marriage_cert:have"), "是的")
+    assert stale.state.answers.get("stage") is None and stale.state.suggested_answer is None
+    answered = T.take_situation_answer(snapshot, replace(state, suggested_answer="stage:collect"), "还没去，第一次")
+    assert answered.state.answers["stage"] == "apply"  # a reply of its own is read as usual
 
 
 @pytest.mark.parametrize("affair, key, text, value", [

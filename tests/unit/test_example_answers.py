@@ -69,3 +69,21 @@ def test_questions_with_the_same_options_pool_their_replies():
 def test_a_question_without_examples_chooses_nothing():
     assert _examples(NO_EXAMPLES, COOLING).choose(NO_EXAMPLES, "甲") is None
     assert _examples().choose(COOLING, "三十天已经过了") is None
+
+
+def test_a_reply_too_far_to_choose_may_still_suggest_the_closest_option():
+    examples = _examples(AGE, CERTIFICATE)
+    assert examples.choose(AGE, "房产证早就在家里了") is None  # closer to the certificate's replies: not chosen
+    assert examples.suggest(AGE, "房产证早就在家里了") == "adult"  # but 早就 is worth asking about
+    assert examples.suggest(AGE, "他早就成年了") == "adult"
+
+
+@pytest.mark.parametrize("text", ["请问停车场怎么走", "我也不清楚过没过三十天", "嗯嗯嗯", ""])
+def test_a_far_unsure_or_empty_reply_suggests_nothing(text):
+    assert _examples(COOLING, AGE).suggest(COOLING, text) is None
+
+
+def test_a_reply_as_close_to_two_options_suggests_neither():
+    both = Question(id="y", ask="？", options=(Option("a", "甲", examples=("刚满一个月啊",)),
+                                              Option("b", "乙", examples=("刚满一个月呢",))))
+    assert _examples(both).suggest(both, "刚满一个月") is None

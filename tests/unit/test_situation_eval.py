@@ -10,6 +10,8 @@ from bot.situation_eval import LabelledReply, judge, pending_at, read_replies, t
 @pytest.mark.parametrize("reply, verdict", [
     (LabelledReply("passport", "apply_type", "护照出去旅游弄丢了", "reissue"), "right"),
     (LabelledReply("passport", "apply_type", "护照出去旅游弄丢了", "first"), "wrong"),
+    (LabelledReply("divorce-registration", "stage", "我们还啥都没弄", "apply"), "suggested right"),  # 您是说…吗？
+    (LabelledReply("divorce-registration", "stage", "我们还啥都没弄", "collect"), "suggested wrong"),
     (LabelledReply("passport", "apply_type", "今天天气不错", "first"), "not understood"),
     (LabelledReply("passport", "apply_type", "我要办驾照补领", "first"), "switched"),
     (LabelledReply("passport", "no-such-question", "护照丢了", "reissue"), "not asked"),
@@ -30,11 +32,11 @@ def test_a_file_is_tabled_and_a_bad_line_named(snapshot, tmp_path):
     good = tmp_path / "good.tsv"
     good.write_text("# comment\npassport|apply_type|护照出去旅游弄丢了|reissue\n"
                     "passport|apply_type|今天天气不错|first\n", encoding="utf-8")
-    assert table(snapshot, [good])[2] == "| good | 2 | 0 | 1 | 0 | 1 | 0 | 0 | 50.0 |"
+    assert table(snapshot, [good])[2] == "| good | 2 | 0 | 1 | 0 | 0 | 0 | 1 | 0 | 0 | 50.0 |"
     hint = snapshot.catalog.affairs["passport"].situations[0].options[2].hints[0]  # 丢了 (reissue)
     known = tmp_path / "known.tsv"
     known.write_text(f"passport|apply_type|{hint}|reissue\n", encoding="utf-8")
-    assert table(snapshot, [known])[2] == "| known | 1 | 1 | 1 | 0 | 0 | 0 | 0 | 100.0 |"
+    assert table(snapshot, [known])[2] == "| known | 1 | 1 | 1 | 0 | 0 | 0 | 0 | 0 | 0 | 100.0 |"
     bad = tmp_path / "bad.tsv"
     bad.write_text("passport|apply_type|护照丢了|reissue\npassport|护照丢了\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"bad.tsv:2:"):
