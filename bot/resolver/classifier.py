@@ -9,12 +9,18 @@ scored by a model that never saw it), the same way it learns from leave-one-out 
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
+from joblib import Parallel, delayed
 from scipy import sparse
 from sklearn.preprocessing import normalize as l2_normalize
 from sklearn.svm import LinearSVC
 
 FOLDS = 3
+# The full model and the fold models are fitted side by side in at most this many processes (and no more than the
+# machine has processors): the SVMs are half of a fit's time.
+FIT_PROCESSES = 4
 STRENGTH = 1.0
 # Weights smaller than this are dropped: the model stays sparse (a few per cent of its entries), so that
 # thousands of affairs fit in memory, and the margins barely move.
@@ -104,6 +110,17 @@ def _training_rows(c: int, rows_of: dict[int, np.ndarray], rivals: np.ndarray, t
     return np.sort(np.concatenate(chosen))
 
 
+def _fit_side_by_side(features: sparse.csr_matrix, labels: np.ndarray, keeps: list[np.ndarray], classes: int,
+                      none: int) -> list[LinearModel]:
+    """One model per mask of rows (the full model, then the fold models), fitted in up to FIT_PROCESSES processes
+    at once. Each fit seeds its own solver, so the models are the same as fitted one after another."""
+    processes = min(len(keeps), FIT_PROCESSES, os.cpu_count() or 1)
+    if processes < 2:
+        return [LinearModel(features[keep], labels[keep], classes, none) for keep in keeps]
+    return Parallel(n_jobs=processes, backend="loky")(
+        delayed(LinearModel)(features[keep], labels[keep], classes, none) for keep in keeps)
+
+
 class AffairClassifier:
     """The SVM over affairs, "none of ours" and the umbrella topics, with out-of-fold models for training the
     ranker."""
@@ -123,16 +140,12 @@ class AffairClassifier:
         features = as_liblinear(sparse.vstack([inside, outside, umbrella]))  # once for the full and fold models
         labels = np.r_[owners, np.full(outside.shape[0], affairs), affairs + 1 + topics].astype(np.int64)
         learned = np.r_[used, np.ones(outside.shape[0] + umbrella.shape[0], dtype=bool)]
-        self._model = LinearModel(features[learned], labels[learned], self._classes, affairs)
         held = np.r_[questions & used, np.ones(outside.shape[0], dtype=bool), np.zeros(umbrella.shape[0], bool)]
         rng = np.random.default_rng(5)
         self._fold = np.where(held, rng.integers(0, folds, size=len(labels)), -1)
         self._inside_count = inside.shape[0]
-        self._fold_models = []
-        if folds >= 2 and held.any():
-            for f in range(folds):
-                keep = learned & (self._fold != f)
-                self._fold_models.append(LinearModel(features[keep], labels[keep], self._classes, affairs))
+        keeps = [learned] + ([learned & (self._fold != f) for f in range(folds)] if folds >= 2 and held.any() else [])
+        self._model, *self._fold_models = _fit_side_by_side(features, labels, keeps, self._classes, affairs)
 
     def margins(self, vectors: sparse.csr_matrix) -> np.ndarray:
         """(rows, affairs + 1 + topics): each affair's margin, that of "none of ours", then each umbrella

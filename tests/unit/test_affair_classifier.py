@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from bot.resolver import classifier
 from bot.resolver.classifier import ABSENT, AffairClassifier, LinearModel
 from bot.resolver.ranker import FEATURES, MONOTONE, Ranker
 
@@ -85,3 +88,18 @@ def test_the_ranker_never_lowers_a_probability_when_the_evidence_for_a_candidate
     probabilities = ranker.probabilities(steps)
     assert (np.diff(probabilities) >= -1e-12).all()
     assert probabilities[-1] > probabilities[0]
+
+
+def test_models_fitted_side_by_side_are_those_fitted_one_after_another(monkeypatch) -> None:
+    rng = np.random.default_rng(3)
+    features = sparse.random(900, 400, density=0.03, format="csr", random_state=4)
+    labels = rng.integers(0, 12, size=900)
+    keeps = [np.ones(900, dtype=bool), *(rng.integers(0, 3, size=900) != f for f in range(3))]
+    monkeypatch.setattr(classifier, "FIT_PROCESSES", 1)
+    alone = classifier._fit_side_by_side(features, labels, keeps, classes=12, none=11)
+    monkeypatch.setattr(classifier, "FIT_PROCESSES", 4)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    together = classifier._fit_side_by_side(features, labels, keeps, classes=12, none=11)
+    probe = sparse.random(50, 400, density=0.05, format="csr", random_state=5)
+    for one, other in zip(alone, together, strict=True):
+        assert np.array_equal(one.margins(probe), other.margins(probe))
