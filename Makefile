@@ -72,6 +72,8 @@ down:
 test: setup web-deps
 	@echo "==> 生成文件是否最新（过期时请运行 python -m bot knowledge build 并提交）"
 	$(PY) -m bot knowledge build --check
+	@echo "==> 后台拟合事项解析器，存入 var/cache/resolver（与下面的训练、安装同时进行；测试直接载入它）"
+	@mkdir -p var && { $(PY) -m bot resolve --files 身份证丢了 > var/prefit.log 2>&1 & echo $$! > var/prefit.pid; }
 	$(MAKE) --no-print-directory train browser postgres services
 	@echo "==> ruff"
 	$(VENV)/bin/ruff check .
@@ -80,6 +82,7 @@ test: setup web-deps
 	@echo "==> Rasa 测试故事"
 	$(RASA) test core --stories tests/stories --fail-on-prediction-errors --model $(MODEL) --out var/results/core
 	@echo "==> pytest（单元、动作、后端、端到端、浏览器）"
+	@while kill -0 "$$(cat var/prefit.pid)" 2>/dev/null; do sleep 1; done; rm -f var/prefit.pid
 	scripts/with_postgres.sh $(PY) -m pytest -q --durations=30
 
 lint: setup
