@@ -237,14 +237,14 @@ def test_a_part_of_a_leading_bundle_does_not_win_it_by_a_word(resolver):
     assert resolver._decided_by_a_word(between_plain_affairs, faint) == "birth-medical-certificate"  # too unlikely
 
 
-def test_the_ranker_learns_from_phrasings(catalog):
-    """Without the phrasings a colloquial story is not understood; with them it is."""
+def test_the_ranker_learns_from_phrasings(catalog, resolver):
+    """Without the phrasings a colloquial story is not understood; with them (the knowledge's own resolver) it is."""
     from dataclasses import replace
 
     from bot.resolver import Resolver
 
     story = "跑外卖的没单位，养老保险自己怎么交"  # no word of the affair's name (灵活就业)
-    assert Resolver(catalog).resolve(story).affair == "flexible-employment-insurance"
+    assert resolver.resolve(story).affair == "flexible-employment-insurance"
     bare = replace(catalog, phrasings={})
     assert Resolver(bare).resolve(story).affair != "flexible-employment-insurance"
 
