@@ -18,6 +18,7 @@ class Settings:
     reload_interval: float
     hotline: str
     resolver_cache_dir: str  # fitted resolvers (bot/resolver/cache.py); empty: fit at every start
+    resolver_cache_keep: int  # how many of them are kept, the last used first
 
 
 def settings() -> Settings:
@@ -29,4 +30,5 @@ def settings() -> Settings:
         reload_interval=float(os.environ.get("CATALOG_RELOAD_SECONDS", "2")),
         hotline=os.environ.get("HOTLINE", "12345"),
         resolver_cache_dir=os.environ.get("RESOLVER_CACHE_DIR", str(PROJECT_ROOT / "var" / "cache" / "resolver")),
+        resolver_cache_keep=int(os.environ.get("RESOLVER_CACHE_KEEP", "3")),
     )

@@ -54,7 +54,9 @@ class CatalogProvider:
                  cache: ResolverCache | None | Literal["configured"] = "configured"):
         """`cache`: where full fits are kept and looked up; by default the configured one (RESOLVER_CACHE_DIR)."""
         self._engine = engine
-        self._cache = configured_cache(settings().resolver_cache_dir) if cache == "configured" else cache
+        config = settings()
+        self._cache = configured_cache(config.resolver_cache_dir, config.resolver_cache_keep) \
+            if cache == "configured" else cache
         self._interval = interval
         self._resolver_settings = resolver_settings or ResolverSettings.from_env()
         self._refit_in_background = refit_in_background

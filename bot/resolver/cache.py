@@ -131,6 +131,7 @@ def _last_used(path: Path) -> float:
         return 0.0
 
 
-def configured_cache(directory: str) -> ResolverCache | None:
-    """The cache in `directory` (the RESOLVER_CACHE_DIR setting); none when it is empty."""
-    return ResolverCache(Path(directory)) if directory.strip() else None
+def configured_cache(directory: str, keep: int = KEEP) -> ResolverCache | None:
+    """The cache in `directory` (the RESOLVER_CACHE_DIR setting) keeping `keep` entries (RESOLVER_CACHE_KEEP); none
+    when the directory is empty."""
+    return ResolverCache(Path(directory), keep) if directory.strip() else None

@@ -117,3 +117,12 @@ def test_a_second_start_loads_the_first_ones_fit(tmp_path, monkeypatch, loaded_d
 def test_an_empty_setting_turns_the_cache_off():
     assert configured_cache("") is None and configured_cache("  ") is None
     assert configured_cache("var/x") == ResolverCache(Path("var/x"))
+    assert configured_cache("var/x", keep=20).keep == 20
+
+
+def test_the_provider_keeps_the_configured_number_of_entries(tmp_path, monkeypatch):
+    monkeypatch.setenv("RESOLVER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("RESOLVER_CACHE_KEEP", "1")
+    engine = engine_for(f"sqlite:///{tmp_path / 'catalog.db'}")
+    provider = CatalogProvider(engine, interval=0)
+    assert provider._cache == ResolverCache(tmp_path / "cache", keep=1)
