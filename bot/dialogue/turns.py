@@ -322,7 +322,7 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
     question = pending[0].question
     likely = snap.answer_examples.suggest(question, text)  # 冷静期好像差不多了: asked about, not recorded
     if likely is not None:
-        label = next(o.label for o in question.options if o.value == likely)
+        label = question.option(likely).label
         return Turn(replace(state, suggested_answer=f"{pending[0].key}:{likely}"),
                     [say.Reply(f"我不太确定您的意思。您是说“{label}”吗？是的话请回复“是”；不是的话，请从下面选一项。")])
     options = "、".join(o.label for o in question.options)
