@@ -83,7 +83,7 @@ def judge(snap: Snapshot, reply: LabelledReply) -> str:
         return "right" if recorded == reply.value else "wrong"
     if after.suggested_answer is None:
         return "not understood"
-    return "suggested right" if after.suggested_answer == f"{key}:{reply.value}" else "suggested wrong"
+    return "suggested right" if after.suggested_answer == turns.suggestion_of(key, reply.value) else "suggested wrong"
 
 
 def in_knowledge(snap: Snapshot, reply: LabelledReply) -> bool:

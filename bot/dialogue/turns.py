@@ -323,17 +323,22 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
     likely = snap.answer_examples.suggest(question, text)  # 冷静期好像差不多了: asked about, not recorded
     if likely is not None:
         label = question.option(likely).label
-        return Turn(replace(state, suggested_answer=f"{pending[0].key}:{likely}"),
+        return Turn(replace(state, suggested_answer=suggestion_of(pending[0].key, likely)),
                     [say.Reply(f"我不太确定您的意思。您是说“{label}”吗？是的话请回复“是”；不是的话，请从下面选一项。")])
     options = "、".join(o.label for o in question.options)
     return Turn(state, [say.Reply(f"抱歉，我没听明白。请从这几项里选一个：{options}；或说“取消”结束。")])
 
 
+def suggestion_of(key: str, value: str) -> str:
+    """What the slot `suggested_answer` holds when option `value` of the question stored under `key` is asked
+    about."""
+    return f"{key}:{value}"
+
+
 def _suggestion(state: State, pending: PendingQuestion) -> str | None:
-    """The option asked about in the last turn, when it is an option of the question still pending (the slot holds
-    `question key:option value`)."""
+    """The option asked about in the last turn, when it is an option of the question still pending."""
     return next((o.value for o in pending.question.options
-                 if state.suggested_answer == f"{pending.key}:{o.value}"), None)
+                 if state.suggested_answer == suggestion_of(pending.key, o.value)), None)
 
 
 def _answered(state: State, pending: list[PendingQuestion], text: str, value: str) -> Turn:
