@@ -76,7 +76,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         print(f"校准集：{'、'.join(map(str, args.on))}，{len(labelled)} 个问题")
     else:
         print("未给校准集：用训练问法的交叉验证结果（偏乐观）")
-    outcomes = calibrate(resolver, args.max_wrong, args.min_abstained, labelled)
+    outcomes = calibrate(resolver, args.max_wrong, args.min_abstained, labelled, progress=True)
     print("| " + " | ".join(GRID) + " | right | asked | wrong | out-of-scope abstained |")
     print("|" + "---:|" * (len(GRID) + 4))
     pick = recommended(outcomes, resolver.settings, args.max_wrong, args.min_abstained)

@@ -442,6 +442,57 @@ def test_calibration_counts_as_the_evaluation_table_does():
     assert (result.right, result.wrong, result.outside_abstained) == (0.5, 0.5, 0.5)
 
 
+def _varied_rankings() -> list:
+    """Rankings that different thresholds decide differently: sure, close, faint, alternatives, not ours, a topic."""
+    from bot.resolver.resolver import Ranking
+
+    return [Ranking([Candidate("a", "", 0.9), Candidate("b", "", 0.05)], [], [], leader="a"),
+            Ranking([Candidate("a", "", 0.5), Candidate("b", "", 0.35)], [], [], leader="a"),
+            Ranking([Candidate("a", "", 0.25)], [], [], leader="a"),
+            Ranking([Candidate("a", "", 0.97), Candidate("b", "", 0.02)], [], [], leader="a", alternatives=True),
+            Ranking([Candidate("a", "", 0.6)], [], [], leader="a", not_ours=0.35),
+            Ranking([Candidate("a", "", 0.92)], [], [], leader="a", not_ours=0.45, novel=False),
+            Ranking([Candidate("a", "", 0.8), Candidate("b", "", 0.3)], [], [], leader="a", umbrella=("a", "b"),
+                    umbrella_lead=0.1, umbrella_topic="ab")]
+
+
+def test_the_grid_is_scored_as_each_setting_would_be_alone():
+    """`grid_outcomes` sorts every setting down each question's tree of decisions instead of deciding once per
+    setting; each setting must come out exactly as deciding every question under it alone does."""
+    import itertools
+
+    from bot.evaluation import Labelled
+    from bot.resolver.calibrate import grid_outcomes, labelled_outcome
+    from bot.resolver.resolver import ResolverSettings
+
+    rankings = _varied_rankings()
+    rows = [Labelled("f", k, f"q{k}", expect) for k, expect in enumerate(["a", "?a|b", "-", "a", "-", "a", "?a|b"])]
+    settings = [ResolverSettings(sure=s, rival_ratio=r, plausible=p, not_ours=n, overrule=o, not_ours_known=k,
+                                 umbrella=u, alternatives=a)
+                for s, r, p, n, o, k, u, a in itertools.product((0.3, 0.6), (0.3, 0.7), (0.2, 0.4), (0.3, 0.4),
+                                                                (0.9, 1.01), (0.3, 0.5), (0.0, 0.25), (0.01, 99.0))]
+    alone = [labelled_outcome(list(zip(rows, rankings, strict=True)), s) for s in settings]
+    assert len({(o.right, o.asked, o.wrong, o.outside_abstained) for o in alone}) >= 8  # the grid matters here
+    assert grid_outcomes(rows, [r.decide for r in rankings], settings) == alone
+
+
+def test_the_grid_scores_training_questions_as_each_setting_would_alone():
+    """The out-of-fold form: candidate lists decided by `decide`, labelled by affair number (-1: none of ours)."""
+    import numpy as np
+
+    from bot.resolver.calibrate import _training_labels, grid, grid_outcomes, outcome
+    from bot.resolver.resolver import ResolverSettings, decide
+
+    ranked = [r.ranked for r in _varied_rankings()]
+    ranked = [[Candidate({"a": "0", "b": "1"}[c.id], "", c.score) for c in candidates] for candidates in ranked]
+    truths = np.asarray([0, 1, -1, 0, -1, 0, 1])
+    settings = grid(type("Fitted", (), {"settings": ResolverSettings()})())[::97]
+    decisions = [lambda s, c=candidates: decide(c, [], s) for candidates in ranked]
+    alone = [outcome(ranked, truths, s) for s in settings]
+    assert len({(o.right, o.wrong) for o in alone}) >= 3
+    assert grid_outcomes(_training_labels(truths), decisions, settings) == alone
+
+
 def test_calibration_changes_a_default_only_for_more_than_noise():
     from bot.resolver.calibrate import Outcome, worth_changing
     from bot.resolver.resolver import ResolverSettings
