@@ -82,13 +82,15 @@ def out_of_fold(resolver: Resolver) -> tuple[list[list[Candidate]], np.ndarray]:
 
 
 def outcome(ranked: list[list[Candidate]], truths: np.ndarray, settings: ResolverSettings) -> Outcome:
-    """Tally the decisions of one setting on the training questions (truth -1: no affair of ours)."""
+    """Tally the decisions of one setting on the training questions (truth -1: no affair of ours): the definition
+    `grid_outcomes` gives for a whole grid at once."""
     return _shares(settings, [(row, judge(row.expect, decide(candidates, [], settings)))
                               for row, candidates in zip(_training_labels(truths), ranked, strict=True)])
 
 
 def labelled_outcome(rankings: list[tuple[Labelled, Ranking]], settings: ResolverSettings) -> Outcome:
-    """Tally the decisions of one setting on labelled questions, with the evaluation's verdicts."""
+    """Tally the decisions of one setting on labelled questions, with the evaluation's verdicts: the definition
+    `grid_outcomes` gives for a whole grid at once."""
     return _shares(settings, [(row, judge(row.expect, ranking.decide(settings))) for row, ranking in rankings])
 
 
