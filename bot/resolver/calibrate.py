@@ -103,9 +103,9 @@ def _shares(settings: ResolverSettings, verdicts: list[tuple[Labelled, str]]) ->
                    outside.count("abstained") / len(outside), len(verdicts))
 
 
-def grid(resolver: Resolver) -> list[ResolverSettings]:
-    """Every threshold setting to try."""
-    return [replace(resolver.settings, **dict(zip(GRID, values, strict=True)))
+def grid(base: ResolverSettings) -> list[ResolverSettings]:
+    """Every threshold setting to try (the settings outside GRID as in `base`)."""
+    return [replace(base, **dict(zip(GRID, values, strict=True)))
             for values in itertools.product(*GRID.values())]
 
 
@@ -118,7 +118,7 @@ def calibrate(resolver: Resolver, max_wrong: float = 0.02, min_abstained: float 
     without, the out-of-fold rankings of the training questions. `progress` reports on standard error how
     many questions are done.
     """
-    settings = grid(resolver)
+    settings = grid(resolver.settings)
     if labelled:
         rankings = [resolver.ranking(row.text) for row in labelled]
         rows, decisions = labelled, [ranking.decide for ranking in rankings]

@@ -486,7 +486,7 @@ def test_the_grid_scores_training_questions_as_each_setting_would_alone():
     ranked = [r.ranked for r in _varied_rankings()]
     ranked = [[Candidate({"a": "0", "b": "1"}[c.id], "", c.score) for c in candidates] for candidates in ranked]
     truths = np.asarray([0, 1, -1, 0, -1, 0, 1])
-    settings = grid(type("Fitted", (), {"settings": ResolverSettings()})())[::97]
+    settings = grid(ResolverSettings())[::97]
     decisions = [lambda s, c=candidates: decide(c, [], s) for candidates in ranked]
     alone = [outcome(ranked, truths, s) for s in settings]
     assert len({(o.right, o.wrong) for o in alone}) >= 3
