@@ -82,25 +82,18 @@ def out_of_fold(resolver: Resolver) -> tuple[list[list[Candidate]], np.ndarray]:
 
 
 def outcome(ranked: list[list[Candidate]], truths: np.ndarray, settings: ResolverSettings) -> Outcome:
-    """Tally the decisions of one setting on the training questions (truth -1: no affair of ours): the definition
-    `grid_outcomes` gives for a whole grid at once."""
-    return _shares(settings, [(row, judge(row.expect, decide(candidates, [], settings)))
-                              for row, candidates in zip(_training_labels(truths), ranked, strict=True)])
+    """Tally the decisions of one setting on the training questions (truth -1: no affair of ours)."""
+    return grid_outcomes(_training_labels(truths), _deciding(ranked), [settings])[0]
 
 
 def labelled_outcome(rankings: list[tuple[Labelled, Ranking]], settings: ResolverSettings) -> Outcome:
-    """Tally the decisions of one setting on labelled questions, with the evaluation's verdicts: the definition
-    `grid_outcomes` gives for a whole grid at once."""
-    return _shares(settings, [(row, judge(row.expect, ranking.decide(settings))) for row, ranking in rankings])
+    """Tally the decisions of one setting on labelled questions, with the evaluation's verdicts."""
+    return grid_outcomes([row for row, _ in rankings], [ranking.decide for _, ranking in rankings], [settings])[0]
 
 
-def _shares(settings: ResolverSettings, verdicts: list[tuple[Labelled, str]]) -> Outcome:
-    """Each verdict's share of the questions, counted as the evaluation table counts them."""
-    total = max(len(verdicts), 1)
-    outside = [v for row, v in verdicts if row.expect == "-"] or [""]
-    return Outcome(settings, sum(is_right(row, v) for row, v in verdicts) / total,
-                   sum(v == "asked" for _, v in verdicts) / total, sum(v == "wrong" for _, v in verdicts) / total,
-                   outside.count("abstained") / len(outside), len(verdicts))
+def _deciding(ranked: list[list[Candidate]]) -> list[Callable[[ResolverSettings], Any]]:
+    """For each training question's candidates, its decision under a setting."""
+    return [lambda s, candidates=candidates: decide(candidates, [], s) for candidates in ranked]
 
 
 def grid(base: ResolverSettings) -> list[ResolverSettings]:
@@ -124,8 +117,7 @@ def calibrate(resolver: Resolver, max_wrong: float = 0.02, min_abstained: float 
         rows, decisions = labelled, [ranking.decide for ranking in rankings]
     else:
         ranked, truths = out_of_fold(resolver)
-        rows = _training_labels(truths)
-        decisions = [lambda s, candidates=candidates: decide(candidates, [], s) for candidates in ranked]
+        rows, decisions = _training_labels(truths), _deciding(ranked)
     outcomes = grid_outcomes(rows, decisions, settings, progress)
 
     def order(o: Outcome) -> tuple:
@@ -160,8 +152,8 @@ class _Reading:
 
 def grid_outcomes(rows: Sequence[Labelled], decisions: Sequence[Callable[[ResolverSettings], Any]],
                   settings: list[ResolverSettings], progress: bool = False) -> list[Outcome]:
-    """The outcome of every setting, the same as `_shares` of each setting's decisions, without deciding each
-    question once per setting (69,120 settings x 5,000 questions is hours).
+    """The outcome of every setting, counted as the evaluation table counts (an out-of-scope question is right when
+    declined), without deciding each question once per setting (69,120 settings x 5,000 questions is hours).
 
     A question's decision reads a few settings, and which one it reads next depends only on the values it has
     read so far. So each question's decisions form a small tree: one decision per leaf, found by deciding once
