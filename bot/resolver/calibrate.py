@@ -108,8 +108,8 @@ def calibrate(resolver: Resolver, max_wrong: float = 0.02, min_abstained: float 
     wrong, then most out-of-scope questions declined).
 
     With `labelled` questions (the calibration set) the rankings of those questions are used;
-    without, the out-of-fold rankings of the training questions. `progress` reports on standard error how
-    many questions are done.
+    without, the out-of-fold rankings of the training questions. `progress` prints to stderr how many
+    questions are done.
     """
     settings = grid(resolver.settings)
     if labelled:
@@ -164,7 +164,8 @@ def grid_outcomes(rows: Sequence[Labelled], decisions: Sequence[Callable[[Resolv
     outside, declined = 0, np.zeros(count, int)
     for done, (row, decision) in enumerate(zip(rows, decisions, strict=True), 1):
         verdicts = np.empty(count, dtype=np.int8)
-        _sort_down(_Node(), None, np.arange(count), columns, verdicts, _decider(row, decision, settings))
+        tree = _Node()
+        _sort_down(tree, tree, np.arange(count), columns, verdicts, _decider(row, decision, settings))
         right += np.asarray([is_right(row, v) for v in VERDICTS])[verdicts]
         asked += verdicts == VERDICTS.index("asked")
         wrong += verdicts == VERDICTS.index("wrong")
@@ -188,10 +189,10 @@ def _decider(row: Labelled, decision: Callable[[ResolverSettings], Any],
     return decide_under
 
 
-def _sort_down(node: _Node, root: _Node | None, chosen: np.ndarray, columns: dict[str, np.ndarray],
+def _sort_down(node: _Node, root: _Node, chosen: np.ndarray, columns: dict[str, np.ndarray],
                verdicts: np.ndarray, decide_under: Callable[[int], tuple[list[tuple[str, Any]], int]]) -> None:
-    """Give each setting in `chosen` (all of which reach `node`) its verdict, deciding once per new leaf."""
-    root = root or node
+    """Give each setting in `chosen` (all of which reach `node` of the tree `root`) its verdict, deciding once per
+    new leaf."""
     if node.verdict is None and node.setting is None:  # not reached before: decide, and note the path
         read, verdict = decide_under(int(chosen[0]))
         _note(root, read, verdict)

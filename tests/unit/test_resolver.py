@@ -480,17 +480,16 @@ def test_the_grid_scores_training_questions_as_each_setting_would_alone():
     """The out-of-fold form: candidate lists decided by `decide`, labelled by affair number (-1: none of ours)."""
     import numpy as np
 
-    from bot.resolver.calibrate import _training_labels, grid, grid_outcomes, outcome
-    from bot.resolver.resolver import ResolverSettings, decide
+    from bot.resolver.calibrate import _deciding, _training_labels, grid, grid_outcomes, outcome
+    from bot.resolver.resolver import ResolverSettings
 
     ranked = [r.ranked for r in _varied_rankings()]
     ranked = [[Candidate({"a": "0", "b": "1"}[c.id], "", c.score) for c in candidates] for candidates in ranked]
     truths = np.asarray([0, 1, -1, 0, -1, 0, 1])
     settings = grid(ResolverSettings())[::97]
-    decisions = [lambda s, c=candidates: decide(c, [], s) for candidates in ranked]
     alone = [outcome(ranked, truths, s) for s in settings]
     assert len({(o.right, o.wrong) for o in alone}) >= 3
-    assert grid_outcomes(_training_labels(truths), decisions, settings) == alone
+    assert grid_outcomes(_training_labels(truths), _deciding(ranked), settings) == alone
 
 
 def test_calibration_changes_a_default_only_for_more_than_noise():
