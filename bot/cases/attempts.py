@@ -39,6 +39,7 @@ from sqlalchemy.engine import Engine
 
 from bot.config import PROJECT_ROOT, settings
 from bot.keyfile import read_or_create
+from bot.process_wide import ProcessWide
 
 DEFAULT_KEY_FILE = PROJECT_ROOT / "var" / "end_user.key"
 
@@ -202,23 +203,20 @@ def _key_file_secret(path: Path) -> bytes:
     return hashlib.sha256(b"onevisit end-user key\0" + key).digest()
 
 
-_default: AttemptLimiter | None = None
-_default_lock = threading.Lock()
+def _configured_limiter() -> AttemptLimiter:
+    from bot.catalog.db import engine_for
+
+    return AttemptLimiter(engine_for(settings().database_url), end_user_secret())
+
+
+_default = ProcessWide(_configured_limiter)
 
 
 def get_limiter() -> AttemptLimiter:
     """The process-wide limiter on the catalog database (``DATABASE_URL``), created on first use."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            from bot.catalog.db import engine_for
-
-            _default = AttemptLimiter(engine_for(settings().database_url), end_user_secret())
-        return _default
+    return _default.get()
 
 
 def set_limiter(limiter: AttemptLimiter | None) -> None:
     """Replace the process-wide limiter (tests use a temporary database); None: rebuild from env."""
-    global _default
-    with _default_lock:
-        _default = limiter
+    _default.replace(limiter)

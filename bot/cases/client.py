@@ -6,7 +6,6 @@ import asyncio
 import json
 import logging
 import re
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +35,7 @@ from bot.cases.numbers import (
     mask_case_number,
     normalize_case_number,
 )
+from bot.process_wide import ProcessWide
 
 log = logging.getLogger(__name__)
 
@@ -318,21 +318,14 @@ def _describe(result: LookupResult) -> str:
     return type(result).__name__
 
 
-_default_client: CaseClient | None = None
-_default_lock = threading.Lock()
+_default = ProcessWide(CaseClient)
 
 
 def get_client() -> CaseClient:
     """The process-wide client configured from the environment, created on first use."""
-    global _default_client
-    with _default_lock:
-        if _default_client is None:
-            _default_client = CaseClient()
-        return _default_client
+    return _default.get()
 
 
 def set_client(client: CaseClient | None) -> None:
     """Replace the process-wide client (tests point it at a local server); None: rebuild from env."""
-    global _default_client
-    with _default_lock:
-        _default_client = client
+    _default.replace(client)

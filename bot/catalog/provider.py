@@ -16,6 +16,7 @@ from bot.catalog.catalog import Catalog
 from bot.catalog.db import engine_for
 from bot.catalog.store import catalog_version
 from bot.config import settings
+from bot.process_wide import ProcessWide
 from bot.resolver import Resolver, ResolverSettings
 from bot.resolver.cache import ResolverCache, configured_cache
 
@@ -113,18 +114,23 @@ class CatalogProvider:
             self._refit.join(timeout)
 
 
-_default: CatalogProvider | None = None
-_default_lock = threading.Lock()
+def _configured_provider() -> CatalogProvider:
+    config = settings()
+    return CatalogProvider(engine_for(config.database_url), config.reload_interval)
+
+
+_default = ProcessWide(_configured_provider)
 
 
 def default_provider() -> CatalogProvider:
     """The process-wide provider for the configured database, created on first use."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            config = settings()
-            _default = CatalogProvider(engine_for(config.database_url), config.reload_interval)
-        return _default
+    return _default.get()
+
+
+def set_default_provider(provider: CatalogProvider | None) -> CatalogProvider | None:
+    """Replace the process-wide provider (tests load the knowledge into their own database); None: rebuild
+    from the environment on next use. Returns the provider it replaced."""
+    return _default.replace(provider)
 
 
 def snapshot_from_knowledge(root: Path) -> Snapshot:

@@ -25,7 +25,6 @@ synchronous (run them in a thread from async code).
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
 
 from bot.console import store
+from bot.process_wide import ProcessWide
 
 
 @dataclass(frozen=True)
@@ -134,16 +134,15 @@ class Deliveries:
             return int(conn.execute(query).scalar_one())
 
 
-_default: Deliveries | None = None
-_default_lock = threading.Lock()
+def _configured_deliveries() -> Deliveries:
+    from bot.console.settings import load_settings
+
+    return Deliveries(store.engine_for(load_settings().database_url))
+
+
+_default = ProcessWide(_configured_deliveries)
 
 
 def default_deliveries() -> Deliveries:
     """The outbox in the configured console database, created on first use."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            from bot.console.settings import load_settings
-
-            _default = Deliveries(store.engine_for(load_settings().database_url))
-        return _default
+    return _default.get()

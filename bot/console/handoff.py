@@ -27,7 +27,6 @@ stored; agents' replies are stored as written.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,6 +43,7 @@ from bot.console.errors import BadInput, Conflict, Forbidden, NotFound
 from bot.console.hours import ServiceHours, parse_hours
 from bot.console.phones import PhoneBox, mask_phone, normalize_phone
 from bot.privacy.logfilter import mask_for_log
+from bot.process_wide import ProcessWide
 
 QUEUED, TAKEN, HANDED_BACK, CLOSED = "queued", "taken", "handed_back", "closed"
 OPEN = (QUEUED, TAKEN)
@@ -481,30 +481,27 @@ def _view(conn: Connection, row: Any) -> TicketView:
 
 # --- the process-wide desk for the Rasa side ---------------------------------------------------------------------
 
-_default: Desk | None = None
-_default_lock = threading.Lock()
+def _configured_desk() -> Desk:
+    from bot.console.phones import default_box
+    from bot.console.settings import load_settings
+
+    config = load_settings()
+    return Desk(store.engine_for(config.database_url),
+                parse_hours(config.service_hours, config.timezone, config.closed_days),
+                default_box(), zone=config.timezone)
+
+
+_default = ProcessWide(_configured_desk)
 
 
 def default_desk() -> Desk:
     """The desk configured from the environment (`bot.console.settings`), created on first use."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            from bot.console.phones import default_box
-            from bot.console.settings import load_settings
-
-            config = load_settings()
-            _default = Desk(store.engine_for(config.database_url),
-                            parse_hours(config.service_hours, config.timezone, config.closed_days),
-                            default_box(), zone=config.timezone)
-        return _default
+    return _default.get()
 
 
 def set_default_desk(desk: Desk | None) -> None:
     """Replace the process-wide desk (tests); None: rebuild from the environment on next use."""
-    global _default
-    with _default_lock:
-        _default = desk
+    _default.replace(desk)
 
 
 def request_handoff(sender: str, channel: str, summary: dict[str, Any] | None, reason: str) -> Ticket:

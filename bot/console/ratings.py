@@ -19,7 +19,6 @@ From the Rasa side::
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.console import store
 from bot.console.errors import BadInput, Conflict
 from bot.privacy.logfilter import mask_for_log
+from bot.process_wide import ProcessWide
 from bot.resolver.text import normalize
 
 LEVELS: dict[int, str] = {1: "非常满意", 2: "满意", 3: "基本满意", 4: "不满意", 5: "非常不满意"}
@@ -159,20 +159,19 @@ class Ratings:
                  "question": r["question"], "at": store.iso(r["created_at"], self.zone)} for r in found]
 
 
-_default: Ratings | None = None
-_default_lock = threading.Lock()
+def _configured_ratings() -> Ratings:
+    from bot.console.settings import load_settings
+
+    config = load_settings()
+    return Ratings(store.engine_for(config.database_url), zone=config.timezone)
+
+
+_default = ProcessWide(_configured_ratings)
 
 
 def default_ratings() -> Ratings:
     """Ratings in the configured console database, created on first use."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            from bot.console.settings import load_settings
-
-            config = load_settings()
-            _default = Ratings(store.engine_for(config.database_url), zone=config.timezone)
-        return _default
+    return _default.get()
 
 
 def record_rating(answer_id: str, level: int, affair: str | None, channel: str | None, district: str | None,

@@ -24,10 +24,9 @@ def catalog_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Catal
     url = f"sqlite:///{tmp_path_factory.mktemp('catalog') / 'catalog.db'}"
     load_knowledge(ROOT / "knowledge", engine_for(url))
     provider = CatalogProvider(engine_for(url), interval=3600)
-    saved = provider_module._default
-    provider_module._default = provider
+    saved = provider_module.set_default_provider(provider)
     yield provider
-    provider_module._default = saved
+    provider_module.set_default_provider(saved)
 
 
 def tracker(text: str = "", intent: str = "ask_materials", slots: dict[str, Any] | None = None,
