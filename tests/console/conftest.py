@@ -11,11 +11,11 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from console_helpers import PASSWORD, Api, Served
+from console_helpers import PASSWORD, Api, Catalog, Console, ConsoleFactory, Served
 from cryptography.fernet import Fernet
 
 from bot.catalog.db import engine_for as catalog_engine_for
@@ -29,16 +29,6 @@ from bot.knowledge.load import load_knowledge
 PG_URL = os.environ.get("CATALOG_TEST_POSTGRES_URL")
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
     not PG_URL, reason="set CATALOG_TEST_POSTGRES_URL to run against PostgreSQL"))]
-
-
-@dataclass
-class Catalog:
-    """A loaded copy of the knowledge: its folder, database URL, provider and the snapshot first built."""
-
-    knowledge: Path
-    url: str
-    provider: CatalogProvider
-    snapshot: Snapshot
 
 
 @pytest.fixture(scope="session")
@@ -91,24 +81,6 @@ def settings_for(db_url: str, tmp_path: Path, catalog: Catalog | None = None, **
     return replace(base, **overrides)  # type: ignore[arg-type]
 
 
-@dataclass
-class Console:
-    """A running console: its services, URL and a client per role (logged in)."""
-
-    services: Services
-    served: Served
-    api: Api
-    agent: Api
-    agent2: Api
-    supervisor: Api
-    maintainer: Api
-
-    @property
-    def url(self) -> str:
-        return self.served.url
-
-
-ConsoleFactory = Callable[..., Console]
 PHONE_KEY = Fernet.generate_key()
 
 

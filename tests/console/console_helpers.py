@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import requests
 from aiohttp import web
+
+from bot.catalog.provider import CatalogProvider, Snapshot
+from bot.console.api import Services
 
 PASSWORD = "correct horse battery"
 ROLE_SETS: dict[str, tuple[str, ...]] = {
@@ -81,3 +86,33 @@ class Api:
         assert response.status_code == 200, response.text
         body = response.json()
         return Api(self.url, body["token"], body["user"])
+
+
+@dataclass
+class Catalog:
+    """A loaded copy of the knowledge: its folder, database URL, provider and the snapshot first built."""
+
+    knowledge: Path
+    url: str
+    provider: CatalogProvider
+    snapshot: Snapshot
+
+
+@dataclass
+class Console:
+    """A running console: its services, URL and a client per role (logged in)."""
+
+    services: Services
+    served: Served
+    api: Api
+    agent: Api
+    agent2: Api
+    supervisor: Api
+    maintainer: Api
+
+    @property
+    def url(self) -> str:
+        return self.served.url
+
+
+ConsoleFactory = Callable[..., Console]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from conftest import ConsoleFactory
+from console_helpers import ConsoleFactory
 from sqlalchemy import select
 
 from bot.console import store

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import Catalog, ConsoleFactory
+from console_helpers import Catalog, ConsoleFactory
 from sqlalchemy import select
 
 from backend.seed import SAMPLE_CASES

@@ -9,8 +9,7 @@ import time
 from pathlib import Path
 
 import requests
-from conftest import ConsoleFactory
-from console_helpers import PASSWORD, Api
+from console_helpers import PASSWORD, Api, ConsoleFactory
 from sqlalchemy import select
 
 from bot.config import PROJECT_ROOT

@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import ConsoleFactory
+from console_helpers import ConsoleFactory
 from sqlalchemy import Column, MetaData, Table, create_engine, insert, inspect, select, update
 
 from bot.console import store

@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 import aiohttp
 import pytest
 from aiohttp import web
-from conftest import ConsoleFactory
-from console_helpers import Served
+from console_helpers import ConsoleFactory, Served
 
 from bot.console.hooks import HookOutbox
 

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ConsoleFactory
+from console_helpers import ConsoleFactory
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 

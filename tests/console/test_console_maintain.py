@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from conftest import Catalog, ConsoleFactory
+from console_helpers import Catalog, ConsoleFactory
 from sqlalchemy import select
 
 from bot.catalog.catalog import Catalog as CatalogSnapshot

@@ -12,8 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Catalog, ConsoleFactory
-from console_helpers import Api
+from console_helpers import Api, Catalog, ConsoleFactory
 
 from backend.seed import SAMPLE_CASES
 from backend.testing import running_server

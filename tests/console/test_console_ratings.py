@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ConsoleFactory
+from console_helpers import ConsoleFactory
 from sqlalchemy import select
 
 from bot.console import store
