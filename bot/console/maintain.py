@@ -148,8 +148,7 @@ class Maintainer:
             umbrella = next(u for u in self._umbrella_list(data) if u.get("id") == umbrella_id)
             if not isinstance(umbrella.get("questions"), list):
                 umbrella["questions"] = CommentedSeq()
-            umbrella["questions"].append(text)
-            return _dump(data)
+            return _dump(data) if _append_once(umbrella["questions"], text) else original or ""
 
         outcome = self._apply(path, edit, Outcome(False, "umbrella", text, umbrella_id, self._shown(path)))
         if outcome.ok:
@@ -185,8 +184,7 @@ class Maintainer:
                 data = _yaml().load(original)
             if not isinstance(data, dict) or not isinstance(data.get("phrasings"), list):
                 raise BadInput(f"{path.name} 的结构不对（需要 affair 和 phrasings 列表），请先修好这个文件。")
-            data["phrasings"].append(text)
-            return _dump(data)
+            return _dump(data) if _append_once(data["phrasings"], text) else original or ""
 
         outcome = self._apply(path, edit, Outcome(False, "assigned", text, affair_id, self._shown(path)))
         if outcome.ok:
@@ -208,8 +206,8 @@ class Maintainer:
             found = next((t for t in data["topics"] if isinstance(t, dict) and t.get("topic") == name), None)
             if found is None:
                 data["topics"].append(CommentedMap([("topic", name), ("questions", CommentedSeq([text]))]))
-            else:
-                found["questions"].append(text)
+            elif not _append_once(found["questions"], text):
+                return original or ""
             return _dump(data)
 
         outcome = self._apply(path, edit, Outcome(False, "out_of_scope", text, name, self._shown(path)))
@@ -265,6 +263,14 @@ class Maintainer:
         kept = [line for line in lines if line.startswith("#") or line.split("\t", 1)[0] != question]
         kept.append(f"{question}\t{label}\n")
         _write(path, "".join(kept).encode("utf-8"))
+
+
+def _append_once(questions: list[Any], text: str) -> bool:
+    """Add the question to the list unless it is there already (placed twice: nothing to write); whether added."""
+    if any(isinstance(q, str) and q.strip() == text for q in questions):
+        return False
+    questions.append(text)
+    return True
 
 
 def _dump(data: Any) -> str:

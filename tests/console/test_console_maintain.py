@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import yaml
 from console_helpers import Catalog, ConsoleFactory
 from sqlalchemy import select
 
@@ -16,6 +17,7 @@ from bot.catalog.provider import CatalogProvider
 from bot.catalog.store import catalog_version
 from bot.config import PROJECT_ROOT
 from bot.console import store
+from bot.console.maintain import Maintainer
 from bot.console.ratings import UNRESOLVED, count_question
 from bot.evaluation import read_labelled, score
 from bot.knowledge.load import load_knowledge
@@ -152,3 +154,36 @@ def test_a_question_placed_under_a_shared_topic_is_then_asked_about(tmp_path: Pa
     assert [(q["text"], q["resolution"]) for q in handled] == [(SHARED, "hukou-move")]
     audit = console.supervisor.get("/api/audit", action="ask_between").json()["rows"]
     assert [(r["user"], r["outcome"]) for r in audit] == [("maint1", "loaded")]
+
+
+def _placer(tmp_path: Path) -> Maintainer:
+    """A maintainer over its own copy of the knowledge, loaded into its own catalog."""
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(PROJECT_ROOT / "knowledge", knowledge)
+    catalog = catalog_engine_for(f"sqlite:///{tmp_path / 'catalog.db'}")
+    load_knowledge(knowledge, catalog)
+    return Maintainer(knowledge, lambda: catalog, store.engine_for(f"sqlite:///{tmp_path / 'console.db'}"),
+                      tmp_path / "regression.tsv")
+
+
+def test_a_question_placed_where_it_already_is_writes_nothing_and_is_not_refused(tmp_path: Path) -> None:
+    placer = _placer(tmp_path)
+    root = placer.root
+    files = {p: p.read_bytes() for p in [root / "out_of_scope.yml", root / "umbrellas.yml",
+                                         root / "phrasings" / f"{AFFAIR}.yml"]}
+    outside = yaml.safe_load(files[root / "out_of_scope.yml"])["topics"][0]
+    umbrella = yaml.safe_load(files[root / "umbrellas.yml"])["umbrellas"][0]
+    phrasing = yaml.safe_load(files[root / "phrasings" / f"{AFFAIR}.yml"])["phrasings"][0]
+    placed = [placer.mark_out_of_scope(outside["questions"][0], outside["topic"], "维护员"),
+              placer.ask_between(umbrella["questions"][0], umbrella["id"], "维护员"),
+              placer.assign(phrasing, AFFAIR, "维护员")]
+    assert [(o.ok, o.changed, o.problems) for o in placed] == [(True, False, [])] * 3
+    assert {p: p.read_bytes() for p in files} == files
+
+    first = placer.assign(QUESTION, AFFAIR, "维护员")
+    grown = (root / "phrasings" / f"{AFFAIR}.yml").read_bytes()
+    assert (first.ok, first.changed) == (True, True)
+    assert grown == files[root / "phrasings" / f"{AFFAIR}.yml"] + f"  - {QUESTION}\n".encode()
+    again = placer.assign(QUESTION, AFFAIR, "维护员")
+    assert (again.ok, again.changed, again.problems) == (True, False, [])
+    assert (root / "phrasings" / f"{AFFAIR}.yml").read_bytes() == grown
