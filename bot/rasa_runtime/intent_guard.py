@@ -10,8 +10,9 @@ The classifier sometimes reads a question about how to do something as a case-st
 in thanks as thanks (……网上能打印吗 谢谢): the person would get 不客气. Such a message is classified
 `ask_materials` instead (or the question about one detail, such as `ask_fee`, that the classifier ranks higher),
 with the same confidence, so the resolver reads it:
-- `query_case_status` for a question that names no case (no case number, phone tail, query code or other number)
-  and says none of the words of a status request (`bot.dialogue.cases.asks_about_a_case`);
+- `query_case_status` for a question that names no case (no case number, phone tail, query code or other number;
+  a public service number such as 12123 is none of them) and says none of the words of a status request
+  (`bot.dialogue.cases.asks_about_a_case`);
 - thanks or goodbye for a message long enough to say more, that asks a question;
 - cancel for a long question that says no word of stopping: in 股东退出了，要取消他的股东资格怎么办？ 取消 is what
   the person wants done, not a command. 取消, 算了, 不办了 and every short message still cancel anywhere.
@@ -43,6 +44,9 @@ CASE_ENTITIES = frozenset({CASE_NUMBER, PHONE_LAST4, QUERY_CODE})
 SHORTEST_QUESTION = 6
 NUMBER_OR_CODE = re.compile(r"\d{4}(?![\d年])|(?<![a-z0-9])(?=[a-z]*\d)(?=\d*[a-z])[a-z0-9]{8}(?![a-z0-9])",
                             re.IGNORECASE)  # not a year (2015年), not a pinyin word (shenfenzheng)
+# The public service numbers and apps (12345, 12123 for traffic, 12306 for trains): named in a question, never a
+# case number or a phone's last four digits (驾照被扣了9分，交管12123上学习减分咋弄).
+SERVICE_NUMBER = re.compile(r"(?<!\d)12\d{3}(?!\d)")
 # Small talk says more than thanks or a greeting from this length on, when it asks something.
 LONGEST_SMALL_TALK = 10
 CANCEL = "cancel"
@@ -60,8 +64,8 @@ def names_no_case(message: Message) -> bool:
     and asks nothing about one."""
     text = message.get(TEXT) or ""
     entities = {e.get(ENTITY_ATTRIBUTE_TYPE) for e in message.get(ENTITIES, [])}
-    return (len(text) >= SHORTEST_QUESTION and not entities & CASE_ENTITIES and not NUMBER_OR_CODE.search(text)
-            and not asks_about_a_case(text))
+    return (len(text) >= SHORTEST_QUESTION and not entities & CASE_ENTITIES
+            and not NUMBER_OR_CODE.search(SERVICE_NUMBER.sub(" ", text)) and not asks_about_a_case(text))
 
 
 def asks_beyond_small_talk(text: str) -> bool:

@@ -3,7 +3,9 @@
 `make eval` scores the resolver alone, but in a conversation the intent classifier and the rules come first:
 a question read as a greeting gets 您好 and never reaches the resolver. This runs the trained model (NLU and
 policies, no action server: only the prediction) on each question as the first message of a new conversation
-and counts the in-scope questions whose first action does not read them through the resolver.
+and counts the in-scope questions whose first action does not read them through the resolver, and the
+out-of-scope ones that the resolver never gets to decline (the case lookup asks for a case number instead of
+saying 不在我能办理的范围内).
 
     python -m bot.rasa_runtime.routing models/onevisit.tar.gz eval/heldout ../shared/eval/dev.tsv
 """
@@ -27,24 +29,33 @@ RESOLVING_ACTIONS = frozenset({"action_resolve_affair", "action_answer_detail"})
 
 @dataclass
 class RoutingTally:
-    """How the in-scope questions of one set were first handled."""
+    """How the questions of one set were first handled."""
 
     name: str
     in_scope: int = 0
-    elsewhere: Counter = field(default_factory=Counter)  # first action -> questions that never reached the resolver
+    elsewhere: Counter = field(default_factory=Counter)  # first action -> in-scope questions it kept from the resolver
+    out_of_scope: int = 0
+    outside_elsewhere: Counter = field(default_factory=Counter)  # ... and out-of-scope ones
 
     def add(self, row: Labelled, first_action: str) -> None:
-        """Count one question (out-of-scope questions are the resolver's to decline, whatever the route)."""
-        if row.expect == "-":
-            return
-        self.in_scope += 1
+        """Count one question and whether its first action is one that reads it through the resolver."""
+        outside = row.expect == "-"
+        if outside:
+            self.out_of_scope += 1
+        else:
+            self.in_scope += 1
         if first_action not in RESOLVING_ACTIONS:
-            self.elsewhere[first_action] += 1
+            (self.outside_elsewhere if outside else self.elsewhere)[first_action] += 1
 
     @property
     def missed(self) -> int:
         """In-scope questions whose first action is not the resolver's."""
         return sum(self.elsewhere.values())
+
+    @property
+    def outside_missed(self) -> int:
+        """Out-of-scope questions whose first action is not the resolver's (which would decline them)."""
+        return sum(self.outside_elsewhere.values())
 
 
 class FirstActions:
@@ -94,13 +105,22 @@ async def tally_sets(model: Path, sets: list[Path]) -> list[RoutingTally]:
 
 
 def table(tallies: list[RoutingTally]) -> list[str]:
-    """A markdown table: per set, the in-scope questions, how many never reach the resolver, and where they go."""
-    lines = ["| set | in scope | never reach the resolver | % | their first action |", "|---|---|---|---|---|"]
+    """A markdown table: per set, the in-scope questions, how many never reach the resolver and where they go;
+    the same for the out-of-scope questions."""
+    lines = ["| set | in scope | never reach the resolver | % | their first action "
+             "| out of scope | never reach the resolver | % | their first action |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for t in [*tallies, _total(tallies)]:
-        where = ", ".join(f"{action} {n}" for action, n in t.elsewhere.most_common(4))
-        share = 100 * t.missed / t.in_scope if t.in_scope else 0.0
-        lines.append(f"| {t.name} | {t.in_scope} | {t.missed} | {share:.1f} | {where} |")
+        inside, outside = _counted(t.in_scope, t.elsewhere), _counted(t.out_of_scope, t.outside_elsewhere)
+        lines.append(f"| {t.name} | {inside} | {outside} |")
     return lines
+
+
+def _counted(total: int, elsewhere: Counter) -> str:
+    """Questions, how many went elsewhere, their share and the commonest first actions, as table cells."""
+    missed = sum(elsewhere.values())
+    where = ", ".join(f"{action} {n}" for action, n in elsewhere.most_common(4))
+    return f"{total} | {missed} | {100 * missed / total if total else 0.0:.1f} | {where}"
 
 
 def _total(tallies: list[RoutingTally]) -> RoutingTally:
@@ -109,6 +129,8 @@ def _total(tallies: list[RoutingTally]) -> RoutingTally:
     for t in tallies:
         total.in_scope += t.in_scope
         total.elsewhere.update(t.elsewhere)
+        total.out_of_scope += t.out_of_scope
+        total.outside_elsewhere.update(t.outside_elsewhere)
     return total
 
 

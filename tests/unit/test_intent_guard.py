@@ -101,7 +101,10 @@ def test_a_guarded_message_takes_the_likeliest_question_intent():
 
 @pytest.mark.parametrize("text, kept", [("驾照是2010年考的，快满十年了要换", False),
                                         ("gongjijin zenme qu chulai", False),
+                                        ("驾照被扣了9分，交管12123上学习减分咋弄", False),
+                                        ("12345一直占线，网上怎么反映问题", False),
+                                        ("手机号后四位12345？不对，是2345", True),
                                         ("码是k7m3q9tx，帮我查", True), ("尾号是4512吧，你再查查", True)])
-def test_a_year_or_a_pinyin_word_is_no_number_or_code(text, kept):
+def test_a_year_a_pinyin_word_or_a_service_number_is_no_number_or_code(text, kept):
     """A case request kept for the lookup is one the guard does not turn into an affair question."""
     assert is_an_affair_question(_classified(text, "query_case_status")) is not kept
