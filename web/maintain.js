@@ -111,101 +111,84 @@
       out.className = "outcome ok";
       out.textContent = outcomeText(result);
       item.querySelectorAll("button, select, input").forEach(function (c) { c.disabled = true; });
-    }, function (error) {
-      out.className = "outcome bad";
-      out.textContent = problemsText(error, error.body);
-    });
+    }, function (error) { refuse(out, problemsText(error, error.body)); });
+  }
+
+  function labelled(control, id, text) {
+    control.id = id;
+    var box = el("div");
+    var label = el("label", null, text);
+    label.htmlFor = id;
+    box.appendChild(label);
+    box.appendChild(control);
+    return box;
+  }
+
+  function button(className, text, onClick) {
+    var b = el("button", className, text);
+    b.type = "button";
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  function options(select, prompt, choices) {
+    clear(select);
+    if (prompt !== null) {
+      select.appendChild(el("option", null, prompt));
+      select.firstChild.value = "";
+    }
+    choices.forEach(function (c) { var o = el("option", null, c.text); o.value = c.value; select.appendChild(o); });
+  }
+
+  function refuse(out, text) {
+    out.className = "outcome bad";
+    out.textContent = text;
   }
 
   function fixControls(q, item, n) {
     var out = el("p", "outcome");
     out.setAttribute("role", "status");
-    var fix = el("div", "fix");
-    var searchBox = el("div");
     var search = el("input");
-    search.id = "search-" + n;
     search.value = q.text;
     search.maxLength = 200;
-    var searchLabel = el("label", null, "查找事项");
-    searchLabel.htmlFor = search.id;
-    searchBox.appendChild(searchLabel);
-    searchBox.appendChild(search);
-    var find = el("button", null, "查找");
-    find.type = "button";
-    var pickBox = el("div");
     var pick = el("select");
-    pick.id = "affair-" + n;
-    pick.appendChild(el("option", null, "先查找事项"));
-    pick.firstChild.value = "";
-    var pickLabel = el("label", null, "归到事项");
-    pickLabel.htmlFor = pick.id;
-    pickBox.appendChild(pickLabel);
-    pickBox.appendChild(pick);
-    var assign = el("button", "assign", "归到此事项");
-    assign.type = "button";
-    find.addEventListener("click", function () {
+    options(pick, "先查找事项", []);
+    var find = button(null, "查找", function () {
       staff.api("GET", "/api/affairs?q=" + encodeURIComponent(search.value.trim())).then(function (data) {
-        clear(pick);
         var found = data.affairs || [];
-        pick.appendChild(el("option", null, found.length ? "请选择事项（" + found.length + " 个）" : "没有找到事项"));
-        pick.firstChild.value = "";
-        found.forEach(function (a) {
-          var option = el("option", null, a.name + "（" + a.id + "）");
-          option.value = a.id;
-          pick.appendChild(option);
-        });
+        options(pick, found.length ? "请选择事项（" + found.length + " 个）" : "没有找到事项",
+          found.map(function (a) { return { value: a.id, text: a.name + "（" + a.id + "）" }; }));
         out.className = "outcome";
         out.textContent = found.length ? "" : "没有找到事项，请换个说法再查。";
-      }, function (error) { out.className = "outcome bad"; out.textContent = staff.errorText(error); });
+      }, function (error) { refuse(out, staff.errorText(error)); });
     });
-    assign.addEventListener("click", function () {
-      if (!pick.value) { out.className = "outcome bad"; out.textContent = "请先查找并选择一个事项。"; return; }
+    var assign = button("assign", "归到此事项", function () {
+      if (!pick.value) { refuse(out, "请先查找并选择一个事项。"); return; }
       send("/api/maintain/assign", { question: q.text, affair: pick.value }, out, item);
     });
-    fix.appendChild(searchBox);
+    var fix = el("div", "fix");
+    fix.appendChild(labelled(search, "search-" + n, "查找事项"));
     fix.appendChild(find);
-    fix.appendChild(pickBox);
+    fix.appendChild(labelled(pick, "affair-" + n, "归到事项"));
     fix.appendChild(assign);
-    var scope = el("div", "fix");
-    var topicBox = el("div");
     var topic = el("select");
-    topic.id = "topic-" + n;
-    (topics || []).forEach(function (t) { var o = el("option", null, t); o.value = t; topic.appendChild(o); });
-    var topicLabel = el("label", null, "不归本助手办理的话题");
-    topicLabel.htmlFor = topic.id;
-    topicBox.appendChild(topicLabel);
-    topicBox.appendChild(topic);
-    var mark = el("button", "out-of-scope", "标为不归本助手办理");
-    mark.type = "button";
-    mark.addEventListener("click", function () {
-      if (!topic.value) { out.className = "outcome bad"; out.textContent = "请先选择话题。"; return; }
+    options(topic, null, (topics || []).map(function (t) { return { value: t, text: t }; }));
+    var scope = el("div", "fix");
+    scope.appendChild(labelled(topic, "topic-" + n, "不归本助手办理的话题"));
+    scope.appendChild(button("out-of-scope", "标为不归本助手办理", function () {
+      if (!topic.value) { refuse(out, "请先选择话题。"); return; }
       send("/api/maintain/out-of-scope", { question: q.text, topic: topic.value }, out, item);
-    });
-    scope.appendChild(topicBox);
-    scope.appendChild(mark);
-    var shared = el("div", "fix");
-    var umbrellaBox = el("div");
+    }));
     var umbrella = el("select");
-    umbrella.id = "umbrella-" + n;
-    umbrella.appendChild(el("option", null, "请选择共有话题"));
-    umbrella.firstChild.value = "";
-    (umbrellas || []).forEach(function (u) {
-      var o = el("option", null, u.topic + "（" + u.affairs.join(" / ") + "）");
-      o.value = u.id;
-      umbrella.appendChild(o);
-    });
-    var umbrellaLabel = el("label", null, "几个事项共有的话题");
-    umbrellaLabel.htmlFor = umbrella.id;
-    umbrellaBox.appendChild(umbrellaLabel);
-    umbrellaBox.appendChild(umbrella);
-    var ask = el("button", "umbrella", "归到共有话题，请群众选择");
-    ask.type = "button";
-    ask.addEventListener("click", function () {
-      if (!umbrella.value) { out.className = "outcome bad"; out.textContent = "请先选择共有话题。"; return; }
+    options(umbrella, "请选择共有话题", (umbrellas || []).map(function (u) {
+      return { value: u.id, text: u.topic + "（" + u.affairs.join(" / ") + "）" };
+    }));
+    var shared = el("div", "fix");
+    shared.appendChild(labelled(umbrella, "umbrella-" + n, "几个事项共有的话题"));
+    shared.appendChild(button("umbrella", "归到共有话题，请群众选择", function () {
+      if (!umbrella.value) { refuse(out, "请先选择共有话题。"); return; }
       send("/api/maintain/umbrella", { question: q.text, umbrella: umbrella.value }, out, item);
-    });
-    shared.appendChild(umbrellaBox);
-    shared.appendChild(ask);
+    }));
     item.appendChild(fix);
     item.appendChild(shared);
     item.appendChild(scope);

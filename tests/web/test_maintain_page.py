@@ -136,3 +136,35 @@ def test_a_question_placed_under_a_shared_topic_is_then_asked_about(browser: Bro
         return offered if any("省内户口迁移" in t for t in offered) else None
     offered = until(asked, timeout=120, pause=2)
     assert any("户口迁入" in t for t in offered)
+
+
+KNOWN_OUTSIDE = "银行卡丢了怎么挂失"  # a question out_of_scope.yml already holds: marking it again edits nothing
+OUTSIDE_TOPIC = "银行和金融"
+
+
+def test_a_question_marked_out_of_scope_under_its_topic_is_not_written_twice(browser: Browser, stack: Stack,
+                                                                           desk: Desk) -> None:
+    outside = stack.knowledge / "out_of_scope.yml"
+    before = outside.read_text(encoding="utf-8")
+    assert f"- {KNOWN_OUTSIDE}\n" in before
+    citizen = new_page(browser)
+    citizen.goto(stack.edge_url + "/")
+    say(citizen, KNOWN_OUTSIDE)
+    expect(citizen.locator("li.bot").last).to_contain_text(NOT_MINE)
+    citizen.context.close()
+
+    page = new_page(browser)
+    log_in(page, desk.url + "/maintain.html", MAINTAINER)
+    refresh(page)
+    item = page.locator("#unresolved li.question-item", has=page.locator(".question-text", has_text=KNOWN_OUTSIDE))
+    expect(item).to_have_count(1)
+    topic = item.get_by_label("不归本助手办理的话题")
+    expect(topic.locator("option")).to_have_count(len(desk.get(MAINTAINER, "/api/maintain/topics")["topics"]))
+    topic.select_option(OUTSIDE_TOPIC)
+    item.get_by_role("button", name="标为不归本助手办理").click()
+    outcome = item.locator(".outcome")
+    expect(outcome).to_contain_text(f"已标为不归本助手办理：{OUTSIDE_TOPIC}", timeout=60000)
+    expect(outcome).to_contain_text("已有这条，没有重复写入")
+    expect(item.get_by_role("button", name="标为不归本助手办理")).to_be_disabled()
+    page.context.close()
+    assert outside.read_text(encoding="utf-8") == before
