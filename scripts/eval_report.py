@@ -69,13 +69,15 @@ def table_of(module: str, *arguments: str) -> list[str]:
 
 
 def routing() -> list[str]:
-    """Per set, the in-scope questions the trained model's first action does not send to the resolver."""
+    """Per set, the in-scope and the out-of-scope questions the trained model's first action does not send to the
+    resolver."""
     print("==> 对话路由：办事问题是否交给了事项识别", flush=True)
     table = table_of("bot.rasa_runtime.routing", str(MODEL), *targets())
     return ["## In a conversation: questions that never reach the resolver", "",
             "The trained model's first action for each question opening a conversation. The table above scores the",
             "resolver alone; an in-scope question counted here is answered by something else (a greeting, the case",
-            "lookup ...) before the resolver sees it.", "", *table, ""]
+            "lookup ...) before the resolver sees it, and an out-of-scope one is not declined",
+            "(不在我能办理的范围内).", "", *table, ""]
 
 
 def situation_replies() -> list[str]:
