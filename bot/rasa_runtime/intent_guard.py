@@ -14,6 +14,8 @@ with the same confidence, so the resolver reads it:
   a public service number such as 12123 is none of them) and says none of the words of a status request
   (`bot.dialogue.cases.asks_about_a_case`);
 - thanks or goodbye for a message long enough to say more, that asks a question;
+- a request for a person (human_handoff) for such a message that names no person and no number to call: in
+  狂犬疫苗被猫抓了要打吗, 打 is an injection, not a call;
 - cancel for a long question that says no word of stopping: in 股东退出了，要取消他的股东资格怎么办？ 取消 is what
   the person wants done, not a command. 取消, 算了, 不办了 and every short message still cancel anywhere.
 It learns nothing from the training data.
@@ -49,6 +51,11 @@ NUMBER_OR_CODE = re.compile(r"\d{4}(?![\d年])|(?<![a-z0-9])(?=[a-z]*\d)(?=\d*[a
 SERVICE_NUMBER = re.compile(r"(?<!\d)12\d{3}(?!\d)")
 # Small talk says more than thanks or a greeting from this length on, when it asks something.
 LONGEST_SMALL_TALK = 10
+HANDOFF = "human_handoff"
+# Words that ask for a person or a number to call (转人工, 客服电话多少, 12345 zenme da). A handoff reading of a long
+# question with none of them is a question about something else: in 狂犬疫苗被猫抓了要打吗, 打 is an injection.
+PERSON_OR_PHONE = re.compile(r"人工|真人|客服|坐席|工作人员|接线|转接|电话|热线|号码|联系|找人|12345|"
+                             r"rengong|zhenren|kefu|dianhua|rexian|haoma|lianxi", re.IGNORECASE)
 CANCEL = "cancel"
 # Words that stop the conversation whatever else the message says (算了，这个不办了，怎么重新开始？).
 STOP_WORDS = re.compile(r"算了|算啦|不办了|不查了|不弄了|不问了|别问了|不用了|不用查|不用继续|不想办|不继续|不要了|"
@@ -79,20 +86,29 @@ def asks_beyond_cancel(text: str) -> bool:
     return len(text) >= LONGEST_CANCEL and asks_something(text) and not STOP_WORDS.search(text)
 
 
+def asks_beyond_handoff(text: str) -> bool:
+    """Whether a message read as a request for a person is a long question that asks for no person and no number
+    to call (带状疱疹疫苗适合多大年纪打？)."""
+    return len(text) >= LONGEST_SMALL_TALK and asks_something(text) and not PERSON_OR_PHONE.search(text)
+
+
 def is_an_affair_question(message: Message) -> bool:
-    """Whether the classifier's case lookup, small talk or cancel should be an affair question for the resolver."""
+    """Whether the classifier's case lookup, small talk, handoff or cancel should be an affair question for the
+    resolver."""
     intent = (message.get(INTENT) or {}).get("name")
     if intent == CASE_REQUEST:
         return names_no_case(message)
     if intent == CANCEL:
         return asks_beyond_cancel(message.get(TEXT) or "")
+    if intent == HANDOFF:
+        return asks_beyond_handoff(message.get(TEXT) or "")
     return intent in SMALL_TALK and asks_beyond_small_talk(message.get(TEXT) or "")
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class IntentGuard(GraphComponent):
     """Reclassifies as an affair question a case request that names no case and asks nothing about one, and small
-    talk or cancel that asks a question."""
+    talk, a handoff or cancel that asks a question (see the module docstring for each)."""
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,

@@ -61,7 +61,7 @@ def _examples(intent: str) -> list[str]:
     return [e for e in examples if "](" not in e]  # annotated ones give a case number, phone tail or query code
 
 
-@pytest.mark.parametrize("intent", ["query_case_status", "thanks", "goodbye", "cancel"])
+@pytest.mark.parametrize("intent", ["query_case_status", "thanks", "goodbye", "cancel", "human_handoff"])
 def test_no_training_example_is_turned_away(intent):
     examples = _examples(intent)
     assert len(examples) > 20
@@ -108,3 +108,11 @@ def test_a_guarded_message_takes_the_likeliest_question_intent():
 def test_a_year_a_pinyin_word_or_a_service_number_is_no_number_or_code(text, kept):
     """A case request kept for the lookup is one the guard does not turn into an affair question."""
     assert is_an_affair_question(_classified(text, "query_case_status")) is not kept
+
+
+@pytest.mark.parametrize("text, stays", [("狂犬疫苗被猫抓了要打吗", False), ("带状疱疹疫苗适合多大年纪打？", False),
+                                         ("转人工", True), ("能不能让工作人员跟我聊一下？", True),
+                                         ("交警电话号码是多少啊？", True), ("12345 zenme da a", True),
+                                         ("kefu dianhua duoshao a", True), ("帮我找个真人问问可以吗", True)])
+def test_a_handoff_stays_unless_a_long_question_asks_for_no_person_or_number(text, stays):
+    assert is_an_affair_question(_classified(text, "human_handoff")) is not stays
