@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.conftest import Stack
 from tests.e2e.stack import ROOT
@@ -36,6 +36,22 @@ def new_page(browser: Browser) -> Page:
 def refresh(page: Page) -> None:
     page.get_by_role("button", name="刷新统计").click()
     expect(page.locator("#refresh-status")).to_contain_text("已刷新", timeout=30000)
+
+
+def declined_then_listed(browser: Browser, stack: Stack, desk: Desk, question: str) -> tuple[Page, Locator]:
+    """A citizen asks a question the assistant declines; the maintainers' page, logged in and refreshed, lists it
+    among the unresolved questions: the page and the question's item."""
+    citizen = new_page(browser)
+    citizen.goto(stack.edge_url + "/")
+    say(citizen, question)
+    expect(citizen.locator("li.bot").last).to_contain_text(NOT_MINE)
+    citizen.context.close()
+    page = new_page(browser)
+    log_in(page, desk.url + "/maintain.html", MAINTAINER)
+    refresh(page)
+    item = page.locator("#unresolved li.question-item", has=page.locator(".question-text", has_text=question))
+    expect(item).to_have_count(1)
+    return page, item
 
 
 def test_a_rating_on_the_chat_page_shows_on_the_maintainers_page(browser: Browser, stack: Stack,
@@ -70,17 +86,7 @@ def test_a_rating_on_the_chat_page_shows_on_the_maintainers_page(browser: Browse
 
 def test_an_unresolved_question_is_assigned_and_then_understood(browser: Browser, stack: Stack,
                                                                desk: Desk) -> None:
-    citizen = new_page(browser)
-    citizen.goto(stack.edge_url + "/")
-    say(citizen, ODD)
-    expect(citizen.locator("li.bot").last).to_contain_text(NOT_MINE)
-    citizen.context.close()
-
-    page = new_page(browser)
-    log_in(page, desk.url + "/maintain.html", MAINTAINER)
-    refresh(page)
-    item = page.locator("#unresolved li.question-item", has=page.locator(".question-text", has_text=ODD))
-    expect(item).to_have_count(1)
+    page, item = declined_then_listed(browser, stack, desk, ODD)
     item.get_by_label("查找事项").fill("房产证补办")
     item.get_by_role("button", name="查找", exact=True).click()
     picker = item.get_by_label("归到事项")
@@ -108,17 +114,7 @@ MOVING = "户籍搬家"  # a hukou move that says neither from where nor to wher
 
 def test_a_question_placed_under_a_shared_topic_is_then_asked_about(browser: Browser, stack: Stack,
                                                                    desk: Desk) -> None:
-    citizen = new_page(browser)
-    citizen.goto(stack.edge_url + "/")
-    say(citizen, MOVING)
-    expect(citizen.locator("li.bot").last).to_contain_text(NOT_MINE)
-    citizen.context.close()
-
-    page = new_page(browser)
-    log_in(page, desk.url + "/maintain.html", MAINTAINER)
-    refresh(page)
-    item = page.locator("#unresolved li.question-item", has=page.locator(".question-text", has_text=MOVING))
-    expect(item).to_have_count(1)
+    page, item = declined_then_listed(browser, stack, desk, MOVING)
     item.get_by_label("几个事项共有的话题").select_option("hukou-move")
     item.get_by_role("button", name="归到共有话题，请群众选择").click()
     outcome = item.locator(".outcome")
@@ -147,17 +143,7 @@ def test_a_question_marked_out_of_scope_under_its_topic_is_not_written_twice(bro
     outside = stack.knowledge / "out_of_scope.yml"
     before = outside.read_text(encoding="utf-8")
     assert f"- {KNOWN_OUTSIDE}\n" in before
-    citizen = new_page(browser)
-    citizen.goto(stack.edge_url + "/")
-    say(citizen, KNOWN_OUTSIDE)
-    expect(citizen.locator("li.bot").last).to_contain_text(NOT_MINE)
-    citizen.context.close()
-
-    page = new_page(browser)
-    log_in(page, desk.url + "/maintain.html", MAINTAINER)
-    refresh(page)
-    item = page.locator("#unresolved li.question-item", has=page.locator(".question-text", has_text=KNOWN_OUTSIDE))
-    expect(item).to_have_count(1)
+    page, item = declined_then_listed(browser, stack, desk, KNOWN_OUTSIDE)
     topic = item.get_by_label("不归本助手办理的话题")
     expect(topic.locator("option")).to_have_count(len(desk.get(MAINTAINER, "/api/maintain/topics")["topics"]))
     topic.select_option(OUTSIDE_TOPIC)
