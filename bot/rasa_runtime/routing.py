@@ -111,14 +111,14 @@ def table(tallies: list[RoutingTally]) -> list[str]:
              "| out of scope | never reach the resolver | % | their first action |",
              "|---|---|---|---|---|---|---|---|---|"]
     for t in [*tallies, _total(tallies)]:
-        inside, outside = _counted(t.in_scope, t.elsewhere), _counted(t.out_of_scope, t.outside_elsewhere)
+        inside = _counted(t.in_scope, t.missed, t.elsewhere)
+        outside = _counted(t.out_of_scope, t.outside_missed, t.outside_elsewhere)
         lines.append(f"| {t.name} | {inside} | {outside} |")
     return lines
 
 
-def _counted(total: int, elsewhere: Counter) -> str:
+def _counted(total: int, missed: int, elsewhere: Counter) -> str:
     """Questions, how many went elsewhere, their share and the commonest first actions, as table cells."""
-    missed = sum(elsewhere.values())
     where = ", ".join(f"{action} {n}" for action, n in elsewhere.most_common(4))
     return f"{total} | {missed} | {100 * missed / total if total else 0.0:.1f} | {where}"
 
