@@ -133,8 +133,8 @@ def test_what_happened_to_the_card_is_not_asked_again(snapshot, text, reason):
 def test_words_about_a_part_of_the_bundle_do_not_leave_the_bundle(snapshot):
     state = _understand(snapshot, T.State(), "孩子刚出生，出生证、户口、医保能一起办吗").state
     assert state.affair == "one-thing-birth"
-    assert snapshot.resolver.resolve("在医院生的").affair in snapshot.catalog.affairs["one-thing-birth"].parts
-    turn = T.take_situation_answer(snapshot, state, "在医院生的")
+    assert snapshot.resolver.resolve("在医院生的孩子").affair in snapshot.catalog.affairs["one-thing-birth"].parts
+    turn = T.take_situation_answer(snapshot, state, "在医院生的孩子")
     assert turn.state.affair == "one-thing-birth" and turn.state.answers == state.answers
     assert "没听明白" in turn.replies[0].text
 
@@ -484,8 +484,8 @@ def test_a_fact_already_known_is_acknowledged_not_misunderstood(snapshot):
 def test_a_bare_fact_for_a_later_question_of_a_bundle_is_an_answer_and_a_request_still_switches(snapshot):
     state = _understand(snapshot, T.State(), "孩子刚出生，出生证、户口、医保能一起办吗").state
     assert state.affair == "one-thing-birth"
-    assert snapshot.resolver.resolve("结婚了的").affair == "marriage-registration"  # alone, the words name one
-    fact = T.take_situation_answer(snapshot, state, "结婚了的")
+    assert snapshot.resolver.resolve("登记结婚了的").affair == "marriage-registration"  # alone, the words name one
+    fact = T.take_situation_answer(snapshot, state, "登记结婚了的")
     assert fact.state.affair == "one-thing-birth"
     assert fact.state.answers == {**state.answers, "hukou-newborn/parents_marriage": "married"}
     assert [r.text for r in fact.replies] == ["好的，已记下：父母已登记结婚。"]
@@ -496,7 +496,7 @@ def test_a_bare_fact_for_a_later_question_of_a_bundle_is_an_answer_and_a_request
 def test_only_a_message_with_words_for_another_affair_leaves_the_one_at_hand(snapshot):
     state = _understand(snapshot, T.State(), "想开个有限公司").state
     assert state.affair == "company-registration"
-    statement = "我们俩合伙干"
+    statement = "夫妻俩一起干"
     assert snapshot.resolver.resolve(statement).affair not in (None, "company-registration")  # read alone
     assert T.take_situation_answer(snapshot, state, statement).state.affair == "company-registration"
     state = _understand(snapshot, T.State(), "身份证丢了怎么补办").state
