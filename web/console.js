@@ -191,7 +191,9 @@
         });
         li.appendChild(pick);
         if (a.department) { li.appendChild(el("span", "muted", " " + a.department)); }
-        if (a.id === data.also) { li.appendChild(el("span", "also", " 来电人可能还要办这件")); }
+        if (data.each && (data.clarify || []).indexOf(a.id) >= 0) {
+          li.appendChild(el("span", "also", " 来电人说的情况和这件有关"));
+        }
         list.appendChild(li);
       });
     }, showAssistError);

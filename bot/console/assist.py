@@ -58,8 +58,9 @@ def _affair_json(affair: Affair, score: float | None = None) -> dict[str, Any]:
 
 
 def search_affairs(snapshot: Snapshot, query: str, limit: int = 10) -> dict[str, Any]:
-    """Affairs for what the caller said: the one the assistant would decide on first (and a second one the words
-    also ask for, `also`), then names containing the words, then the resolver's other candidates."""
+    """Affairs for what the caller said: the one the assistant would decide on, or the ones it would ask between
+    (`each`: the caller's words speak for every one of them), then names containing the words, then the resolver's
+    other candidates."""
     text = (query or "").strip()
     if not text or len(text) > 200:
         raise BadInput("请输入 1 到 200 个字的事项名称或群众的说法。")
@@ -68,8 +69,6 @@ def search_affairs(snapshot: Snapshot, query: str, limit: int = 10) -> dict[str,
     found: dict[str, float] = {}
     if result.affair:
         found[result.affair] = 1.0
-    if result.also:
-        found[result.also] = 0.95
     for affair_id in result.clarify:
         found.setdefault(affair_id, 0.9)
     wanted = normalize(text)
@@ -80,7 +79,7 @@ def search_affairs(snapshot: Snapshot, query: str, limit: int = 10) -> dict[str,
     for candidate in result.candidates:
         found.setdefault(candidate.id, candidate.score * 0.5)
     ranked = [(i, s) for i, s in found.items() if i in catalog.affairs][:max(1, min(limit, 50))]
-    return {"query": text, "decided": result.affair, "also": result.also, "clarify": list(result.clarify),
+    return {"query": text, "decided": result.affair, "each": result.each, "clarify": list(result.clarify),
             "affairs": [_affair_json(catalog.affairs[i], s) for i, s in ranked]}
 
 

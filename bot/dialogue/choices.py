@@ -59,5 +59,7 @@ def asks_something_else(text: str, options: list[str], resolver: Resolver) -> bo
         return False
     in_context = f"{subject} {text}"
     named = resolver.resolve(in_context)
+    # words for two affairs (`each`): the second may come from nothing but the subject put before the message
+    read = named.clarify[:1] if named.each else named.clarify
     ranked = resolver.rank(in_context, limit=1)
-    return not {named.affair, *named.clarify, *(c.id for c in ranked)} & set(options)
+    return not {named.affair, *read, *(c.id for c in ranked)} & set(options)

@@ -116,7 +116,8 @@ def detail_for(intent: str | None, text: str, pending: str | None = None) -> str
 
 def _choose(snap: Snapshot, state: State, affair_id: str, text: str, also: str | None = None) -> Turn:
     """Make `affair_id` the current affair, keeping answers only if it did not change; `also` is a second
-    affair the message asked for, offered once the guide has been given."""
+    affair the message spoke for too (a choice not picked among `Resolution.each`), offered once the guide has
+    been given."""
     affair = snap.catalog.affair(affair_id)
     if affair is None:
         return Turn(replace(state, affair_state=DONE), [say.Reply("抱歉，没有找到这个事项，请换个说法再说一次。")])
@@ -183,7 +184,7 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
             return _choose(snap, state, picked, text, also=_not_picked(state, picked))
     result = snap.resolver.resolve(text)
     if result.affair:
-        return _choose(snap, state, result.affair, text, also=result.also)
+        return _choose(snap, state, result.affair, text)
     if result.clarify:
         if len(result.clarify) == 1:
             return _choose(snap, state, result.clarify[0], text)  # named with 不是这个, so a miss costs one tap

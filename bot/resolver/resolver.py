@@ -37,8 +37,8 @@ SIBLING_TOPIC_LEAD = -0.6
 # A word decides for a sibling against the ranker's best only when the ranker gives the sibling this much: a
 # word of one affair (孩子 for the newborn's registration) does not overrule a ranker sure of another.
 OVERRULED_BY_A_WORD = 0.1
-# A second affair that the question's words speak for (身份证和驾照都丢了) is mentioned beside the decided one
-# when the ranker gives it at least this probability. A hint, never a decision: it changes no answer.
+# A second affair that the question's words speak for (身份证和驾照都丢了) counts when the ranker gives it at least
+# this probability: the person is then asked which of the two to start with, not given the leader alone.
 SECOND_NEED_MIN = 0.05
 
 
@@ -104,12 +104,11 @@ class Resolution:
     candidates: list[Candidate] = field(default_factory=list)
     topic: str = ""  # with `clarify` from an umbrella topic: the topic the question named (户口迁移)
     vague: bool = False  # with neither: the message has no word to go on (办个证, 咨询一下), not "not ours"
-    also: str | None = None  # with `affair`: a second affair the question's own words ask for (see `second_needs`)
-    each: bool = False  # with `clarify`: the words speak for every choice (rival needs); the rest follow the pick
+    each: bool = False  # with `clarify`: the words speak for every choice (second needs); the rest follow the pick
 
     def as_json(self) -> dict:
         """The shape of `python -m bot resolve --json`."""
-        return {"affair": self.affair, "clarify": self.clarify, "also": self.also,
+        return {"affair": self.affair, "clarify": self.clarify, "each": self.each,
                 "candidates": [{"id": c.id, "name": c.name, "score": round(c.score, 4)} for c in self.candidates]}
 
 
@@ -347,11 +346,9 @@ class Resolver:
                            if self._open_enough(self._ids[i], leader, by_score, umbrella, umbrella_lead)),
                           key=lambda i: -by_score.get(i, 0.0))
         settled = tuple(self._settled_rivals(query, leader, ranked))
-        needs = self._second_needs(query, leader, ranked)
         return Ranking(ranked, self._bare_topic(query), siblings, not_ours, novel, leader, named, settled,
                        umbrella=umbrella, umbrella_lead=umbrella_lead, umbrella_topic=topic,
-                       alternatives=names_alternatives(text), second_needs=needs,
-                       rival_needs=self._rival_needs(query, leader, needs))
+                       alternatives=names_alternatives(text), second_needs=self._second_needs(query, leader, ranked))
 
     def _second_needs(self, query: Query, leader: str, ranked: list[Candidate]) -> tuple[str, ...]:
         """Other affairs the question's own words ask for beside the leader (身份证丢了要补办，驾驶证也一起丢了:
@@ -375,16 +372,6 @@ class Resolver:
                 continue
             needs.append(candidate.id)
         return tuple(needs)
-
-    def _rival_needs(self, query: Query, leader: str, needs: tuple[str, ...]) -> tuple[str, ...]:
-        """The second needs that share with the leader a thing the question names (提取 for the housing
-        fund's rent and leaving withdrawals, 社保卡 for a first card and a new one): words for both ways of
-        doing one thing say the person may mean either, so they are asked which, not told one. Only a word
-        few affairs name counts (as for subjects): 遗失 or 补领 say how, and two documents lost are two needs.
-        """
-        mine = self._label_words[self._ids.index(leader)]
-        named = mine.intersection(query.content) & self._what_words
-        return tuple(i for i in needs if named & self._label_words[self._ids.index(i)])
 
     @staticmethod
     def _open_enough(sibling: str, leader: str, by_score: dict[str, float], umbrella: tuple[str, ...],
@@ -514,19 +501,20 @@ class Ranking:
     alternatives: bool = False  # the question names alternatives (还是, 或者, 哪个好)
     vague: bool = False  # nothing but filler and single characters: no word to go on (办个证, 咨询一下)
     second_needs: tuple[str, ...] = ()  # other affairs the words ask for beside the leader, most likely first
-    rival_needs: tuple[str, ...] = ()  # ... those sharing with the leader a thing the question names
 
     def decide(self, settings: ResolverSettings) -> Resolution:
         """The decision under these thresholds; a person weighing alternatives is asked, and a question is
-        widened to the whole topic it stays inside. A decided leader carries the likeliest second need."""
+        widened to the whole topic it stays inside.
+
+        A decided leader with a second need is not decided: the words speak for two affairs, and the person
+        may need both (身份证和驾驶证都丢了) or mean one of them (辞职了又在租房，公积金咋提). Either way they are
+        asked which to start with, and the one not picked follows the guide (`Resolution.each`): a question
+        costs one tap, a wrong affair a whole wrong guide."""
         if self.vague:
             return Resolution(None, vague=True)
         result = self._widened(self._unsure_between(self._decision(settings), settings), settings)
         if result.affair is not None and result.affair == self.leader and self.second_needs:
-            second = self.second_needs[0]
-            if second in self.rival_needs:  # words for two ways of doing one thing: ask which
-                return Resolution(None, [result.affair, second], result.candidates, each=True)
-            return replace(result, also=second)
+            return Resolution(None, [result.affair, self.second_needs[0]], result.candidates, each=True)
         return result
 
     def _unsure_between(self, result: Resolution, settings: ResolverSettings) -> Resolution:

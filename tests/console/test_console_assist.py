@@ -35,13 +35,14 @@ def test_affair_search(console) -> None:
     by_name = console.maintainer.get("/api/affairs", q="公积金").json()["affairs"]
     assert {"housing-fund-withdrawal-rent", "housing-fund-loan"} <= {a["id"] for a in by_name}
     assert console.agent.get("/api/affairs", q=" ").status_code == 400
-    assert found["also"] is None
+    assert found["each"] is False and found["clarify"] == []
 
 
-def test_affair_search_lists_a_second_need_right_after_the_decided_one(console) -> None:
+def test_affair_search_lists_both_affairs_the_words_speak_for_first(console) -> None:
     found = console.agent.get("/api/affairs", q="身份证丢了要补办，驾驶证也一起丢了").json()
-    assert (found["decided"], found["also"]) == ("id-card-reissue", "driving-license-reissue")
-    assert [a["id"] for a in found["affairs"][:2]] == ["id-card-reissue", "driving-license-reissue"]
+    both = {"id-card-reissue", "driving-license-reissue"}
+    assert (found["decided"], set(found["clarify"]), found["each"]) == (None, both, True)
+    assert {a["id"] for a in found["affairs"][:2]} == both
 
 
 def test_guide_is_the_bots_own_answer(console, catalog: Catalog) -> None:

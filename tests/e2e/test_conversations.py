@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from ruamel.yaml import YAML
 
 from tests.conftest import Stack
@@ -143,33 +144,25 @@ def until_guide(chat, messages: list[dict], max_turns: int = 4) -> list[dict]:
     return messages
 
 
-def test_a_second_document_lost_with_the_first_is_offered_after_the_guide(stack: Stack) -> None:
+@pytest.mark.parametrize(("first", "both"), [
+    ("身份证丢了要补办，驾驶证也一起丢了，我在杭州余杭", {"id-card-reissue", "driving-license-reissue"}),
+    ("我在宁波交的公积金，人辞职了又在租房，钱咋提", {"housing-fund-withdrawal-rent", "housing-fund-withdrawal-leave"}),
+], ids=["two documents lost", "two grounds for a withdrawal"])
+def test_words_for_two_affairs_ask_which_first_and_the_other_follows_the_guide(stack: Stack, first: str,
+                                                                              both: set[str]) -> None:
     names = affair_names()
-    lost = {"id-card-reissue", "driving-license-reissue"}
     chat = stack.chat()
-    messages = until_guide(chat, chat.say("身份证丢了要补办，驾驶证也一起丢了，我在杭州余杭"))
-    guide = next(m["text"] for m in messages if GUIDE in m.get("text", ""))
-    given = next(i for i in lost if f"【{names[i]}】" in guide)
-    offers = [b["payload"] for m in messages for b in m.get("buttons") or () if "affair_choice" in b["payload"]]
-    [other] = lost - {given}
-    assert offers == [f'/choose_affair{{"affair_choice":"{other}"}}'], messages
-    assert f"【{names[other]}】" in chat.text(offers[0])
-
-
-def test_the_withdrawal_not_picked_among_two_spoken_for_is_offered_after_the_guide(stack: Stack) -> None:
-    names = affair_names()
-    grounds = {"housing-fund-withdrawal-rent", "housing-fund-withdrawal-leave"}
-    chat = stack.chat()
-    asked = chat.say("我在宁波交的公积金，人辞职了又在租房，钱咋提")
+    asked = chat.say(first)
     assert asked[-1]["text"].startswith("您说的情况和下面几项都有关，先了解哪一项？"), asked
     picks = [b["payload"] for b in asked[-1]["buttons"] if "affair_choice" in b["payload"]]
-    assert {p.split('"')[-2] for p in picks} - {"none"} == grounds
+    assert {p.split('"')[-2] for p in picks} - {"none"} == both
     picked = picks[0].split('"')[-2]
     messages = until_guide(chat, chat.say(picks[0]))
     assert any(f"【{names[picked]}】" in m.get("text", "") for m in messages)
     offers = [b["payload"] for m in messages for b in m.get("buttons") or () if "affair_choice" in b["payload"]]
-    [other] = grounds - {picked}
+    [other] = both - {picked}
     assert offers == [f'/choose_affair{{"affair_choice":"{other}"}}'], messages
+    assert f"【{names[other]}】" in chat.text(offers[0])
 
 
 def complete_guide(chat, first_message: str, max_turns: int = 6) -> str:

@@ -381,24 +381,29 @@ def test_a_detail_question_about_a_new_affair_names_it_before_asking_the_distric
 
 
 TWO_LOST = "身份证丢了要补办，驾驶证也一起丢了"
+LOST_BOTH = {"id-card-reissue", "driving-license-reissue"}
 
 
-def test_a_second_need_is_offered_once_after_the_guide(snapshot):
+def test_two_documents_lost_ask_which_first_and_the_other_is_offered_once_after_the_guide(snapshot):
     first = _understand(snapshot, T.State(), TWO_LOST)
-    leader, second = first.state.affair, first.state.also_affair
-    assert {leader, second} == {"driving-license-reissue", "id-card-reissue"}
-    assert first.changes(T.State())["also_affair"] == second  # kept in its slot until the guide is given
-    named = first.replies[0].text
-    assert named.index(snapshot.catalog.affairs[leader].name) < named.index(snapshot.catalog.affairs[second].name)
+    assert first.state.affair_state == T.CLARIFY and first.state.clarify_each
+    assert set(first.state.clarify_options) == LOST_BOTH and first.state.affair is None
+    assert first.replies[0].text.startswith("您说的情况和下面几项都有关，先了解哪一项？")
+    picked = _understand(snapshot, first.state, "/choose_affair", choice="driving-license-reissue")
+    assert (picked.state.affair, picked.state.also_affair) == ("driving-license-reissue", "id-card-reissue")
+    assert picked.changes(first.state)["also_affair"] == "id-card-reissue"  # kept in its slot until the guide
+    named = picked.replies[0].text
+    assert named.index(snapshot.catalog.affairs["driving-license-reissue"].name) < \
+        named.index(snapshot.catalog.affairs["id-card-reissue"].name)
     assert "这件说完后再给您讲" in named
-    guide = T.full_answer(snapshot, first.state, HOTLINE)
+    guide = T.full_answer(snapshot, picked.state, HOTLINE)
     assert len(guide.replies) == 2 and "需要准备的材料" in guide.replies[0].text
-    offered = snapshot.catalog.affairs[second]
+    offered = snapshot.catalog.affairs["id-card-reissue"]
     assert f"【{offered.name}】" in guide.replies[1].text
-    assert guide.replies[1].buttons == [(offered.short_name, f'/choose_affair{{"affair_choice":"{second}"}}')]
+    assert guide.replies[1].buttons == [(offered.short_name, '/choose_affair{"affair_choice":"id-card-reissue"}')]
     assert guide.state.also_affair is None
-    taken = _understand(snapshot, guide.state, "/choose_affair", choice=second)
-    assert taken.state.affair == second and taken.state.also_affair is None
+    taken = _understand(snapshot, guide.state, "/choose_affair", choice="id-card-reissue")
+    assert taken.state.affair == "id-card-reissue" and taken.state.also_affair is None
     assert len(T.full_answer(snapshot, taken.state, HOTLINE).replies) == 1  # offered once, not back and forth
 
 
@@ -409,8 +414,9 @@ def test_one_need_offers_nothing_after_the_guide(snapshot):
 
 
 def test_an_affair_rejected_or_corrected_drops_its_second_need(snapshot):
-    first = _understand(snapshot, T.State(), TWO_LOST)
-    assert first.state.also_affair is not None
+    asked = _understand(snapshot, T.State(), TWO_LOST)
+    first = _understand(snapshot, asked.state, "第一个")
+    assert first.state.also_affair in LOST_BOTH - {first.state.affair}
     assert _understand(snapshot, first.state, "不是这个").state.also_affair is None
     switched = T.take_situation_answer(snapshot, first.state, "不是，我是说结婚证丢了要补")
     assert switched.state.affair == "marriage-certificate-reissue" and switched.state.also_affair is None

@@ -98,16 +98,16 @@ def test_resolution_as_json_shape():
     resolution = Resolution("id-card-reissue", [], [Candidate("id-card-reissue", "身份证补领", 0.626234),
                                                     Candidate("id-card-renew", "身份证换领", 0.3)])
     assert resolution.as_json() == {
-        "affair": "id-card-reissue", "clarify": [], "also": None,
+        "affair": "id-card-reissue", "clarify": [], "each": False,
         "candidates": [{"id": "id-card-reissue", "name": "身份证补领", "score": 0.6262},
                        {"id": "id-card-renew", "name": "身份证换领", "score": 0.3}]}
-    assert Resolution(None).as_json() == {"affair": None, "clarify": [], "also": None, "candidates": []}
-    assert Resolution("id-card-reissue", also="driving-license-reissue").as_json()["also"] == "driving-license-reissue"
+    assert Resolution(None).as_json() == {"affair": None, "clarify": [], "each": False, "candidates": []}
+    assert Resolution(None, ["id-card-reissue", "driving-license-reissue"], each=True).as_json()["each"] is True
 
 
 def test_as_json_of_a_real_resolution(resolver):
     data = resolver.resolve("身份证怎么办").as_json()
-    assert list(data) == ["affair", "clarify", "also", "candidates"]
+    assert list(data) == ["affair", "clarify", "each", "candidates"]
     assert data["affair"] is None
     assert 1 <= len(data["candidates"]) <= resolver.settings.max_choices
     assert all(set(c) == {"id", "name", "score"} and isinstance(c["score"], float) for c in data["candidates"])
@@ -143,7 +143,7 @@ def test_cli_resolve_reads_one_question_a_line_from_stdin(loaded_db, resolver):
     assert len(rows) == len(texts)
     assert [r["affair"] for r in rows] == ["id-card-reissue", None, None, None, None]
     assert sorted(rows[4]["clarify"]) == ["hukou-move-in", "hukou-move-within"]  # 户口 moved from where?
-    assert rows[1]["clarify"] == [] and rows[3] == {"affair": None, "clarify": [], "also": None, "candidates": []}
+    assert rows[1]["clarify"] == [] and rows[3] == {"affair": None, "clarify": [], "each": False, "candidates": []}
     assert rows[2]["clarify"] == resolver.resolve("身份证怎么办").clarify
     assert rows == [resolver.resolve(t).as_json() for t in texts]
 
@@ -738,49 +738,31 @@ def test_a_thing_already_in_hand_or_inside_the_bundle_is_no_second_need(resolver
     assert resolver._second_needs(wanted, "hukou-newborn", parts) == ()  # a bundle is never a second need
 
 
-def test_a_second_need_sharing_a_named_thing_with_the_leader_is_a_rival(resolver):
-    """离职 names both the unemployment benefit and the leaving withdrawal: two ways of doing one thing. 遗失
-    and 补领 are in the names of many affairs and say how: two documents lost stay two needs."""
-    left = resolver._query("辞职了，失业金能领吗，公积金是不是也能取出来")
-    assert "离职" in left.content
-    assert resolver._rival_needs(left, "unemployment-benefit", ("housing-fund-withdrawal-leave",)) == \
-        ("housing-fund-withdrawal-leave",)
-    lost = resolver._query("包被偷了，身份证和驾驶证都没了，要怎么补")
-    assert resolver._rival_needs(lost, "driving-license-reissue", ("id-card-reissue",)) == ()
-    assert resolver._rival_needs(left, "unemployment-benefit", ()) == ()
-    both_grounds = resolver.resolve("我在宁波交的公积金，人辞职了又在租房，钱咋提")  # left the job, and renting
-    assert (both_grounds.affair, set(both_grounds.clarify)) == \
-        (None, {"housing-fund-withdrawal-rent", "housing-fund-withdrawal-leave"})
+def test_words_for_two_affairs_ask_which_to_start_with(resolver):
+    """Two documents lost together, or left a job and renting (two grounds for a withdrawal): the person is asked
+    which to start with, and the one not picked follows the guide."""
+    for text, both in [("包被偷了，身份证和驾驶证都没了，要怎么补", {"id-card-reissue", "driving-license-reissue"}),
+                       ("我在宁波交的公积金，人辞职了又在租房，钱咋提",
+                        {"housing-fund-withdrawal-rent", "housing-fund-withdrawal-leave"})]:
+        asked = resolver.resolve(text)
+        assert (asked.affair, set(asked.clarify), asked.each) == (None, both, True), text
+    one = resolver.resolve("身份证丢了怎么补办")
+    assert (one.affair, one.each) == ("id-card-reissue", False)
 
 
-def test_a_rival_need_is_asked_about_not_carried_along():
+def test_a_second_need_turns_a_decided_leader_into_a_question_and_nothing_else():
     from dataclasses import replace
 
     from bot.resolver.resolver import Ranking, ResolverSettings
 
-    ranked = _candidates(("unemployment-benefit", 0.9), ("housing-fund-withdrawal-leave", 0.08))
-    plain = Ranking(ranked, [], [], 0.0, False, "unemployment-benefit",
-                    second_needs=("housing-fund-withdrawal-leave",))
-    assert plain.decide(ResolverSettings()).also == "housing-fund-withdrawal-leave"
-    rival = replace(plain, rival_needs=("housing-fund-withdrawal-leave",)).decide(ResolverSettings())
-    assert (rival.affair, rival.clarify, rival.also) == \
-        (None, ["unemployment-benefit", "housing-fund-withdrawal-leave"], None)
-    assert rival.each and not plain.decide(ResolverSettings()).each  # the one not picked follows the guide
-
-
-def test_a_second_need_rides_along_with_a_decided_leader_and_changes_no_decision():
-    from dataclasses import replace
-
-    from bot.resolver.resolver import Ranking, ResolverSettings
-
+    settings = ResolverSettings()
     ranked = _candidates(("driving-license-reissue", 0.95), ("id-card-reissue", 0.2))
     plain = Ranking(ranked, [], [], 0.0, False, "driving-license-reissue")
-    hinted = replace(plain, second_needs=("id-card-reissue",))
-    settings = ResolverSettings()
-    assert plain.decide(settings).also is None
-    decided = hinted.decide(settings)
-    assert (decided.affair, decided.clarify, decided.also) == ("driving-license-reissue", [], "id-card-reissue")
+    assert (plain.decide(settings).affair, plain.decide(settings).each) == ("driving-license-reissue", False)
+    hinted = replace(plain, second_needs=("id-card-reissue", "id-card-renew"))
+    asked = hinted.decide(settings)
+    assert (asked.affair, asked.clarify, asked.each) == \
+        (None, ["driving-license-reissue", "id-card-reissue"], True)  # the likeliest second need only
+    assert asked.candidates == plain.decide(settings).candidates
     unsure = replace(hinted, ranked=_candidates(("driving-license-reissue", 0.5), ("id-card-reissue", 0.45)))
-    asked = unsure.decide(settings)
-    assert asked.affair is None and asked.clarify and asked.also is None  # nothing decided: nothing rides along
-    assert replace(asked, also=None) == replace(plain, ranked=unsure.ranked).decide(settings)
+    assert unsure.decide(settings) == replace(plain, ranked=unsure.ranked).decide(settings)  # unsure anyway
