@@ -137,3 +137,20 @@ def test_staff_pages_are_served_by_the_console_only(stack: Stack, desk: Desk) ->
     assert requests.get(f"{desk.url}/vendor/chart.umd.min.js", timeout=10).status_code == 200
     assert requests.get(f"{desk.url}/index.html", timeout=10).status_code == 404
     assert requests.get(f"{stack.edge_url}/index.html", timeout=10).status_code == 200
+
+
+def test_the_affair_search_marks_every_affair_the_callers_words_speak_for(browser: Browser, desk: Desk) -> None:
+    agent = new_page(browser)
+    log_in(agent, desk.url + "/console.html", AGENT)
+    search = agent.get_by_label("事项名称或群众的说法")
+    marked = agent.locator("#affairs li:has(.also)")
+    search.fill("身份证丢了要补办，驾驶证也一起丢了")
+    agent.get_by_role("button", name="搜索事项").click()
+    expect(marked).to_have_count(2)
+    expect(marked.first.locator(".also")).to_contain_text("来电人说的情况和这件有关")
+    expect(agent.locator("#affairs")).to_contain_text("驾驶证")
+    search.fill("护照丢了想补办一本")
+    agent.get_by_role("button", name="搜索事项").click()
+    expect(agent.locator("#affairs li").first).to_contain_text("护照")
+    expect(marked).to_have_count(0)
+    agent.context.close()
