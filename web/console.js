@@ -192,7 +192,7 @@
         li.appendChild(pick);
         if (a.department) { li.appendChild(el("span", "muted", " " + a.department)); }
         if (data.each && (data.clarify || []).indexOf(a.id) >= 0) {
-          li.appendChild(el("span", "also", " 来电人说的情况和这件有关"));
+          li.appendChild(el("span", "spoken-for", " 来电人说的情况和这件有关"));
         }
         list.appendChild(li);
       });
