@@ -18,7 +18,8 @@ from bot.resolver.text import normalize
 SCHEMAS = {"affair": "affair.schema.yml", "office": "office.schema.yml",
            "places": "places.schema.yml", "lexicon": "lexicon.schema.yml",
            "phrasings": "phrasings.schema.yml", "out_of_scope": "out_of_scope.schema.yml",
-           "umbrellas": "umbrellas.schema.yml", "answers": "answers.schema.yml"}
+           "umbrellas": "umbrellas.schema.yml", "answers": "answers.schema.yml",
+           "two_affairs": "two_affairs.schema.yml"}
 
 
 @dataclass
@@ -34,10 +35,12 @@ class KnowledgeFiles:
     lexicon: SourceFile | None = None
     out_of_scope: SourceFile | None = None
     umbrellas: SourceFile | None = None
+    two_affairs: SourceFile | None = None
 
     def all_files(self) -> list[SourceFile]:
         """Every parsed file, affairs first."""
-        extra = [f for f in (self.places, self.lexicon, self.out_of_scope, self.umbrellas) if f is not None]
+        extra = [f for f in (self.places, self.lexicon, self.out_of_scope, self.umbrellas, self.two_affairs)
+                 if f is not None]
         return [*self.affairs, *self.offices, *self.phrasings, *self.answers, *extra]
 
     def problems(self) -> list[Problem]:
@@ -46,7 +49,7 @@ class KnowledgeFiles:
 
 
 # Files directly under the knowledge folder that may be absent (places.yml is then reported missing).
-OPTIONAL_FILES = ("places", "lexicon", "out_of_scope", "umbrellas")
+OPTIONAL_FILES = ("places", "lexicon", "out_of_scope", "umbrellas", "two_affairs")
 
 # Service hotlines (12345, 12329, 12367 ...) answer for a whole country or province, never for one hall.
 NATIONAL_HOTLINE = re.compile(r"(?:\+?86)?(?:0\d{2,3})?1\d{4}")
@@ -54,7 +57,7 @@ NATIONAL_HOTLINE = re.compile(r"(?:\+?86)?(?:0\d{2,3})?1\d{4}")
 
 def read_knowledge(root: Path) -> KnowledgeFiles:
     """Parse every file under `root` (affairs/, offices/, phrasings/, answers/, places, lexicon, out_of_scope,
-    umbrellas)."""
+    umbrellas, two_affairs)."""
     files = KnowledgeFiles(root=root)
     files.affairs = [read_yaml(p, root) for p in sorted((root / "affairs").glob("*.yml"))]
     files.offices = [read_yaml(p, root) for p in sorted((root / "offices").glob("*.yml"))]
@@ -323,6 +326,7 @@ def _check_phrasings(files: KnowledgeFiles) -> None:
         for qi, text in enumerate(topic.get("questions") or []):
             _claim(seen, str(text), "", oos, ["topics", ti, "questions", qi])
     _check_umbrellas(files, seen)
+    _check_two_affairs(files, seen)
 
 
 def _check_answers(files: KnowledgeFiles) -> None:
@@ -382,6 +386,24 @@ def _check_umbrellas(files: KnowledgeFiles, seen: dict[str, tuple[str, SourceFil
                 source.problem(path, f"事项 {affair_id} 写了两次：请删去一处")
         for qi, text in enumerate(umbrella.get("questions") or []):
             _claim(seen, str(text), f"笼统说法 {umbrella_id}", source, ["umbrellas", ui, "questions", qi])
+
+
+def _check_two_affairs(files: KnowledgeFiles, seen: dict[str, tuple[str, SourceFile, list[Any]]]) -> None:
+    """A question of two affairs names known affairs, each once (the schema asks for two or more); it is claimed
+    like a phrasing (a sentence cannot both concern two affairs and mean one)."""
+    source = files.two_affairs
+    if source is None or not isinstance(source.data, dict):
+        return
+    affair_ids = {s.path.stem for s in files.affairs}
+    for qi, entry in enumerate(source.data.get("questions") or []):
+        members = [str(a) for a in entry.get("affairs") or []]
+        for ai, affair_id in enumerate(members):
+            path = ["questions", qi, "affairs", ai]
+            if affair_id not in affair_ids:
+                source.problem(path, f"事项 {affair_id} 不存在：请改为 affairs/ 下的事项 id")
+            elif members.index(affair_id) != ai:
+                source.problem(path, f"事项 {affair_id} 写了两次：请删去一处")
+        _claim(seen, str(entry.get("question")), "同时和两项有关", source, ["questions", qi, "question"])
 
 
 def _claim(seen: dict[str, tuple[str, SourceFile, list[Any]]], text: str, owner: str,

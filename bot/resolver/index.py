@@ -12,7 +12,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.preprocessing import normalize as l2_normalize
 
-from bot.catalog.domain import OUT_OF_SCOPE, Affair
+from bot.catalog.domain import OUT_OF_SCOPE, Affair, two_affairs_of
 from bot.resolver.classifier import AffairClassifier
 from bot.resolver.text import Analyzer
 
@@ -26,6 +26,9 @@ NAME_FIELDS = ("name", "short_name", "alias")
 _CHUNK = 512
 NOT_OURS_FOLDS = 5
 NOT_OURS_STRENGTH = 16.0
+TWO_AFFAIRS_STRENGTH = 1.0
+# The two-affair model is fitted only with at least this many questions of two affairs to learn from.
+TWO_AFFAIRS_AT_LEAST = 5
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ class Similarities:
     not_ours: np.ndarray  # (queries,): the word model's probability that the question is no affair of ours
     margins: np.ndarray  # (queries, affairs + 1): the SVM's margin of each affair, then of "none of ours"
     topics: np.ndarray  # (queries, umbrella topics): the SVM's margin of each topic several affairs share
+    two_affairs: np.ndarray  # (queries,): the word model's probability that the question concerns two affairs
 
 
 class ExampleIndex:
@@ -82,6 +86,7 @@ class ExampleIndex:
         self.analyzer = analyzer
         self.examples = [e for i, a in enumerate(affairs) for e in affair_examples(i, a, phrasings.get(a.id, ()))]
         self.outside_texts = list(phrasings.get(OUT_OF_SCOPE, ()))
+        self.two_affairs_texts = [t for key in sorted(phrasings) if two_affairs_of(key) for t in phrasings[key]]
         self.affair_count = len(affairs)
         umbrella_texts = [t for questions in umbrellas or [] for t in questions]
         topics = np.asarray([k for k, questions in enumerate(umbrellas or []) for _ in questions], dtype=np.int64)
@@ -114,6 +119,7 @@ class ExampleIndex:
         self.name_rows = np.asarray([e.kind in NAME_FIELDS for e in self.examples], dtype=bool)
         if base is None:
             self._not_ours, self._not_ours_held_out = self._fit_not_ours()
+            self._two_affairs = self._fit_two_affairs()
             kinds = [e.kind for e in self.examples]
             self.classifier = AffairClassifier(self.inside, owners, np.asarray([k != "scope" for k in kinds]),
                                                np.asarray([k in QUERY_FIELDS for k in kinds]), self.outside,
@@ -121,6 +127,7 @@ class ExampleIndex:
                                                topics=topics)
         else:  # no held-out answers: an extended index serves questions, it does not train a ranker
             self._not_ours, self._not_ours_held_out = base._not_ours, {}
+            self._two_affairs = base._two_affairs
             self.classifier = base.classifier
         known = {} if base is None else dict(zip((e.text for e in base.examples), base.example_words, strict=True))
         self.example_words = [known[e.text] if e.text in known else tuple(analyzer.words(e.text))
@@ -173,6 +180,25 @@ class ExampleIndex:
             [("outside", j) for j in range(self.outside.shape[0])]
         return model.fit(features, labels), dict(zip(keys, held_out.tolist(), strict=True))
 
+    def _fit_two_affairs(self) -> LogisticRegression | None:
+        """A word-level model of "this question concerns two affairs or more" (钱包丢了，身份证驾驶证都在里面;
+        身份证不见了，过两天要住院，来得及吗), learned from the knowledge's questions of two affairs against every
+        question and phrasing of one. The ranker cannot learn it: it learns from one-affair phrasings alone."""
+        inside_rows = self._training_rows()
+        if len(self.two_affairs_texts) < TWO_AFFAIRS_AT_LEAST or not inside_rows:
+            return None
+        two = self.transform(self.two_affairs_texts)
+        features = sparse.vstack([self.inside[inside_rows], two]).tocsr()
+        labels = np.r_[np.zeros(len(inside_rows)), np.ones(two.shape[0])]
+        model = LogisticRegression(C=TWO_AFFAIRS_STRENGTH, solver="liblinear", class_weight="balanced")
+        return model.fit(features, labels)
+
+    def two_affairs(self, queries: sparse.csr_matrix) -> np.ndarray:
+        """The word model's probability that each query concerns two affairs or more (0 without a model)."""
+        if self._two_affairs is None:
+            return np.zeros(queries.shape[0])
+        return self._two_affairs.predict_proba(queries)[:, 1]
+
     def not_ours(self, queries: sparse.csr_matrix) -> np.ndarray:
         """The word model's probability that each query is no affair of ours (0 without a model)."""
         if self._not_ours is None:
@@ -190,7 +216,7 @@ class ExampleIndex:
         margins = self.classifier.margins(queries) if margins is None else margins
         split = self.affair_count + 1
         return Similarities(rows, self.best_per_affair(rows), profile, outside, judged, margins[:, :split],
-                            margins[:, split:])
+                            margins[:, split:], self.two_affairs(queries))
 
     def best_per_affair(self, rows: np.ndarray) -> np.ndarray:
         """The closest example of each affair, for each query row."""

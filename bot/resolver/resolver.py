@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, fields, replace
 import numpy as np
 
 from bot.catalog.catalog import Catalog
-from bot.catalog.domain import Umbrella
+from bot.catalog.domain import Umbrella, two_affairs_of
 from bot.entities.places import short_place_name
 from bot.resolver.index import QUERY_FIELDS, ExampleIndex, Similarities
 from bot.resolver.ranker import FEATURES, CandidateFeatures, QueryFacts, Ranker, shortlist
@@ -40,6 +40,12 @@ OVERRULED_BY_A_WORD = 0.1
 # A second affair that the question's words speak for (身份证和驾照都丢了) counts when the ranker gives it at least
 # this probability: the person is then asked which of the two to start with, not given the leader alone.
 SECOND_NEED_MIN = 0.05
+# A decided affair is asked about beside an affair the knowledge's questions of two affairs pair it with, when the
+# two-affair word model (those questions against the questions of one affair) gives the question at least this ...
+TWO_AFFAIRS_MIN = 0.3
+# ... and the ranker has shortlisted that partner with at least this probability (it learns from questions of one
+# affair alone, so it all but rules out the second affair of a question of two).
+TWO_AFFAIRS_OTHER_MIN = 0.001
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,21 @@ class Query:
 
 
 @dataclass(frozen=True)
+class Read:
+    """What the models read in a question: the shortlisted affairs by the ranker's probability, the word model's
+    "not ours" probability, the affair whose name or alias the text all but repeats, the umbrella topic the SVM
+    reads best with its affairs and lead (see `Resolver._topic`), and the two-affair model's probability."""
+
+    ranked: list[Candidate]
+    not_ours: float
+    named: str | None = None
+    topic: str = ""
+    umbrella: tuple[str, ...] = ()
+    umbrella_lead: float = -np.inf
+    two_affairs: float = 0.0
+
+
+@dataclass(frozen=True)
 class Candidate:
     """An affair and how well it matches."""
 
@@ -130,8 +151,10 @@ class Resolver:
         vocabulary = [p for a in self._affairs for p in (a.short_name, *a.aliases, *a.keywords)]
         self.analyzer = Analyzer(catalog.lexicon, vocabulary, place_words(catalog))
         with self.analyzer.remembering():  # a fresh analyzer, not yet shared: segment each text once
-            self.analyzer.learn_pinyin(w for texts in catalog.phrasings.values() for t in texts
-                                       for w in self.analyzer.tokens(t))
+            # the words of the phrasings and of the questions that are no affair of ours (not of the questions of
+            # two affairs: they teach only how such a question sounds)
+            self.analyzer.learn_pinyin(w for key, texts in catalog.phrasings.items() if not two_affairs_of(key)
+                                       for t in texts for w in self.analyzer.tokens(t))
             self._learn(catalog, None)
 
     def _learn(self, catalog: Catalog, base: Resolver | None) -> None:
@@ -152,8 +175,10 @@ class Resolver:
         self._topic_words = self._words_of_topics(umbrellas)
         self._word_shares = _word_shares(self.index)
         self._typical = _typical_questions(self.index)
+        self._partners = _partners(catalog.phrasings)
         self._learned = frozenset(normalize(t) for t in [*(e.text for e in self.index.examples),
                                                          *self.index.outside_texts,
+                                                         *self.index.two_affairs_texts,
                                                          *(q for u in umbrellas for q in u.questions)])
         if base is None:
             features, labels = self.training_rows()
@@ -245,15 +270,13 @@ class Resolver:
 
     def probabilities(self, text: str) -> list[Candidate]:
         """The shortlisted affairs with the ranker's probability that each is the one meant, best first."""
-        return self._ranked(self._query(text))[0]
+        return self._ranked(self._query(text)).ranked
 
-    def _ranked(self, query: Query) -> tuple[list[Candidate], float, str | None, tuple[str, tuple[str, ...], float]]:
-        """Shortlisted affairs by the ranker's probability, the word model's "not ours" probability, the
-        affair whose name or alias the text all but repeats, if any, and the umbrella topic the SVM reads
-        best with its lead (see `_topic`)."""
+    def _ranked(self, query: Query) -> Read:
+        """Shortlisted affairs by the ranker's probability, with what the word models and the names say."""
         scored = self._score(query)
         if scored is None:
-            return [], 1.0, None, ("", (), -np.inf)
+            return Read([], 1.0)
         sims = scored[0]
         chosen = shortlist(sims.best[0], sims.profile[0], self.settings.shortlist, sims.margins[0])
         probs = self.ranker.probabilities(self._features.rows(sims, 0, QueryFacts(query.together), chosen))
@@ -261,8 +284,8 @@ class Resolver:
         names = np.where(self.index.name_rows, sims.rows[0], -1.0)
         closest = int(names.argmax()) if names.size else -1
         named = self._ids[self.index.examples[closest].owner] if closest >= 0 and names[closest] >= NAMED else None
-        return [Candidate(self._affairs[chosen[i]].id, self._affairs[chosen[i]].short_name, float(probs[i]))
-                for i in order], float(sims.not_ours[0]), named, self._topic(sims)
+        return Read([Candidate(self._affairs[chosen[i]].id, self._affairs[chosen[i]].short_name, float(probs[i]))
+                     for i in order], float(sims.not_ours[0]), named, *self._topic(sims), float(sims.two_affairs[0]))
 
     def _topic(self, sims: Similarities) -> tuple[str, tuple[str, ...], float]:
         """The umbrella topic with the largest SVM margin, its affairs, and how far that margin leads every
@@ -322,7 +345,9 @@ class Resolver:
         query = self._query(text)
         if self.analyzer.says_nothing(query.content):  # 办证, 证件的事 (and, with no content, 办个证)
             return Ranking([], [], [], 1.0, vague=True)
-        ranked, not_ours, named, (topic, umbrella, umbrella_lead) = self._ranked(query)
+        read = self._ranked(query)
+        ranked, not_ours, named = read.ranked, read.not_ours, read.named
+        topic, umbrella, umbrella_lead = read.topic, read.umbrella, read.umbrella_lead
         if umbrella and not self._topic_words[(topic, umbrella)].intersection(query.content):
             topic, umbrella, umbrella_lead = "", (), -np.inf  # the SVM's pick shares no word with the question
         if not ranked:
@@ -348,7 +373,14 @@ class Resolver:
         settled = tuple(self._settled_rivals(query, leader, ranked))
         return Ranking(ranked, self._bare_topic(query), siblings, not_ours, novel, leader, named, settled,
                        umbrella=umbrella, umbrella_lead=umbrella_lead, umbrella_topic=topic,
-                       alternatives=names_alternatives(text), second_needs=self._second_needs(query, leader, ranked))
+                       alternatives=names_alternatives(text), second_needs=self._second_needs(query, leader, ranked),
+                       two_affairs=read.two_affairs, partners=self._partners_of(leader, ranked))
+
+    def _partners_of(self, leader: str, ranked: list[Candidate]) -> tuple[str, ...]:
+        """The shortlisted affairs the knowledge's questions of two affairs pair the leader with, most likely
+        first (the temporary ID card for its reissue), each at least TWO_AFFAIRS_OTHER_MIN likely."""
+        partners = self._partners.get(leader, frozenset())
+        return tuple(c.id for c in ranked if c.id in partners and c.score >= TWO_AFFAIRS_OTHER_MIN)
 
     def _second_needs(self, query: Query, leader: str, ranked: list[Candidate]) -> tuple[str, ...]:
         """Other affairs the question's own words ask for beside the leader (身份证丢了要补办，驾驶证也一起丢了:
@@ -501,6 +533,8 @@ class Ranking:
     alternatives: bool = False  # the question names alternatives (还是, 或者, 哪个好)
     vague: bool = False  # nothing but filler and single characters: no word to go on (办个证, 咨询一下)
     second_needs: tuple[str, ...] = ()  # other affairs the words ask for beside the leader, most likely first
+    two_affairs: float = 0.0  # the two-affair word model's probability that the question concerns two affairs
+    partners: tuple[str, ...] = ()  # shortlisted affairs the knowledge pairs the leader with, most likely first
 
     def decide(self, settings: ResolverSettings) -> Resolution:
         """The decision under these thresholds; a person weighing alternatives is asked, and a question is
@@ -515,7 +549,17 @@ class Ranking:
         result = self._widened(self._unsure_between(self._decision(settings), settings), settings)
         if result.affair is not None and result.affair == self.leader and self.second_needs:
             return Resolution(None, [result.affair, self.second_needs[0]], result.candidates, each=True)
-        return result
+        return self._sounds_like_two(result)
+
+    def _sounds_like_two(self, result: Resolution) -> Resolution:
+        """A decided leader is offered beside its likeliest partner when the question sounds like one of two
+        affairs (身份证不见了，后天要坐车，来得及吗: the reissue, or a temporary card?): the two-affair word model
+        gives it TWO_AFFAIRS_MIN, and the knowledge's questions of two affairs pair the two. No word of the
+        question names the partner (that is a second need), so the person is asked which they mean."""
+        if result.affair is None or result.affair != self.leader or self.two_affairs < TWO_AFFAIRS_MIN or \
+                not self.partners:
+            return result
+        return Resolution(None, [result.affair, self.partners[0]], result.candidates)
 
     def _unsure_between(self, result: Resolution, settings: ResolverSettings) -> Resolution:
         """A person who names alternatives (开公司好还是个体户好) is asked between the decided affair and
@@ -612,6 +656,16 @@ def _word_shares(index: ExampleIndex) -> dict[str, dict[int, float]]:
             per = counts.setdefault(word, {})
             per[example.owner] = per.get(example.owner, 0) + 1
     return {w: {a: n / totals[a] for a, n in per.items()} for w, per in counts.items()}
+
+
+def _partners(phrasings: dict[str, tuple[str, ...]]) -> dict[str, frozenset[str]]:
+    """For each affair, the affairs that a question of two affairs in the knowledge names beside it."""
+    partners: dict[str, set[str]] = {}
+    for key in phrasings:
+        together = two_affairs_of(key)
+        for affair in together:
+            partners.setdefault(affair, set()).update(a for a in together if a != affair)
+    return {affair: frozenset(others) for affair, others in partners.items()}
 
 
 def _typical_questions(index: ExampleIndex) -> dict[str, int]:

@@ -43,7 +43,9 @@ def test_first_load_into_fresh_file_adds_everything(loaded_db, catalog):
     assert report.added["offices"] == sorted(o.id for o in catalog.offices)
     assert len(report.added["places"]) == 11 + 90
     assert "330110" in report.added["places"]
-    assert report.added["phrasings"] == sorted(["", *AFFAIR_IDS])  # "": the questions that are not ours
+    two = [k for k in report.added["phrasings"] if k.startswith("?")]  # questions of two affairs, by their affairs
+    assert "?id-card-reissue|id-card-temporary" in two
+    assert sorted(set(report.added["phrasings"]) - set(two)) == sorted(["", *AFFAIR_IDS])  # "": not ours
     assert "户扣" in report.added["lexicon"]
     assert report.added["umbrellas"] == sorted(catalog.umbrellas) and "hukou-move" in catalog.umbrellas
     tables = ("affairs", "offices", "places", "phrasings", "umbrellas", "lexicon")
@@ -111,3 +113,24 @@ def test_edited_material_goes_live_after_reload(tmp_path, fresh_db):
     assert second.catalog.version == reread.version
     assert NEW_MATERIAL in _material_names(second.catalog, "id-card-reissue")
     assert second.resolver.resolve("身份证丢了怎么补办").affair == "id-card-reissue"
+
+
+def test_questions_of_two_affairs_are_kept_under_their_affairs(tmp_path, fresh_db):
+    import shutil
+
+    from bot.catalog.domain import two_affairs_key, two_affairs_of
+
+    root = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, root)
+    (root / "two_affairs.yml").write_text(
+        "questions:\n"
+        "  - question: 身份证丢了，后天要坐车\n    affairs: [id-card-reissue, id-card-temporary]\n"
+        "  - question: 证丢了又急着出门\n    affairs: [id-card-reissue, id-card-temporary]\n"
+        "  - question: 公积金怎么拿出来\n    affairs: [housing-fund-withdrawal-rent, housing-fund-withdrawal-leave]\n",
+        encoding="utf-8")
+    load_knowledge(root, fresh_db)
+    two = {k: v for k, v in Catalog.from_engine(fresh_db).phrasings.items() if two_affairs_of(k)}
+    card = two_affairs_key(["id-card-reissue", "id-card-temporary"])
+    fund = two_affairs_key(["housing-fund-withdrawal-rent", "housing-fund-withdrawal-leave"])
+    assert two == {card: ("身份证丢了，后天要坐车", "证丢了又急着出门"), fund: ("公积金怎么拿出来",)}
+    assert two_affairs_of("?a|b") == ("a", "b") and two_affairs_of("a") == two_affairs_of("") == ()

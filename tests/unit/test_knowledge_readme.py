@@ -133,11 +133,11 @@ def worked(tmp_path_factory: pytest.TempPathFactory) -> Worked:
     assert not (good / AFFAIR_FILE).exists(), "the example affair must not be in the real knowledge"
     (good / AFFAIR_FILE).write_text(affair_text, encoding="utf-8")
 
-    # The mistake is in one affair file; the other affairs, their phrasings, the replies to their questions and
-    # the topics they share are left out of this copy.
+    # The mistake is in one affair file; the other affairs, their phrasings, the replies to their questions, the
+    # topics they share and the questions that concern two of them are left out of this copy.
     broken = base / "broken" / "knowledge"
-    shutil.copytree(PROJECT_ROOT / "knowledge", broken, ignore=shutil.ignore_patterns("affairs", "phrasings",
-                                                                                   "answers", "umbrellas.yml"))
+    shutil.copytree(PROJECT_ROOT / "knowledge", broken, ignore=shutil.ignore_patterns(
+        "affairs", "phrasings", "answers", "umbrellas.yml", "two_affairs.yml"))
     (broken / "affairs").mkdir()
     broken_text, mistake_line = with_mistake(affair_text)
     (broken / AFFAIR_FILE).write_text(broken_text, encoding="utf-8")

@@ -32,7 +32,7 @@ def test_every_affair_resolves_from_its_own_name(catalog, resolver, affair_id, f
     ("驾照丢了", "driving-license-reissue"),
     ("宝宝出生了怎么上户口", "hukou-newborn"),
     ("身份证快过期了", "id-card-renew"),  # every word is one of the affair's own: never "not ours"
-    ("身份证弄坏了怎么办", "id-card-renew"),  # 弄坏了 is 损坏 (lexicon)
+    ("身份证弄坏了", "id-card-renew"),  # 弄坏了 is 损坏 (lexicon)
     ("社保卡坏了", "social-security-card-reissue"),
 ])
 def test_colloquial_and_homophone_typos(resolver, text, affair_id):
@@ -312,7 +312,8 @@ def test_a_question_naming_only_a_shared_topic_is_asked_among_the_topics_affairs
 def test_an_umbrella_topic_that_shares_no_word_with_the_question_is_not_offered(resolver):
     vague = "房子的事"
     query = resolver._query(vague)
-    *_, (topic, members, _lead) = resolver._ranked(query)
+    read = resolver._ranked(query)
+    topic, members = read.topic, read.umbrella
     assert members and not resolver._topic_words[(topic, members)] & set(query.content), \
         "this example needs the SVM to read best a topic the question shares no word with: pick another"
     ranking = resolver.ranking(vague)
@@ -339,7 +340,7 @@ def test_a_message_with_no_word_to_go_on_is_vague_not_someone_elses(resolver):
 def test_a_message_of_words_that_alone_name_no_affair_is_asked_to_say_more(resolver):
     for text in ("办证", "证件的事", "我要申请补贴"):
         query = resolver._query(text)
-        assert query.content and resolver._ranked(query)[0], f"{text}: the words are ours and would be matched"
+        assert query.content and resolver._ranked(query).ranked, f"{text}: the words are ours and would be matched"
         ranking = resolver.ranking(text)
         assert ranking.vague and ranking.decide(resolver.settings).vague, text
 
@@ -766,3 +767,52 @@ def test_a_second_need_turns_a_decided_leader_into_a_question_and_nothing_else()
     assert asked.candidates == plain.decide(settings).candidates
     unsure = replace(hinted, ranked=_candidates(("driving-license-reissue", 0.5), ("id-card-reissue", 0.45)))
     assert unsure.decide(settings) == replace(plain, ranked=unsure.ranked).decide(settings)  # unsure anyway
+
+
+def test_a_decided_affair_that_sounds_like_one_of_two_is_offered_beside_the_next(resolver):
+    """Sure of one affair, but the question sounds like the questions of two (a wallet stolen with two cards in it,
+    the second only hinted at): the person is asked between the two likeliest. A plain question is still decided."""
+    from bot.resolver.resolver import SECOND_NEED_MIN, TWO_AFFAIRS_MIN
+
+    text = "钱包被偷了，身份证和社保卡都在里面，先补哪个"
+    assert not resolver.learned_from(text)
+    ranking = resolver.ranking(text)
+    assert ranking.two_affairs >= TWO_AFFAIRS_MIN and not ranking.second_needs  # the ranker's second is too faint
+    assert ranking.ranked[0].score >= 0.9 and ranking.ranked[1].score < SECOND_NEED_MIN
+    asked = resolver.resolve(text)
+    assert (asked.affair, set(asked.clarify), asked.each) == \
+        (None, {"id-card-reissue", "social-security-card-reissue"}, False)
+    plain = resolver.ranking("身份证丢了怎么补办")
+    assert plain.two_affairs < TWO_AFFAIRS_MIN and resolver.resolve("身份证丢了怎么补办").affair == "id-card-reissue"
+
+
+def test_sounding_like_two_asks_between_the_leader_and_its_likeliest_partner_and_nothing_else():
+    from dataclasses import replace
+
+    from bot.resolver.resolver import TWO_AFFAIRS_MIN, Ranking, ResolverSettings
+
+    settings = ResolverSettings()
+    ranked = _candidates(("id-card-reissue", 0.97), ("id-card-first", 0.02), ("id-card-temporary", 0.005))
+    plain = Ranking(ranked, [], [], 0.0, False, "id-card-reissue")
+    assert plain.decide(settings).affair == "id-card-reissue"
+    two = replace(plain, two_affairs=TWO_AFFAIRS_MIN, partners=("id-card-temporary", "id-card-first"))
+    asked = two.decide(settings)
+    assert (asked.affair, asked.clarify, asked.each) == (None, ["id-card-reissue", "id-card-temporary"], False)
+    assert asked.candidates == plain.decide(settings).candidates
+    assert replace(two, two_affairs=TWO_AFFAIRS_MIN - 0.01).decide(settings) == plain.decide(settings)
+    assert replace(two, partners=()).decide(settings) == plain.decide(settings)  # nothing the knowledge pairs it with
+    needed = replace(two, second_needs=("driving-license-reissue",))  # a word names the second: that one is asked
+    assert needed.decide(settings).clarify == ["id-card-reissue", "driving-license-reissue"]
+    assert needed.decide(settings).each
+
+
+def test_partners_are_the_affairs_a_question_of_two_names_together_and_likely_enough(resolver):
+    from bot.resolver.resolver import TWO_AFFAIRS_OTHER_MIN, _partners
+
+    assert _partners({"?a|b": ("q1",), "?a|c|d": ("q2",), "a": ("p",), "": ("o",)}) == \
+        {"a": {"b", "c", "d"}, "b": {"a"}, "c": {"a", "d"}, "d": {"a", "c"}}
+    assert "id-card-temporary" in resolver._partners["id-card-reissue"]  # the knowledge pairs them
+    ranked = _candidates(("id-card-reissue", 0.9), ("passport", 0.05), ("id-card-temporary", TWO_AFFAIRS_OTHER_MIN),
+                         ("id-card-renew", TWO_AFFAIRS_OTHER_MIN / 2))
+    assert "passport" not in resolver._partners["id-card-reissue"]
+    assert resolver._partners_of("id-card-reissue", ranked) == ("id-card-temporary",)

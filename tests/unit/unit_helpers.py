@@ -230,6 +230,30 @@ def _umbrella_question_that_is_a_phrasing(root: Path) -> list[Expected]:
                      f"又在 knowledge/phrasings/hukou-move-in.yml:{first} 算作 hukou-move-in")]
 
 
+def _two_affairs_unknown_affair(root: Path) -> list[Expected]:
+    line = _replace_once(root / "two_affairs.yml", "    affairs: [housing-fund-withdrawal-rent, ",
+                         "    affairs: [housing-fund-withdrawl-rent, ")
+    return [Expected("knowledge/two_affairs.yml", line, "事项 housing-fund-withdrawl-rent 不存在")]
+
+
+def _two_affairs_same_affair_twice(root: Path) -> list[Expected]:
+    line = _replace_once(root / "two_affairs.yml", "    affairs: [elderly-allowance, retirement-pension]",
+                         "    affairs: [elderly-allowance, elderly-allowance]")
+    return [Expected("knowledge/two_affairs.yml", line, "事项 elderly-allowance 写了两次")]
+
+
+def _two_affairs_question_that_is_a_phrasing(root: Path) -> list[Expected]:
+    """A sentence filed as one affair's phrasing cannot also concern two affairs."""
+    phrasing = (root / "phrasings" / "passport.yml").read_text(encoding="utf-8")
+    first = line_no(phrasing, "  - ")
+    sentence = phrasing.splitlines()[first - 1].removeprefix("  - ")
+    path = root / "two_affairs.yml"
+    text = path.read_text(encoding="utf-8")
+    line = len(text.splitlines()) + 1  # appended: the lines other breaks of this file recorded stay where they were
+    path.write_text(f"{text}  - question: {sentence}\n    affairs: [passport, hk-macau-permit]\n", encoding="utf-8")
+    return [Expected("knowledge/two_affairs.yml", line, f"又在 knowledge/phrasings/passport.yml:{first} 算作 passport")]
+
+
 BREAKS = {
     "missing-required-field": _remove_fee,
     "missing-material-field": _remove_material_form,
@@ -249,4 +273,7 @@ BREAKS = {
     "vague-word-also-a-stopword": _vague_word_also_a_stopword,
     "umbrella-unknown-affair": _umbrella_unknown_affair,
     "umbrella-question-that-is-a-phrasing": _umbrella_question_that_is_a_phrasing,
+    "two-affairs-unknown-affair": _two_affairs_unknown_affair,
+    "two-affairs-same-affair-twice": _two_affairs_same_affair_twice,
+    "two-affairs-question-that-is-a-phrasing": _two_affairs_question_that_is_a_phrasing,
 }
