@@ -14,6 +14,7 @@ from bot.catalog.domain import (
     Office,
     Place,
     Question,
+    TwoAffairQuestion,
     Umbrella,
     affair_from_record,
     matches,
@@ -71,6 +72,7 @@ class Catalog:
     lexicon: dict[str, str] = field(default_factory=dict)
     phrasings: dict[str, tuple[str, ...]] = field(default_factory=dict)
     umbrellas: dict[str, Umbrella] = field(default_factory=dict)
+    two_affairs: tuple[TwoAffairQuestion, ...] = ()  # questions of two affairs or more, by question
 
     @classmethod
     def from_engine(cls, engine: Engine) -> Catalog:
@@ -85,14 +87,18 @@ class Catalog:
             lexicon = {r.word: r.canonical for r in conn.execute(select(tables.lexicon))}
             phrasings = {r.affair: tuple(r.texts) for r in conn.execute(select(tables.phrasings))}
             umbrellas = {r.id: _umbrella(r.record) for r in conn.execute(select(tables.umbrellas))}
+            two_affairs = tuple(sorted((TwoAffairQuestion(str(r.record["question"]), tuple(r.record["affairs"]))
+                                        for r in conn.execute(select(tables.two_affairs))),
+                                       key=lambda q: q.question))
         return cls(version=version, affairs=affairs, places=places, offices=offices, lexicon=lexicon,
-                   phrasings=phrasings, umbrellas=umbrellas)
+                   phrasings=phrasings, umbrellas=umbrellas, two_affairs=two_affairs)
 
     def differs_only_in_phrasings(self, other: Catalog) -> bool:
-        """Whether the two hold the same affairs, places, halls, lexicon and umbrella topics (the phrasings may
-        differ)."""
+        """Whether the two hold the same affairs, places, halls, lexicon, umbrella topics and questions of two affairs
+        (the phrasings may differ)."""
         return (self.affairs == other.affairs and self.places == other.places and self.offices == other.offices
-                and self.lexicon == other.lexicon and self.umbrellas == other.umbrellas)
+                and self.lexicon == other.lexicon and self.umbrellas == other.umbrellas
+                and self.two_affairs == other.two_affairs)
 
     def resolver_inputs(self) -> tuple:
         """Everything the resolver reads: two catalogs with equal inputs can share one resolver (an edit to
@@ -102,7 +108,7 @@ class Catalog:
         phrasings = tuple(sorted((k, tuple(v)) for k, v in self.phrasings.items()))
         places = tuple(sorted((p.name, tuple(p.aliases)) for p in self.places.values()))
         umbrellas = tuple(sorted((u.id, u.affairs, u.questions) for u in self.umbrellas.values()))
-        return affairs, phrasings, places, tuple(sorted(self.lexicon.items())), umbrellas
+        return affairs, phrasings, places, tuple(sorted(self.lexicon.items())), umbrellas, self.two_affairs
 
     def affair(self, affair_id: str | None) -> Affair | None:
         """The affair with this id, or None."""

@@ -9,20 +9,6 @@ Conditions = dict[str, list[str]]
 
 # The key under which questions that are no affair of ours are kept among the phrasings.
 OUT_OF_SCOPE = ""
-# The prefix of the keys under which questions that concern two affairs or more at once are kept among the phrasings,
-# one key per set of affairs ("?id-card-reissue|id-card-temporary"). They are no affair's phrasing: they teach the
-# resolver what such a question sounds like, and which affairs go together in one.
-TWO_AFFAIRS = "?"
-
-
-def two_affairs_key(affairs: list[str]) -> str:
-    """The phrasings key of the questions that concern these affairs together."""
-    return TWO_AFFAIRS + "|".join(affairs)
-
-
-def two_affairs_of(key: str) -> tuple[str, ...]:
-    """The affairs a phrasings key holds questions of two affairs for; empty for any other key."""
-    return tuple(key[len(TWO_AFFAIRS):].split("|")) if key.startswith(TWO_AFFAIRS) else ()
 
 
 @dataclass(frozen=True)
@@ -34,6 +20,15 @@ class Umbrella:
     topic: str
     affairs: tuple[str, ...]
     questions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TwoAffairQuestion:
+    """A question that concerns two affairs or more at once (钱包丢了，身份证驾驶证都在里面), with those affairs. It is
+    no affair's phrasing: it teaches the resolver what such a question sounds like, and which affairs go together."""
+
+    question: str
+    affairs: tuple[str, ...]
 
 
 @dataclass(frozen=True)

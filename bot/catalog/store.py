@@ -67,7 +67,8 @@ def _sync_lexicon(conn: Connection, words: dict[str, str], report: LoadReport) -
 def store_knowledge(engine: Engine, affairs: list[dict[str, Any]], places: dict[str, Any],
                     offices: list[dict[str, Any]], lexicon: dict[str, Any],
                     phrasings: dict[str, list[str]] | None = None,
-                    umbrellas: list[dict[str, Any]] | None = None) -> LoadReport:
+                    umbrellas: list[dict[str, Any]] | None = None,
+                    two_affairs: list[dict[str, Any]] | None = None) -> LoadReport:
     """Replace the catalog with the given records atomically; bump the version when anything changed."""
     report = LoadReport()
     affair_rows = {a["id"]: {"id": a["id"], "code": a["code"], "name": a["name"], "short_name": a["short_name"],
@@ -83,6 +84,8 @@ def store_knowledge(engine: Engine, affairs: list[dict[str, Any]], places: dict[
     phrasing_rows = {affair: {"affair": affair, "texts": texts, "digest": digest(texts)}
                      for affair, texts in (phrasings or {}).items()}
     umbrella_rows = {u["id"]: {"id": u["id"], "record": u, "digest": digest(u)} for u in umbrellas or []}
+    two_affair_rows = {digest(q["question"]): {"id": digest(q["question"]), "record": q, "digest": digest(q)}
+                       for q in two_affairs or []}
     words = {w: s["canonical"] for s in lexicon.get("synonyms", []) for w in s["words"]}
     words.update({w: "" for w in lexicon.get("stopwords", [])})
     words.update({w: tables.VAGUE for w in lexicon.get("vague", [])})
@@ -92,6 +95,7 @@ def store_knowledge(engine: Engine, affairs: list[dict[str, Any]], places: dict[
         _sync(conn, tables.places, "code", place_rows, report)
         _sync(conn, tables.phrasings, "affair", phrasing_rows, report)
         _sync(conn, tables.umbrellas, "id", umbrella_rows, report)
+        _sync(conn, tables.two_affairs, "id", two_affair_rows, report)
         _sync_lexicon(conn, words, report)
         if report.changed or _version(conn) is None:
             _set_version(conn, f"{time.time():.6f}")

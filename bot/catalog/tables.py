@@ -59,6 +59,13 @@ umbrellas = Table(
     Column("digest", String(64), nullable=False),
 )
 
+two_affairs = Table(
+    "two_affairs", metadata,
+    Column("id", String(64), primary_key=True),  # the digest of the question
+    Column("record", JSON, nullable=False),  # question and affairs
+    Column("digest", String(64), nullable=False),
+)
+
 catalog_meta = Table(
     "catalog_meta", metadata,
     Column("key", String(40), primary_key=True),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from bot.catalog.domain import OUT_OF_SCOPE, two_affairs_key
+from bot.catalog.domain import OUT_OF_SCOPE
 from bot.catalog.store import LoadReport, store_knowledge
 from bot.knowledge.source import Problem, plain
 from bot.knowledge.validate import KnowledgeFiles, validate
@@ -30,19 +30,15 @@ def records(files: KnowledgeFiles) -> dict:
         "lexicon": plain(files.lexicon.data) if files.lexicon else {},
         "phrasings": phrasings(files),
         "umbrellas": plain(files.umbrellas.data).get("umbrellas", []) if files.umbrellas else [],
+        "two_affairs": plain(files.two_affairs.data).get("questions", []) if files.two_affairs else [],
     }
 
 
 def phrasings(files: KnowledgeFiles) -> dict[str, list[str]]:
-    """How people ask, per affair id; the key "" holds the questions that are no affair of ours, and a key made by
-    `two_affairs_key` those that concern that set of affairs at once."""
+    """How people ask, per affair id; the key "" holds the questions that are no affair of ours."""
     result = {str(f.data["affair"]): [str(t) for t in f.data["phrasings"]] for f in files.phrasings}
     if files.out_of_scope is not None:
         result[OUT_OF_SCOPE] = [str(q) for t in files.out_of_scope.data["topics"] for q in t["questions"]]
-    if files.two_affairs is not None:
-        for entry in files.two_affairs.data.get("questions") or []:
-            key = two_affairs_key([str(a) for a in entry["affairs"]])
-            result.setdefault(key, []).append(str(entry["question"]))
     return result
 
 

@@ -12,7 +12,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.preprocessing import normalize as l2_normalize
 
-from bot.catalog.domain import OUT_OF_SCOPE, Affair, two_affairs_of
+from bot.catalog.domain import OUT_OF_SCOPE, Affair
 from bot.resolver.classifier import AffairClassifier
 from bot.resolver.text import Analyzer
 
@@ -79,14 +79,16 @@ class ExampleIndex:
     """Vectors of affair texts (grouped by affair) and of out-of-scope questions, one vocabulary."""
 
     def __init__(self, analyzer: Analyzer, affairs: list[Affair], phrasings: dict[str, tuple[str, ...]],
-                 base: ExampleIndex | None = None, umbrellas: list[tuple[str, ...]] | None = None):
+                 base: ExampleIndex | None = None, umbrellas: list[tuple[str, ...]] | None = None,
+                 two_affairs: list[str] | None = None):
         """Fit the vocabulary and the "not ours" model; with `base` (an index over the same affairs, lexicon
         and umbrella topics), keep base's vocabulary, weights and models and only vectorise the texts base
-        lacks. `umbrellas`: for each topic several affairs share, the questions that name only the topic."""
+        lacks. `umbrellas`: for each topic several affairs share, the questions that name only the topic;
+        `two_affairs`: the questions that concern two affairs or more at once."""
         self.analyzer = analyzer
         self.examples = [e for i, a in enumerate(affairs) for e in affair_examples(i, a, phrasings.get(a.id, ()))]
         self.outside_texts = list(phrasings.get(OUT_OF_SCOPE, ()))
-        self.two_affairs_texts = [t for key in sorted(phrasings) if two_affairs_of(key) for t in phrasings[key]]
+        self.two_affairs_texts = list(two_affairs or ())
         self.affair_count = len(affairs)
         umbrella_texts = [t for questions in umbrellas or [] for t in questions]
         topics = np.asarray([k for k, questions in enumerate(umbrellas or []) for _ in questions], dtype=np.int64)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, fields, replace
 import numpy as np
 
 from bot.catalog.catalog import Catalog
-from bot.catalog.domain import Umbrella, two_affairs_of
+from bot.catalog.domain import TwoAffairQuestion, Umbrella
 from bot.entities.places import short_place_name
 from bot.resolver.index import QUERY_FIELDS, ExampleIndex, Similarities
 from bot.resolver.ranker import FEATURES, CandidateFeatures, QueryFacts, Ranker, shortlist
@@ -151,10 +151,8 @@ class Resolver:
         vocabulary = [p for a in self._affairs for p in (a.short_name, *a.aliases, *a.keywords)]
         self.analyzer = Analyzer(catalog.lexicon, vocabulary, place_words(catalog))
         with self.analyzer.remembering():  # a fresh analyzer, not yet shared: segment each text once
-            # the words of the phrasings and of the questions that are no affair of ours (not of the questions of
-            # two affairs: they teach only how such a question sounds)
-            self.analyzer.learn_pinyin(w for key, texts in catalog.phrasings.items() if not two_affairs_of(key)
-                                       for t in texts for w in self.analyzer.tokens(t))
+            self.analyzer.learn_pinyin(w for texts in catalog.phrasings.values() for t in texts
+                                       for w in self.analyzer.tokens(t))
             self._learn(catalog, None)
 
     def _learn(self, catalog: Catalog, base: Resolver | None) -> None:
@@ -163,7 +161,8 @@ class Resolver:
         umbrellas = sorted(catalog.umbrellas.values(), key=lambda u: u.id)
         self._topics = [(u.topic, tuple(i for i in u.affairs if i in catalog.affairs)) for u in umbrellas]
         self.index = ExampleIndex(self.analyzer, self._affairs, catalog.phrasings,
-                                  None if base is None else base.index, [u.questions for u in umbrellas])
+                                  None if base is None else base.index, [u.questions for u in umbrellas],
+                                  [q.question for q in catalog.two_affairs])
         self._is_bundle = np.asarray([a.is_bundle for a in self._affairs], dtype=bool)
         self._features = CandidateFeatures(self._is_bundle)
         # names, aliases and keywords: the short name is left out, since it runs words together that the full
@@ -175,7 +174,7 @@ class Resolver:
         self._topic_words = self._words_of_topics(umbrellas)
         self._word_shares = _word_shares(self.index)
         self._typical = _typical_questions(self.index)
-        self._partners = _partners(catalog.phrasings)
+        self._partners = _partners(catalog.two_affairs)
         self._learned = frozenset(normalize(t) for t in [*(e.text for e in self.index.examples),
                                                          *self.index.outside_texts,
                                                          *self.index.two_affairs_texts,
@@ -658,13 +657,12 @@ def _word_shares(index: ExampleIndex) -> dict[str, dict[int, float]]:
     return {w: {a: n / totals[a] for a, n in per.items()} for w, per in counts.items()}
 
 
-def _partners(phrasings: dict[str, tuple[str, ...]]) -> dict[str, frozenset[str]]:
+def _partners(questions: tuple[TwoAffairQuestion, ...]) -> dict[str, frozenset[str]]:
     """For each affair, the affairs that a question of two affairs in the knowledge names beside it."""
     partners: dict[str, set[str]] = {}
-    for key in phrasings:
-        together = two_affairs_of(key)
-        for affair in together:
-            partners.setdefault(affair, set()).update(a for a in together if a != affair)
+    for question in questions:
+        for affair in question.affairs:
+            partners.setdefault(affair, set()).update(a for a in question.affairs if a != affair)
     return {affair: frozenset(others) for affair, others in partners.items()}
 
 

@@ -31,3 +31,13 @@ def test_load_reload_and_read_on_postgresql() -> None:
     assert reissue is not None and reissue.fee["amount"] == 40
     assert len(catalog.places) == 101
     assert catalog.office_for(reissue, catalog.places["330110"]) is not None
+    # the affairs of a question of two are stored whole, however long their ids together (more than 80 characters)
+    assert catalog.two_affairs == Catalog.from_engine(_sqlite_copy()).two_affairs
+    assert max(len("|".join(q.affairs)) for q in catalog.two_affairs) > 80
+
+
+def _sqlite_copy():
+    """The same knowledge loaded into an in-memory SQLite database."""
+    sqlite = engine_for("sqlite://")
+    load_knowledge(PROJECT_ROOT / "knowledge", sqlite)
+    return sqlite

@@ -43,12 +43,11 @@ def test_first_load_into_fresh_file_adds_everything(loaded_db, catalog):
     assert report.added["offices"] == sorted(o.id for o in catalog.offices)
     assert len(report.added["places"]) == 11 + 90
     assert "330110" in report.added["places"]
-    two = [k for k in report.added["phrasings"] if k.startswith("?")]  # questions of two affairs, by their affairs
-    assert "?id-card-reissue|id-card-temporary" in two
-    assert sorted(set(report.added["phrasings"]) - set(two)) == sorted(["", *AFFAIR_IDS])  # "": not ours
+    assert report.added["phrasings"] == sorted(["", *AFFAIR_IDS])  # "": the questions that are not ours
+    assert len(report.added["two_affairs"]) == len(catalog.two_affairs) >= 200
     assert "户扣" in report.added["lexicon"]
     assert report.added["umbrellas"] == sorted(catalog.umbrellas) and "hukou-move" in catalog.umbrellas
-    tables = ("affairs", "offices", "places", "phrasings", "umbrellas", "lexicon")
+    tables = ("affairs", "offices", "places", "phrasings", "umbrellas", "two_affairs", "lexicon")
     assert report.updated == report.removed == {t: [] for t in tables}
     assert report.unchanged == {t: 0 for t in tables}
 
@@ -70,7 +69,7 @@ def test_second_load_changes_nothing(fresh_db):
     before = _rows(fresh_db)
     report = load_knowledge(KNOWLEDGE, fresh_db)
     assert not report.changed
-    nothing = {t: [] for t in ("affairs", "offices", "places", "phrasings", "umbrellas", "lexicon")}
+    nothing = {t: [] for t in ("affairs", "offices", "places", "phrasings", "umbrellas", "two_affairs", "lexicon")}
     assert report.added == report.updated == report.removed == nothing
     assert report.unchanged["affairs"] == len(AFFAIR_IDS)
     assert report.unchanged["places"] == 101
@@ -115,22 +114,25 @@ def test_edited_material_goes_live_after_reload(tmp_path, fresh_db):
     assert second.resolver.resolve("身份证丢了怎么补办").affair == "id-card-reissue"
 
 
-def test_questions_of_two_affairs_are_kept_under_their_affairs(tmp_path, fresh_db):
+def test_questions_of_two_affairs_read_back_with_their_affairs(tmp_path, fresh_db):
     import shutil
 
-    from bot.catalog.domain import two_affairs_key, two_affairs_of
+    from bot.catalog.domain import TwoAffairQuestion
 
     root = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE, root)
+    fund = ["housing-fund-withdrawal-purchase", "housing-fund-withdrawal-leave", "housing-fund-withdrawal-rent"]
     (root / "two_affairs.yml").write_text(
         "questions:\n"
         "  - question: 身份证丢了，后天要坐车\n    affairs: [id-card-reissue, id-card-temporary]\n"
-        "  - question: 证丢了又急着出门\n    affairs: [id-card-reissue, id-card-temporary]\n"
-        "  - question: 公积金怎么拿出来\n    affairs: [housing-fund-withdrawal-rent, housing-fund-withdrawal-leave]\n",
-        encoding="utf-8")
-    load_knowledge(root, fresh_db)
-    two = {k: v for k, v in Catalog.from_engine(fresh_db).phrasings.items() if two_affairs_of(k)}
-    card = two_affairs_key(["id-card-reissue", "id-card-temporary"])
-    fund = two_affairs_key(["housing-fund-withdrawal-rent", "housing-fund-withdrawal-leave"])
-    assert two == {card: ("身份证丢了，后天要坐车", "证丢了又急着出门"), fund: ("公积金怎么拿出来",)}
-    assert two_affairs_of("?a|b") == ("a", "b") and two_affairs_of("a") == two_affairs_of("") == ()
+        f"  - question: 公积金怎么拿出来\n    affairs: [{', '.join(fund)}]\n", encoding="utf-8")
+    report = load_knowledge(root, fresh_db)
+    assert len(report.added["two_affairs"]) == 2
+    assert Catalog.from_engine(fresh_db).two_affairs == (
+        TwoAffairQuestion("公积金怎么拿出来", tuple(fund)),  # by question: the order of the file is not kept
+        TwoAffairQuestion("身份证丢了，后天要坐车", ("id-card-reissue", "id-card-temporary")))
+    (root / "two_affairs.yml").write_text("questions:\n  - question: 公积金怎么拿出来\n"
+                                          f"    affairs: [{', '.join(fund[:2])}]\n", encoding="utf-8")
+    report = load_knowledge(root, fresh_db)
+    assert (len(report.updated["two_affairs"]), len(report.removed["two_affairs"])) == (1, 1)
+    assert Catalog.from_engine(fresh_db).two_affairs == (TwoAffairQuestion("公积金怎么拿出来", tuple(fund[:2])),)

@@ -807,9 +807,10 @@ def test_sounding_like_two_asks_between_the_leader_and_its_likeliest_partner_and
 
 
 def test_partners_are_the_affairs_a_question_of_two_names_together_and_likely_enough(resolver):
+    from bot.catalog.domain import TwoAffairQuestion
     from bot.resolver.resolver import TWO_AFFAIRS_OTHER_MIN, _partners
 
-    assert _partners({"?a|b": ("q1",), "?a|c|d": ("q2",), "a": ("p",), "": ("o",)}) == \
+    assert _partners((TwoAffairQuestion("q1", ("a", "b")), TwoAffairQuestion("q2", ("a", "c", "d")))) == \
         {"a": {"b", "c", "d"}, "b": {"a"}, "c": {"a", "d"}, "d": {"a", "c"}}
     assert "id-card-temporary" in resolver._partners["id-card-reissue"]  # the knowledge pairs them
     ranked = _candidates(("id-card-reissue", 0.9), ("passport", 0.05), ("id-card-temporary", TWO_AFFAIRS_OTHER_MIN),
