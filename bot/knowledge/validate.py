@@ -377,13 +377,7 @@ def _check_umbrellas(files: KnowledgeFiles, seen: dict[str, tuple[str, SourceFil
         if umbrella_id in ids:
             source.problem(["umbrellas", ui, "id"], f"笼统说法 id {umbrella_id} 重复：请改名")
         ids.add(umbrella_id)
-        members = [str(a) for a in umbrella.get("affairs") or []]
-        for ai, affair_id in enumerate(members):
-            path = ["umbrellas", ui, "affairs", ai]
-            if affair_id not in affair_ids:
-                source.problem(path, f"事项 {affair_id} 不存在：请改为 affairs/ 下的事项 id")
-            elif members.index(affair_id) != ai:
-                source.problem(path, f"事项 {affair_id} 写了两次：请删去一处")
+        _check_members(source, umbrella.get("affairs"), ["umbrellas", ui, "affairs"], affair_ids)
         for qi, text in enumerate(umbrella.get("questions") or []):
             _claim(seen, str(text), f"笼统说法 {umbrella_id}", source, ["umbrellas", ui, "questions", qi])
 
@@ -396,14 +390,18 @@ def _check_two_affairs(files: KnowledgeFiles, seen: dict[str, tuple[str, SourceF
         return
     affair_ids = {s.path.stem for s in files.affairs}
     for qi, entry in enumerate(source.data.get("questions") or []):
-        members = [str(a) for a in entry.get("affairs") or []]
-        for ai, affair_id in enumerate(members):
-            path = ["questions", qi, "affairs", ai]
-            if affair_id not in affair_ids:
-                source.problem(path, f"事项 {affair_id} 不存在：请改为 affairs/ 下的事项 id")
-            elif members.index(affair_id) != ai:
-                source.problem(path, f"事项 {affair_id} 写了两次：请删去一处")
+        _check_members(source, entry.get("affairs"), ["questions", qi, "affairs"], affair_ids)
         _claim(seen, str(entry.get("question")), "同时和两项有关", source, ["questions", qi, "question"])
+
+
+def _check_members(source: SourceFile, members: list[Any] | None, path: list[Any], affair_ids: set[str]) -> None:
+    """A list of affairs (at `path` in the file) names known affairs, each once."""
+    named = [str(a) for a in members or []]
+    for ai, affair_id in enumerate(named):
+        if affair_id not in affair_ids:
+            source.problem([*path, ai], f"事项 {affair_id} 不存在：请改为 affairs/ 下的事项 id")
+        elif named.index(affair_id) != ai:
+            source.problem([*path, ai], f"事项 {affair_id} 写了两次：请删去一处")
 
 
 def _claim(seen: dict[str, tuple[str, SourceFile, list[Any]]], text: str, owner: str,

@@ -211,6 +211,13 @@ def _vague_word_also_a_stopword(root: Path) -> list[Expected]:
     return [Expected("knowledge/lexicon.yml", line, "笼统词“请问”也是停用词")]
 
 
+def _first_phrasing(root: Path, affair_id: str) -> tuple[int, str]:
+    """The line and text of the first phrasing in an affair's phrasings file."""
+    phrasing = (root / "phrasings" / f"{affair_id}.yml").read_text(encoding="utf-8")
+    first = line_no(phrasing, "  - ")
+    return first, phrasing.splitlines()[first - 1].removeprefix("  - ")
+
+
 def _umbrella_unknown_affair(root: Path) -> list[Expected]:
     line = _replace_once(root / "umbrellas.yml", "    affairs: [hukou-newborn, ", "    affairs: [hukou-newbron, ")
     return [Expected("knowledge/umbrellas.yml", line, "事项 hukou-newbron 不存在")]
@@ -218,9 +225,7 @@ def _umbrella_unknown_affair(root: Path) -> list[Expected]:
 
 def _umbrella_question_that_is_a_phrasing(root: Path) -> list[Expected]:
     """A sentence filed as one affair's phrasing cannot also name only a shared topic."""
-    phrasing = (root / "phrasings" / "hukou-move-in.yml").read_text(encoding="utf-8")
-    first = line_no(phrasing, "  - ")
-    sentence = phrasing.splitlines()[first - 1].removeprefix("  - ")
+    first, sentence = _first_phrasing(root, "hukou-move-in")
     path = root / "umbrellas.yml"
     text = path.read_text(encoding="utf-8")
     anchor = "    questions:\n"
@@ -244,9 +249,7 @@ def _two_affairs_same_affair_twice(root: Path) -> list[Expected]:
 
 def _two_affairs_question_that_is_a_phrasing(root: Path) -> list[Expected]:
     """A sentence filed as one affair's phrasing cannot also concern two affairs."""
-    phrasing = (root / "phrasings" / "passport.yml").read_text(encoding="utf-8")
-    first = line_no(phrasing, "  - ")
-    sentence = phrasing.splitlines()[first - 1].removeprefix("  - ")
+    first, sentence = _first_phrasing(root, "passport")
     path = root / "two_affairs.yml"
     text = path.read_text(encoding="utf-8")
     line = len(text.splitlines()) + 1  # appended: the lines other breaks of this file recorded stay where they were
