@@ -208,7 +208,7 @@ class ExampleIndex:
         return self._not_ours.predict_proba(queries)[:, 1]
 
     def similarities(self, queries: sparse.csr_matrix, not_ours: np.ndarray | None = None,
-                     margins: np.ndarray | None = None) -> Similarities:
+                     margins: np.ndarray | None = None, two_affairs: np.ndarray | None = None) -> Similarities:
         """Similarities of query vectors to every example, affair and out-of-scope question."""
         rows = np.asarray((queries @ self._inside_t).todense())
         profile = np.asarray((queries @ self._profiles_t).todense())
@@ -218,7 +218,7 @@ class ExampleIndex:
         margins = self.classifier.margins(queries) if margins is None else margins
         split = self.affair_count + 1
         return Similarities(rows, self.best_per_affair(rows), profile, outside, judged, margins[:, :split],
-                            margins[:, split:], self.two_affairs(queries))
+                            margins[:, split:], self.two_affairs(queries) if two_affairs is None else two_affairs)
 
     def best_per_affair(self, rows: np.ndarray) -> np.ndarray:
         """The closest example of each affair, for each query row."""
@@ -248,7 +248,8 @@ class ExampleIndex:
             vectors = self._vectors(chunk)
             margins = self.classifier.held_out_margins(vectors, [q.inside for q in chunk],
                                                        [q.outside for q in chunk])
-            sims = self.similarities(vectors, self._held_out_not_ours(chunk, vectors), margins)
+            # the ranker does not read the two-affair model: training queries need not be scored by it
+            sims = self.similarities(vectors, self._held_out_not_ours(chunk, vectors), margins, np.zeros(len(chunk)))
             if self.outside.shape[0]:
                 outside = np.asarray((vectors @ self._outside_t).todense())
                 for k, q in enumerate(chunk):
