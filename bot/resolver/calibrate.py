@@ -33,7 +33,8 @@ WRONG_COST = 3.0
 GRID = {"sure": (0.3, 0.6), "rival_ratio": (0.3, 0.5, 0.7), "plausible": (0.2, 0.3, 0.4),
         "not_ours": (0.2, 0.3, 0.4, 0.6), "overrule": (0.7, 0.8, 0.9, 0.95, 1.01),
         "not_ours_known": (0.3, 0.5, 1.01), "umbrella": (-0.25, 0.0, 0.25, 99.0),
-        "widen": (-1.0, -0.5, 0.0, 99.0), "alternatives": (0.01, 0.03, 0.1, 99.0)}
+        "widen": (-1.0, -0.5, 0.0, 99.0), "alternatives": (0.01, 0.03, 0.1, 99.0),
+        "none_lead": (-0.5, -0.4, -0.3, 99.0)}
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,7 @@ class _Reading:
 def grid_outcomes(rows: Sequence[Labelled], decisions: Sequence[Callable[[ResolverSettings], Any]],
                   settings: list[ResolverSettings], progress: bool = False) -> list[Outcome]:
     """The outcome of every setting, counted as the evaluation table counts (an out-of-scope question is right when
-    declined), without deciding each question once per setting (69,120 settings x 5,000 questions is hours).
+    declined), without deciding each question once per setting (276,480 settings x 5,000 questions is hours).
 
     A question's decision reads a few settings, and which one it reads next depends only on the values it has
     read so far. So each question's decisions form a small tree: one decision per leaf, found by deciding once

@@ -58,6 +58,7 @@ class ResolverSettings:
     not_ours: float = 0.2  # the word model's "no affair of ours" probability at which to abstain (>1: never)
     overrule: float = 0.9  # ... unless the ranker is at least this sure of its best candidate (>1: never)
     not_ours_known: float = 0.3  # the same, for a question all of whose words our affairs use
+    none_lead: float = -0.4  # decline a decided affair whose SVM margin "none of ours" comes this close (>9: never)
     umbrella: float = 0.0  # how far an umbrella topic's SVM margin must lead every affair's and "none of ours"
     alternatives: float = 0.01  # a question naming alternatives asks when the runner-up is this likely
     widen: float = -1.0  # a question among some of a topic's affairs offers them all when the topic leads by this
@@ -96,7 +97,8 @@ class Query:
 class Read:
     """What the models read in a question: the shortlisted affairs by the ranker's probability, the word model's
     "not ours" probability, the affair whose name or alias the text all but repeats, the umbrella topic the SVM
-    reads best with its affairs and lead (see `Resolver._topic`), and the two-affair model's probability."""
+    reads best with its affairs and lead (see `Resolver._topic`), the two-affair model's probability, and how far
+    the SVM's margin of "none of ours" leads the best affair's (see `none_lead`)."""
 
     ranked: list[Candidate]
     not_ours: float
@@ -105,6 +107,7 @@ class Read:
     umbrella: tuple[str, ...] = ()
     umbrella_lead: float = -np.inf
     two_affairs: float = 0.0
+    none_lead: float = -np.inf
 
 
 @dataclass(frozen=True)
@@ -284,7 +287,8 @@ class Resolver:
         closest = int(names.argmax()) if names.size else -1
         named = self._ids[self.index.examples[closest].owner] if closest >= 0 and names[closest] >= NAMED else None
         return Read([Candidate(self._affairs[chosen[i]].id, self._affairs[chosen[i]].short_name, float(probs[i]))
-                     for i in order], float(sims.not_ours[0]), named, *self._topic(sims), float(sims.two_affairs[0]))
+                     for i in order], float(sims.not_ours[0]), named, *self._topic(sims), float(sims.two_affairs[0]),
+                    lead_of_none(sims.margins[0]))
 
     def _topic(self, sims: Similarities) -> tuple[str, tuple[str, ...], float]:
         """The umbrella topic with the largest SVM margin, its affairs, and how far that margin leads every
@@ -373,7 +377,8 @@ class Resolver:
         return Ranking(ranked, self._bare_topic(query), siblings, not_ours, novel, leader, named, settled,
                        umbrella=umbrella, umbrella_lead=umbrella_lead, umbrella_topic=topic,
                        alternatives=names_alternatives(text), second_needs=self._second_needs(query, leader, ranked),
-                       two_affairs=read.two_affairs, partners=self._partners_of(leader, ranked))
+                       two_affairs=read.two_affairs, partners=self._partners_of(leader, ranked),
+                       none_lead=read.none_lead)
 
     def _partners_of(self, leader: str, ranked: list[Candidate]) -> tuple[str, ...]:
         """The shortlisted affairs the knowledge's questions of two affairs pair the leader with, most likely
@@ -534,6 +539,7 @@ class Ranking:
     second_needs: tuple[str, ...] = ()  # other affairs the words ask for beside the leader, most likely first
     two_affairs: float = 0.0  # the two-affair word model's probability that the question concerns two affairs
     partners: tuple[str, ...] = ()  # shortlisted affairs the knowledge pairs the leader with, most likely first
+    none_lead: float = -np.inf  # how far the SVM's margin of "none of ours" leads the best affair's (see `none_lead`)
 
     def decide(self, settings: ResolverSettings) -> Resolution:
         """The decision under these thresholds; a person weighing alternatives is asked, and a question is
@@ -548,7 +554,16 @@ class Ranking:
         result = self._widened(self._unsure_between(self._decision(settings), settings), settings)
         if result.affair is not None and result.affair == self.leader and self.second_needs:
             return Resolution(None, [result.affair, self.second_needs[0]], result.candidates, each=True)
-        return self._sounds_like_two(result)
+        return self._declined_as_not_ours(self._sounds_like_two(result), settings)
+
+    def _declined_as_not_ours(self, result: Resolution, settings: ResolverSettings) -> Resolution:
+        """A decided affair is declined when the SVM, which learns "none of ours" from the out-of-scope questions
+        beside every affair, rates "none of ours" within `none_lead` of the best affair's margin. The ranker learns
+        which of our affairs is meant, not whether the question is one of ours, so it can be sure of an affair for a
+        near miss that shares its words. A question word for word typical of the affair is never declined."""
+        if result.affair is None or self.typical or self.none_lead < settings.none_lead:
+            return result
+        return Resolution(None, [], result.candidates)
 
     def _sounds_like_two(self, result: Resolution) -> Resolution:
         """A decided leader is offered beside its likeliest partner when the question sounds like one of two
@@ -616,6 +631,14 @@ class Ranking:
         if by_score.get(leader, 0.0) + sum(by_score.get(i, 0.0) for i in self.siblings) < settings.plausible:
             return result
         return Resolution(None, [leader, *self.siblings][:settings.max_choices], candidates)
+
+
+def lead_of_none(margins: np.ndarray) -> float:
+    """How far the SVM's margin of "none of ours" (the last of `margins`) leads the best affair's; negative when an
+    affair leads."""
+    if margins.shape[0] < 2:
+        return -np.inf
+    return float(margins[-1] - margins[:-1].max())
 
 
 def _names_more_than_its_certificate(word: str, labels: str) -> bool:

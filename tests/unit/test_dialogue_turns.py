@@ -502,7 +502,7 @@ def test_a_bare_fact_for_a_later_question_of_a_bundle_is_an_answer_and_a_request
 def test_only_a_message_with_words_for_another_affair_leaves_the_one_at_hand(snapshot):
     state = _understand(snapshot, T.State(), "想开个有限公司").state
     assert state.affair == "company-registration"
-    statement = "夫妻俩一起干"
+    statement = "我们俩口子一起弄"
     assert snapshot.resolver.resolve(statement).affair not in (None, "company-registration")  # read alone
     assert T.take_situation_answer(snapshot, state, statement).state.affair == "company-registration"
     state = _understand(snapshot, T.State(), "身份证丢了怎么补办").state

@@ -444,7 +444,8 @@ def test_calibration_counts_as_the_evaluation_table_does():
 
 
 def _varied_rankings() -> list:
-    """Rankings that different thresholds decide differently: sure, close, faint, alternatives, not ours, a topic."""
+    """Rankings that different thresholds decide differently: sure, close, faint, alternatives, not ours, a topic,
+    "none of ours" close behind."""
     from bot.resolver.resolver import Ranking
 
     return [Ranking([Candidate("a", "", 0.9), Candidate("b", "", 0.05)], [], [], leader="a"),
@@ -454,7 +455,8 @@ def _varied_rankings() -> list:
             Ranking([Candidate("a", "", 0.6)], [], [], leader="a", not_ours=0.35),
             Ranking([Candidate("a", "", 0.92)], [], [], leader="a", not_ours=0.45, novel=False),
             Ranking([Candidate("a", "", 0.8), Candidate("b", "", 0.3)], [], [], leader="a", umbrella=("a", "b"),
-                    umbrella_lead=0.1, umbrella_topic="ab")]
+                    umbrella_lead=0.1, umbrella_topic="ab"),
+            Ranking([Candidate("a", "", 0.95)], [], [], leader="a", none_lead=-0.35)]
 
 
 def test_the_grid_is_scored_as_each_setting_would_be_alone():
@@ -467,11 +469,13 @@ def test_the_grid_is_scored_as_each_setting_would_be_alone():
     from bot.resolver.resolver import ResolverSettings
 
     rankings = _varied_rankings()
-    rows = [Labelled("f", k, f"q{k}", expect) for k, expect in enumerate(["a", "?a|b", "-", "a", "-", "a", "?a|b"])]
+    rows = [Labelled("f", k, f"q{k}", expect)
+            for k, expect in enumerate(["a", "?a|b", "-", "a", "-", "a", "?a|b", "-"])]
     settings = [ResolverSettings(sure=s, rival_ratio=r, plausible=p, not_ours=n, overrule=o, not_ours_known=k,
-                                 umbrella=u, alternatives=a)
-                for s, r, p, n, o, k, u, a in itertools.product((0.3, 0.6), (0.3, 0.7), (0.2, 0.4), (0.3, 0.4),
-                                                                (0.9, 1.01), (0.3, 0.5), (0.0, 0.25), (0.01, 99.0))]
+                                 umbrella=u, alternatives=a, none_lead=d)
+                for s, r, p, n, o, k, u, a, d in itertools.product((0.3, 0.6), (0.3, 0.7), (0.2, 0.4), (0.3, 0.4),
+                                                                   (0.9, 1.01), (0.3, 0.5), (0.0, 0.25), (0.01, 99.0),
+                                                                   (-0.4, 99.0))]
     alone = [labelled_outcome(list(zip(rows, rankings, strict=True)), s) for s in settings]
     assert len({(o.right, o.asked, o.wrong, o.outside_abstained) for o in alone}) >= 8  # the grid matters here
     assert grid_outcomes(rows, [r.decide for r in rankings], settings) == alone
@@ -486,7 +490,7 @@ def test_the_grid_scores_training_questions_as_each_setting_would_alone():
 
     ranked = [r.ranked for r in _varied_rankings()]
     ranked = [[Candidate({"a": "0", "b": "1"}[c.id], "", c.score) for c in candidates] for candidates in ranked]
-    truths = np.asarray([0, 1, -1, 0, -1, 0, 1])
+    truths = np.asarray([0, 1, -1, 0, -1, 0, 1, -1])
     settings = grid(ResolverSettings())[::97]
     alone = [outcome(ranked, truths, s) for s in settings]
     assert len({(o.right, o.wrong) for o in alone}) >= 3
@@ -804,6 +808,41 @@ def test_sounding_like_two_asks_between_the_leader_and_its_likeliest_partner_and
     needed = replace(two, second_needs=("driving-license-reissue",))  # a word names the second: that one is asked
     assert needed.decide(settings).clarify == ["id-card-reissue", "driving-license-reissue"]
     assert needed.decide(settings).each
+
+
+def test_a_decided_affair_is_declined_when_none_of_ours_comes_close_to_it():
+    """The ranker is sure of an affair only among our affairs; when the SVM rates "none of ours" within `none_lead`
+    of the best affair, the question is declined. Choices, typical questions and the setting "never" are left."""
+    from dataclasses import replace
+
+    from bot.resolver.resolver import Ranking, ResolverSettings
+
+    settings = ResolverSettings(none_lead=-0.4)
+    ranked = _candidates(("company-deregistration", 0.95), ("individual-business-deregistration", 0.03))
+    far = Ranking(ranked, [], [], 0.0, False, "company-deregistration", none_lead=-1.2)
+    assert far.decide(settings).affair == "company-deregistration"
+    close = replace(far, none_lead=-0.3)
+    declined = close.decide(settings)
+    assert (declined.affair, declined.clarify, declined.vague) == (None, [], False)
+    assert declined.candidates == far.decide(settings).candidates
+    assert replace(far, none_lead=-0.4).decide(settings).affair is None  # the threshold itself declines
+    assert close.decide(replace(settings, none_lead=99.0)).affair == "company-deregistration"  # never
+    assert replace(close, typical=True).decide(settings).affair == "company-deregistration"
+    unsure = replace(close, ranked=_candidates(("company-deregistration", 0.5), ("individual-business-deregistration",
+                                                                                0.45)))
+    assert unsure.decide(settings).clarify == ["company-deregistration", "individual-business-deregistration"]
+
+
+def test_the_lead_of_none_of_ours_is_its_margin_less_the_best_affairs(resolver):
+    import numpy as np
+
+    from bot.resolver.resolver import lead_of_none
+
+    assert lead_of_none(np.array([0.2, -0.5, 0.1], dtype=np.float32)) == pytest.approx(-0.1)
+    assert lead_of_none(np.array([0.3], dtype=np.float32)) == -np.inf  # no affair at all
+    ours, theirs = "身份证丢在出租车上了，咋补一张", "楼上装修天天吵，找谁管"
+    assert not resolver.learned_from(ours) and not resolver.learned_from(theirs)
+    assert resolver.ranking(ours).none_lead < -1.0 < 1.0 < resolver.ranking(theirs).none_lead
 
 
 def test_partners_are_the_affairs_a_question_of_two_names_together_and_likely_enough(resolver):
