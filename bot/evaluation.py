@@ -79,6 +79,8 @@ class Tally:
     counts: Counter = field(default_factory=Counter)
     right: int = 0
     seen: int = 0  # questions that are word for word a text the resolver learned from
+    outside: int = 0  # questions that are no affair of ours (near misses) ...
+    declined: int = 0  # ... and how many of them were declined
     misses: list[tuple[Labelled, Resolution, str]] = field(default_factory=list)
 
     @property
@@ -90,10 +92,17 @@ class Tally:
         """count as a share of the total."""
         return count / self.total if self.total else 0.0
 
+    def declined_share(self) -> str:
+        """The share of near misses declined (a target of its own), or a dash when the set has none."""
+        return f"{self.declined / self.outside:.1%}" if self.outside else "—"
+
     def add(self, row: Labelled, result: Resolution) -> None:
         """Count one question's verdict and remember it when it was not right."""
         verdict = judge(row.expect, result)
         self.counts[verdict] += 1
+        if row.group == "out-of-scope":
+            self.outside += 1
+            self.declined += verdict == "abstained"
         if is_right(row, verdict):
             self.right += 1
         else:
@@ -112,13 +121,16 @@ def score(rows: Iterable[Labelled], resolve: Callable[[str], Resolution], name: 
 
 
 def table(tallies: list[Tally]) -> str:
-    """A Markdown table: right / asked / wrong / abstained counts and the shares that have targets."""
-    lines = ["| set | questions | in training | right | asked | wrong | abstained | right % | wrong % |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    """A Markdown table: right / asked / wrong / abstained counts and the shares that have targets (right, wrong,
+    and near misses declined)."""
+    lines = ["| set | questions | in training | right | asked | wrong | abstained | right % | wrong % "
+             "| near misses declined |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for t in tallies:
         c = t.counts
         lines.append(f"| {t.name} | {t.total} | {t.seen} | {t.right} | {c['asked']} | {c['wrong']} | "
-                     f"{c['abstained']} | {t.share(t.right):.1%} | {t.share(c['wrong']):.1%} |")
+                     f"{c['abstained']} | {t.share(t.right):.1%} | {t.share(c['wrong']):.1%} | "
+                     f"{t.declined_share()} |")
     return "\n".join(lines)
 
 

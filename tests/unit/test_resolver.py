@@ -716,6 +716,22 @@ def test_the_evaluation_counts_questions_the_resolver_learned_from_word_for_word
     assert table([tally]).splitlines()[2].startswith("| x | 2 | 1 | ")
 
 
+def test_the_evaluation_table_shows_the_share_of_near_misses_declined():
+    """Declining near misses is a target of its own, so each row shows its share of the set's near misses (an
+    affair named or choices offered count against it), and a dash for a set that has none."""
+    from bot.evaluation import Labelled, score, table
+    from bot.resolver.resolver import Resolution
+
+    decisions = {"q1": Resolution("a"), "q2": Resolution(None), "q3": Resolution(None, ["a", "b"]),
+                 "q4": Resolution(None), "q5": Resolution("b"), "q6": Resolution(None)}
+    rows = [Labelled("x.tsv", k, f"q{k}", expect) for k, expect in enumerate(["a", "-", "-", "-", "-", "b"], 1)]
+    tally = score(rows, lambda text: decisions[text], "x")
+    assert (tally.outside, tally.declined) == (4, 2)
+    assert table([tally]).splitlines()[2] == "| x | 6 | 0 | 3 | 0 | 2 | 3 | 50.0% | 33.3% | 50.0% |"
+    only_ours = score(rows[:1], lambda text: decisions[text], "y")
+    assert table([only_ours]).splitlines()[2].endswith("| 100.0% | 0.0% | — |")
+
+
 def _candidates(*scored: tuple[str, float]) -> list[Candidate]:
     return [Candidate(affair_id, "", score) for affair_id, score in scored]
 
