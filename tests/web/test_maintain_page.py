@@ -109,7 +109,7 @@ def test_an_unresolved_question_is_assigned_and_then_understood(browser: Browser
     assert "房" in until(understood, timeout=120, pause=2)
 
 
-MOVING = "户籍搬家"  # a hukou move that says neither from where nor to where: one of two affairs
+MOVING = "户籍挪窝"  # a hukou move in homely words, saying neither from where nor to where: one of two affairs
 
 
 def test_a_question_placed_under_a_shared_topic_is_then_asked_about(browser: Browser, stack: Stack,
