@@ -25,6 +25,7 @@ def state_of(tracker: Tracker) -> State:
         also_affair=tracker.get_slot("also_affair"),
         clarify_each=bool(tracker.get_slot("clarify_each")),
         suggested_answer=tracker.get_slot("suggested_answer"),
+        clarify_answers=dict(tracker.get_slot("clarify_answers") or {}),
     )
 
 

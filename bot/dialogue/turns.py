@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -76,6 +77,8 @@ class State:
     also_affair: str | None = None  # a second affair the first message asked for, offered after the guide
     clarify_each: bool = False  # the words spoke for each choice: the ones not picked follow the guide
     suggested_answer: str | None = None  # `key:value` of the option asked about (您是说“…”吗？), for one reply
+    # for each affair offered as a choice, the answers the message that brought the choices already gave
+    clarify_answers: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -114,17 +117,32 @@ def detail_for(intent: str | None, text: str, pending: str | None = None) -> str
     return detail
 
 
+def _prefilled(snap: Snapshot, affair: Affair, answers: dict[str, str], text: str) -> dict[str, str]:
+    """`answers` and those the text gives to the affair's questions still pending."""
+    keyed = [(p.key, p.question) for p in snap.catalog.pending_questions(affair, answers)]
+    return {**answers, **prefill(keyed, text)}
+
+
+def _offered(snap: Snapshot, state: State, options: Sequence[str], text: str, **changes: Any) -> State:
+    """The state that offers `options` as choices, remembering for each one the answers `text` already gives
+    (孩子十岁，身份证怎么办: whichever card is picked, the applicant is a minor)."""
+    given = {o: _prefilled(snap, a, {}, text) for o in options if (a := snap.catalog.affair(o)) is not None}
+    return replace(state, affair_state=CLARIFY, clarify_options=tuple(options),
+                   clarify_answers={o: a for o, a in given.items() if a}, **changes)
+
+
 def _choose(snap: Snapshot, state: State, affair_id: str, text: str, also: str | None = None) -> Turn:
-    """Make `affair_id` the current affair, keeping answers only if it did not change; `also` is a second
-    affair the message spoke for too (a choice not picked among `Resolution.each`), offered once the guide has
-    been given."""
+    """Make `affair_id` the current affair, keeping answers only if it did not change (or, when it was
+    picked among choices, those the message that brought the choices gave it); `also` is a second affair the
+    message spoke for too (a choice not picked among `Resolution.each`), offered once the guide has been
+    given."""
     affair = snap.catalog.affair(affair_id)
     if affair is None:
         return Turn(replace(state, affair_state=DONE), [say.Reply("抱歉，没有找到这个事项，请换个说法再说一次。")])
-    answers = dict(state.answers) if affair_id == state.affair else {}
-    keyed = [(p.key, p.question) for p in snap.catalog.pending_questions(affair, answers)]
-    answers.update(prefill(keyed, text))
-    chosen = replace(state, affair=affair_id, affair_state=RESOLVED, clarify_options=(), answers=answers,
+    kept = state.answers if affair_id == state.affair else state.clarify_answers.get(affair_id, {})
+    answers = _prefilled(snap, affair, dict(kept), text)
+    chosen = replace(state, affair=affair_id, affair_state=RESOLVED, clarify_options=(), clarify_answers={},
+                     answers=answers,
                      pending_detail=None, also_affair=also if also != affair_id else None, suggested_answer=None)
     asked = required_slots(snap, chosen)
     if not asked:
@@ -153,7 +171,7 @@ def _rejected(state: State, hotline: str) -> Turn:
     """Forget the affair that was named wrongly and ask again; offer the hotline after two misses."""
     failures = state.clarify_failures + 1
     new = replace(state, affair=None, answers={}, affair_state=DONE, clarify_options=(), clarify_failures=failures,
-                  also_affair=None)
+                  also_affair=None, clarify_answers={})
     if failures >= MAX_CLARIFY_FAILURES:
         text = f"抱歉，还是没能弄清您要办的事。建议拨打 {hotline} 政务服务便民热线，由人工为您解答。"
     else:
@@ -188,7 +206,7 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
     if result.clarify:
         if len(result.clarify) == 1:
             return _choose(snap, state, result.clarify[0], text)  # named with 不是这个, so a miss costs one tap
-        new = replace(state, affair_state=CLARIFY, clarify_options=tuple(result.clarify), clarify_each=result.each)
+        new = _offered(snap, state, result.clarify, text, clarify_each=result.each)
         return Turn(new, [say.clarify_reply(snap.catalog, list(result.clarify), result.topic, each=result.each)])
     if state.affair_state == CLARIFY:
         return _none_fits(state, hotline)
@@ -239,7 +257,7 @@ def ask_more_text() -> str:
 def _none_fits(state: State, hotline: str) -> Turn:
     """The person said none of the offered affairs fits; after two misses offer the hotline."""
     failures = state.clarify_failures + 1
-    new = replace(state, affair_state=DONE, clarify_options=(), clarify_failures=failures)
+    new = replace(state, affair_state=DONE, clarify_options=(), clarify_failures=failures, clarify_answers={})
     if failures >= MAX_CLARIFY_FAILURES:
         text = f"抱歉，还是没能找到您要办的事项。建议拨打 {hotline} 政务服务便民热线，由人工为您解答。"
     else:
@@ -394,8 +412,7 @@ def _correct(snap: Snapshot, state: State, text: str) -> Turn | None:
         return _switch(snap, state, result.affair, text)
     options = [i for i in result.clarify if i != state.affair]
     if len(options) >= 2:
-        new = replace(state, affair=None, answers={}, affair_state=CLARIFY, clarify_options=tuple(options),
-                      also_affair=None, clarify_each=False)
+        new = _offered(snap, state, options, text, affair=None, answers={}, also_affair=None, clarify_each=False)
         return Turn(new, [say.clarify_reply(snap.catalog, options)])
     return None
 
@@ -442,8 +459,7 @@ def answer_detail(snap: Snapshot, state: State, text: str, detail: str, hotline:
     affair = snap.catalog.affair(state.affair)
     if affair is None:
         if named and named.clarify:
-            return Turn(replace(state, affair_state=CLARIFY, clarify_options=tuple(named.clarify),
-                                pending_detail=detail, clarify_each=named.each),
+            return Turn(_offered(snap, state, named.clarify, text, pending_detail=detail, clarify_each=named.each),
                         [say.clarify_reply(snap.catalog, list(named.clarify), named.topic, each=named.each)])
         return Turn(replace(state, affair_state=DONE, pending_detail=detail),
                     [say.Reply("请问您问的是哪个事项？比如“补办身份证要多少钱”。")])

@@ -186,7 +186,7 @@ def test_an_affirmation_is_answered_and_an_affair_read_as_one_is_resolved(snapsh
     assert still.state.clarify_options == choices.clarify_options  # the choices stay open
     moved = _understand(snapshot, T.State(), "户籍迁移", intent="affirm")  # the classifier's misreading
     assert moved.state.affair_state == T.CLARIFY and "hukou-move-in" in moved.state.clarify_options
-    unknown = _understand(snapshot, T.State(), "户籍搬家", intent="affirm")
+    unknown = _understand(snapshot, T.State(), "信用卡额度怎么提", intent="affirm")
     assert "不在我能办理的范围内" in unknown.replies[0].text and unknown.state.clarify_failures == 1
 
 
@@ -434,7 +434,11 @@ def test_the_choice_not_picked_among_rivals_follows_the_guide(snapshot):
     assert first.changes(T.State())["clarify_each"] is True
     by_word = _understand(snapshot, first.state, "第二个")
     assert (by_word.state.affair, by_word.state.also_affair) == (options[1], options[0])
-    assert f"您可能还要办【{snapshot.catalog.affairs[options[0]].name}】" in by_word.replies[0].text
+    if by_word.replies:  # questions remain: the other need is named when the affair is
+        assert f"您可能还要办【{snapshot.catalog.affairs[options[0]].name}】" in by_word.replies[0].text
+    else:  # the first message answered them all (a choice keeps them): the guide is next, and the other follows it
+        after = T.full_answer(snapshot, by_word.state, HOTLINE)
+        assert len(after.replies) == 2 and f"【{snapshot.catalog.affairs[options[0]].name}】" in after.replies[1].text
     by_button = _understand(snapshot, first.state, "/choose_affair", choice=options[0])
     assert (by_button.state.affair, by_button.state.also_affair) == (options[0], options[1])
     guide = T.full_answer(snapshot, by_button.state, HOTLINE)
@@ -635,3 +639,17 @@ def test_no_then_another_affair_still_corrects_the_affair(snapshot):
     state = _placed(snapshot, "passport", "civil_servant")
     turn = T.take_situation_answer(snapshot, state, "不是，我要办的是驾驶证补领")
     assert turn.state.affair == "driving-license-reissue"
+
+
+def test_a_choice_keeps_the_answers_the_message_that_brought_it_gave(snapshot):
+    offered = _understand(snapshot, T.State(), "我儿子8岁，要办身份证")
+    assert offered.state.affair_state == T.CLARIFY and "id-card-reissue" in offered.state.clarify_options
+    assert offered.state.clarify_answers["id-card-reissue"] == {"applicant_age": "minor"}
+    picked = _understand(snapshot, offered.state, "", choice="id-card-reissue")
+    assert picked.state.affair == "id-card-reissue" and picked.state.answers == {"applicant_age": "minor"}
+    assert picked.state.clarify_answers == {}  # remembered for the choice only
+    by_words = _understand(snapshot, offered.state, "补办")
+    assert by_words.state.affair == "id-card-reissue" and by_words.state.answers == {"applicant_age": "minor"}
+    said_nothing = _understand(snapshot, T.State(), "身份证怎么办").state
+    assert said_nothing.clarify_answers.get("id-card-reissue", {}) == {}
+    assert _understand(snapshot, said_nothing, "", choice="id-card-reissue").state.answers == {}
