@@ -29,6 +29,7 @@
   var revealed = {};      // left message id -> the full number this supervisor revealed (kept until logout)
   var leftShown = "";     // what the left-message list shows now (so that polling redraws only on change)
   var auditBefore = null; // the oldest audit row shown, for "加载更早的记录"
+  var auditRequest = 0;   // the latest request for audit rows: only its answer is shown
 
   function waited(seconds) {
     if (typeof seconds !== "number") { return ""; }
@@ -417,14 +418,18 @@
     return tr;
   }
 
-  // The newest rows (more = false) or the page before the oldest shown (more = true).
+  // The newest rows (more = false) or the page before the oldest shown (more = true). Only the answer to the
+  // latest request is shown: an earlier one (the list before a filter was picked, or before logging out) that
+  // arrives late is dropped.
   function loadAudit(more) {
     if (!isSupervisor()) { return Promise.resolve(); }
+    var request = ++auditRequest;
     var action = $("audit-action").value;
     var query = "?limit=" + AUDIT_PAGE + (action ? "&action=" + encodeURIComponent(action) : "") +
       (more && auditBefore !== null ? "&before=" + auditBefore : "");
     $("audit-error").textContent = "";
     return staff.api("GET", "/api/audit" + query).then(function (data) {
+      if (request !== auditRequest) { return; }
       var rows = data.rows || [];
       var body = $("audit-rows");
       if (!more) { clear(body); }
@@ -433,7 +438,9 @@
       $("audit-more").hidden = rows.length < AUDIT_PAGE;
       var total = body.rows.length;
       $("audit-status").textContent = total ? "显示最近的 " + total + " 条记录。" : "还没有这类记录。";
-    }, function (error) { if (error.status !== 401) { $("audit-error").textContent = staff.errorText(error); } });
+    }, function (error) {
+      if (request === auditRequest && error.status !== 401) { $("audit-error").textContent = staff.errorText(error); }
+    });
   }
 
   $("audit-action").addEventListener("change", function () { loadAudit(false); });
@@ -449,6 +456,7 @@
     revealed = {};
     leftShown = "";
     auditBefore = null;
+    auditRequest += 1;  // an answer still on its way belongs to the session that ended
     $("ticket-panel").hidden = true;
     $("audit-panel").hidden = true;
     ["left-list", "audit-rows"].forEach(function (id) { clear($(id)); });

@@ -197,3 +197,29 @@ def test_the_panels_are_accessible_and_fit(open_page: Callable[..., Page], site:
             expect(page.locator(f"#left-phone-{message_id}")).to_have_text("057188881234")
             expect(page.locator("#audit-rows tr").first).to_be_visible()
         assert_accessible_at_widths(page, (360, 1280), f"console as {name}", tmp_path)
+
+
+def test_a_late_answer_for_the_unfiltered_records_does_not_replace_the_filtered_ones(browser: Browser,
+                                                                                     site: Site) -> None:
+    supervisor = new_page(browser)
+    held: list = []  # the list asked for on logging in, answered only after the filter's answer is shown
+
+    def hold_unfiltered(route) -> None:
+        if "action=" in route.request.url:
+            route.continue_()
+        else:
+            held.append(route)
+    supervisor.route("**/api/audit*", hold_unfiltered)
+    log_in(supervisor, site.url + "/console.html", SUPERVISOR)
+    expect(supervisor.get_by_role("region", name="查询记录")).to_be_visible()
+    supervisor.get_by_label("记录类型").select_option("reveal_phone")
+    status = supervisor.locator("#audit-status")
+    expect(status).not_to_be_empty()
+    shown = status.text_content()
+    assert held, "the unfiltered list was not asked for on logging in"
+    with supervisor.expect_response(lambda r: "/api/audit" in r.url and "action=" not in r.url):
+        held.pop().continue_()
+    supervisor.wait_for_timeout(300)  # let the page handle the late answer
+    expect(supervisor.locator("#audit-rows")).not_to_contain_text("新建或更新用户")  # the filter holds
+    expect(status).to_have_text(shown)
+    supervisor.context.close()
