@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from bot.catalog.domain import Option, Question
 from bot.entities import AGE, extract
 from bot.entities.numerals import CN_DIGITS, CN_UNITS, NUMERAL_CHARS, parse_number
+from bot.entities.rules import RELATIVES
 from bot.resolver.text import normalize as _normalize
 
 # A quantity written in characters (七十, 十六): read as digits in answers and hints alike, so 没到七十 meets 没到70.
@@ -29,8 +30,7 @@ def age_in(text: str) -> int | None:
 
 
 # Someone other than the speaker, named in a message: an age the speaker gives as their own is not theirs.
-_SOMEONE_ELSE = re.compile("孩子|小孩|儿子|女儿|宝宝|闺女|爸|妈|父亲|母亲|爷爷|奶奶|外公|外婆|老人|老公|老婆|丈夫|妻子|"
-                           "哥|姐|弟|妹|亲戚|朋友|同事")
+_SOMEONE_ELSE = re.compile("|".join(RELATIVES))
 _CLAUSE = re.compile(r"[，,。；;！!？?、\s]+")
 
 

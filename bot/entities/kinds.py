@@ -13,6 +13,8 @@ case_number    zj2026 3301-0600 0101, ＺＪ２０２６…           "ZJ2026330
 phone_last4    手机尾号1234, 后四位是 0571                   "1234" (str)
 query_code     查询码 k7m3q9tx                              "K7M3Q9TX" (str)
 age            孩子十岁, 16周岁, 八岁半                      whole years (int: 10, 16, 8)
+               我妈70了, 孩子都十二啦                         (int: 70, 12; a number and 了 only
+                                                           right after someone: not 快70了)
 date           2026年3月5日, 3月5号, 2026-03-05, 下个月        ISO text: "2026-03-05", "2026-03", "2026",
                                                            "--03-05" (no year), "--03" (a month);
                                                            relative: "day+1", "week-1", "month+1" …

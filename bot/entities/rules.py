@@ -42,6 +42,13 @@ ORDINAL_MEASURES: Final = ("个", "项", "种", "条", "件", "类", "款", "样
 NOT_ORDINAL_NEXT: Final = frozenset("次天年月周日号批胎届期代名节章方轮季步级层楼")
 """After 第N, these make a count or a date (第一次, 第二天, 第三方), not a pick from a list."""
 
+RELATIVES: Final = ("孩子", "小孩", "儿子", "女儿", "宝宝", "闺女", "娃", "爸", "妈", "父亲", "母亲", "爷爷", "奶奶",
+                    "外公", "外婆", "姥姥", "姥爷", "老人", "老人家", "老爷子", "老太太", "公公", "婆婆", "岳父",
+                    "岳母", "老公", "老婆", "丈夫", "妻子", "哥", "姐", "弟", "妹", "亲戚", "朋友", "同事")
+"""Words for someone other than the speaker: an age said beside one is theirs."""
+AGE_HOLDERS: Final = (*RELATIVES, "我", "他", "她", "本人")
+"""Whoever an age without 岁 may follow (我妈70了, 我都35了)."""
+
 PHONE_CUES: Final = ("尾号", "尾数", "后四位", "后4位", "末四位", "末4位", "后四个", "后4个", "手机", "电话", "号码")
 QUERY_CODE_CUES: Final = ("查询码", "验证码", "回执", "查询号")
 NOT_PHONE_NEXT: Final = frozenset("年月日号元块岁米次个人万千百分秒天周克斤度位点里条件张页%°")
@@ -58,10 +65,14 @@ _MONTH_SUFFIX = {"TEXT": "份", "OP": "?"}
 _DATE_SEP = {"TEXT": {"IN": ["-", "/", "."]}}
 
 _N = "[0-9零〇一二两三四五六七八九十百]+"
+_AGE_BARE_END = "[了啦]"
+# A number with no 岁 is an age only right after someone (我妈70了, 我爸今年七十多了, 孩子都十二啦), with at most
+# the words that say "by now" between: 快70了 (nearly) or 等了3了 is none.
+_AGE_WITHOUT_SUI = re.compile(f"(?:{'|'.join(AGE_HOLDERS)})(?:今年|现在|如今|目前)?(?:已经|已|都|也)?$")
 _YEAR_DIGITS = "[0-9〇零一二三四五六七八九]{4}"
 _WRITTEN_DATE = re.compile(rf"^(?:(?P<y>{_YEAR_DIGITS})年)?(?:(?P<m>{_N})月份?)?(?:(?P<d>{_N})[日号])?$")
 _NUMERIC_DATE = re.compile(r"^(?P<y>[0-9]{4})([-/.])(?P<m>[0-9]{1,2})\2(?P<d>[0-9]{1,2})$")
-_AGE = re.compile(rf"^(?P<n>{_N})多?周?岁[半多]?$")
+_AGE = re.compile(rf"^(?P<n>{_N})多?(?:周?岁[半多]?|{_AGE_BARE_END})$")
 _ORDINAL = re.compile(rf"^第(?P<n>{_N})(?:{'|'.join(ORDINAL_MEASURES)})?$")
 
 
@@ -73,6 +84,7 @@ def fixed_patterns() -> list[dict[str, Any]]:
         {"label": QUERY_CODE, "pattern": char_token_patterns(QUERY_CODE_PATTERN, separators=True)},
         {"label": AGE, "pattern": [_NUM, {"TEXT": "多", "OP": "?"}, {"TEXT": "周", "OP": "?"}, {"TEXT": "岁"},
                                    {"TEXT": {"IN": ["半", "多"]}, "OP": "?"}]},
+        {"label": AGE, "pattern": [_NUM, {"TEXT": "多", "OP": "?"}, {"TEXT": {"REGEX": f"^{_AGE_BARE_END}$"}}]},
         {"label": ORDINAL, "pattern": [{"TEXT": "第"}, _NUM, {"TEXT": {"IN": list(ORDINAL_MEASURES)}, "OP": "?"}]},
     ]
     dates = [
@@ -166,4 +178,6 @@ def fits(kind: str, folded: str, start: int, end: int, value: str | int, vouched
             return False  # the month of a date whose day is wrong (2月30日) is no date either
         if kind == ORDINAL and folded[end - 1:end] in NUMERAL_CHARS:
             return folded[end:end + 1] not in NOT_ORDINAL_NEXT
+        if kind == AGE and re.fullmatch(_AGE_BARE_END, folded[end - 1:end]):
+            return bool(_AGE_WITHOUT_SUI.search(folded[:start]))
     return True

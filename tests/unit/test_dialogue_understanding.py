@@ -191,6 +191,9 @@ def test_an_age_in_the_first_message_answers_the_age_question(catalog):
     assert prefill(keyed, "我孩子今年18岁了，身份证丢了")["applicant_age"] == "adult"  # the age, not the word 孩子
     assert prefill(keyed, "我今年30岁，孩子的身份证丢了")["applicant_age"] == "minor"  # 30 is the speaker's
     assert "applicant_age" not in prefill(keyed, "我爸60岁，我妈58岁，身份证都丢了")  # two ages: whose?
+    assert prefill(keyed, "我妈70了，身份证丢了咋补")["applicant_age"] == "adult"  # an age without 岁
+    assert prefill(keyed, "我儿子都二十了，身份证丢了")["applicant_age"] == "adult"  # not the word 儿子
+    assert "applicant_age" not in prefill(keyed, "我等了3天了，身份证丢了")
 
 
 def test_age_of_the_person():

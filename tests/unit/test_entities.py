@@ -127,7 +127,8 @@ def test_numbers_and_words_that_are_no_verification_factor(text):
 
 @pytest.mark.parametrize("text, kind, value", [
     ("孩子十岁", "age", 10), ("16周岁", "age", 16), ("八岁半", "age", 8), ("我妈六十多岁了", "age", 60),
-    ("一百零五岁", "age", 105), ("宝宝两岁", "age", 2),
+    ("一百零五岁", "age", 105), ("宝宝两岁", "age", 2), ("我妈70了", "age", 70), ("孩子都十二啦", "age", 12),
+    ("我老公三十多了", "age", 30),
     ("2026年3月5日", "date", "2026-03-05"), ("下个月", "date", "month+1"), ("3月5号", "date", "--03-05"),
     ("二〇二六年一月八日", "date", "2026-01-08"), ("2026/3/5", "date", "2026-03-05"), ("五月份", "date", "--05"),
     ("大后天", "date", "day+3"), ("2025年12月", "date", "2025-12"),
@@ -138,7 +139,8 @@ def test_ages_dates_and_ordinals_have_canonical_values(text, kind, value):
 
 
 @pytest.mark.parametrize("text", ["第一次来办", "第二天就能拿吗", "需要第三方证明吗", "2月30日", "13月5日",
-                                  "一个月内办好", "多大岁数可以办", "1十岁"])
+                                  "一个月内办好", "多大岁数可以办", "1十岁", "我妈快70了", "我等了3了",
+                                  "住院10天了", "孩子3个月了", "材料交了2了"])
 def test_counts_durations_and_impossible_dates_are_no_entity(text):
     assert [e for e in extract(text) if e.kind in ("age", "date", "ordinal")] == []
 
