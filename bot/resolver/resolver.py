@@ -178,6 +178,7 @@ class Resolver:
         self._word_shares = _word_shares(self.index)
         self._typical = _typical_questions(self.index)
         self._partners = _partners(catalog.two_affairs)
+        self._asked_between = _asked_between(catalog.two_affairs, set(self._ids))
         self._learned = frozenset(normalize(t) for t in [*(e.text for e in self.index.examples),
                                                          *self.index.outside_texts,
                                                          *self.index.two_affairs_texts,
@@ -358,6 +359,9 @@ class Resolver:
         typical = self._typical.get(normalize(text))
         if typical is not None:  # word for word a typical question of one affair (a maintainer placed it)
             return Ranking(ranked, [], [], 0.0, False, self._ids[typical], self._ids[typical], typical=True)
+        between = self._asked_between.get(normalize(text))
+        if between is not None:  # word for word a question of two affairs of the knowledge: ask which
+            return Ranking(ranked, list(between), [], 0.0, False)
         if named is not None or self._told_in_names_of(query, ranked[0].id):
             not_ours = 0.0  # the question names one of our affairs (新生儿落户, 补办身份证, 身份证快过期了)
         if named != ranked[0].id and not self._affairs[self._ids.index(ranked[0].id)].is_bundle and \
@@ -687,6 +691,17 @@ def _partners(questions: tuple[TwoAffairQuestion, ...]) -> dict[str, frozenset[s
         for affair in question.affairs:
             partners.setdefault(affair, set()).update(a for a in question.affairs if a != affair)
     return {affair: frozenset(others) for affair, others in partners.items()}
+
+
+def _asked_between(questions: tuple[TwoAffairQuestion, ...], known: set[str]) -> dict[str, tuple[str, ...]]:
+    """Each question of two affairs or more (normalised) and the known affairs it concerns: said word for word,
+    the person is asked which of them they mean, as the knowledge (a maintainer, say) placed it."""
+    between = {}
+    for question in questions:
+        affairs = tuple(a for a in question.affairs if a in known)
+        if len(affairs) >= 2 and normalize(question.question):
+            between[normalize(question.question)] = affairs
+    return between
 
 
 def _typical_questions(index: ExampleIndex) -> dict[str, int]:
