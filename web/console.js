@@ -16,7 +16,7 @@
   var LEFT_STATUS = { "new": "待回电", done: "已回电" };
   var CHANNELS = { web: "网页", wx: "微信", wecom: "企业微信" };
   var ACTIONS = { case_lookup: "办件进度查询", reveal_phone: "查看回电号码", assign_question: "问题归入事项",
-    ask_between: "问题归入共有话题", mark_out_of_scope: "标为不归本助手办理", add_user: "新建或更新用户" };
+    ask_between: "问题归入共有话题", two_affairs: "问题归为涉及几项事项", mark_out_of_scope: "标为不归本助手办理", add_user: "新建或更新用户" };
   var OUTCOMES = { found: "查到", not_found_or_mismatch: "未查到或核验不符", locked: "尝试次数过多，已暂停查询",
     rate_limited: "查询太频繁", bad_number: "办件编号格式不对", bad_factor: "核验信息格式不对",
     unavailable: "查询系统暂时不可用", unknown: "结果不明", revealed: "已查看完整号码",

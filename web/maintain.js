@@ -1,5 +1,6 @@
 // Maintainers' page: ratings, daily analytics (tables and two charts), and the loop that places questions the
-// assistant did not understand (assign to an affair, to a topic several affairs share, or mark out of scope).
+// assistant did not understand (assign to an affair, to a topic several affairs share, to the affairs a question
+// of two or more concerns, or mark out of scope).
 // API: /api/* on the same origin.
 (function () {
   "use strict";
@@ -91,8 +92,9 @@
 
   // ---- questions ----
   function outcomeText(result) {
-    var done = { assigned: "已归到事项 ", umbrella: "已归到共有话题（助手会请群众选择）", out_of_scope: "已标为不归本助手办理：" };
-    return (done[result.kind] || "") + result.target +
+    var done = { assigned: "已归到事项 ", umbrella: "已归到共有话题（助手会请群众选择）",
+      two_affairs: "已归为涉及几项的问题（助手会请群众选择）：", out_of_scope: "已标为不归本助手办理：" };
+    return (done[result.kind] || "") + result.target.split("|").join(" / ") +
       "，已写入 " + result.file + (result.changed ? "" : "（已有这条，没有重复写入）") + "，知识库检查通过并已载入。";
   }
 
@@ -153,11 +155,13 @@
     search.maxLength = 200;
     var pick = el("select");
     options(pick, "先查找事项", []);
+    var several = severalControls(q, item, n, out);
     var find = button(null, "查找", function () {
       staff.api("GET", "/api/affairs?q=" + encodeURIComponent(search.value.trim())).then(function (data) {
         var found = data.affairs || [];
         options(pick, found.length ? "请选择事项（" + found.length + " 个）" : "没有找到事项",
           found.map(function (a) { return { value: a.id, text: a.name + "（" + a.id + "）" }; }));
+        several.show(found);
         out.className = "outcome";
         out.textContent = found.length ? "" : "没有找到事项，请换个说法再查。";
       }, function (error) { refuse(out, staff.errorText(error)); });
@@ -190,9 +194,53 @@
       send("/api/maintain/umbrella", { question: q.text, umbrella: umbrella.value }, out, item);
     }));
     item.appendChild(fix);
+    item.appendChild(several.node);
     item.appendChild(shared);
     item.appendChild(scope);
     item.appendChild(out);
+  }
+
+  // The affairs a question of two or more concerns: ticked among the search results, kept across searches
+  // (身份证 then 驾驶证), then placed together.
+  function severalControls(q, item, n, out) {
+    var chosen = {};  // affair id → name, in the order ticked
+    var box = el("fieldset", "several");
+    box.appendChild(el("legend", null, "涉及几项事项（勾选两项或更多）"));
+    var list = el("div", "choices");
+    box.appendChild(list);
+    function show(found) {
+      clear(list);
+      var ticked = Object.keys(chosen).map(function (id) { return { id: id, name: chosen[id] }; });
+      var shown = {};
+      ticked.concat(found).forEach(function (a) {
+        if (shown[a.id]) { return; }
+        shown[a.id] = true;
+        var tick = el("input");
+        tick.type = "checkbox";
+        tick.id = "several-" + n + "-" + a.id;
+        tick.value = a.id;
+        tick.checked = Object.prototype.hasOwnProperty.call(chosen, a.id);
+        tick.addEventListener("change", function () {
+          if (tick.checked) { chosen[a.id] = a.name; } else { delete chosen[a.id]; }
+        });
+        var label = el("label", null, a.name + "（" + a.id + "）");
+        label.htmlFor = tick.id;
+        var row = el("div", "choice");
+        row.appendChild(tick);
+        row.appendChild(label);
+        list.appendChild(row);
+      });
+      if (!list.firstChild) { list.appendChild(el("p", "muted", "先在上面查找事项，再勾选。")); }
+    }
+    show([]);
+    var node = el("div", "fix");
+    node.appendChild(box);
+    node.appendChild(button("two-affairs", "归为涉及几项的问题，请群众选择", function () {
+      var ids = Object.keys(chosen);
+      if (ids.length < 2) { refuse(out, "请先查找并勾选两项或更多事项。"); return; }
+      send("/api/maintain/two-affairs", { question: q.text, affairs: ids }, out, item);
+    }));
+    return { node: node, show: show };
   }
 
   function renderQuestions(list, questions, fixable) {

@@ -35,6 +35,7 @@ GET  /api/maintain/topics                   M      → {topics: [..]}
 POST /api/maintain/assign                   M      {question, affair} → {ok, file, ...} | 422 {error, problems}
 GET  /api/maintain/umbrellas                M      → {umbrellas: [{id, topic, affairs}]}
 POST /api/maintain/umbrella                 M      {question, umbrella} → {ok, file, ...} | 422 {error, problems}
+POST /api/maintain/two-affairs              M      {question, affairs: [id, ..]} → {ok, file, ...} | 422 {..}
 POST /api/maintain/out-of-scope             M      {question, topic} → {ok, file, ...} | 422 {error, problems}
 ==========================================  =====  ==========================================================
 
@@ -388,10 +389,10 @@ async def analytics_daily(request: web.Request, user: User | None) -> web.Respon
 async def analytics_questions(request: web.Request, user: User | None) -> web.Response:
     kind = request.query.get("kind") or None
     status = request.query.get("status", "open")
-    statuses = ("open", "assigned", "umbrella", "out_of_scope", "all")
+    statuses = ("open", "assigned", "umbrella", "two_affairs", "out_of_scope", "all")
     if kind not in (None, "unresolved", "low_rated") or status not in statuses:
         raise BadInput("kind 只能是 unresolved 或 low_rated；"
-                       "status 只能是 open、assigned、umbrella、out_of_scope 或 all。")
+                       "status 只能是 open、assigned、umbrella、two_affairs、out_of_scope 或 all。")
     found = await run(services(request).analytics.questions, kind, None if status == "all" else status,
                       _int(request, "limit", 100))
     return ok({"questions": found})
@@ -433,6 +434,13 @@ async def ask_between(request: web.Request, user: User | None) -> web.Response:
                                   data.get("umbrella"), user.name))
 
 
+async def two_affairs(request: web.Request, user: User | None) -> web.Response:
+    assert user is not None
+    data = await body(request)
+    return _loop_answer(await run(services(request).maintainer.between_affairs, data.get("question"),
+                                  data.get("affairs"), user.name))
+
+
 async def out_of_scope(request: web.Request, user: User | None) -> web.Response:
     assert user is not None
     data = await body(request)
@@ -469,7 +477,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/analytics/daily", INSIGHT, analytics_daily, "按天、按事项的统计", "?since&until&affair",
           "{rows, totals}"),
     Route("GET", "/api/analytics/questions", INSIGHT, analytics_questions, "未解决和差评的问题",
-          "?kind=unresolved|low_rated&status=open|assigned|umbrella|out_of_scope|all", "{questions}"),
+          "?kind=unresolved|low_rated&status=open|assigned|umbrella|two_affairs|out_of_scope|all", "{questions}"),
     Route("POST", "/api/analytics/refresh", INSIGHT, analytics_refresh, "从对话存储刷新统计", "", "{report}"),
     Route("GET", "/api/maintain/topics", frozenset({MAINTAINER}), topics, "不归本助手办理的话题", "", "{topics}"),
     Route("POST", "/api/maintain/assign", frozenset({MAINTAINER}), assign, "把问题归到事项并载入知识库",
@@ -478,6 +486,9 @@ ROUTES: tuple[Route, ...] = (
           "{umbrellas}"),
     Route("POST", "/api/maintain/umbrella", frozenset({MAINTAINER}), ask_between,
           "把问题归到共有话题（助手会请群众选择）并载入", "{question, umbrella}",
+          "{ok, kind, question, target, file, problems, changed}"),
+    Route("POST", "/api/maintain/two-affairs", frozenset({MAINTAINER}), two_affairs,
+          "把问题归为涉及几项事项（助手会请群众选择）并载入", "{question, affairs}",
           "{ok, kind, question, target, file, problems, changed}"),
     Route("POST", "/api/maintain/out-of-scope", frozenset({MAINTAINER}), out_of_scope, "把问题标为不归本助手办理并载入",
           "{question, topic}", "{ok, kind, question, target, file, problems, changed}"),

@@ -17,6 +17,7 @@ REVEAL_PHONE = "reveal_phone"
 ASSIGN_QUESTION = "assign_question"
 OUT_OF_SCOPE = "mark_out_of_scope"
 ASK_BETWEEN = "ask_between"
+TWO_AFFAIRS = "two_affairs"
 ADD_USER = "add_user"
 
 

@@ -3,15 +3,18 @@
 `Maintainer.assign(question, affair_id)` appends the question to ``knowledge/phrasings/<affair>.yml`` (the file
 is created when the affair has none); `Maintainer.ask_between(question, umbrella_id)` appends it to a topic that
 several affairs share in ``knowledge/umbrellas.yml`` (the assistant then asks which of them is meant);
-`Maintainer.mark_out_of_scope(question, topic)` appends it to the topic in ``knowledge/out_of_scope.yml`` (a new
-topic is added at the end). All three edit the YAML round trip (ruamel), so
+`Maintainer.between_affairs(question, affair_ids)` appends it with those affairs to ``knowledge/two_affairs.yml``
+(a question of two affairs or more: the assistant asks which of them is meant, and learns what such a question
+sounds like); `Maintainer.mark_out_of_scope(question, topic)` appends it to the topic in
+``knowledge/out_of_scope.yml`` (a new topic is added at the end). All four edit the YAML round trip (ruamel), so
 comments and layout stay as they were, then run the same path as ``python -m bot knowledge load``
 (`bot.knowledge.load.load_knowledge`: validate everything, then store it in ``DATABASE_URL`` in one transaction).
 When validation finds a problem nothing is kept: the file gets its exact former bytes back and the problems are
 returned with file and line. The running assistant picks the new catalog up within ``CATALOG_RELOAD_SECONDS``.
 
 On success the question is also appended to the regression set ``eval/regression/maintainers.tsv``
-(``question<TAB>affair id``, ``?a|b`` for the affairs of a shared topic, or ``-`` for out of scope;
+(``question<TAB>affair id``, ``?a|b`` for the affairs of a shared topic or of a question of two affairs, or ``-``
+for out of scope;
 `bot.evaluation` reads it:
 ``python -m bot eval eval/regression/maintainers.tsv``), marked handled in the console's question list, and the
 action is audited. One edit at a time: a lock on the knowledge folder serialises maintainers (and processes).
@@ -37,7 +40,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 
 from bot.console import store
-from bot.console.audit import ASK_BETWEEN, ASSIGN_QUESTION, OUT_OF_SCOPE, Audit
+from bot.console.audit import ASK_BETWEEN, ASSIGN_QUESTION, OUT_OF_SCOPE, TWO_AFFAIRS, Audit
 from bot.console.errors import BadInput, NotFound
 from bot.console.ratings import text_key
 from bot.knowledge.load import KnowledgeInvalid, load_knowledge
@@ -45,6 +48,8 @@ from bot.knowledge.validate import validate
 from bot.privacy.logfilter import mask_for_log
 
 AFFAIR_ID = re.compile(r"^[a-z0-9-]{1,80}$")
+# How many affairs one question of several may name: more than the assistant offers at once is no question.
+MAX_BETWEEN = 5
 REGRESSION_HEADER = ("# 维护人员在坐席台归类的问题（bot.console.maintain 自动追加）：问题<TAB>事项 id，"
                      "或 - 表示不归本助手办理\n")
 _lock = threading.Lock()
@@ -55,9 +60,9 @@ class Outcome:
     """What an assignment did: ``ok``, the file edited, and the problems (file, line, message) when not ok."""
 
     ok: bool
-    kind: str  # assigned | umbrella | out_of_scope
+    kind: str  # assigned | umbrella | two_affairs | out_of_scope
     question: str
-    target: str  # the affair id, the shared topic's id, or the out-of-scope topic
+    target: str  # the affair id, the shared topic's id, the affair ids joined by "|", or the out-of-scope topic
     file: str
     problems: list[dict[str, Any]] = field(default_factory=list)
     changed: bool = False
@@ -153,6 +158,49 @@ class Maintainer:
         outcome = self._apply(path, edit, Outcome(False, "umbrella", text, umbrella_id, self._shown(path)))
         if outcome.ok:
             self._after(outcome, "?" + "|".join(found["affairs"]), "umbrella", ASK_BETWEEN, user_name)
+        return outcome
+
+    def between_affairs(self, question: str, affair_ids: Any, user_name: str) -> Outcome:
+        """Add the question with the affairs it concerns to ``two_affairs.yml`` (created when missing), so that
+        the assistant asks which of them is meant; validate and load, and restore the file on a problem. A question
+        already there with other affairs gets these."""
+        text = clean_question(question)
+        if not isinstance(affair_ids, list) or not all(isinstance(a, str) for a in affair_ids):
+            raise BadInput("请给出事项 id 的列表。")
+        chosen = list(dict.fromkeys(affair_ids))
+        if not 2 <= len(chosen) <= MAX_BETWEEN:
+            raise BadInput(f"请选 2 到 {MAX_BETWEEN} 个不同的事项。")
+        for affair_id in chosen:
+            if not AFFAIR_ID.match(affair_id):
+                raise BadInput("事项 id 只能由小写字母、数字和 - 组成。")
+            if not (self.root / "affairs" / f"{affair_id}.yml").exists():
+                raise NotFound(f"知识库里没有事项 {affair_id}。")
+        path = self.root / "two_affairs.yml"
+
+        def edit(original: str | None) -> str:
+            if original is None:
+                data = CommentedMap([("questions", CommentedSeq())])
+                data.yaml_set_start_comment("同时和两项（或更多）事项有关的问题：助手听到时先问一句是哪一项。"
+                                            "维护人员可以直接增删，写清涉及的事项 id。")
+            else:
+                data = _yaml().load(original)
+            if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
+                raise BadInput("two_affairs.yml 的结构不对（需要 questions 列表），请先修好这个文件。")
+            affairs = CommentedSeq(chosen)
+            affairs.fa.set_flow_style()
+            found = next((q for q in data["questions"] if isinstance(q, dict) and q.get("question") == text), None)
+            if found is None:
+                data["questions"].append(CommentedMap([("question", text), ("affairs", affairs)]))
+            elif list(found.get("affairs") or []) == chosen:
+                return original or ""
+            else:
+                found["affairs"] = affairs
+            return _dump(data)
+
+        target = "|".join(chosen)
+        outcome = self._apply(path, edit, Outcome(False, "two_affairs", text, target, self._shown(path)))
+        if outcome.ok:
+            self._after(outcome, "?" + target, "two_affairs", TWO_AFFAIRS, user_name)
         return outcome
 
     @staticmethod

@@ -187,3 +187,75 @@ def test_a_question_placed_where_it_already_is_writes_nothing_and_is_not_refused
     again = placer.assign(QUESTION, AFFAIR, "维护员")
     assert (again.ok, again.changed, again.problems) == (True, False, [])
     assert (root / "phrasings" / f"{AFFAIR}.yml").read_bytes() == grown
+
+
+SEVERAL = "孩子的出生证上名字写错了还能上户口吗"  # the birth certificate's correction, or the newborn's registration
+SEVERAL_AFFAIRS = ["birth-medical-certificate", "hukou-newborn"]
+
+
+def test_a_question_placed_with_the_affairs_it_concerns_is_then_asked_about(tmp_path: Path, catalog: Catalog,
+                                                                           start_console: ConsoleFactory) -> None:
+    """Where a question concerns two affairs that share no topic, the maintainer names both, and the assistant
+    then asks which one is meant instead of deciding one."""
+    before = catalog.snapshot.resolver.resolve(SEVERAL)
+    assert not set(SEVERAL_AFFAIRS) <= set(before.clarify)  # the same knowledge, before: one affair decided
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(PROJECT_ROOT / "knowledge", knowledge)
+    url = f"sqlite:///{tmp_path / 'loop-catalog.db'}"
+    console = start_console(f"sqlite:///{tmp_path / 'console.db'}", knowledge_dir=knowledge,
+                            catalog_database_url=url)
+    with console.services.engine.begin() as conn:
+        count_question(conn, UNRESOLVED, SEVERAL, 1.0)
+    two = knowledge / "two_affairs.yml"
+    original = two.read_text(encoding="utf-8")
+
+    for bad, status in (({"question": SEVERAL, "affairs": ["hukou-newborn"]}, 400),
+                        ({"question": SEVERAL, "affairs": ["hukou-newborn", "hukou-newborn"]}, 400),
+                        ({"question": SEVERAL, "affairs": "hukou-newborn|birth-medical-certificate"}, 400),
+                        ({"question": SEVERAL, "affairs": ["hukou-newborn", "../affairs/passport"]}, 400),
+                        ({"question": SEVERAL, "affairs": ["hukou-newborn", "no-such-affair"]}, 404),
+                        ({"question": SEVERAL, "affairs": [f"a{k}" for k in range(6)]}, 400),
+                        ({"question": "户", "affairs": SEVERAL_AFFAIRS}, 400)):
+        assert console.maintainer.post("/api/maintain/two-affairs", bad).status_code == status, bad
+    assert two.read_text(encoding="utf-8") == original
+
+    placed = console.maintainer.post("/api/maintain/two-affairs", {"question": SEVERAL, "affairs": SEVERAL_AFFAIRS})
+    assert placed.status_code == 200, placed.text
+    target = "|".join(SEVERAL_AFFAIRS)
+    assert placed.json() | {"problems": []} == {"ok": True, "kind": "two_affairs", "question": SEVERAL,
+                                                "target": target, "file": "knowledge/two_affairs.yml",
+                                                "problems": [], "changed": True}
+    added = f"  - question: {SEVERAL}\n    affairs: [{', '.join(SEVERAL_AFFAIRS)}]\n"
+    assert two.read_text(encoding="utf-8") == original + added  # comments and layout kept
+
+    reloaded = CatalogProvider(catalog_engine_for(url), interval=0).current()
+    asked = reloaded.resolver.resolve(SEVERAL)
+    assert asked.affair is None and set(asked.clarify) == set(SEVERAL_AFFAIRS)
+    rows = read_labelled(tmp_path / "regression" / "maintainers.tsv")
+    assert [(r.text, r.expect) for r in rows] == [(SEVERAL, "?" + target)]
+    assert score(rows, reloaded.resolver.resolve, "maintainers").counts["right"] == 1
+    handled = console.maintainer.get("/api/analytics/questions", status="two_affairs").json()["questions"]
+    assert [(q["text"], q["resolution"]) for q in handled] == [(SEVERAL, target)]
+    audit = console.supervisor.get("/api/audit", action="two_affairs").json()["rows"]
+    assert [(r["user"], r["outcome"]) for r in audit] == [("maint1", "loaded")]
+
+    again = console.maintainer.post("/api/maintain/two-affairs", {"question": SEVERAL, "affairs": SEVERAL_AFFAIRS})
+    assert (again.status_code, again.json()["changed"]) == (200, False)
+    assert two.read_text(encoding="utf-8") == original + added
+    wider = [*SEVERAL_AFFAIRS, "one-thing-birth"]
+    console.maintainer.post("/api/maintain/two-affairs", {"question": SEVERAL, "affairs": wider})
+    assert two.read_text(encoding="utf-8") == original + added.replace("]\n", ", one-thing-birth]\n")
+
+
+def test_the_first_question_of_two_affairs_creates_its_file(tmp_path: Path) -> None:
+    placer = _placer(tmp_path)
+    (placer.root / "two_affairs.yml").unlink()
+    placed = placer.between_affairs(SEVERAL, SEVERAL_AFFAIRS, "维护员")
+    assert (placed.ok, placed.changed, placed.problems) == (True, True, [])
+    written = yaml.safe_load((placer.root / "two_affairs.yml").read_text(encoding="utf-8"))
+    assert written == {"questions": [{"question": SEVERAL, "affairs": SEVERAL_AFFAIRS}]}
+    taken = yaml.safe_load((PROJECT_ROOT / "knowledge" / "phrasings" / f"{AFFAIR}.yml").read_text(
+        encoding="utf-8"))["phrasings"][0]  # a phrasing of one affair cannot also concern two
+    refused = placer.between_affairs(taken, SEVERAL_AFFAIRS, "维护员")
+    assert not refused.ok and refused.problems[0]["file"] == "knowledge/two_affairs.yml"
+    assert yaml.safe_load((placer.root / "two_affairs.yml").read_text(encoding="utf-8")) == written

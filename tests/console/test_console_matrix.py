@@ -52,6 +52,7 @@ EXPECTED: dict[tuple[str, str], set[str] | None] = {
     ("POST", "/api/maintain/assign"): {M},
     ("GET", "/api/maintain/umbrellas"): {M},
     ("POST", "/api/maintain/umbrella"): {M},
+    ("POST", "/api/maintain/two-affairs"): {M},
     ("POST", "/api/maintain/out-of-scope"): {M},
 }
 ROLE_USERS = {A: "agent1", S: "super1", M: "maint1"}
@@ -110,6 +111,9 @@ def _request(console, route: tuple[str, str], caller: Api) -> tuple[str, dict | 
         body = {"question": f"矩阵测试问题第{n}号护照怎么续", "affair": "passport"}
     elif path == "/api/maintain/umbrella":
         body = {"question": f"矩阵测试问题第{n}号户口迁移的事", "umbrella": "hukou-move"}
+    elif path == "/api/maintain/two-affairs":
+        body = {"question": f"矩阵测试问题第{n}号身份证驾照都丢了",
+                "affairs": ["id-card-reissue", "driving-license-reissue"]}
     elif path == "/api/maintain/out-of-scope":
         body = {"question": f"矩阵测试问题第{n}号天气如何", "topic": "矩阵测试"}
     return path, body, token

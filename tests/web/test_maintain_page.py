@@ -154,3 +154,40 @@ def test_a_question_marked_out_of_scope_under_its_topic_is_not_written_twice(bro
     expect(item.get_by_role("button", name="标为不归本助手办理")).to_be_disabled()
     page.context.close()
     assert outside.read_text(encoding="utf-8") == before
+
+
+LOST_BOTH = "驾照和身份证一块儿丢在出租车上了"  # two reissues at once, which the assistant does not see yet
+BOTH = ("id-card-reissue", "driving-license-reissue")
+
+
+def test_a_question_placed_with_the_two_affairs_it_concerns_is_then_asked_about(browser: Browser, stack: Stack,
+                                                                               desk: Desk) -> None:
+    page, item = declined_then_listed(browser, stack, desk, LOST_BOTH)
+    place = item.get_by_role("button", name="归为涉及几项的问题，请群众选择")
+    place.click()
+    expect(item.locator(".outcome")).to_contain_text("请先查找并勾选两项或更多事项")
+    for words, affair in (("身份证补领", BOTH[0]), ("驾驶证补领", BOTH[1])):  # ticks are kept across searches
+        item.get_by_label("查找事项").fill(words)
+        item.get_by_role("button", name="查找", exact=True).click()
+        tick = item.locator(f"input[type=checkbox][value='{affair}']")
+        expect(tick).to_have_count(1)
+        tick.check()
+    expect(item.locator("input[type=checkbox]:checked")).to_have_count(2)
+    place.click()
+    outcome = item.locator(".outcome")
+    expect(outcome).to_contain_text(f"已归为涉及几项的问题（助手会请群众选择）：{BOTH[0]} / {BOTH[1]}", timeout=60000)
+    expect(outcome).to_contain_text("检查通过并已载入")
+    expect(place).to_be_disabled()
+    page.context.close()
+    assert f"- question: {LOST_BOTH}\n    affairs: [{', '.join(BOTH)}]\n" in \
+        (stack.knowledge / "two_affairs.yml").read_text(encoding="utf-8")
+
+    def asked() -> list[str] | None:  # the action server reloads the catalog and rebuilds its resolver
+        try:
+            said = stack.chat().say(LOST_BOTH)
+        except requests.Timeout:  # busy with the rebuild: ask again
+            return None
+        offered = [b.get("title", "") for m in said for b in m.get("buttons") or []]
+        return offered if any("驾驶证" in t for t in offered) else None
+    offered = until(asked, timeout=120, pause=2)
+    assert any("身份证" in t for t in offered)
