@@ -381,14 +381,26 @@ class Resolver:
         return Ranking(ranked, self._bare_topic(query), siblings, not_ours, novel, leader, named, settled,
                        umbrella=umbrella, umbrella_lead=umbrella_lead, umbrella_topic=topic,
                        alternatives=names_alternatives(text), second_needs=self._second_needs(query, leader, ranked),
-                       two_affairs=read.two_affairs, partners=self._partners_of(leader, ranked),
+                       two_affairs=read.two_affairs, partners=self._partners_of(query, leader, ranked),
                        none_lead=read.none_lead)
 
-    def _partners_of(self, leader: str, ranked: list[Candidate]) -> tuple[str, ...]:
+    def _partners_of(self, query: Query, leader: str, ranked: list[Candidate]) -> tuple[str, ...]:
         """The shortlisted affairs the knowledge's questions of two affairs pair the leader with, most likely
-        first (the temporary ID card for its reissue), each at least TWO_AFFAIRS_OTHER_MIN likely."""
+        first (the temporary ID card for its reissue), each at least TWO_AFFAIRS_OTHER_MIN likely, and none that
+        the question's words rule out (see `_ruled_out`)."""
         partners = self._partners.get(leader, frozenset())
-        return tuple(c.id for c in ranked if c.id in partners and c.score >= TWO_AFFAIRS_OTHER_MIN)
+        mine = self._ids.index(leader)
+        return tuple(c.id for c in ranked if c.id in partners and c.score >= TWO_AFFAIRS_OTHER_MIN
+                     and not self._ruled_out(query, mine, self._ids.index(c.id)))
+
+    def _ruled_out(self, query: Query, mine: int, other: int) -> bool:
+        """Whether the question says a word of affair `mine`'s names that `other`'s lack and that people asking for
+        `mine` use often and for `other` hardly ever (补领 for the reissue against the first card), and no word
+        speaks for `other` against `mine`."""
+        words = query.content
+        return any(w in self._label_words[mine] and w not in self._label_words[other] and
+                   self._usage_evidence(w, mine, other) for w in words) and \
+            not any(self._evidence(w, other, mine) for w in words)
 
     def _second_needs(self, query: Query, leader: str, ranked: list[Candidate]) -> tuple[str, ...]:
         """Other affairs the question's own words ask for beside the leader (身份证丢了要补办，驾驶证也一起丢了:

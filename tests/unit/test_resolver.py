@@ -871,7 +871,19 @@ def test_partners_are_the_affairs_a_question_of_two_names_together_and_likely_en
     ranked = _candidates(("id-card-reissue", 0.9), ("passport", 0.05), ("id-card-temporary", TWO_AFFAIRS_OTHER_MIN),
                          ("id-card-renew", TWO_AFFAIRS_OTHER_MIN / 2))
     assert "passport" not in resolver._partners["id-card-reissue"]
-    assert resolver._partners_of("id-card-reissue", ranked) == ("id-card-temporary",)
+    assert resolver._partners_of(resolver._query("身份证的事"), "id-card-reissue", ranked) == ("id-card-temporary",)
+
+
+def test_a_partner_the_words_rule_out_is_not_offered(resolver):
+    """补领 is how people ask for the reissue and hardly ever for the first card: said, it rules the first card out as
+    a partner of the reissue; 临时 speaks for the temporary card, so that partner stays."""
+    ranked = _candidates(("id-card-reissue", 0.8), ("id-card-first", 0.1), ("id-card-temporary", 0.05))
+    assert {"id-card-first", "id-card-temporary"} <= resolver._partners["id-card-reissue"]
+    assert resolver._partners_of(resolver._query("身份证怎么弄"), "id-card-reissue", ranked) == \
+        ("id-card-first", "id-card-temporary")
+    assert resolver._partners_of(resolver._query("补领身份证的事"), "id-card-reissue", ranked) == ("id-card-temporary",)
+    assert resolver._partners_of(resolver._query("补领身份证，先要个临时的"), "id-card-reissue", ranked) == \
+        ("id-card-temporary",)
 
 
 def test_a_question_of_two_affairs_said_word_for_word_asks_between_its_affairs(resolver, catalog):
