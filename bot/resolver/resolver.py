@@ -391,16 +391,16 @@ class Resolver:
         partners = self._partners.get(leader, frozenset())
         mine = self._ids.index(leader)
         return tuple(c.id for c in ranked if c.id in partners and c.score >= TWO_AFFAIRS_OTHER_MIN
-                     and not self._ruled_out(query, mine, self._ids.index(c.id)))
+                     and not self._ruled_out(query, mine, self._ids.index(c.id), by_name=True))
 
-    def _ruled_out(self, query: Query, mine: int, other: int) -> bool:
-        """Whether the question says a word of affair `mine`'s names that `other`'s lack and that people asking for
-        `mine` use often and for `other` hardly ever (补领 for the reissue against the first card), and no word
-        speaks for `other` against `mine`."""
+    def _ruled_out(self, query: Query, mine: int, other: int, by_name: bool = False) -> bool:
+        """Whether the question says a word that people asking for affair `mine` use often and for `other` hardly
+        ever (外省 for moving in from outside) and no word speaks for `other` against `mine`. With `by_name`, the
+        word must also be one of `mine`'s names that `other`'s lack (补领 for the reissue against the first card)."""
         words = query.content
-        return any(w in self._label_words[mine] and w not in self._label_words[other] and
-                   self._usage_evidence(w, mine, other) for w in words) and \
-            not any(self._evidence(w, other, mine) for w in words)
+        return any(self._usage_evidence(w, mine, other) and
+                   (not by_name or w in self._label_words[mine] and w not in self._label_words[other])
+                   for w in words) and not any(self._evidence(w, other, mine) for w in words)
 
     def _second_needs(self, query: Query, leader: str, ranked: list[Candidate]) -> tuple[str, ...]:
         """Other affairs the question's own words ask for beside the leader (身份证丢了要补办，驾驶证也一起丢了:
@@ -462,7 +462,6 @@ class Resolver:
         (家里老人过世后销户: the cancellation, not the whole bundle); any other candidate when a word speaks
         for the leader against it and none for it against the leader (外省 for moving in from outside).
         """
-        words = query.content
         marker = query.together
         mine = self._ids.index(leader)
         settled = []
@@ -472,8 +471,7 @@ class Resolver:
                 continue
             if self._affairs[other].is_bundle and not marker and leader in self._affairs[other].parts:
                 settled.append(candidate.id)
-            elif any(self._usage_evidence(w, mine, other) for w in words) and \
-                    not any(self._evidence(w, other, mine) for w in words):
+            elif self._ruled_out(query, mine, other):
                 settled.append(candidate.id)
         return settled
 
