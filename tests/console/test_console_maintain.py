@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import yaml
-from console_helpers import Catalog, ConsoleFactory
+from console_helpers import Catalog, Console, ConsoleFactory
 from sqlalchemy import select
 
 from bot.catalog.catalog import Catalog as CatalogSnapshot
@@ -117,13 +117,7 @@ def test_a_question_placed_under_a_shared_topic_is_then_asked_about(tmp_path: Pa
     between = {"hukou-move-in", "hukou-move-within"}
     before = catalog.snapshot.resolver.resolve(SHARED)
     assert set(before.clarify) != between  # the same knowledge, before: a guess
-    knowledge = tmp_path / "knowledge"
-    shutil.copytree(PROJECT_ROOT / "knowledge", knowledge)
-    url = f"sqlite:///{tmp_path / 'loop-catalog.db'}"
-    console = start_console(f"sqlite:///{tmp_path / 'console.db'}", knowledge_dir=knowledge,
-                            catalog_database_url=url)
-    with console.services.engine.begin() as conn:
-        count_question(conn, UNRESOLVED, SHARED, 1.0)
+    knowledge, url, console = _loop_console(tmp_path, start_console, SHARED)
     listed = console.maintainer.get("/api/maintain/umbrellas").json()["umbrellas"]
     assert {"id": "hukou-move", "topic": "户口迁移", "affairs": sorted(between)} in listed
     umbrellas = knowledge / "umbrellas.yml"
@@ -154,6 +148,19 @@ def test_a_question_placed_under_a_shared_topic_is_then_asked_about(tmp_path: Pa
     assert [(q["text"], q["resolution"]) for q in handled] == [(SHARED, "hukou-move")]
     audit = console.supervisor.get("/api/audit", action="ask_between").json()["rows"]
     assert [(r["user"], r["outcome"]) for r in audit] == [("maint1", "loaded")]
+
+
+def _loop_console(tmp_path: Path, start_console: ConsoleFactory, question: str) -> tuple[Path, str, Console]:
+    """A console over its own copy of the knowledge and its own catalog database, with the question counted as
+    unresolved: the knowledge folder, the catalog's database URL and the console."""
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(PROJECT_ROOT / "knowledge", knowledge)
+    url = f"sqlite:///{tmp_path / 'loop-catalog.db'}"
+    console = start_console(f"sqlite:///{tmp_path / 'console.db'}", knowledge_dir=knowledge,
+                            catalog_database_url=url)
+    with console.services.engine.begin() as conn:
+        count_question(conn, UNRESOLVED, question, 1.0)
+    return knowledge, url, console
 
 
 def _placer(tmp_path: Path) -> Maintainer:
@@ -199,13 +206,7 @@ def test_a_question_placed_with_the_affairs_it_concerns_is_then_asked_about(tmp_
     then asks which one is meant instead of deciding one."""
     before = catalog.snapshot.resolver.resolve(SEVERAL)
     assert not set(SEVERAL_AFFAIRS) <= set(before.clarify)  # the same knowledge, before: one affair decided
-    knowledge = tmp_path / "knowledge"
-    shutil.copytree(PROJECT_ROOT / "knowledge", knowledge)
-    url = f"sqlite:///{tmp_path / 'loop-catalog.db'}"
-    console = start_console(f"sqlite:///{tmp_path / 'console.db'}", knowledge_dir=knowledge,
-                            catalog_database_url=url)
-    with console.services.engine.begin() as conn:
-        count_question(conn, UNRESOLVED, SEVERAL, 1.0)
+    knowledge, url, console = _loop_console(tmp_path, start_console, SEVERAL)
     two = knowledge / "two_affairs.yml"
     original = two.read_text(encoding="utf-8")
 
