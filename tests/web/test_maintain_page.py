@@ -54,6 +54,11 @@ def declined_then_listed(browser: Browser, stack: Stack, desk: Desk, question: s
     return page, item
 
 
+# A placement outside the phrasings is answered after a full refit of the resolver, which on a loaded test machine
+# has taken more than two minutes since the knowledge grew.
+RELOADED_WITHIN = 300
+
+
 def offered_once_reloaded(stack: Stack, question: str, awaited: str) -> list[str]:
     """The titles of the buttons the assistant offers for the question, once one of them names `awaited`: the action
     server reloads the catalog and rebuilds its resolver after a placement, so the question is asked until then."""
@@ -64,7 +69,7 @@ def offered_once_reloaded(stack: Stack, question: str, awaited: str) -> list[str
             return None
         offered = [b.get("title", "") for m in said for b in m.get("buttons") or []]
         return offered if any(awaited in t for t in offered) else None
-    return until(asked, timeout=120, pause=2)
+    return until(asked, timeout=RELOADED_WITHIN, pause=2)
 
 
 def test_a_rating_on_the_chat_page_shows_on_the_maintainers_page(browser: Browser, stack: Stack,
@@ -161,7 +166,7 @@ def test_a_question_marked_out_of_scope_under_its_topic_is_not_written_twice(bro
     assert outside.read_text(encoding="utf-8") == before
 
 
-LOST_BOTH = "驾照和身份证一块儿丢在出租车上了"  # two reissues at once, which the assistant does not see yet
+LOST_BOTH = "旅游时证件包被小偷顺走了"  # lost documents, which the assistant does not place yet
 BOTH = ("id-card-reissue", "driving-license-reissue")
 
 
