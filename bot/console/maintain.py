@@ -171,10 +171,7 @@ class Maintainer:
         if not 2 <= len(chosen) <= MAX_BETWEEN:
             raise BadInput(f"请选 2 到 {MAX_BETWEEN} 个不同的事项。")
         for affair_id in chosen:
-            if not AFFAIR_ID.match(affair_id):
-                raise BadInput("事项 id 只能由小写字母、数字和 - 组成。")
-            if not (self.root / "affairs" / f"{affair_id}.yml").exists():
-                raise NotFound(f"知识库里没有事项 {affair_id}。")
+            self._check_affair(affair_id)
         path = self.root / "two_affairs.yml"
 
         def edit(original: str | None) -> str:
@@ -214,13 +211,17 @@ class Maintainer:
             raise BadInput("umbrellas.yml 的结构不对（需要 umbrellas 列表），请先修好这个文件。")
         return found
 
-    def assign(self, question: str, affair_id: str, user_name: str) -> Outcome:
-        """Add the question to the affair's phrasings, validate and load; restore the file on a problem."""
-        text = clean_question(question)
+    def _check_affair(self, affair_id: Any) -> None:
+        """BadInput unless the id is well formed, NotFound unless the knowledge has the affair."""
         if not isinstance(affair_id, str) or not AFFAIR_ID.match(affair_id):
             raise BadInput("事项 id 只能由小写字母、数字和 - 组成。")
         if not (self.root / "affairs" / f"{affair_id}.yml").exists():
             raise NotFound(f"知识库里没有事项 {affair_id}。")
+
+    def assign(self, question: str, affair_id: str, user_name: str) -> Outcome:
+        """Add the question to the affair's phrasings, validate and load; restore the file on a problem."""
+        text = clean_question(question)
+        self._check_affair(affair_id)
         path = self.root / "phrasings" / f"{affair_id}.yml"
 
         def edit(original: str | None) -> str:
