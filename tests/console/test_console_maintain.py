@@ -21,6 +21,7 @@ from bot.console.maintain import Maintainer
 from bot.console.ratings import UNRESOLVED, count_question
 from bot.evaluation import read_labelled, score
 from bot.knowledge.load import load_knowledge
+from tests.trimmed_knowledge import copy_trimmed
 
 QUESTION = "巷口那家早点铺要的那张纸怎么弄"  # a local way of putting it that the assistant does not know yet
 AFFAIR = "food-business-license"
@@ -152,9 +153,9 @@ def test_a_question_placed_under_a_shared_topic_is_then_asked_about(tmp_path: Pa
 
 def _loop_console(tmp_path: Path, start_console: ConsoleFactory, question: str) -> tuple[Path, str, Console]:
     """A console over its own copy of the knowledge and its own catalog database, with the question counted as
-    unresolved: the knowledge folder, the catalog's database URL and the console."""
-    knowledge = tmp_path / "knowledge"
-    shutil.copytree(PROJECT_ROOT / "knowledge", knowledge)
+    unresolved: the knowledge folder, the catalog's database URL and the console. The copy has fewer phrasings
+    (`copy_trimmed`): a placement is fitted in full, in seconds."""
+    knowledge = copy_trimmed(tmp_path / "knowledge")
     url = f"sqlite:///{tmp_path / 'loop-catalog.db'}"
     console = start_console(f"sqlite:///{tmp_path / 'console.db'}", knowledge_dir=knowledge,
                             catalog_database_url=url)

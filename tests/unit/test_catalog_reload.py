@@ -3,7 +3,6 @@ any other change is fitted in full; the knowledge reader re-parses only what cha
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,8 +12,8 @@ from bot.catalog.db import engine_for
 from bot.catalog.provider import CatalogProvider
 from bot.knowledge.load import KnowledgeInvalid, load_knowledge
 from bot.knowledge.source import read_yaml
+from tests.trimmed_knowledge import copy_trimmed
 
-KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
 # a question the knowledge does not decide: the resolver asks whether 食品经营许可 is meant
 QUESTION = "巷口那家早点铺要的那张纸怎么弄"  # a local way of putting it that the resolver does not know yet
 AFFAIR = "food-business-license"
@@ -34,9 +33,8 @@ def loaded(knowledge: Path, tmp_path: Path) -> tuple[Engine, CatalogProvider]:
 
 @pytest.fixture(scope="module")
 def knowledge(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    copy = tmp_path_factory.mktemp("reload") / "knowledge"
-    shutil.copytree(KNOWLEDGE, copy)
-    return copy
+    """The knowledge with fewer written questions: these tests fit it many times, and test how a reload is served."""
+    return copy_trimmed(tmp_path_factory.mktemp("reload") / "knowledge")
 
 
 def test_a_new_phrasing_is_served_by_an_extended_resolver_then_by_a_full_fit(knowledge: Path,

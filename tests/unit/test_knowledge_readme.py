@@ -25,6 +25,7 @@ import pytest
 from bot.catalog.db import engine_for
 from bot.catalog.provider import CatalogProvider, Snapshot
 from bot.config import PROJECT_ROOT
+from tests.trimmed_knowledge import copy_trimmed
 
 README = PROJECT_ROOT / "knowledge" / "README.md"
 AFFAIR_ID = "example-library-card"
@@ -125,11 +126,11 @@ def _finish(process: subprocess.Popen[str]) -> Run:
 
 @pytest.fixture(scope="module")
 def worked(tmp_path_factory: pytest.TempPathFactory) -> Worked:
-    """Step 1 on a full copy (new affair file), then validate and load it; step 2 on a second copy."""
+    """Step 1 on a copy of the whole knowledge with fewer phrasings (fitted in seconds; see `copy_trimmed`), then
+    validate and load it; step 2 on a second copy."""
     base = tmp_path_factory.mktemp("readme")
     affair_text = block("example", AFFAIR_FILE)
-    good = base / "good" / "knowledge"
-    shutil.copytree(PROJECT_ROOT / "knowledge", good)
+    good = copy_trimmed(base / "good" / "knowledge")
     assert not (good / AFFAIR_FILE).exists(), "the example affair must not be in the real knowledge"
     (good / AFFAIR_FILE).write_text(affair_text, encoding="utf-8")
 

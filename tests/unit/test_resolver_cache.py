@@ -13,8 +13,10 @@ from bot.catalog.catalog import Catalog
 from bot.catalog.db import engine_for
 from bot.catalog.domain import OUT_OF_SCOPE
 from bot.catalog.provider import CatalogProvider
+from bot.knowledge.load import load_knowledge
 from bot.resolver import Resolver, ResolverSettings
 from bot.resolver.cache import SUFFIX, ResolverCache, configured_cache, entry_key
+from tests.trimmed_knowledge import copy_trimmed
 
 # a few affairs with close siblings and typed pinyin, so the cached analyzer's segmentation is exercised
 AFFAIRS = ("id-card-reissue", "id-card-renew", "id-card-first", "marriage-registration",
@@ -101,11 +103,12 @@ def test_an_unwritable_directory_still_answers(small, tmp_path, monkeypatch):
     assert fits == [1, 1] and cache.entries() == []
 
 
-def test_a_second_start_loads_the_first_ones_fit(tmp_path, monkeypatch, loaded_db):
+def test_a_second_start_loads_the_first_ones_fit(tmp_path, monkeypatch):
     """Two providers on one database, as two starts of the action server: the second fits nothing."""
     directory = tmp_path / "cache"
     monkeypatch.setenv("RESOLVER_CACHE_DIR", str(directory))
-    engine = engine_for(f"sqlite:///{loaded_db.path}")
+    engine = engine_for(f"sqlite:///{tmp_path / 'catalog.db'}")
+    load_knowledge(copy_trimmed(tmp_path / "knowledge"), engine)  # the whole knowledge, with fewer phrasings
     first = CatalogProvider(engine, interval=0).current()
     fits = counted_fits(monkeypatch)
     second = CatalogProvider(engine, interval=0).current()
