@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections import Counter
@@ -41,11 +42,14 @@ OVERRULED_BY_A_WORD = 0.1
 # this probability: the person is then asked which of the two to start with, not given the leader alone.
 SECOND_NEED_MIN = 0.05
 # A decided affair is asked about beside an affair the knowledge's questions of two affairs pair it with, when the
-# two-affair word model (those questions against the questions of one affair) gives the question at least this ...
-TWO_AFFAIRS_MIN = 0.3
-# ... and the ranker has shortlisted that partner with at least this probability (it learns from questions of one
-# affair alone, so it all but rules out the second affair of a question of two).
-TWO_AFFAIRS_OTHER_MIN = 0.001
+# two-affair word model's probability (those questions against the questions of one affair), plus this weight times
+# the base-10 logarithm of the ranker's probability for that partner, reaches TWO_AFFAIRS_MIN: the likelier the
+# partner, the less the words need to sound like two (0.1 with a partner 10 % likely, 0.5 with one 0.1 % likely).
+# The ranker learns from questions of one affair alone, so it gives the second affair of a question of two little.
+TWO_AFFAIRS_PARTNER_WEIGHT = 0.2
+TWO_AFFAIRS_MIN = -0.1
+# ... and a partner's probability counts as at least this (below it, no question sounds enough like two).
+PARTNER_FLOOR = 1e-6
 
 
 @dataclass(frozen=True)
@@ -386,11 +390,11 @@ class Resolver:
 
     def _partners_of(self, query: Query, leader: str, ranked: list[Candidate]) -> tuple[str, ...]:
         """The shortlisted affairs the knowledge's questions of two affairs pair the leader with, most likely
-        first (the temporary ID card for its reissue), each at least TWO_AFFAIRS_OTHER_MIN likely, and none that
-        the question's words rule out (see `_ruled_out`)."""
+        first (the temporary ID card for its reissue), and none that the question's words rule out (see
+        `_ruled_out`)."""
         partners = self._partners.get(leader, frozenset())
         mine = self._ids.index(leader)
-        return tuple(c.id for c in ranked if c.id in partners and c.score >= TWO_AFFAIRS_OTHER_MIN
+        return tuple(c.id for c in ranked if c.id in partners
                      and not self._ruled_out(query, mine, self._ids.index(c.id), by_name=True))
 
     def _ruled_out(self, query: Query, mine: int, other: int, by_name: bool = False) -> bool:
@@ -581,13 +585,16 @@ class Ranking:
 
     def _sounds_like_two(self, result: Resolution) -> Resolution:
         """A decided leader is offered beside its likeliest partner when the question sounds like one of two
-        affairs (身份证不见了，后天要坐车，来得及吗: the reissue, or a temporary card?): the two-affair word model
-        gives it TWO_AFFAIRS_MIN, and the knowledge's questions of two affairs pair the two. No word of the
-        question names the partner (that is a second need), so the person is asked which they mean."""
-        if result.affair is None or result.affair != self.leader or self.two_affairs < TWO_AFFAIRS_MIN or \
-                not self.partners:
+        affairs (身份证不见了，后天要坐车，来得及吗: the reissue, or a temporary card?): the knowledge's questions of
+        two affairs pair the two, and `two_affairs_evidence` reaches TWO_AFFAIRS_MIN. No word of the question
+        names the partner (that is a second need), so the person is asked which they mean."""
+        if result.affair is None or result.affair != self.leader or not self.partners:
             return result
-        return Resolution(None, [result.affair, self.partners[0]], result.candidates)
+        partner = self.partners[0]
+        likely = next((c.score for c in self.ranked if c.id == partner), 0.0)
+        if two_affairs_evidence(self.two_affairs, likely) < TWO_AFFAIRS_MIN:
+            return result
+        return Resolution(None, [result.affair, partner], result.candidates)
 
     def _unsure_between(self, result: Resolution, settings: ResolverSettings) -> Resolution:
         """A person who names alternatives (开公司好还是个体户好) is asked between the decided affair and
@@ -645,6 +652,13 @@ class Ranking:
         if by_score.get(leader, 0.0) + sum(by_score.get(i, 0.0) for i in self.siblings) < settings.plausible:
             return result
         return Resolution(None, [leader, *self.siblings][:settings.max_choices], candidates)
+
+
+def two_affairs_evidence(two_affairs: float, partner: float) -> float:
+    """How much a question sounds like one of two affairs, the leader and a partner the ranker gives `partner`: the
+    two-affair model's probability, less TWO_AFFAIRS_PARTNER_WEIGHT for each tenfold by which the partner is less
+    likely than certain."""
+    return two_affairs + TWO_AFFAIRS_PARTNER_WEIGHT * math.log10(max(partner, PARTNER_FLOOR))
 
 
 def lead_of_none(margins: np.ndarray) -> float:

@@ -792,34 +792,47 @@ def test_a_second_need_turns_a_decided_leader_into_a_question_and_nothing_else()
 def test_a_decided_affair_that_sounds_like_one_of_two_is_offered_beside_the_next(resolver):
     """Sure of one affair, but the question sounds like the questions of two (a wallet stolen with two cards in it,
     the second only hinted at): the person is asked between the two likeliest. A plain question is still decided."""
-    from bot.resolver.resolver import SECOND_NEED_MIN, TWO_AFFAIRS_MIN
+    from bot.resolver.resolver import SECOND_NEED_MIN, TWO_AFFAIRS_MIN, Ranking, two_affairs_evidence
+
+    def evidence(ranking: Ranking) -> float:
+        """How much the question sounds like one of two, with the leader's likeliest partner."""
+        return two_affairs_evidence(ranking.two_affairs, next(c.score for c in ranking.ranked
+                                                              if c.id == ranking.partners[0]))
 
     text = "钱包被偷了，身份证和社保卡都在里面，先补哪个"
     assert not resolver.learned_from(text)
     ranking = resolver.ranking(text)
-    assert ranking.two_affairs >= TWO_AFFAIRS_MIN and not ranking.second_needs  # the ranker's second is too faint
+    assert evidence(ranking) >= TWO_AFFAIRS_MIN and not ranking.second_needs  # the ranker's second is too faint
     assert ranking.ranked[0].score >= 0.9 and ranking.ranked[1].score < SECOND_NEED_MIN
     asked = resolver.resolve(text)
     assert (asked.affair, set(asked.clarify), asked.each) == \
         (None, {"id-card-reissue", "social-security-card-reissue"}, False)
-    plain = resolver.ranking("身份证丢了怎么补办")
-    assert plain.two_affairs < TWO_AFFAIRS_MIN and resolver.resolve("身份证丢了怎么补办").affair == "id-card-reissue"
+    plain_text = "身份证丢了要怎么补"  # it may sound like two, but no partner is likely enough
+    plain = resolver.ranking(plain_text)
+    assert not resolver.learned_from(plain_text) and plain.partners and evidence(plain) < TWO_AFFAIRS_MIN
+    assert resolver.resolve(plain_text).affair == "id-card-reissue"
 
 
 def test_sounding_like_two_asks_between_the_leader_and_its_likeliest_partner_and_nothing_else():
+    import math
     from dataclasses import replace
 
-    from bot.resolver.resolver import TWO_AFFAIRS_MIN, Ranking, ResolverSettings
+    from bot.resolver.resolver import TWO_AFFAIRS_MIN, TWO_AFFAIRS_PARTNER_WEIGHT, Ranking, ResolverSettings
 
     settings = ResolverSettings()
     ranked = _candidates(("id-card-reissue", 0.97), ("id-card-first", 0.02), ("id-card-temporary", 0.005))
     plain = Ranking(ranked, [], [], 0.0, False, "id-card-reissue")
     assert plain.decide(settings).affair == "id-card-reissue"
-    two = replace(plain, two_affairs=TWO_AFFAIRS_MIN, partners=("id-card-temporary", "id-card-first"))
+    needed = TWO_AFFAIRS_MIN - TWO_AFFAIRS_PARTNER_WEIGHT * math.log10(0.005)  # with a partner 0.5 % likely
+    two = replace(plain, two_affairs=needed + 1e-6, partners=("id-card-temporary", "id-card-first"))
     asked = two.decide(settings)
     assert (asked.affair, asked.clarify, asked.each) == (None, ["id-card-reissue", "id-card-temporary"], False)
     assert asked.candidates == plain.decide(settings).candidates
-    assert replace(two, two_affairs=TWO_AFFAIRS_MIN - 0.01).decide(settings) == plain.decide(settings)
+    assert replace(two, two_affairs=needed - 0.01).decide(settings) == plain.decide(settings)
+    likelier = replace(two, two_affairs=needed - 0.1, partners=("id-card-first",))  # 2 %: the words need less
+    assert likelier.decide(settings).clarify == ["id-card-reissue", "id-card-first"]
+    faint = replace(two, two_affairs=1.0, ranked=_candidates(("id-card-reissue", 0.97), ("id-card-temporary", 1e-7)))
+    assert faint.decide(settings).affair == "id-card-reissue"  # a partner all but ruled out is never offered
     assert replace(two, partners=()).decide(settings) == plain.decide(settings)  # nothing the knowledge pairs it with
     needed = replace(two, second_needs=("driving-license-reissue",))  # a word names the second: that one is asked
     assert needed.decide(settings).clarify == ["id-card-reissue", "driving-license-reissue"]
@@ -861,17 +874,27 @@ def test_the_lead_of_none_of_ours_is_its_margin_less_the_best_affairs(resolver):
     assert resolver.ranking(ours).none_lead < -1.0 < 1.0 < resolver.ranking(theirs).none_lead
 
 
-def test_partners_are_the_affairs_a_question_of_two_names_together_and_likely_enough(resolver):
+def test_partners_are_the_shortlisted_affairs_a_question_of_two_names_together(resolver):
+    """Most likely first, however unlikely: how likely a partner is weighs in `two_affairs_evidence`."""
     from bot.catalog.domain import TwoAffairQuestion
-    from bot.resolver.resolver import TWO_AFFAIRS_OTHER_MIN, _partners
+    from bot.resolver.resolver import _partners
 
     assert _partners((TwoAffairQuestion("q1", ("a", "b")), TwoAffairQuestion("q2", ("a", "c", "d")))) == \
         {"a": {"b", "c", "d"}, "b": {"a"}, "c": {"a", "d"}, "d": {"a", "c"}}
-    assert "id-card-temporary" in resolver._partners["id-card-reissue"]  # the knowledge pairs them
-    ranked = _candidates(("id-card-reissue", 0.9), ("passport", 0.05), ("id-card-temporary", TWO_AFFAIRS_OTHER_MIN),
-                         ("id-card-renew", TWO_AFFAIRS_OTHER_MIN / 2))
+    assert {"id-card-temporary", "id-card-renew"} <= resolver._partners["id-card-reissue"]  # the knowledge pairs them
     assert "passport" not in resolver._partners["id-card-reissue"]
-    assert resolver._partners_of(resolver._query("身份证的事"), "id-card-reissue", ranked) == ("id-card-temporary",)
+    ranked = _candidates(("id-card-reissue", 0.9), ("passport", 0.05), ("id-card-renew", 0.0001),
+                         ("id-card-temporary", 0.001))
+    assert resolver._partners_of(resolver._query("身份证的事"), "id-card-reissue", ranked) == \
+        ("id-card-renew", "id-card-temporary")  # in the order given: the ranking's
+
+
+def test_the_evidence_of_two_affairs_weighs_how_likely_the_partner_is():
+    from bot.resolver.resolver import PARTNER_FLOOR, TWO_AFFAIRS_PARTNER_WEIGHT, two_affairs_evidence
+
+    assert two_affairs_evidence(0.4, 1.0) == pytest.approx(0.4)  # a certain partner: the words alone
+    assert two_affairs_evidence(0.4, 0.01) == pytest.approx(0.4 - 2 * TWO_AFFAIRS_PARTNER_WEIGHT)
+    assert two_affairs_evidence(0.4, 0.0) == two_affairs_evidence(0.4, PARTNER_FLOOR) < two_affairs_evidence(0.4, 0.01)
 
 
 def test_a_partner_the_words_rule_out_is_not_offered(resolver):
