@@ -48,8 +48,8 @@ SECOND_NEED_MIN = 0.05
 # The ranker learns from questions of one affair alone, so it gives the second affair of a question of two little.
 TWO_AFFAIRS_PARTNER_WEIGHT = 0.2
 TWO_AFFAIRS_MIN = -0.1
-# ... and a partner's probability counts as at least this (below it, no question sounds enough like two).
-PARTNER_FLOOR = 1e-6
+# A partner the ranker gives less than this is all but ruled out (身份证丢了怎么办 and the renewal): never offered.
+TWO_AFFAIRS_PARTNER_MIN = 0.0002
 
 
 @dataclass(frozen=True)
@@ -390,12 +390,14 @@ class Resolver:
 
     def _partners_of(self, query: Query, leader: str, ranked: list[Candidate]) -> tuple[str, ...]:
         """The shortlisted affairs the knowledge's questions of two affairs pair the leader with, most likely
-        first (the temporary ID card for its reissue), and none that the question's words rule out (see
-        `_ruled_out`)."""
+        first (the temporary ID card for its reissue), each at least TWO_AFFAIRS_PARTNER_MIN likely, and none that
+        the question's words rule out (see `_ruled_out`) or, when the person asks for things done together, that
+        the leader holds as a part (the bundle already does them all)."""
         partners = self._partners.get(leader, frozenset())
         mine = self._ids.index(leader)
-        return tuple(c.id for c in ranked if c.id in partners
-                     and not self._ruled_out(query, mine, self._ids.index(c.id), by_name=True))
+        held = self._affairs[mine].parts if query.together else ()
+        return tuple(c.id for c in ranked if c.id in partners and c.score >= TWO_AFFAIRS_PARTNER_MIN
+                     and c.id not in held and not self._ruled_out(query, mine, self._ids.index(c.id), by_name=True))
 
     def _ruled_out(self, query: Query, mine: int, other: int, by_name: bool = False) -> bool:
         """Whether the question says a word that people asking for affair `mine` use often and for `other` hardly
@@ -657,8 +659,8 @@ class Ranking:
 def two_affairs_evidence(two_affairs: float, partner: float) -> float:
     """How much a question sounds like one of two affairs, the leader and a partner the ranker gives `partner`: the
     two-affair model's probability, less TWO_AFFAIRS_PARTNER_WEIGHT for each tenfold by which the partner is less
-    likely than certain."""
-    return two_affairs + TWO_AFFAIRS_PARTNER_WEIGHT * math.log10(max(partner, PARTNER_FLOOR))
+    likely than certain (counted as at least TWO_AFFAIRS_PARTNER_MIN likely)."""
+    return two_affairs + TWO_AFFAIRS_PARTNER_WEIGHT * math.log10(max(partner, TWO_AFFAIRS_PARTNER_MIN))
 
 
 def lead_of_none(margins: np.ndarray) -> float:

@@ -807,9 +807,9 @@ def test_a_decided_affair_that_sounds_like_one_of_two_is_offered_beside_the_next
     asked = resolver.resolve(text)
     assert (asked.affair, set(asked.clarify), asked.each) == \
         (None, {"id-card-reissue", "social-security-card-reissue"}, False)
-    plain_text = "身份证丢了要怎么补"  # it may sound like two, but no partner is likely enough
+    plain_text = "身份证丢了要怎么补"  # the model alone says two, but the ranker all but rules out every partner
     plain = resolver.ranking(plain_text)
-    assert not resolver.learned_from(plain_text) and plain.partners and evidence(plain) < TWO_AFFAIRS_MIN
+    assert not resolver.learned_from(plain_text) and plain.two_affairs >= 0.5 and not plain.partners
     assert resolver.resolve(plain_text).affair == "id-card-reissue"
 
 
@@ -831,8 +831,6 @@ def test_sounding_like_two_asks_between_the_leader_and_its_likeliest_partner_and
     assert replace(two, two_affairs=needed - 0.01).decide(settings) == plain.decide(settings)
     likelier = replace(two, two_affairs=needed - 0.1, partners=("id-card-first",))  # 2 %: the words need less
     assert likelier.decide(settings).clarify == ["id-card-reissue", "id-card-first"]
-    faint = replace(two, two_affairs=1.0, ranked=_candidates(("id-card-reissue", 0.97), ("id-card-temporary", 1e-7)))
-    assert faint.decide(settings).affair == "id-card-reissue"  # a partner all but ruled out is never offered
     assert replace(two, partners=()).decide(settings) == plain.decide(settings)  # nothing the knowledge pairs it with
     needed = replace(two, second_needs=("driving-license-reissue",))  # a word names the second: that one is asked
     assert needed.decide(settings).clarify == ["id-card-reissue", "driving-license-reissue"]
@@ -875,26 +873,33 @@ def test_the_lead_of_none_of_ours_is_its_margin_less_the_best_affairs(resolver):
 
 
 def test_partners_are_the_shortlisted_affairs_a_question_of_two_names_together(resolver):
-    """Most likely first, however unlikely: how likely a partner is weighs in `two_affairs_evidence`."""
+    """Most likely first, each at least TWO_AFFAIRS_PARTNER_MIN likely (how likely weighs in `two_affairs_evidence`),
+    and none of the leader's own parts when the person asks for things done together."""
     from bot.catalog.domain import TwoAffairQuestion
-    from bot.resolver.resolver import _partners
+    from bot.resolver.resolver import TWO_AFFAIRS_PARTNER_MIN, _partners
 
     assert _partners((TwoAffairQuestion("q1", ("a", "b")), TwoAffairQuestion("q2", ("a", "c", "d")))) == \
         {"a": {"b", "c", "d"}, "b": {"a"}, "c": {"a", "d"}, "d": {"a", "c"}}
-    assert {"id-card-temporary", "id-card-renew"} <= resolver._partners["id-card-reissue"]  # the knowledge pairs them
-    assert "passport" not in resolver._partners["id-card-reissue"]
-    ranked = _candidates(("id-card-reissue", 0.9), ("passport", 0.05), ("id-card-renew", 0.0001),
-                         ("id-card-temporary", 0.001))
+    pairs = resolver._partners["id-card-reissue"]
+    assert {"id-card-temporary", "id-card-renew", "id-card-first"} <= pairs and "passport" not in pairs
+    ranked = _candidates(("id-card-reissue", 0.9), ("passport", 0.05), ("id-card-renew", TWO_AFFAIRS_PARTNER_MIN),
+                         ("id-card-temporary", 0.001), ("id-card-first", TWO_AFFAIRS_PARTNER_MIN / 2))
     assert resolver._partners_of(resolver._query("身份证的事"), "id-card-reissue", ranked) == \
-        ("id-card-renew", "id-card-temporary")  # in the order given: the ranking's
+        ("id-card-renew", "id-card-temporary")  # in the ranking's order; the first card is all but ruled out
+
+    assert "funeral-allowance" in resolver._partners["one-thing-death"]
+    bundle = _candidates(("one-thing-death", 0.9), ("funeral-allowance", 0.05))
+    assert resolver._partners_of(resolver._query("丧葬费的事"), "one-thing-death", bundle) == ("funeral-allowance",)
+    assert resolver._partners_of(resolver._query("丧葬费的事想一次办完"), "one-thing-death", bundle) == ()
 
 
 def test_the_evidence_of_two_affairs_weighs_how_likely_the_partner_is():
-    from bot.resolver.resolver import PARTNER_FLOOR, TWO_AFFAIRS_PARTNER_WEIGHT, two_affairs_evidence
+    from bot.resolver.resolver import TWO_AFFAIRS_PARTNER_MIN, TWO_AFFAIRS_PARTNER_WEIGHT, two_affairs_evidence
 
     assert two_affairs_evidence(0.4, 1.0) == pytest.approx(0.4)  # a certain partner: the words alone
     assert two_affairs_evidence(0.4, 0.01) == pytest.approx(0.4 - 2 * TWO_AFFAIRS_PARTNER_WEIGHT)
-    assert two_affairs_evidence(0.4, 0.0) == two_affairs_evidence(0.4, PARTNER_FLOOR) < two_affairs_evidence(0.4, 0.01)
+    assert two_affairs_evidence(0.4, 0.0) == two_affairs_evidence(0.4, TWO_AFFAIRS_PARTNER_MIN) < \
+        two_affairs_evidence(0.4, 0.01)
 
 
 def test_a_partner_the_words_rule_out_is_not_offered(resolver):
