@@ -1,5 +1,5 @@
 """A copy of the real knowledge with fewer written questions, for tests of mechanisms (reloads, the resolver cache,
-imports, the maintainers' worked example) whose point is not how well the whole knowledge understands people.
+the maintainers' worked example and loop) whose point is not how well the whole knowledge understands people.
 
 Every affair, situation, reply, office, umbrella topic and question of two affairs is kept; each affair keeps its
 first phrasings and each out-of-scope topic its first questions. A full fit then takes seconds instead of about a

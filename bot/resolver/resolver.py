@@ -590,13 +590,17 @@ class Ranking:
         affairs (身份证不见了，后天要坐车，来得及吗: the reissue, or a temporary card?): the knowledge's questions of
         two affairs pair the two, and `two_affairs_evidence` reaches TWO_AFFAIRS_MIN. No word of the question
         names the partner (that is a second need), so the person is asked which they mean."""
-        if result.affair is None or result.affair != self.leader or not self.partners:
+        if result.affair is None or result.affair != self.leader or self.partner_evidence < TWO_AFFAIRS_MIN:
             return result
-        partner = self.partners[0]
-        likely = next((c.score for c in self.ranked if c.id == partner), 0.0)
-        if two_affairs_evidence(self.two_affairs, likely) < TWO_AFFAIRS_MIN:
-            return result
-        return Resolution(None, [result.affair, partner], result.candidates)
+        return Resolution(None, [result.affair, self.partners[0]], result.candidates)
+
+    @property
+    def partner_evidence(self) -> float:
+        """`two_affairs_evidence` for the likeliest partner (-inf when there is none)."""
+        if not self.partners:
+            return -math.inf
+        likely = next((c.score for c in self.ranked if c.id == self.partners[0]), 0.0)
+        return two_affairs_evidence(self.two_affairs, likely)
 
     def _unsure_between(self, result: Resolution, settings: ResolverSettings) -> Resolution:
         """A person who names alternatives (开公司好还是个体户好) is asked between the decided affair and

@@ -792,17 +792,12 @@ def test_a_second_need_turns_a_decided_leader_into_a_question_and_nothing_else()
 def test_a_decided_affair_that_sounds_like_one_of_two_is_offered_beside_the_next(resolver):
     """Sure of one affair, but the question sounds like the questions of two (a wallet stolen with two cards in it,
     the second only hinted at): the person is asked between the two likeliest. A plain question is still decided."""
-    from bot.resolver.resolver import SECOND_NEED_MIN, TWO_AFFAIRS_MIN, Ranking, two_affairs_evidence
-
-    def evidence(ranking: Ranking) -> float:
-        """How much the question sounds like one of two, with the leader's likeliest partner."""
-        return two_affairs_evidence(ranking.two_affairs, next(c.score for c in ranking.ranked
-                                                              if c.id == ranking.partners[0]))
+    from bot.resolver.resolver import SECOND_NEED_MIN, TWO_AFFAIRS_MIN
 
     text = "钱包被偷了，身份证和社保卡都在里面，先补哪个"
     assert not resolver.learned_from(text)
     ranking = resolver.ranking(text)
-    assert evidence(ranking) >= TWO_AFFAIRS_MIN and not ranking.second_needs  # the ranker's second is too faint
+    assert ranking.partner_evidence >= TWO_AFFAIRS_MIN and not ranking.second_needs  # the ranker's second is faint
     assert ranking.ranked[0].score >= 0.9 and ranking.ranked[1].score < SECOND_NEED_MIN
     asked = resolver.resolve(text)
     assert (asked.affair, set(asked.clarify), asked.each) == \
