@@ -40,10 +40,10 @@ def cmd_resolve(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     """Score the resolver on labelled TSV files or folders of them; one row per file and per folder."""
-    from bot.evaluation import miss_lines, read_labelled, score, table, tsv_files
+    from bot.evaluation import interval_note, miss_lines, pooled, read_labelled, score, table, tsv_files
 
     resolver = _snapshot(args.files).resolver
-    tallies = []
+    tallies, folders = [], []
     for target in args.paths:
         files = tsv_files(target)
         rows = [row for f in files for row in read_labelled(f)]
@@ -52,7 +52,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
                         for f in files]
         tallies.append(score(rows, resolver.resolve, f"**{target.name}**" if target.is_dir() else target.name,
                              resolver.learned_from))
-    print(table(tallies))
+        if target.is_dir():
+            folders.append(tallies[-1])
+    together = []
+    if len(folders) > 1:
+        total = pooled(folders, "")
+        total.name = f"**the {len(folders)} sets together** ({interval_note(total)})"
+        together.append(total)
+    print(table(tallies + together))
     if args.misses:
         for tally in tallies:
             if not tally.name.startswith("**") and len(args.paths) > 1 and "/" not in tally.name:

@@ -8,6 +8,7 @@ offered).
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -118,6 +119,39 @@ def score(rows: Iterable[Labelled], resolve: Callable[[str], Resolution], name: 
         tally.add(row, resolve(row.text))
         tally.seen += bool(learned_from and learned_from(row.text))
     return tally
+
+
+def pooled(tallies: list[Tally], name: str) -> Tally:
+    """Several sets' tallies as one, their questions together: one set of a few hundred questions reads a share
+    to within about a point either way, so a target is best read on all of them at once."""
+    together = Tally(name)
+    for tally in tallies:
+        together.counts.update(tally.counts)
+        together.right += tally.right
+        together.seen += tally.seen
+        together.outside += tally.outside
+        together.declined += tally.declined
+        together.misses += tally.misses
+    return together
+
+
+def wilson_interval(count: int, total: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval (95 % by default) of the share count / total; (0, 1) when there is nothing."""
+    if total <= 0:
+        return 0.0, 1.0
+    share = count / total
+    centre = share + z * z / (2 * total)
+    spread = z * math.sqrt(share * (1 - share) / total + z * z / (4 * total * total))
+    scale = 1 + z * z / total
+    return max(0.0, (centre - spread) / scale), min(1.0, (centre + spread) / scale)
+
+
+def interval_note(tally: Tally) -> str:
+    """The 95 % intervals of a tally's right and wrong shares, for a row's name."""
+    right = wilson_interval(tally.right, tally.total)
+    wrong = wilson_interval(tally.counts["wrong"], tally.total)
+    return (f"95 % interval: right {right[0]:.1%}–{right[1]:.1%}, "
+            f"wrong {wrong[0]:.1%}–{wrong[1]:.1%}")
 
 
 def table(tallies: list[Tally]) -> str:
