@@ -56,8 +56,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
             folders.append(tallies[-1])
     together = []
     if len(folders) > 1:
-        total = pooled(folders, "")
-        total.name = f"**the {len(folders)} sets together** ({interval_note(total)})"
+        total = pooled(folders, f"**the {len(folders)} sets together**")
+        total.name += f" ({interval_note(total)})"
         together.append(total)
     print(table(tallies + together))
     if args.misses:

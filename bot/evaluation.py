@@ -8,7 +8,6 @@ offered).
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -135,15 +134,14 @@ def pooled(tallies: list[Tally], name: str) -> Tally:
     return together
 
 
-def wilson_interval(count: int, total: int, z: float = 1.96) -> tuple[float, float]:
-    """The Wilson score interval (95 % by default) of the share count / total; (0, 1) when there is nothing."""
+def wilson_interval(count: int, total: int, confidence: float = 0.95) -> tuple[float, float]:
+    """The Wilson score interval of the share count / total (scipy's); (0, 1) when there is nothing."""
+    from scipy.stats import binomtest
+
     if total <= 0:
         return 0.0, 1.0
-    share = count / total
-    centre = share + z * z / (2 * total)
-    spread = z * math.sqrt(share * (1 - share) / total + z * z / (4 * total * total))
-    scale = 1 + z * z / total
-    return max(0.0, (centre - spread) / scale), min(1.0, (centre + spread) / scale)
+    interval = binomtest(count, total).proportion_ci(confidence_level=confidence, method="wilson")
+    return float(interval.low), float(interval.high)
 
 
 def interval_note(tally: Tally) -> str:
