@@ -16,6 +16,8 @@ from pathlib import Path
 from bot.resolver import Resolution
 
 VERDICTS = ("right", "asked", "wrong", "abstained")
+# How sure the interval of a share is meant to be (the pooled row of the table).
+CONFIDENCE = 0.95
 
 
 @dataclass(frozen=True)
@@ -134,21 +136,22 @@ def pooled(tallies: list[Tally], name: str) -> Tally:
     return together
 
 
-def wilson_interval(count: int, total: int, confidence: float = 0.95) -> tuple[float, float]:
-    """The Wilson score interval of the share count / total (scipy's); (0, 1) when there is nothing."""
+def wilson_interval(count: int, total: int) -> tuple[float, float]:
+    """The Wilson score interval (scipy's, at CONFIDENCE) of the share count / total; (0, 1) when there is
+    nothing."""
     from scipy.stats import binomtest
 
     if total <= 0:
         return 0.0, 1.0
-    interval = binomtest(count, total).proportion_ci(confidence_level=confidence, method="wilson")
+    interval = binomtest(count, total).proportion_ci(confidence_level=CONFIDENCE, method="wilson")
     return float(interval.low), float(interval.high)
 
 
 def interval_note(tally: Tally) -> str:
-    """The 95 % intervals of a tally's right and wrong shares, for a row's name."""
+    """The intervals of a tally's right and wrong shares, for a row's name."""
     right = wilson_interval(tally.right, tally.total)
     wrong = wilson_interval(tally.counts["wrong"], tally.total)
-    return (f"95 % interval: right {right[0]:.1%}–{right[1]:.1%}, "
+    return (f"{CONFIDENCE * 100:.0f} % interval: right {right[0]:.1%}–{right[1]:.1%}, "
             f"wrong {wrong[0]:.1%}–{wrong[1]:.1%}")
 
 
