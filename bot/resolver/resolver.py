@@ -6,6 +6,7 @@ import math
 import os
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
@@ -160,6 +161,7 @@ class Resolver:
         with self.analyzer.remembering():  # a fresh analyzer, not yet shared: segment each text once
             self.analyzer.learn_pinyin(w for texts in catalog.phrasings.values() for t in texts
                                        for w in self.analyzer.tokens(t))
+            self.analyzer.learn_abbreviations(w for t in _every_text(catalog) for w in self.analyzer.tokens(t))
             self._learn(catalog, None)
 
     def _learn(self, catalog: Catalog, base: Resolver | None) -> None:
@@ -763,3 +765,15 @@ def decide(ranked: list[Candidate], topic: list[str], settings: ResolverSettings
     if best.score >= settings.sure and not rivals:
         return Resolution(best.id, [], ranked)
     return Resolution(None, [c.id for c in plausible[:settings.max_choices]], ranked)
+
+
+def _every_text(catalog: Catalog) -> Iterator[str]:
+    """Every text the resolver learns from: the affairs' own, phrasings, near misses, umbrella questions and
+    questions of two affairs."""
+    for affair in catalog.affairs.values():
+        yield from (affair.name, affair.short_name, *affair.aliases, *affair.keywords, *affair.questions, affair.scope)
+    for texts in catalog.phrasings.values():
+        yield from texts
+    for umbrella in catalog.umbrellas.values():
+        yield from umbrella.questions
+    yield from (q.question for q in catalog.two_affairs)

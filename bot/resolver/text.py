@@ -70,6 +70,8 @@ _ONE_PLACE_GAP = 1
 _PLACE_GAP = "\u3007"
 # How often jieba is told our own words occur: high enough that they are kept whole.
 _OWN_WORD_FREQUENCY = 20000
+# Words of this many characters (at least, at most) are read back from their first letters (sfz, hkb).
+ABBREVIATED = (3, 4)
 
 
 @lru_cache(maxsize=1)
@@ -229,6 +231,7 @@ class Analyzer:
         self._replacements = {normalize(w): c for w, c in lexicon.items() if normalize(w) and c != VAGUE}
         self._tokenizer = _fresh_tokenizer()
         self._spelt: dict[str, str] = {}
+        self._abbreviations: dict[str, str] = {}
         self._seen: dict[str, tuple[str, ...]] | None = None
         domain = [normalize(w) for w in [*vocabulary, *self._replacements, *self._replacements.values()]]
         self._own_words = tuple(w for w in domain if w)  # repeats kept: each adds to jieba's total
@@ -270,6 +273,34 @@ class Analyzer:
         self._spelt = {key: max(found, key=found.__getitem__) for key, found in counts.items()}
         if self._seen is not None:
             self._seen.clear()  # pinyin read before may read differently now
+
+    def learn_abbreviations(self, tokens: Iterable[str]) -> None:
+        """Remember the words people shorten to the first letters of their syllables (hkb: 户口本, jsz: 驾驶证).
+
+        An abbreviation is read as the word (by its meaning in the lexicon) that the knowledge's own texts use
+        most often with those letters, when it is used at least twice as often as any other. A run of letters the
+        texts themselves use (app, bdc) stays itself: what the model learned of it is kept.
+        """
+        counts: dict[str, dict[str, int]] = {}
+        used: set[str] = set()
+        for token in tokens:
+            if _LATIN.fullmatch(token):
+                used.add(token)
+                continue
+            syllables = _pinyin(token)
+            if ABBREVIATED[0] <= len(syllables) <= ABBREVIATED[1] and len(syllables) == len(token):
+                meaning = self._replacements.get(token, token)
+                if meaning:
+                    letters = counts.setdefault("".join(s[0] for s in syllables), {})
+                    letters[meaning] = letters.get(meaning, 0) + 1
+        self._abbreviations = {}
+        for letters, meanings in counts.items():
+            ranked = sorted(meanings.values(), reverse=True)
+            if letters not in used and ranked[0] >= 2 and (len(ranked) == 1 or ranked[0] >= 2 * ranked[1]):
+                self._abbreviations[letters] = max(meanings, key=meanings.__getitem__)
+        if self._seen is not None:  # only a text read with a word of letters can read differently now
+            self._seen = {text: found for text, found in self._seen.items()
+                          if not any(_LATIN.fullmatch(token) for token in found)}
 
     def _read_pinyin(self, run: str) -> list[str]:
         """A run of pinyin as the known words it spells (longest first), syllables left as they are."""
@@ -354,7 +385,7 @@ class Analyzer:
             if spelt:
                 out += self._read_pinyin(spelt)
                 spelt = ""
-            out.append(word)
+            out.append(word if word in self._replacements else self._abbreviations.get(word, word))
         return out + (self._read_pinyin(spelt) if spelt else [])
 
     def _drop_spelt_places(self, text: str, spelt: list[Place]) -> str:

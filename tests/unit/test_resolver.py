@@ -921,3 +921,22 @@ def test_a_question_of_two_affairs_said_word_for_word_asks_between_its_affairs(r
     questions = (TwoAffairQuestion("身份证驾照都丢了！", ("a", "b", "gone")),
                  TwoAffairQuestion("只剩一项了", ("a", "gone")))
     assert _asked_between(questions, {"a", "b"}) == {"身份证驾照都丢了": ("a", "b")}
+
+
+def test_an_abbreviation_is_read_as_the_word_the_knowledge_uses_most_with_those_first_letters():
+    """hkb is 户口本 when our texts say 户口本 often and nothing else with h-k-b; jsz is 驾驶证 (by its meaning in the
+    lexicon, 驾照 counts for it) when 驾驶证 is said at least twice as often as 技术组; a run our texts use as
+    itself (app) or one whose letters two words share as often (xsz) stays letters; a word seen once is no
+    evidence."""
+    from bot.resolver.text import Analyzer
+
+    analyzer = Analyzer({"驾驶证": "驾驶证"}, ["户口本", "驾驶证", "丢了"])
+    analyzer.learn_abbreviations(["户口本", "户口本", "驾驶证", "驾驶证", "技术组", "行驶证", "行驶证", "学生证",
+                                  "学生证", "爱派派", "爱派派", "app", "护照本"])
+    assert analyzer.words("hkb丢了") == ["户口本", "丢了"]
+    assert analyzer.words("jsz丢了") == ["驾驶证", "丢了"]
+    assert analyzer.words("xsz丢了") == ["xsz", "丢了"]  # 行驶证 and 学生证, as often
+    assert analyzer.words("app丢了") == ["app", "丢了"]  # our texts use it as itself
+    assert analyzer.words("hzb丢了") == ["hzb", "丢了"]  # 护照本: once only
+    analyzer.learn_abbreviations(["技术组", "技术组", "驾驶证", "驾驶证"])
+    assert analyzer.words("jsz丢了") == ["jsz", "丢了"]  # now as often as 技术组
