@@ -12,9 +12,9 @@ from dataclasses import dataclass, field, fields, replace
 import numpy as np
 
 from bot.catalog.catalog import Catalog
-from bot.catalog.domain import TwoAffairQuestion, Umbrella
+from bot.catalog.domain import OUT_OF_SCOPE, TwoAffairQuestion, Umbrella
 from bot.entities.places import short_place_name
-from bot.resolver.index import QUERY_FIELDS, ExampleIndex, Similarities
+from bot.resolver.index import QUERY_FIELDS, ExampleIndex, Similarities, affair_examples
 from bot.resolver.ranker import FEATURES, CandidateFeatures, QueryFacts, Ranker, shortlist
 from bot.resolver.text import Analyzer, names_alternatives, normalize
 
@@ -768,12 +768,11 @@ def decide(ranked: list[Candidate], topic: list[str], settings: ResolverSettings
 
 
 def _every_text(catalog: Catalog) -> Iterator[str]:
-    """Every text the resolver learns from: the affairs' own, phrasings, near misses, umbrella questions and
+    """Every text the resolver learns from: each affair's examples, the near misses, umbrella questions and
     questions of two affairs."""
-    for affair in catalog.affairs.values():
-        yield from (affair.name, affair.short_name, *affair.aliases, *affair.keywords, *affair.questions, affair.scope)
-    for texts in catalog.phrasings.values():
-        yield from texts
+    for index, affair in enumerate(catalog.affairs.values()):
+        yield from (e.text for e in affair_examples(index, affair, catalog.phrasings.get(affair.id, ())))
+    yield from catalog.phrasings.get(OUT_OF_SCOPE, ())
     for umbrella in catalog.umbrellas.values():
         yield from umbrella.questions
     yield from (q.question for q in catalog.two_affairs)
