@@ -279,7 +279,8 @@ class Analyzer:
 
         An abbreviation is read as the word (by its meaning in the lexicon) that the knowledge's own texts use
         most often with those letters, when it is used at least twice as often as any other. A run of letters the
-        texts themselves use (app, bdc) stays itself: what the model learned of it is kept.
+        texts themselves use (app, bdc) stays itself: what the model learned of it is kept; one the lexicon knows
+        (sfz) means what the lexicon says.
         """
         counts: dict[str, dict[str, int]] = {}
         used: set[str] = set()
@@ -296,7 +297,8 @@ class Analyzer:
         self._abbreviations = {}
         for letters, meanings in counts.items():
             ranked = sorted(meanings.values(), reverse=True)
-            if letters not in used and ranked[0] >= 2 and (len(ranked) == 1 or ranked[0] >= 2 * ranked[1]):
+            dominant = ranked[0] >= 2 and (len(ranked) == 1 or ranked[0] >= 2 * ranked[1])
+            if dominant and letters not in used and letters not in self._replacements:
                 self._abbreviations[letters] = max(meanings, key=meanings.__getitem__)
         if self._seen is not None:  # only a text read with a word of letters can read differently now
             self._seen = {text: found for text, found in self._seen.items()
@@ -385,7 +387,7 @@ class Analyzer:
             if spelt:
                 out += self._read_pinyin(spelt)
                 spelt = ""
-            out.append(word if word in self._replacements else self._abbreviations.get(word, word))
+            out.append(self._abbreviations.get(word, word))
         return out + (self._read_pinyin(spelt) if spelt else [])
 
     def _drop_spelt_places(self, text: str, spelt: list[Place]) -> str:

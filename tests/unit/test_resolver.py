@@ -924,15 +924,16 @@ def test_a_question_of_two_affairs_said_word_for_word_asks_between_its_affairs(r
 
 
 def test_an_abbreviation_is_read_as_the_word_the_knowledge_uses_most_with_those_first_letters():
-    """hkb is 户口本 when our texts say 户口本 often and nothing else with h-k-b; jsz is 驾驶证 (by its meaning in the
-    lexicon, 驾照 counts for it) when 驾驶证 is said at least twice as often as 技术组; a run our texts use as
-    itself (app) or one whose letters two words share as often (xsz) stays letters; a word seen once is no
-    evidence."""
+    """hkb is 户口本 when our texts say 户口本 often and nothing else with h-k-b; jsz is 驾驶证 when it is said at
+    least twice as often as 技术组; sfz is 身份证 from 身份证 once and 身分证 once (by its meaning in the lexicon); a
+    run our texts use as itself (app) or one whose letters two words share as often (xsz) stays letters; a word
+    seen once is no evidence."""
     from bot.resolver.text import Analyzer
 
-    analyzer = Analyzer({"驾驶证": "驾驶证"}, ["户口本", "驾驶证", "丢了"])
+    analyzer = Analyzer({"身分证": "身份证"}, ["户口本", "驾驶证", "身份证", "丢了"])
     analyzer.learn_abbreviations(["户口本", "户口本", "驾驶证", "驾驶证", "技术组", "行驶证", "行驶证", "学生证",
-                                  "学生证", "爱派派", "爱派派", "app", "护照本"])
+                                  "学生证", "爱派派", "爱派派", "app", "护照本", "身份证", "身分证"])
+    assert analyzer.words("sfz丢了") == ["身份证", "丢了"]
     assert analyzer.words("hkb丢了") == ["户口本", "丢了"]
     assert analyzer.words("jsz丢了") == ["驾驶证", "丢了"]
     assert analyzer.words("xsz丢了") == ["xsz", "丢了"]  # 行驶证 and 学生证, as often
