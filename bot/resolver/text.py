@@ -271,8 +271,7 @@ class Analyzer:
                 spelt = counts.setdefault("".join(syllables), {})
                 spelt[word] = spelt.get(word, 0) + 1
         self._spelt = {key: max(found, key=found.__getitem__) for key, found in counts.items()}
-        if self._seen is not None:
-            self._seen.clear()  # pinyin read before may read differently now
+        self._forget_letters()
 
     def learn_abbreviations(self, tokens: Iterable[str]) -> None:
         """Remember the words people shorten to the first letters of their syllables (hkb: 户口本, jsz: 驾驶证).
@@ -300,9 +299,14 @@ class Analyzer:
             dominant = ranked[0] >= 2 and (len(ranked) == 1 or ranked[0] >= 2 * ranked[1])
             if dominant and letters not in used and letters not in self._replacements:
                 self._abbreviations[letters] = max(meanings, key=meanings.__getitem__)
-        if self._seen is not None:  # only a text read with a word of letters can read differently now
+        self._forget_letters()
+
+    def _forget_letters(self) -> None:
+        """Forget how the texts with Latin letters were segmented: only they read differently once pinyin or
+        abbreviations are learned (the texts of a fit are mostly Chinese, and segmenting them is much of a fit)."""
+        if self._seen is not None:
             self._seen = {text: found for text, found in self._seen.items()
-                          if not any(_LATIN.fullmatch(token) for token in found)}
+                          if not _LATIN.search(unicodedata.normalize("NFKC", text).lower())}
 
     def _read_pinyin(self, run: str) -> list[str]:
         """A run of pinyin as the known words it spells (longest first), syllables left as they are."""
