@@ -28,14 +28,13 @@ AFFAIR = "food-business-license"
 OUTSIDE = "小区停车位被别人占了找谁投诉"
 
 
-def test_assign_then_resolve_on_the_reloaded_catalog(tmp_path: Path, catalog: Catalog,
-                                                     start_console: ConsoleFactory) -> None:
-    assert catalog.snapshot.resolver.resolve(QUESTION).affair != AFFAIR  # the same knowledge, before
-    knowledge = tmp_path / "knowledge"
-    shutil.copytree(PROJECT_ROOT / "knowledge", knowledge)
+def test_assign_then_resolve_on_the_reloaded_catalog(tmp_path: Path, start_console: ConsoleFactory) -> None:
+    knowledge = copy_trimmed(tmp_path / "knowledge")  # a placement is fitted in full, in seconds
     url = f"sqlite:///{tmp_path / 'loop-catalog.db'}"
     load_knowledge(knowledge, catalog_engine_for(url))
     version = catalog_version(catalog_engine_for(url))
+    before = CatalogProvider(catalog_engine_for(url), interval=0).current()
+    assert before.resolver.resolve(QUESTION).affair != AFFAIR  # the same knowledge, before
     console = start_console(f"sqlite:///{tmp_path / 'console.db'}", knowledge_dir=knowledge,
                             catalog_database_url=url)
     with console.services.engine.begin() as conn:

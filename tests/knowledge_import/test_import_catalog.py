@@ -1,26 +1,33 @@
-"""The imported copy loaded into SQLite: the resolver finds an imported affair from its FAQ, the dialogue gives its
-materials and its imported hall, and a merged affair still asks its hand-written situation questions."""
+"""The sample imported into a copy with fewer phrasings (`copy_trimmed`: the point is the import, not how well the
+whole knowledge understands people, and the fit takes seconds) and loaded into SQLite: the resolver finds an imported
+affair from its FAQ, the dialogue gives its materials and its imported hall, and a merged affair still asks its
+hand-written situation questions."""
 
 from __future__ import annotations
 
 import pytest
-from import_helpers import affair_id, sample
+from import_helpers import SAMPLE_JSON, affair_id, run_cli, sample
 
 from bot.catalog.db import engine_for
 from bot.catalog.provider import CatalogProvider, Snapshot
 from bot.dialogue import answers as A
 from bot.dialogue import turns as T
 from bot.knowledge.load import load_knowledge
+from tests.trimmed_knowledge import copy_trimmed
 
 HOTLINE = "12345"
 WORKSHOP = "食品小作坊登记"
 
 
 @pytest.fixture(scope="module")
-def snapshot(imported, tmp_path_factory) -> Snapshot:
-    """The imported copy loaded into a fresh SQLite file, with the resolver built over it (once)."""
+def snapshot(tmp_path_factory) -> Snapshot:
+    """The sample imported into a trimmed copy, loaded into a fresh SQLite file, with the resolver built over it
+    (once)."""
+    root = copy_trimmed(tmp_path_factory.mktemp("imported-trimmed") / "knowledge")
+    code, output = run_cli("knowledge", "import", str(SAMPLE_JSON), "--dir", str(root))
+    assert code == 0, output
     engine = engine_for(f"sqlite:///{tmp_path_factory.mktemp('catalog') / 'catalog.db'}")
-    report = load_knowledge(imported.root, engine)
+    report = load_knowledge(root, engine)
     assert report.changed
     return CatalogProvider(engine, interval=0).current()
 
