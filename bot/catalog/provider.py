@@ -46,8 +46,10 @@ class CatalogProvider:
 
     A load that only adds or removes phrasings (a maintainer placing a question) is served at once by a
     resolver that extends the current one (`Resolver(..., base=...)`, a fraction of a second); a full fit of
-    the new catalog then runs in a background thread and replaces it when done. Any other change is fitted
-    in full before it is served, as at the start.
+    the new catalog then runs in a background thread and replaces it when done. Any other change (a lexicon
+    word, an umbrella topic, a new affair) is fitted in full in the background too, while the former catalog
+    and its resolver, which agree with each other, keep answering: a turn never waits a whole fit for its reply.
+    Only the first snapshot is fitted before it is served.
     """
 
     def __init__(self, engine: Engine, interval: float = 2.0, resolver_settings: ResolverSettings | None = None,
@@ -65,6 +67,8 @@ class CatalogProvider:
         self._snapshot: Snapshot | None = None
         self._checked_at = 0.0
         self._refit: threading.Thread | None = None
+        # the newest catalog that reads differently from the one served, fitted in the background meanwhile
+        self._awaited: Catalog | None = None
 
     def current(self) -> Snapshot:
         """The snapshot for the loaded catalog version."""
@@ -73,22 +77,36 @@ class CatalogProvider:
             if self._snapshot is None or now - self._checked_at >= self._interval:
                 self._checked_at = now
                 version = catalog_version(self._engine)
-                if self._snapshot is None or version != self._snapshot.catalog.version:
+                awaited = None if self._awaited is None else self._awaited.version
+                if self._snapshot is None or version not in (self._snapshot.catalog.version, awaited):
                     self._snapshot = self._build(Catalog.from_engine(self._engine), self._snapshot)
             return self._snapshot
 
     def _build(self, catalog: Catalog, former: Snapshot | None) -> Snapshot:
-        """The snapshot for a new catalog: extended from the former one when only phrasings changed."""
-        if former is not None and catalog.resolver_inputs() == former.catalog.resolver_inputs():
+        """The snapshot to serve for a new catalog: extended from the former one when only phrasings changed;
+        the former one itself while a catalog that reads differently is fitted in the background."""
+        inputs = catalog.resolver_inputs()
+        if former is not None and inputs == former.catalog.resolver_inputs():
+            self._awaited = None  # back to what the served resolver reads (an edit undone): no fit awaited
             return Snapshot(catalog, former.resolver)  # materials, fees or halls changed: understanding did not
-        if former is None or not catalog.differs_only_in_phrasings(former.catalog):
+        if former is None:
             return Snapshot(catalog, self._fit(catalog))
+        if not catalog.differs_only_in_phrasings(former.catalog):
+            if not self._refit_in_background:
+                return Snapshot(catalog, self._fit(catalog))
+            if self._awaited is None or inputs != self._awaited.resolver_inputs():
+                self._refit_later_in_thread(catalog)  # else the fit in flight reads as this catalog does
+            self._awaited = catalog
+            return former
+        self._awaited = None
         quick = Snapshot(catalog, Resolver(catalog, self._resolver_settings, base=former.resolver))
         if self._refit_in_background:
-            self._refit = threading.Thread(target=self._refit_later, args=(catalog,), name="catalog-refit",
-                                           daemon=True)
-            self._refit.start()
+            self._refit_later_in_thread(catalog)
         return quick
+
+    def _refit_later_in_thread(self, catalog: Catalog) -> None:
+        self._refit = threading.Thread(target=self._refit_later, args=(catalog,), name="catalog-refit", daemon=True)
+        self._refit.start()
 
     def _fit(self, catalog: Catalog) -> Resolver:
         """A resolver fitted on the whole catalog, from the cache when it holds one."""
@@ -100,12 +118,15 @@ class CatalogProvider:
         """Fit a resolver on the whole new catalog and serve it, unless a newer catalog came meanwhile."""
         try:
             fitted = self._fit(catalog)
-        except Exception:  # noqa: BLE001 - the extended resolver keeps serving
-            logger.exception("refitting the resolver failed; the extended one keeps serving")
+        except Exception:  # noqa: BLE001 - the resolver served keeps serving
+            logger.exception("refitting the resolver failed; the one served keeps serving until the next load")
             return
-        with self._lock:  # served if what the resolver reads is still this catalog's (a later material edit may
-            current = self._snapshot  # have replaced the catalog but not the texts)
-            if current is not None and current.catalog.resolver_inputs() == catalog.resolver_inputs():
+        inputs = catalog.resolver_inputs()
+        with self._lock:  # served with the newest catalog that reads as this one (a later material edit may have
+            awaited, current = self._awaited, self._snapshot  # replaced the catalog but not the texts)
+            if awaited is not None and awaited.resolver_inputs() == inputs:
+                self._snapshot, self._awaited = Snapshot(awaited, fitted), None
+            elif current is not None and current.catalog.resolver_inputs() == inputs:
                 self._snapshot = Snapshot(current.catalog, fitted)
 
     def wait_for_refit(self, timeout: float | None = None) -> None:

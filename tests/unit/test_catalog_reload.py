@@ -1,17 +1,21 @@
 """Hot reload: a load that only adds a phrasing is served at once by an extended resolver, then by a full fit;
-any other change is fitted in full; the knowledge reader re-parses only what changed."""
+any other change is fitted in full in the background while the former catalog answers; the knowledge reader
+re-parses only what changed."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
 
+from bot.catalog.catalog import Catalog
 from bot.catalog.db import engine_for
 from bot.catalog.provider import CatalogProvider
 from bot.knowledge.load import KnowledgeInvalid, load_knowledge
 from bot.knowledge.source import read_yaml
+from bot.resolver import Resolver
 from tests.trimmed_knowledge import copy_trimmed
 
 # a question the knowledge does not decide: the resolver asks whether 食品经营许可 is meant
@@ -29,6 +33,20 @@ def loaded(knowledge: Path, tmp_path: Path) -> tuple[Engine, CatalogProvider]:
     engine = engine_for(f"sqlite:///{tmp_path / 'catalog.db'}")
     load_knowledge(knowledge, engine)
     return engine, CatalogProvider(engine, interval=0)
+
+
+class GatedProvider(CatalogProvider):
+    """A provider whose fits wait until `gate` is open: the test decides when a fit in flight ends (on a fast
+    machine a trimmed fit could end before the test looks)."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine, interval=0)
+        self.gate = threading.Event()
+        self.gate.set()
+
+    def _fit(self, catalog: Catalog) -> Resolver:
+        assert self.gate.wait(timeout=120), "the gate of a fit was never opened"
+        return super()._fit(catalog)
 
 
 @pytest.fixture(scope="module")
@@ -70,21 +88,36 @@ def test_a_typical_question_decides_its_affair_word_for_word_only(knowledge: Pat
     assert resolver.ranking(text + "要多久").typical is False  # any other wording goes through the ranker
 
 
-def test_any_other_change_is_fitted_in_full(knowledge: Path, tmp_path: Path) -> None:
-    engine, provider = loaded(knowledge, tmp_path)
+def test_any_other_change_is_fitted_in_background_while_the_former_catalog_answers(knowledge: Path,
+                                                                                  tmp_path: Path) -> None:
+    engine = engine_for(f"sqlite:///{tmp_path / 'catalog.db'}")
+    load_knowledge(knowledge, engine)
+    provider = GatedProvider(engine)
     before = provider.current()
     lexicon = knowledge / "lexicon.yml"
     original = lexicon.read_text(encoding="utf-8")
+    provider.gate.clear()  # the fits started from here on wait for the test
     try:
         lexicon.write_text(original.replace("synonyms:\n", "synonyms:\n  - canonical: 食品经营许可证\n"
                                                                "    words: [摆摊证]\n", 1), encoding="utf-8")
         load_knowledge(knowledge, engine)
+        assert provider.current() is before  # no turn waits a fit: the former catalog and resolver answer
+        affair = edit_first_material_note(knowledge, AFFAIR, "申请书须由负责人本人签字")  # a second load meanwhile
+        try:
+            load_knowledge(knowledge, engine)
+        finally:
+            (knowledge / "affairs" / f"{AFFAIR}.yml").write_text(affair, encoding="utf-8")
+        assert provider.current() is before
     finally:
         lexicon.write_text(original, encoding="utf-8")
+        provider.gate.set()
+    provider.wait_for_refit(timeout=600)
     after = provider.current()
     assert after.catalog.version != before.catalog.version  # a lexicon edit alone is a new catalog
     assert after.catalog.lexicon["摆摊证"] == "食品经营许可证"
-    assert not after.resolver.extended and after.resolver.ranker is not before.resolver.ranker
+    assert "申请书须由负责人本人签字" in str(after.catalog.affairs[AFFAIR].materials)  # the newest load: the fit in
+    assert not after.resolver.extended and after.resolver.ranker is not before.resolver.ranker  # flight serves it
+    assert provider.current() is after  # and nothing else is fitted or awaited
 
 
 def test_an_umbrella_topic_is_fitted_in_full_and_is_what_makes_the_resolver_ask(knowledge: Path,
@@ -92,7 +125,8 @@ def test_an_umbrella_topic_is_fitted_in_full_and_is_what_makes_the_resolver_ask(
     engine, provider = loaded(knowledge, tmp_path)
     question = "想问一下户口迁移的手续"  # names the topic only: moving in from outside, or within the province?
     both = ["hukou-move-in", "hukou-move-within"]
-    assert sorted(provider.current().resolver.resolve(question).clarify) == both
+    before = provider.current()
+    assert sorted(before.resolver.resolve(question).clarify) == both
     umbrellas, two = knowledge / "umbrellas.yml", knowledge / "two_affairs.yml"
     original, original_two = umbrellas.read_text(encoding="utf-8"), two.read_text(encoding="utf-8")
     start = original.index("  - id: hukou-move\n")
@@ -104,6 +138,8 @@ def test_an_umbrella_topic_is_fitted_in_full_and_is_what_makes_the_resolver_ask(
     finally:
         umbrellas.write_text(original, encoding="utf-8")
         two.write_text(original_two, encoding="utf-8")
+    assert provider.current().catalog.umbrellas == before.catalog.umbrellas  # the load is seen, fitted meanwhile
+    provider.wait_for_refit(timeout=600)
     after = provider.current()
     assert "hukou-move" not in after.catalog.umbrellas and not after.resolver.extended
     assert sorted(after.resolver.resolve(question).clarify) != both
