@@ -61,11 +61,12 @@ RELOADED_WITHIN = 300
 
 def offered_once_reloaded(stack: Stack, question: str, awaited: str) -> list[str]:
     """The titles of the buttons the assistant offers for the question, once one of them names `awaited`: the action
-    server reloads the catalog and rebuilds its resolver after a placement, so the question is asked until then."""
+    server reloads the catalog and rebuilds its resolver after a placement, answering from the former ones until
+    the rebuild is done, so the question is asked until then."""
     def asked() -> list[str] | None:
         try:
             said = stack.chat().say(question)
-        except requests.Timeout:  # busy with the rebuild: ask again
+        except requests.Timeout:  # the rebuild shares the machine with the page: ask again
             return None
         offered = [b.get("title", "") for m in said for b in m.get("buttons") or []]
         return offered if any(awaited in t for t in offered) else None
