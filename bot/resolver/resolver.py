@@ -185,10 +185,7 @@ class Resolver:
         self._typical = _typical_questions(self.index)
         self._partners = _partners(catalog.two_affairs)
         self._asked_between = _asked_between(catalog.two_affairs, set(self._ids))
-        self._learned = frozenset(normalize(t) for t in [*(e.text for e in self.index.examples),
-                                                         *self.index.outside_texts,
-                                                         *self.index.two_affairs_texts,
-                                                         *(q for u in umbrellas for q in u.questions)])
+        self._learned = frozenset(normalize(t) for t in _every_text(catalog))
         if base is None:
             features, labels = self.training_rows()
             self.ranker = Ranker().fit(features, labels)
