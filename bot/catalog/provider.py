@@ -53,8 +53,7 @@ class CatalogProvider:
     """
 
     def __init__(self, engine: Engine, interval: float = 2.0, resolver_settings: ResolverSettings | None = None,
-                 *, refit_in_background: bool = True,
-                 cache: ResolverCache | None | Literal["configured"] = "configured"):
+                 *, cache: ResolverCache | None | Literal["configured"] = "configured"):
         """`cache`: where full fits are kept and looked up; by default the configured one (RESOLVER_CACHE_DIR)."""
         self._engine = engine
         config = settings()
@@ -62,7 +61,6 @@ class CatalogProvider:
             if cache == "configured" else cache
         self._interval = interval
         self._resolver_settings = resolver_settings or ResolverSettings.from_env()
-        self._refit_in_background = refit_in_background
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._checked_at = 0.0
@@ -92,16 +90,13 @@ class CatalogProvider:
         if former is None:
             return Snapshot(catalog, self._fit(catalog))
         if not catalog.differs_only_in_phrasings(former.catalog):
-            if not self._refit_in_background:
-                return Snapshot(catalog, self._fit(catalog))
             if self._awaited is None or inputs != self._awaited.resolver_inputs():
                 self._refit_later_in_thread(catalog)  # else the fit in flight reads as this catalog does
             self._awaited = catalog
             return former
         self._awaited = None
         quick = Snapshot(catalog, Resolver(catalog, self._resolver_settings, base=former.resolver))
-        if self._refit_in_background:
-            self._refit_later_in_thread(catalog)
+        self._refit_later_in_thread(catalog)
         return quick
 
     def _refit_later_in_thread(self, catalog: Catalog) -> None:
