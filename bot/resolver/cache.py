@@ -23,6 +23,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from bot.catalog.catalog import Catalog
+from bot.resolver.cancellation import Cancelled, never_cancelled
 from bot.resolver.resolver import Resolver, ResolverSettings
 
 logger = logging.getLogger(__name__)
@@ -62,12 +63,14 @@ class ResolverCache:
     directory: Path
     keep: int = KEEP
 
-    def fitted(self, catalog: Catalog, settings: ResolverSettings) -> Resolver:
-        """The resolver for this catalog and these settings: loaded when an entry exists, else fitted and kept."""
+    def fitted(self, catalog: Catalog, settings: ResolverSettings, *,
+               cancelled: Cancelled = never_cancelled) -> Resolver:
+        """The resolver for this catalog and these settings: loaded when an entry exists, else fitted and kept.
+        A fit that `cancelled` stops (FitCancelled, see `Resolver`) is not kept."""
         path = self.directory / f"{entry_key(catalog, settings)}{SUFFIX}"
         resolver = self._load(path)
         if resolver is None:
-            resolver = Resolver(catalog, settings)
+            resolver = Resolver(catalog, settings, cancelled=cancelled)
             self._store(path, resolver)
         return resolver
 

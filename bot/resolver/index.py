@@ -13,6 +13,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.preprocessing import normalize as l2_normalize
 
 from bot.catalog.domain import OUT_OF_SCOPE, Affair
+from bot.resolver.cancellation import Cancelled, never_cancelled, stop_if_cancelled
 from bot.resolver.classifier import AffairClassifier
 from bot.resolver.text import Analyzer
 
@@ -80,11 +81,12 @@ class ExampleIndex:
 
     def __init__(self, analyzer: Analyzer, affairs: list[Affair], phrasings: dict[str, tuple[str, ...]],
                  base: ExampleIndex | None = None, umbrellas: list[tuple[str, ...]] | None = None,
-                 two_affairs: list[str] | None = None):
+                 two_affairs: list[str] | None = None, *, cancelled: Cancelled = never_cancelled):
         """Fit the vocabulary and the "not ours" model; with `base` (an index over the same affairs, lexicon
         and umbrella topics), keep base's vocabulary, weights and models and only vectorise the texts base
         lacks. `umbrellas`: for each topic several affairs share, the questions that name only the topic;
-        `two_affairs`: the questions that concern two affairs or more at once."""
+        `two_affairs`: the questions that concern two affairs or more at once. `cancelled` is asked before the
+        word models and before the SVMs (FitCancelled when it answers True); it is not kept."""
         self.analyzer = analyzer
         self.examples = [e for i, a in enumerate(affairs) for e in affair_examples(i, a, phrasings.get(a.id, ()))]
         self.outside_texts = list(phrasings.get(OUT_OF_SCOPE, ()))
@@ -120,8 +122,10 @@ class ExampleIndex:
         self._profiles_t = self.profiles.T.tocsr()
         self.name_rows = np.asarray([e.kind in NAME_FIELDS for e in self.examples], dtype=bool)
         if base is None:
+            stop_if_cancelled(cancelled, "the word models")
             self._not_ours, self._not_ours_held_out = self._fit_not_ours()
             self._two_affairs = self._fit_two_affairs()
+            stop_if_cancelled(cancelled, "the SVMs")
             kinds = [e.kind for e in self.examples]
             self.classifier = AffairClassifier(self.inside, owners, np.asarray([k != "scope" for k in kinds]),
                                                np.asarray([k in QUERY_FIELDS for k in kinds]), self.outside,

@@ -14,6 +14,7 @@ import numpy as np
 from bot.catalog.catalog import Catalog
 from bot.catalog.domain import OUT_OF_SCOPE, TwoAffairQuestion, Umbrella
 from bot.entities.places import short_place_name
+from bot.resolver.cancellation import Cancelled, never_cancelled, stop_if_cancelled
 from bot.resolver.index import QUERY_FIELDS, ExampleIndex, Similarities, affair_examples
 from bot.resolver.ranker import FEATURES, CandidateFeatures, QueryFacts, Ranker, shortlist
 from bot.resolver.text import Analyzer, names_alternatives, normalize
@@ -144,34 +145,41 @@ class Resolution:
 class Resolver:
     """Retrieval over the knowledge's texts, then a learned ranker decides: one affair, choices, or none."""
 
-    def __init__(self, catalog: Catalog, settings: ResolverSettings | None = None, base: Resolver | None = None):
+    def __init__(self, catalog: Catalog, settings: ResolverSettings | None = None, base: Resolver | None = None,
+                 *, cancelled: Cancelled = never_cancelled):
         """Fit everything on the catalog's texts (seconds). With `base`, a resolver over a catalog that differs
         from this one only in its phrasings (`Catalog.differs_only_in_phrasings`), keep base's vocabulary and
         learned models and index the new texts alone (a fraction of a second): a maintainer's new typical
-        question is answered at once, and a full fit can replace this resolver later."""
+        question is answered at once, and a full fit can replace this resolver later.
+
+        `cancelled` is asked before each costly stage of a full fit (segmenting, the word models, the SVMs, the
+        ranker's training rows, the ranker); when it answers True the fit stops with FitCancelled. It is not kept.
+        """
         self.settings = settings or ResolverSettings()
         self._affairs = sorted(catalog.affairs.values(), key=lambda a: a.id)
         self.extended = base is not None
         if base is not None:
             self.analyzer = base.analyzer
-            self._learn(catalog, base)
+            self._learn(catalog, base, cancelled)
             return
+        stop_if_cancelled(cancelled, "segmenting")
         vocabulary = [p for a in self._affairs for p in (a.short_name, *a.aliases, *a.keywords)]
         self.analyzer = Analyzer(catalog.lexicon, vocabulary, place_words(catalog))
         with self.analyzer.remembering():  # a fresh analyzer, not yet shared: segment each text once
             self.analyzer.learn_pinyin(w for texts in catalog.phrasings.values() for t in texts
                                        for w in self.analyzer.tokens(t))
             self.analyzer.learn_abbreviations(w for t in _every_text(catalog) for w in self.analyzer.tokens(t))
-            self._learn(catalog, None)
+            self._learn(catalog, None, cancelled)
 
-    def _learn(self, catalog: Catalog, base: Resolver | None) -> None:
-        """Index the catalog's texts and fit the ranker (or take base's index models and ranker)."""
+    def _learn(self, catalog: Catalog, base: Resolver | None, cancelled: Cancelled) -> None:
+        """Index the catalog's texts and fit the ranker (or take base's index models and ranker); `cancelled` as in
+        the constructor."""
         self._ids = [a.id for a in self._affairs]
         umbrellas = sorted(catalog.umbrellas.values(), key=lambda u: u.id)
         self._topics = [(u.topic, tuple(i for i in u.affairs if i in catalog.affairs)) for u in umbrellas]
         self.index = ExampleIndex(self.analyzer, self._affairs, catalog.phrasings,
                                   None if base is None else base.index, [u.questions for u in umbrellas],
-                                  [q.question for q in catalog.two_affairs])
+                                  [q.question for q in catalog.two_affairs], cancelled=cancelled)
         self._is_bundle = np.asarray([a.is_bundle for a in self._affairs], dtype=bool)
         self._features = CandidateFeatures(self._is_bundle)
         # names, aliases and keywords: the short name is left out, since it runs words together that the full
@@ -187,7 +195,9 @@ class Resolver:
         self._asked_between = _asked_between(catalog.two_affairs, set(self._ids))
         self._learned = frozenset(normalize(t) for t in _every_text(catalog))
         if base is None:
+            stop_if_cancelled(cancelled, "the ranker's training rows")
             features, labels = self.training_rows()
+            stop_if_cancelled(cancelled, "the ranker")
             self.ranker = Ranker().fit(features, labels)
         else:
             self.ranker = base.ranker

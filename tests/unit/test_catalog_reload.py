@@ -1,10 +1,14 @@
 """Hot reload: a load that only adds a phrasing is served at once by an extended resolver, then by a full fit;
-any other change is fitted in full in the background while the former catalog answers; the knowledge reader
+any other change is fitted in full in the background while the former catalog answers; background fits run one
+at a time, the newest catalog waiting is fitted next and a fit no longer wanted stops early; the knowledge reader
 re-parses only what changed."""
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,9 +17,13 @@ from sqlalchemy.engine import Engine
 from bot.catalog.catalog import Catalog
 from bot.catalog.db import engine_for
 from bot.catalog.provider import CatalogProvider
+from bot.catalog.store import catalog_version
+from bot.config import settings
 from bot.knowledge.load import KnowledgeInvalid, load_knowledge
 from bot.knowledge.source import read_yaml
-from bot.resolver import Resolver
+from bot.resolver import Resolver, ResolverSettings
+from bot.resolver.cache import SUFFIX, entry_key
+from bot.resolver.cancellation import Cancelled
 from tests.trimmed_knowledge import copy_trimmed
 
 # a question the knowledge does not decide: the resolver asks whether 食品经营许可 is meant
@@ -37,16 +45,65 @@ def loaded(knowledge: Path, tmp_path: Path) -> tuple[Engine, CatalogProvider]:
 
 class GatedProvider(CatalogProvider):
     """A provider whose fits wait until `gate` is open: the test decides when a fit in flight ends (on a fast
-    machine a trimmed fit could end before the test looks)."""
+    machine a trimmed fit could end before the test looks). It notes the catalog version of every fit begun and
+    of every fit that ended with a resolver, and the most fits ever in flight at once."""
 
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine, interval=0)
         self.gate = threading.Event()
         self.gate.set()
+        self.at_gate = threading.Event()  # set when a fit waits at the closed gate
+        self.begun: list[str] = []
+        self.ended: list[str] = []
+        self.most_in_flight = 0
+        self._in_flight = 0
+        self._counting = threading.Lock()
 
-    def _fit(self, catalog: Catalog) -> Resolver:
-        assert self.gate.wait(timeout=120), "the gate of a fit was never opened"
-        return super()._fit(catalog)
+    def _fit(self, catalog: Catalog, **options: Cancelled) -> Resolver:
+        """The provider's fit, counted, once the gate is open; `options` as the provider passes them."""
+        with self._counting:
+            self.begun.append(catalog.version)
+            self._in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self._in_flight)
+        try:
+            if not self.gate.is_set():
+                self.at_gate.set()
+            assert self.gate.wait(timeout=120), "the gate of a fit was never opened"
+            resolver = super()._fit(catalog, **options)
+            self.ended.append(catalog.version)
+            return resolver
+        finally:
+            with self._counting:
+                self._in_flight -= 1
+
+
+class HeldMidFitProvider(GatedProvider):
+    """A gated provider whose background fits (those handed a cancellation check) also pause at their second
+    check, past segmenting and before the word models, while `mid_fit` is closed. It notes each check's answer."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        self.mid_fit = threading.Event()
+        self.mid_fit.set()
+        self.paused = threading.Event()  # set when a fit waits at the closed mid-fit gate
+        self.answers: dict[str, list[bool]] = {}
+
+    def _fit(self, catalog: Catalog, **options: Cancelled) -> Resolver:
+        if "cancelled" in options:
+            options["cancelled"] = self._held(catalog.version, options["cancelled"])
+        return super()._fit(catalog, **options)
+
+    def _held(self, version: str, cancelled: Cancelled) -> Cancelled:
+        """The fit's cancellation check, pausing at its second call and noting every answer."""
+        answers = self.answers.setdefault(version, [])
+
+        def check() -> bool:
+            if len(answers) == 1 and not self.mid_fit.is_set():
+                self.paused.set()
+                assert self.mid_fit.wait(timeout=120), "the mid-fit gate was never opened"
+            answers.append(cancelled())
+            return answers[-1]
+        return check
 
 
 @pytest.fixture(scope="module")
@@ -211,3 +268,116 @@ def test_a_material_edit_keeps_the_resolver_and_a_refit_in_flight_is_still_serve
     finally:
         path.write_text(original, encoding="utf-8")
         phrasings.write_text(original_phrasings, encoding="utf-8")
+
+
+def with_synonyms(lexicon: str, words: list[str]) -> str:
+    """The lexicon text with one more synonym entry: `words` mean 食品经营许可证 (a change the resolver reads)."""
+    entry = f"  - canonical: 食品经营许可证\n    words: [{', '.join(words)}]\n"
+    return lexicon.replace("synonyms:\n", "synonyms:\n" + entry, 1)
+
+
+def load_lexicon(knowledge: Path, engine: Engine, text: str, provider: CatalogProvider) -> str:
+    """Write the lexicon, load the knowledge and let the provider see it; returns the loaded catalog version."""
+    (knowledge / "lexicon.yml").write_text(text, encoding="utf-8")
+    load_knowledge(knowledge, engine)
+    provider.current()
+    return catalog_version(engine)
+
+
+def wait_until(condition: Callable[[], bool], timeout: float) -> bool:
+    """Whether the condition came true within `timeout` seconds (checked every tenth of a second)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def test_edits_made_while_a_fit_runs_leave_only_the_newest_to_fit_next(knowledge: Path, tmp_path: Path) -> None:
+    engine = engine_for(f"sqlite:///{tmp_path / 'catalog.db'}")
+    load_knowledge(knowledge, engine)
+    provider = GatedProvider(engine)
+    before = provider.current()
+    lexicon = knowledge / "lexicon.yml"
+    original = lexicon.read_text(encoding="utf-8")
+    provider.gate.clear()
+    try:
+        first = load_lexicon(knowledge, engine, with_synonyms(original, ["小吃证"]), provider)
+        assert provider.at_gate.wait(timeout=60), "the first edit's fit never began"
+        load_lexicon(knowledge, engine, with_synonyms(original, ["小吃证", "早点证"]), provider)
+        last = load_lexicon(knowledge, engine, with_synonyms(original, ["小吃证", "早点证", "摊位证"]), provider)
+        assert provider.current() is before  # the former catalog answers meanwhile
+        assert provider.begun == [before.catalog.version, first]  # the later edits wait: no second fit begins
+    finally:
+        lexicon.write_text(original, encoding="utf-8")
+        provider.gate.set()
+    provider.wait_for_refit(timeout=600)
+    assert provider.begun == [before.catalog.version, first, last]  # the middle edit is never fitted
+    assert provider.ended == [before.catalog.version, last]  # the first edit's fit was abandoned
+    after = provider.current()
+    assert after.catalog.version == last and not after.resolver.extended
+    assert {w: after.catalog.lexicon[w] for w in ("小吃证", "早点证", "摊位证")} == dict.fromkeys(
+        ("小吃证", "早点证", "摊位证"), "食品经营许可证")
+
+
+def test_a_fit_made_obsolete_by_a_newer_edit_stops_at_its_next_check_and_is_never_served(
+        knowledge: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    engine = engine_for(f"sqlite:///{tmp_path / 'catalog.db'}")
+    load_knowledge(knowledge, engine)
+    provider = HeldMidFitProvider(engine)
+    before = provider.current()
+    lexicon = knowledge / "lexicon.yml"
+    original = lexicon.read_text(encoding="utf-8")
+    provider.mid_fit.clear()
+    caplog.set_level(logging.INFO)
+    try:
+        obsolete = load_lexicon(knowledge, engine, with_synonyms(original, ["排档证"]), provider)
+        obsolete_catalog = Catalog.from_engine(engine)
+        assert wait_until(lambda: provider.paused.is_set() or obsolete in provider.ended, timeout=600)
+        assert provider.paused.is_set(), "the fit ran to its end without a check between its stages"
+        newest = load_lexicon(knowledge, engine, with_synonyms(original, ["夜宵证"]), provider)
+        assert provider.current() is before
+    finally:
+        lexicon.write_text(original, encoding="utf-8")
+        provider.mid_fit.set()
+    provider.wait_for_refit(timeout=600)
+    assert provider.answers[obsolete] == [False, True]  # wanted at its first check, abandoned at the next
+    assert obsolete not in provider.ended and provider.begun[-1] == newest
+    after = provider.current()
+    assert after.catalog.version == newest and not after.resolver.extended
+    assert "排档证" not in after.catalog.lexicon and after.catalog.lexicon["夜宵证"] == "食品经营许可证"
+    cache = Path(settings().resolver_cache_dir)  # an abandoned fit is not kept either
+    assert not (cache / f"{entry_key(obsolete_catalog, ResolverSettings.from_env())}{SUFFIX}").exists()
+    provider_logs = [r for r in caplog.records if r.name == "bot.catalog.provider"]
+    assert not [r for r in provider_logs if r.levelno >= logging.WARNING]  # abandoning is no failure
+
+
+def test_never_two_fits_run_at_once(knowledge: Path, tmp_path: Path) -> None:
+    engine = engine_for(f"sqlite:///{tmp_path / 'catalog.db'}")
+    load_knowledge(knowledge, engine)
+    provider = GatedProvider(engine)
+    before = provider.current()
+    lexicon, phrasings = knowledge / "lexicon.yml", knowledge / "phrasings" / f"{AFFAIR}.yml"
+    original, original_phrasings = lexicon.read_text(encoding="utf-8"), phrasings.read_text(encoding="utf-8")
+    provider.gate.clear()
+    try:
+        append_phrasing(knowledge, AFFAIR, "街角那家卤味店开张前要的那张纸")  # served at once, fitted meanwhile
+        load_knowledge(knowledge, engine)
+        assert provider.current().resolver.extended
+        assert provider.at_gate.wait(timeout=60), "the phrasing's fit never began"
+        load_lexicon(knowledge, engine, with_synonyms(original, ["卤味证"]), provider)  # needs a fit of its own
+        provider.gate.set()
+        assert wait_until(lambda: len(provider.begun) == 3, timeout=600), "the lexicon edit was never fitted"
+        append_phrasing(knowledge, AFFAIR, "弄堂口那家卤味摊要办的那张纸")  # while that fit runs (or after it)
+        last = load_lexicon(knowledge, engine, with_synonyms(original, ["卤味证"]), provider)
+    finally:
+        lexicon.write_text(original, encoding="utf-8")
+        phrasings.write_text(original_phrasings, encoding="utf-8")
+        provider.gate.set()
+    provider.wait_for_refit(timeout=600)
+    assert provider.most_in_flight == 1
+    after = provider.current()
+    assert after.catalog.version == last and not after.resolver.extended
+    assert after.catalog.lexicon["卤味证"] == "食品经营许可证" and before.catalog.lexicon.get("卤味证") is None
+    assert "弄堂口那家卤味摊要办的那张纸" in after.catalog.phrasings[AFFAIR]
