@@ -9,9 +9,11 @@ affairs, and an edit to the knowledge retrains it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
+from threadpoolctl import ThreadpoolController
 
 from bot.resolver.index import Similarities
 
@@ -20,6 +22,11 @@ FEATURES = ("best", "profile", "best_gap", "profile_gap", "outside", "bundle_una
 # +1: the probability can only rise with the feature; -1: only fall.
 MONOTONE = {"best": 1, "profile": 1, "best_gap": 1, "profile_gap": 1, "outside": -1, "bundle_unasked": -1,
             "not_ours": -1, "svm": 1, "svm_gap": 1, "svm_none": 1}
+# OpenMP threads the trees use to fit and to predict. A question's handful of rows gains nothing from more, and
+# where other processes keep the cores busy (Rasa, the database, a background fit) the threads' spin-waiting
+# multiplies the time: with one busy process on two cores, p95 of a question rose from 4 to 76-128 ms with a
+# thread per core, and stayed at 6 ms with one; a ranker fit on the same machine took 84 s instead of 1.5 s.
+OPENMP_THREADS = 1
 # The SVM's best affairs join the retrieval shortlist even when their wording is far from every example.
 SVM_SHORTLIST = 2
 
@@ -97,11 +104,19 @@ class Ranker:
         if len(set(labels.tolist())) < 2:
             self._constant = float(labels.mean()) if len(labels) else 0.0
             return self
-        self._model.fit(features, labels)
+        with _openmp().limit(limits=OPENMP_THREADS):
+            self._model.fit(features, labels)
         return self
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """P(the affair meant) for each candidate row."""
         if self._constant is not None or features.shape[0] == 0:
             return np.full(features.shape[0], self._constant or 0.0, dtype=np.float64)
-        return self._model.predict_proba(features)[:, 1]
+        with _openmp().limit(limits=OPENMP_THREADS):
+            return self._model.predict_proba(features)[:, 1]
+
+
+@cache
+def _openmp() -> ThreadpoolController:
+    """The process's OpenMP thread pools (the trees'), found once on first use."""
+    return ThreadpoolController().select(user_api="openmp")
