@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from bench.busy import busy_cores, neighbours
 from bench.live import LIVE_TARGET_S, Placement, measure_live
 from bench.measure import (
     BuildFigures,
@@ -73,6 +74,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--profile-build", action="store_true", help="also profile one index build per catalog")
     parser.add_argument("--no-tracemalloc", action="store_true",
                         help="skip the extra traced build that measures retained/peak memory")
+    parser.add_argument("--no-busy", action="store_true",
+                        help="skip timing the real catalog again while other processes keep the cores busy")
     parser.add_argument("--no-live", action="store_true",
                         help="skip the maintainers' loop (a placed question until the resolver decides it)")
     parser.add_argument("--with-import", type=Path, nargs="?", const=SAMPLE_EXPORT, default=None, metavar="FILE",
@@ -128,6 +131,20 @@ def run_scenario(console: Console, label: str, catalog: Catalog, target_ms: floa
         latency = time_resolves(resolver, queries, warmup, advance)
     console.print(f"[dim]✓ {label}: {len(queries):,} queries resolved after {len(warmup)} warm-up queries[/dim]")
     return Scenario(label, count, target_ms, build, latency, resolver, queries, catalog)
+
+
+def run_beside_busy(console: Console, scenario: Scenario, args: argparse.Namespace) -> Scenario:
+    """The same queries on the same resolver again, while every core but one is kept busy by other processes."""
+    count = neighbours()
+    label = f"{scenario.label}, {count} busy process{'es' if count > 1 else ''} beside"
+    warmup = QueryGenerator(scenario.catalog, seed=args.seed).generate(args.warmup)
+    with bar(console, auto_refresh=False) as progress, busy_cores(count):
+        task = progress.add_task(f"{label}: resolving", total=len(scenario.queries))
+        latency = time_resolves(scenario.resolver, scenario.queries, warmup,
+                                lambda n: progress.advance(task, n))
+    console.print(f"[dim]✓ {label}: {len(scenario.queries):,} queries resolved[/dim]")
+    return Scenario(label, scenario.affairs, scenario.target_ms, scenario.build, latency, scenario.resolver,
+                    scenario.queries, scenario.catalog)
 
 
 def _load() -> str:
@@ -291,6 +308,7 @@ def _run(args: argparse.Namespace) -> int:
                   f"{len(snapshot.catalog.affairs)} affairs, {len(snapshot.catalog.lexicon)} lexicon words[/dim]")
 
     scenarios = [run_scenario(console, "real catalog", snapshot.catalog, REAL_TARGET_MS, args)]
+    beside_busy = [] if args.no_busy else [run_beside_busy(console, scenarios[0], args)]
     with bar(console) as progress:
         task = progress.add_task(f"generating {args.affairs:,} affairs", total=args.affairs)
         generated = synthetic_catalog(snapshot.catalog, args.affairs, seed=args.seed,
@@ -301,18 +319,20 @@ def _run(args: argparse.Namespace) -> int:
 
     console.print()
     console.print(build_table(scenarios))
-    console.print(latency_table(scenarios))
-    console.print(kinds_table(scenarios))
-    console.print(targets_table(scenarios))
+    console.print(latency_table(scenarios + beside_busy))
+    console.print(kinds_table(scenarios + beside_busy))
+    console.print(targets_table(scenarios + beside_busy))
     console.print("[dim]build s: one Resolver(catalog) call, including the jieba tokenizer it creates; RSS Δ: growth "
                   "of the process's peak RSS during that build; held / build peak: tracemalloc of a second build "
                   "(memory the resolver keeps / the most allocated while building). cpu: thread CPU time per "
-                  "resolve, which other busy processes do not inflate.[/dim]")
+                  "resolve, which other busy processes do not inflate. … busy process beside: the same queries on the same "
+                  "resolver while other processes keep every core but one busy, as Rasa, the database or a "
+                  "background fit can on the machine the action server shares.[/dim]")
 
-    for scenario in scenarios:
+    for scenario in scenarios + beside_busy:
         if args.profile or not scenario.met:
             report_profile(console, scenario)
-        if args.profile_build:
+        if args.profile_build and scenario not in beside_busy:
             with step(console, f"{scenario.label}: profiling one index build"):
                 top, areas = profile_build(scenario.catalog)
             console.rule(f"Build profile: {scenario.label}")
