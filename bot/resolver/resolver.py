@@ -50,6 +50,10 @@ SECOND_NEED_MIN = 0.05
 # The ranker learns from questions of one affair alone, so it gives the second affair of a question of two little.
 TWO_AFFAIRS_PARTNER_WEIGHT = 0.2
 TWO_AFFAIRS_MIN = -0.1
+# The SVM's "none of ours" declines a decided affair the ranker gives at least this only when its margin leads the
+# affair's outright (`none_lead` above 0): a question the ranker is this sure of that merely comes close to the near
+# misses (社保卡丢了怎么补，金融功能要先去银行挂失吗) is one of ours. Chosen on the calibration set (eval/README.md).
+SURE_AGAINST_NONE = 0.95
 # A partner the ranker gives less than this is all but ruled out (身份证丢了怎么办 and the renewal): never offered.
 TWO_AFFAIRS_PARTNER_MIN = 0.0002
 
@@ -589,8 +593,11 @@ class Ranking:
         """A decided affair is declined when the SVM, which learns "none of ours" from the out-of-scope questions
         beside every affair, rates "none of ours" within `none_lead` of the best affair's margin. The ranker learns
         which of our affairs is meant, not whether the question is one of ours, so it can be sure of an affair for a
-        near miss that shares its words. A question word for word typical of the affair is never declined."""
+        near miss that shares its words. A question word for word typical of the affair is never declined, nor one
+        whose affair the ranker gives at least SURE_AGAINST_NONE unless "none of ours" leads outright."""
         if result.affair is None or self.typical or self.none_lead < settings.none_lead:
+            return result
+        if self.none_lead < 0 and self._probability(result.affair) >= SURE_AGAINST_NONE:
             return result
         return Resolution(None, [], result.candidates)
 
@@ -603,13 +610,16 @@ class Ranking:
             return result
         return Resolution(None, [result.affair, self.partners[0]], result.candidates)
 
+    def _probability(self, affair: str) -> float:
+        """The ranker's probability for a shortlisted affair (0 for one not shortlisted)."""
+        return next((c.score for c in self.ranked if c.id == affair), 0.0)
+
     @property
     def partner_evidence(self) -> float:
         """`two_affairs_evidence` for the likeliest partner (-inf when there is none)."""
         if not self.partners:
             return -math.inf
-        likely = next((c.score for c in self.ranked if c.id == self.partners[0]), 0.0)
-        return two_affairs_evidence(self.two_affairs, likely)
+        return two_affairs_evidence(self.two_affairs, self._probability(self.partners[0]))
 
     def _unsure_between(self, result: Resolution, settings: ResolverSettings) -> Resolution:
         """A person who names alternatives (开公司好还是个体户好) is asked between the decided affair and

@@ -840,7 +840,7 @@ def test_a_decided_affair_is_declined_when_none_of_ours_comes_close_to_it():
     from bot.resolver.resolver import Ranking, ResolverSettings
 
     settings = ResolverSettings(none_lead=-0.4)
-    ranked = _candidates(("company-deregistration", 0.95), ("individual-business-deregistration", 0.03))
+    ranked = _candidates(("company-deregistration", 0.9), ("individual-business-deregistration", 0.03))
     far = Ranking(ranked, [], [], 0.0, False, "company-deregistration", none_lead=-1.2)
     assert far.decide(settings).affair == "company-deregistration"
     close = replace(far, none_lead=-0.3)
@@ -853,6 +853,25 @@ def test_a_decided_affair_is_declined_when_none_of_ours_comes_close_to_it():
     unsure = replace(close, ranked=_candidates(("company-deregistration", 0.5), ("individual-business-deregistration",
                                                                                 0.45)))
     assert unsure.decide(settings).clarify == ["company-deregistration", "individual-business-deregistration"]
+
+
+def test_an_affair_the_ranker_is_all_but_sure_of_is_declined_only_when_none_of_ours_leads_outright():
+    """社保卡丢了怎么补，金融功能要先去银行挂失吗 comes close to the near misses (银行, 挂失), but the ranker is all but sure
+    of the reissue: only a margin of "none of ours" above the affair's own declines it then."""
+    from dataclasses import replace
+
+    from bot.resolver.resolver import SURE_AGAINST_NONE, Ranking, ResolverSettings
+
+    settings = ResolverSettings(none_lead=-0.4)
+    sure = _candidates(("social-security-card-reissue", SURE_AGAINST_NONE), ("social-security-card", 0.01))
+    close = Ranking(sure, [], [], 0.0, False, "social-security-card-reissue", none_lead=-0.3)
+    assert close.decide(settings).affair == "social-security-card-reissue"
+    assert replace(close, none_lead=0.1).decide(settings).affair is None  # none of ours leads outright: declined
+    less_sure = _candidates(("social-security-card-reissue", SURE_AGAINST_NONE - 0.01), ("social-security-card", 0.01))
+    assert replace(close, ranked=less_sure).decide(settings).affair is None
+    by_a_word = replace(close, ranked=_candidates(("social-security-card", 0.97), ("social-security-card-reissue",
+                                                                                   0.02)))
+    assert by_a_word.decide(settings).affair is None  # the decided affair's own probability counts, not the best's
 
 
 def test_the_lead_of_none_of_ours_is_its_margin_less_the_best_affairs(resolver):
