@@ -856,8 +856,8 @@ def test_a_decided_affair_is_declined_when_none_of_ours_comes_close_to_it():
 
 
 def test_an_affair_the_ranker_is_all_but_sure_of_is_declined_only_when_none_of_ours_leads_outright():
-    """社保卡丢了怎么补，金融功能要先去银行挂失吗 comes close to the near misses (银行, 挂失), but the ranker is all but sure
-    of the reissue: only a margin of "none of ours" above the affair's own declines it then."""
+    """社保卡丢了怎么补，金融功能要先去银行挂失吗 comes close to the near misses (银行, 挂失), but the ranker is
+    all but sure of the reissue: only a margin of "none of ours" above the affair's own declines it then."""
     from dataclasses import replace
 
     from bot.resolver.resolver import SURE_AGAINST_NONE, Ranking, ResolverSettings
