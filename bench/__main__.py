@@ -116,6 +116,14 @@ def run_scenario(console: Console, label: str, catalog: Catalog, target_ms: floa
     generator = QueryGenerator(catalog, seed=args.seed)
     warmup = generator.generate(args.warmup)
     queries = generator.generate(args.queries)
+    latency = time_with_progress(console, label, resolver, queries, warmup)
+    console.print(f"[dim]✓ {label}: {len(queries):,} queries resolved after {len(warmup)} warm-up queries[/dim]")
+    return Scenario(label, count, target_ms, build, latency, resolver, queries, catalog)
+
+
+def time_with_progress(console: Console, label: str, resolver: Resolver, queries: Sequence[Query],
+                       warmup: Sequence[Query]) -> LatencyFigures:
+    """`time_resolves` under a progress bar that is redrawn between timed resolves, never during one."""
     with bar(console, auto_refresh=False) as progress:
         task = progress.add_task(f"{label}: resolving", total=len(queries))
         done = 0
@@ -128,9 +136,7 @@ def run_scenario(console: Console, label: str, catalog: Catalog, target_ms: floa
                 progress.refresh()
 
         progress.refresh()
-        latency = time_resolves(resolver, queries, warmup, advance)
-    console.print(f"[dim]✓ {label}: {len(queries):,} queries resolved after {len(warmup)} warm-up queries[/dim]")
-    return Scenario(label, count, target_ms, build, latency, resolver, queries, catalog)
+        return time_resolves(resolver, queries, warmup, advance)
 
 
 def run_beside_busy(console: Console, scenario: Scenario, args: argparse.Namespace) -> Scenario:
@@ -138,10 +144,8 @@ def run_beside_busy(console: Console, scenario: Scenario, args: argparse.Namespa
     count = neighbours()
     label = f"{scenario.label}, {count} busy process{'es' if count > 1 else ''} beside"
     warmup = QueryGenerator(scenario.catalog, seed=args.seed).generate(args.warmup)
-    with bar(console, auto_refresh=False) as progress, busy_cores(count):
-        task = progress.add_task(f"{label}: resolving", total=len(scenario.queries))
-        latency = time_resolves(scenario.resolver, scenario.queries, warmup,
-                                lambda n: progress.advance(task, n))
+    with busy_cores(count):
+        latency = time_with_progress(console, label, scenario.resolver, scenario.queries, warmup)
     console.print(f"[dim]✓ {label}: {len(scenario.queries):,} queries resolved[/dim]")
     return Scenario(label, scenario.affairs, scenario.target_ms, scenario.build, latency, scenario.resolver,
                     scenario.queries, scenario.catalog)
@@ -325,9 +329,9 @@ def _run(args: argparse.Namespace) -> int:
     console.print("[dim]build s: one Resolver(catalog) call, including the jieba tokenizer it creates; RSS Δ: growth "
                   "of the process's peak RSS during that build; held / build peak: tracemalloc of a second build "
                   "(memory the resolver keeps / the most allocated while building). cpu: thread CPU time per "
-                  "resolve, which other busy processes do not inflate. … busy process beside: the same queries on the same "
-                  "resolver while other processes keep every core but one busy, as Rasa, the database or a "
-                  "background fit can on the machine the action server shares.[/dim]")
+                  "resolve, which other busy processes do not inflate. … busy process beside: the same queries on "
+                  "the same resolver while other processes keep every core but one busy, as Rasa, the database or "
+                  "a background fit can on the machine the action server shares.[/dim]")
 
     for scenario in scenarios + beside_busy:
         if args.profile or not scenario.met:
