@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -36,11 +37,21 @@ def append_phrasing(knowledge: Path, affair: str, text: str) -> None:
     path.write_text(path.read_text(encoding="utf-8") + f"  - {text}\n", encoding="utf-8")
 
 
-def loaded(knowledge: Path, tmp_path: Path) -> tuple[Engine, CatalogProvider]:
-    """A fresh catalog database with the knowledge loaded, and a provider that checks it on every call."""
+AnyProvider = TypeVar("AnyProvider", bound=CatalogProvider)
+
+
+def checking_every_call(engine: Engine) -> CatalogProvider:
+    """A provider that checks the database version on every call."""
+    return CatalogProvider(engine, interval=0)
+
+
+def loaded(knowledge: Path, tmp_path: Path,
+           provider: Callable[[Engine], AnyProvider] = checking_every_call) -> tuple[Engine, AnyProvider]:
+    """A fresh catalog database with the knowledge loaded, and a provider made by `provider` (by default one that
+    checks the database on every call)."""
     engine = engine_for(f"sqlite:///{tmp_path / 'catalog.db'}")
     load_knowledge(knowledge, engine)
-    return engine, CatalogProvider(engine, interval=0)
+    return engine, provider(engine)
 
 
 class GatedProvider(CatalogProvider):
@@ -147,9 +158,7 @@ def test_a_typical_question_decides_its_affair_word_for_word_only(knowledge: Pat
 
 def test_any_other_change_is_fitted_in_background_while_the_former_catalog_answers(knowledge: Path,
                                                                                   tmp_path: Path) -> None:
-    engine = engine_for(f"sqlite:///{tmp_path / 'catalog.db'}")
-    load_knowledge(knowledge, engine)
-    provider = GatedProvider(engine)
+    engine, provider = loaded(knowledge, tmp_path, GatedProvider)
     before = provider.current()
     lexicon = knowledge / "lexicon.yml"
     original = lexicon.read_text(encoding="utf-8")
@@ -295,9 +304,7 @@ def wait_until(condition: Callable[[], bool], timeout: float) -> bool:
 
 
 def test_edits_made_while_a_fit_runs_leave_only_the_newest_to_fit_next(knowledge: Path, tmp_path: Path) -> None:
-    engine = engine_for(f"sqlite:///{tmp_path / 'catalog.db'}")
-    load_knowledge(knowledge, engine)
-    provider = GatedProvider(engine)
+    engine, provider = loaded(knowledge, tmp_path, GatedProvider)
     before = provider.current()
     lexicon = knowledge / "lexicon.yml"
     original = lexicon.read_text(encoding="utf-8")
@@ -323,9 +330,7 @@ def test_edits_made_while_a_fit_runs_leave_only_the_newest_to_fit_next(knowledge
 
 def test_a_fit_made_obsolete_by_a_newer_edit_stops_at_its_next_check_and_is_never_served(
         knowledge: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    engine = engine_for(f"sqlite:///{tmp_path / 'catalog.db'}")
-    load_knowledge(knowledge, engine)
-    provider = HeldMidFitProvider(engine)
+    engine, provider = loaded(knowledge, tmp_path, HeldMidFitProvider)
     before = provider.current()
     lexicon = knowledge / "lexicon.yml"
     original = lexicon.read_text(encoding="utf-8")
@@ -354,9 +359,7 @@ def test_a_fit_made_obsolete_by_a_newer_edit_stops_at_its_next_check_and_is_neve
 
 
 def test_never_two_fits_run_at_once(knowledge: Path, tmp_path: Path) -> None:
-    engine = engine_for(f"sqlite:///{tmp_path / 'catalog.db'}")
-    load_knowledge(knowledge, engine)
-    provider = GatedProvider(engine)
+    engine, provider = loaded(knowledge, tmp_path, GatedProvider)
     before = provider.current()
     lexicon, phrasings = knowledge / "lexicon.yml", knowledge / "phrasings" / f"{AFFAIR}.yml"
     original, original_phrasings = lexicon.read_text(encoding="utf-8"), phrasings.read_text(encoding="utf-8")
