@@ -25,7 +25,8 @@ MONOTONE = {"best": 1, "profile": 1, "best_gap": 1, "profile_gap": 1, "outside":
 # OpenMP threads the trees use to fit and to predict. A question's handful of rows gains nothing from more, and
 # where other processes keep the cores busy (Rasa, the database, a background fit) the threads' spin-waiting
 # multiplies the time: with one busy process on two cores, p95 of a question rose from 4 to 76-128 ms with a
-# thread per core, and stayed at 6 ms with one; a ranker fit on the same machine took 84 s instead of 1.5 s.
+# thread per core, and stayed at 6 ms with one; a ranker fit beside that process took 3.1 s with two threads and
+# 1.7 s with one (1.0 s and 1.5 s on an idle machine). The probabilities are the same either way.
 OPENMP_THREADS = 1
 # The SVM's best affairs join the retrieval shortlist even when their wording is far from every example.
 SVM_SHORTLIST = 2
