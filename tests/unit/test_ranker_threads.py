@@ -4,6 +4,8 @@ a thread per core waits for busy cores on every question (see `OPENMP_THREADS`).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -34,8 +36,9 @@ def test_the_trees_fit_and_predict_on_one_openmp_thread(rows: tuple[np.ndarray, 
     model = ranker._model
     fit, predict = model.fit, model.predict_proba
 
-    def noting(name, call):
-        def wrapped(*args, **kwargs):
+    def noting(name: str, call: Callable[..., Any]) -> Callable[..., Any]:
+        """`call`, noting the OpenMP thread counts in force when it begins."""
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
             seen[name] = openmp_threads()
             return call(*args, **kwargs)
         return wrapped
