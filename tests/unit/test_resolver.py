@@ -194,6 +194,17 @@ def test_a_faint_sibling_is_offered_when_the_svm_reads_the_topic_both_share():
     assert Resolver._open_enough("rent", "purchase", {"rent": SIBLING_MIN}, (), -9.0)  # likely enough anyway
 
 
+def test_a_sibling_the_ranker_all_but_rules_out_is_not_offered():
+    """A sibling the ranker gives a few percent is not offered beside a leader it is sure of, unless the SVM reads
+    the topic the two share (the threshold was chosen on the calibration set: eval/README.md)."""
+    from bot.resolver.resolver import SIBLING_TOPIC_LEAD, Resolver
+
+    few_percent = {"rent": 0.03, "purchase": 0.95}
+    assert not Resolver._open_enough("rent", "purchase", few_percent, (), -9.0)
+    assert Resolver._open_enough("rent", "purchase", few_percent, ("rent", "purchase"), SIBLING_TOPIC_LEAD)
+    assert Resolver._open_enough("rent", "purchase", {"rent": 0.06, "purchase": 0.9}, (), -9.0)
+
+
 def test_a_sibling_the_ranker_never_shortlisted_is_offered_without_a_score():
     from bot.resolver.resolver import Candidate, Ranking, ResolverSettings
 
