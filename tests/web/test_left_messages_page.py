@@ -21,7 +21,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from backend.seed import SAMPLE_CASES
 from bot.cases import mask_case_number
-from tests.e2e.stack import ROOT, Service, backend, base_env, console_server
+from tests.e2e.stack import ROOT, Service, backend, base_env, console_server, wait_until_warm
 from tests.web.fake_rasa import FakeRasa
 from tests.web.pagecheck import assert_accessible_at_widths
 from tests.web.servers import start_edge
@@ -85,6 +85,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, fake_rasa: FakeRasa) -> Itera
         console = console_server(workdir, env, fake_rasa.url)
         console.start(timeout=120)
         started.append(console)
+        wait_until_warm(console)  # while the console loads its resolver at start-up, a busy machine slows a lookup
         edge = start_edge(workdir / "edge", fake_rasa.url, "edge-left", **shared)
         started.append(edge)
         yield Site(console, edge)
