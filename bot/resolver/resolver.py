@@ -468,7 +468,7 @@ class Resolver:
 
     def _together(self, query: Query, leader: str, ranked: list[Candidate]) -> str:
         """The one-thing bundle that has the leader among its parts, when the person asks for things done
-        together (户口要销、丧葬费要领、公积金要取，想一次弄完) and the ranker gives the bundle SIBLING_MIN."""
+        together (户口要销、丧葬费要领、公积金要取，想一次弄完) and the ranker gives the bundle at least SIBLING_MIN."""
         if not query.together:
             return leader
         for candidate in ranked:
