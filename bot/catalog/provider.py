@@ -95,6 +95,8 @@ class CatalogProvider:
     def _build(self, catalog: Catalog, former: Snapshot | None) -> Snapshot:
         """The snapshot to serve for a new catalog: extended from the former one when only phrasings changed;
         the former one itself while a catalog that reads differently is fitted in the background."""
+        if not catalog.affairs:
+            logger.warning("the catalog holds no affair: every question is declined until the knowledge is loaded")
         inputs = catalog.resolver_inputs()
         if former is not None and inputs == former.catalog.resolver_inputs():
             self._awaited = None  # back to what the served resolver reads (an edit undone): no fit awaited

@@ -565,15 +565,19 @@ async def background(app: web.Application) -> AsyncIterator[None]:
     app[WARMING] = list(tasks)  # /api/health says "warm" once these are done
     if found.settings.rasa_hook_url:
         tasks.append(asyncio.create_task(found.hooks.run(stop)))
+    for task in tasks:
+        task.add_done_callback(_log_failure)  # at once, not only when the console stops
     yield
     stop.set()
     for task in tasks:
-        if task.done():
-            if not task.cancelled() and task.exception() is not None:
-                log.error("start-up task failed: %s", type(task.exception()).__name__)
-        else:
-            task.cancel()
+        task.cancel()  # a done task is left as it is
     await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _log_failure(task: asyncio.Task) -> None:
+    """Log a background task that failed, by the type of its error (its message may quote what a person typed)."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("background task failed: %s", type(task.exception()).__name__)
 
 
 def create_app(found: Services, *, warm: bool = True) -> web.Application:

@@ -181,6 +181,10 @@ class Resolver:
         """Index the catalog's texts and fit the ranker (or take base's index models and ranker); `cancelled` as in
         the constructor."""
         self._ids = [a.id for a in self._affairs]
+        self._learned = frozenset(normalize(t) for t in _every_text(catalog))
+        if not self._affairs:
+            self._learn_nothing()
+            return
         umbrellas = sorted(catalog.umbrellas.values(), key=lambda u: u.id)
         self._topics = [(u.topic, tuple(i for i in u.affairs if i in catalog.affairs)) for u in umbrellas]
         self.index = ExampleIndex(self.analyzer, self._affairs, catalog.phrasings,
@@ -199,7 +203,6 @@ class Resolver:
         self._typical = _typical_questions(self.index)
         self._partners = _partners(catalog.two_affairs)
         self._asked_between = _asked_between(catalog.two_affairs, set(self._ids))
-        self._learned = frozenset(normalize(t) for t in _every_text(catalog))
         if base is None:
             stop_if_cancelled(cancelled, "the ranker's training rows")
             features, labels = self.training_rows()
@@ -207,6 +210,13 @@ class Resolver:
             self.ranker = Ranker().fit(features, labels)
         else:
             self.ranker = base.ranker
+
+    def _learn_nothing(self) -> None:
+        """A catalog with no affair (a database the knowledge is not loaded into yet) has nothing to index or fit:
+        every question is declined as none of ours, and nothing is a name, topic or partner."""
+        self.index, self.ranker = None, None
+        self._topics, self._labels, self._label_words, self._what_words = [], [], [], frozenset()
+        self._topic_words, self._typical, self._partners, self._asked_between = {}, {}, {}, {}
 
     def _subjects(self) -> list[set[str]]:
         """Each affair's name, alias and keyword words, with the words inside its compounds that name a
@@ -244,7 +254,7 @@ class Resolver:
         """
         blocks, labels, question, candidate, truth = [], [], [], [], []
         number = 0
-        for owners, sims, texts in self.index.held_out(self.settings.mixed_every):
+        for owners, sims, texts in self.index.held_out(self.settings.mixed_every) if self.index else ():
             for k, (owner, text) in enumerate(zip(owners, texts, strict=True)):
                 chosen = shortlist(sims.best[k], sims.profile[k], self.settings.shortlist, sims.margins[k])
                 blocks.append(self._features.rows(sims, k, QueryFacts(self._query(text).together), chosen))

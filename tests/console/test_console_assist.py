@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,8 @@ from backend.testing import running_server
 from bot.cases import CaseApiConfig, CaseClient, mask_case_number
 from bot.cases.attempts import AttemptLimiter
 from bot.catalog.db import engine_for as catalog_engine_for
+from bot.catalog.provider import CatalogProvider
+from bot.config import PROJECT_ROOT
 from bot.console import store
 from bot.dialogue.answers import affair_answer
 
@@ -36,6 +41,26 @@ def test_affair_search(console) -> None:
     assert {"housing-fund-withdrawal-rent", "housing-fund-loan"} <= {a["id"] for a in by_name}
     assert console.agent.get("/api/affairs", q=" ").status_code == 400
     assert found["each"] is False and found["clarify"] == []
+
+
+def test_on_a_catalog_not_loaded_yet_the_console_warms_and_search_finds_nothing(
+        tmp_path: Path, start_console: ConsoleFactory, caplog: pytest.LogCaptureFixture) -> None:
+    """A console started before the knowledge is loaded into its catalog database: the start-up fit of the
+    resolver has nothing to fit and must not fail; a search finds no affair and decides none."""
+    shutil.copytree(PROJECT_ROOT / "knowledge", tmp_path / "knowledge")  # the folder is there, not loaded yet
+    url = f"sqlite:///{tmp_path / 'not-loaded.db'}"
+    provider = CatalogProvider(catalog_engine_for(url), interval=0)
+    not_loaded = Catalog(tmp_path / "knowledge", url, provider, provider.current())
+    with caplog.at_level(logging.WARNING):
+        console = start_console(f"sqlite:///{tmp_path / 'console.db'}", catalog=not_loaded)
+        deadline = time.monotonic() + 60
+        while not console.agent.get("/api/health").json()["warm"]:
+            assert time.monotonic() < deadline, "the console did not finish warming up"
+            time.sleep(0.1)
+        found = console.agent.get("/api/affairs", q="身份证丢了怎么办").json()
+    assert (found["decided"], found["clarify"], found["affairs"]) == (None, [], [])
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], [r.getMessage() for r in caplog.records]
+    assert any("holds no affair" in r.getMessage() for r in caplog.records)
 
 
 def test_affair_search_lists_both_affairs_the_words_speak_for_first(console) -> None:

@@ -85,6 +85,23 @@ def test_bundle_needs_the_bundle_word(resolver):
     assert resolver.resolve("出生一件事").affair == "one-thing-birth"
 
 
+def test_a_catalog_with_no_affair_declines_every_question_without_a_fit():
+    """A database the knowledge is not loaded into yet: no vocabulary to fit, so nothing is fitted and every
+    question is declined as none of ours (a message with no word to go on is still told apart)."""
+    from bot.catalog.catalog import Catalog
+    from bot.catalog.domain import OUT_OF_SCOPE
+    from bot.resolver.resolver import Resolver
+
+    empty = Resolver(Catalog(version=None, phrasings={OUT_OF_SCOPE: ("银行卡怎么注销",)}))
+    for text in ("身份证丢了怎么补", "我在宁波市", "银行卡怎么注销"):
+        assert empty.resolve(text) == Resolution(None), text
+        assert empty.rank(text) == [] and empty.probabilities(text) == []
+    assert empty.resolve("办个证").vague
+    assert empty.learned_from("银行卡怎么注销") and not empty.learned_from("身份证丢了怎么补")
+    assert not empty.names_subject_of("驾照丢了", "driving-license-reissue", "id-card-reissue")
+    assert empty.shared_subject(["id-card-reissue"]) == "" and empty.training_rows()[1].size == 0
+
+
 def test_rank_is_sorted_and_positive(resolver):
     ranked = resolver.rank("公积金提取")
     scores = [c.score for c in ranked]
