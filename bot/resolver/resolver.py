@@ -254,7 +254,7 @@ class Resolver:
         """
         blocks, labels, question, candidate, truth = [], [], [], [], []
         number = 0
-        for owners, sims, texts in self.index.held_out(self.settings.mixed_every) if self.index else ():
+        for owners, sims, texts in self.index.held_out(self.settings.mixed_every) if self.index is not None else ():
             for k, (owner, text) in enumerate(zip(owners, texts, strict=True)):
                 chosen = shortlist(sims.best[k], sims.profile[k], self.settings.shortlist, sims.margins[k])
                 blocks.append(self._features.rows(sims, k, QueryFacts(self._query(text).together), chosen))
