@@ -9,7 +9,7 @@ Roles: A = agent, S = supervisor, M = maintainer.
 ==========================================  =====  ==========================================================
 method path                                 roles  request → response
 ==========================================  =====  ==========================================================
-GET  /api/health                            -      → {status}
+GET  /api/health                            -      → {status, warm, warm_failed}
 POST /api/login                             -      {name, password} → {token, token_type, expires_at, user}
 POST /api/logout                            any    → {ok}
 GET  /api/me                                any    → {user: {name, display_name, roles}}
@@ -236,7 +236,8 @@ async def health(request: web.Request, user: User | None) -> web.Response:
         log.error("health: database unavailable (%s)", type(failure).__name__)
         return error(503, "控制台数据库暂时不可用。")
     warming = request.app.get(WARMING, [])
-    return ok({"status": "ok", "warm": all(task.done() for task in warming)})
+    failed = any(task.done() and not task.cancelled() and task.exception() is not None for task in warming)
+    return ok({"status": "ok", "warm": all(task.done() for task in warming), "warm_failed": failed})
 
 
 def _ping(engine: Engine) -> None:
@@ -449,7 +450,7 @@ async def out_of_scope(request: web.Request, user: User | None) -> web.Response:
 
 
 ROUTES: tuple[Route, ...] = (
-    Route("GET", "/api/health", None, health, "服务是否可用", "", "{status}"),
+    Route("GET", "/api/health", None, health, "服务是否可用", "", "{status, warm, warm_failed}"),
     Route("POST", "/api/login", None, login, "登录", "{name, password}", "{token, token_type, expires_at, user}"),
     Route("POST", "/api/logout", ANY, logout, "退出登录", "", "{ok}"),
     Route("GET", "/api/me", ANY, me, "当前用户", "", "{user}"),
@@ -562,7 +563,7 @@ async def background(app: web.Application) -> AsyncIterator[None]:
     stop = asyncio.Event()
     tasks = [asyncio.create_task(asyncio.to_thread(found.snapshot)),
              asyncio.create_task(asyncio.to_thread(found.maintainer.warm))]
-    app[WARMING] = list(tasks)  # /api/health says "warm" once these are done
+    app[WARMING] = list(tasks)  # /api/health says "warm" once these are done, and "warm_failed" if one failed
     if found.settings.rasa_hook_url:
         tasks.append(asyncio.create_task(found.hooks.run(stop)))
     for task in tasks:

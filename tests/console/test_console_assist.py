@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from console_helpers import Catalog, ConsoleFactory
+from console_helpers import Catalog, Console, ConsoleFactory
 from sqlalchemy import select
 
 from backend.seed import SAMPLE_CASES
@@ -43,6 +43,27 @@ def test_affair_search(console) -> None:
     assert found["each"] is False and found["clarify"] == []
 
 
+def once_warm(console: Console) -> dict:
+    """The console's health once its start-up work (the resolver, the knowledge reader) is done."""
+    deadline = time.monotonic() + 60
+    while not (health := console.agent.get("/api/health").json())["warm"]:
+        assert time.monotonic() < deadline, "the console did not finish warming up"
+        time.sleep(0.1)
+    return health
+
+
+def test_health_says_when_the_start_up_work_failed(sqlite_url: str, start_console: ConsoleFactory,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    """The console still answers when its start-up work fails (here there is neither a catalog to load the
+    resolver from nor a knowledge folder to check), but its health says so, and each failure is logged by its
+    type when it happens."""
+    with caplog.at_level(logging.ERROR):
+        health = once_warm(start_console(sqlite_url))
+    assert (health["status"], health["warm"], health["warm_failed"]) == ("ok", True, True)
+    assert sorted(r.getMessage() for r in caplog.records if r.name == "bot.console.api") == \
+        ["background task failed: FileNotFoundError", "background task failed: RuntimeError"]
+
+
 def test_on_a_catalog_not_loaded_yet_the_console_warms_and_search_finds_nothing(
         tmp_path: Path, start_console: ConsoleFactory, caplog: pytest.LogCaptureFixture) -> None:
     """A console started before the knowledge is loaded into its catalog database: the start-up fit of the
@@ -53,11 +74,9 @@ def test_on_a_catalog_not_loaded_yet_the_console_warms_and_search_finds_nothing(
     not_loaded = Catalog(tmp_path / "knowledge", url, provider, provider.current())
     with caplog.at_level(logging.WARNING):
         console = start_console(f"sqlite:///{tmp_path / 'console.db'}", catalog=not_loaded)
-        deadline = time.monotonic() + 60
-        while not console.agent.get("/api/health").json()["warm"]:
-            assert time.monotonic() < deadline, "the console did not finish warming up"
-            time.sleep(0.1)
+        health = once_warm(console)
         found = console.agent.get("/api/affairs", q="身份证丢了怎么办").json()
+    assert health["warm_failed"] is False
     assert (found["decided"], found["clarify"], found["affairs"]) == (None, [], [])
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], [r.getMessage() for r in caplog.records]
     assert any("holds no affair" in r.getMessage() for r in caplog.records)

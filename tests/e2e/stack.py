@@ -128,9 +128,10 @@ def wait_until_warm(console: Service, timeout: float = 300.0) -> None:
     """Wait until the console's health says its resolver and knowledge reader are built (as after any start,
     in use): a first search otherwise waits for the fit, longer than a page's expectations wait."""
     deadline = time.monotonic() + timeout
-    while not requests.get(console.ready_url, timeout=10).json().get("warm"):
+    while not (health := requests.get(console.ready_url, timeout=10).json()).get("warm"):
         assert time.monotonic() < deadline, "the console did not finish warming up"
         time.sleep(0.5)
+    assert health["warm_failed"] is False, f"the console's start-up work failed: see {console.log}"
 
 
 def edge_server(workdir: Path, env: dict[str, str], rasa_url: str, name: str = "edge") -> Service:
