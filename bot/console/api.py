@@ -236,8 +236,8 @@ async def health(request: web.Request, user: User | None) -> web.Response:
         log.error("health: database unavailable (%s)", type(failure).__name__)
         return error(503, "控制台数据库暂时不可用。")
     warming = request.app.get(WARMING, [])
-    failed = any(task.done() and not task.cancelled() and task.exception() is not None for task in warming)
-    return ok({"status": "ok", "warm": all(task.done() for task in warming), "warm_failed": failed})
+    return ok({"status": "ok", "warm": all(task.done() for task in warming),
+               "warm_failed": any(task.done() and _failed(task) for task in warming)})
 
 
 def _ping(engine: Engine) -> None:
@@ -575,9 +575,14 @@ async def background(app: web.Application) -> AsyncIterator[None]:
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
+def _failed(task: asyncio.Task) -> bool:
+    """Whether a done task ended with an error (a cancelled one did not)."""
+    return not task.cancelled() and task.exception() is not None
+
+
 def _log_failure(task: asyncio.Task) -> None:
     """Log a background task that failed, by the type of its error (its message may quote what a person typed)."""
-    if not task.cancelled() and task.exception() is not None:
+    if _failed(task):
         log.error("background task failed: %s", type(task.exception()).__name__)
 
 
