@@ -4,6 +4,8 @@
   ID, mobile and bank-card numbers are masked for good (`masking`), verification factors are sealed in
   the vault and replaced by a placeholder (`factors`, `vault`, `placeholders`);
 - `masking`: finding and masking personal numbers in free Chinese text;
+- `without_personal_data(text)`: the text without what `protect` left in place of personal data, for reading
+  what the person wants (`bot.resolver`);
 - `vault`: the encrypted, short-lived store of verification factors, read back once by the case lookup;
 - `logfilter`: a logging filter (and `config/logging.yml`) that masks every log record and cuts long ones;
 - `retention`: deleting conversations older than ``CONVERSATION_RETENTION_DAYS`` from the tracker store
@@ -17,12 +19,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
-from bot.privacy.masking import mask
+from bot.privacy.masking import MASKED, mask
+from bot.privacy.placeholders import PLACEHOLDER_RE
 
 if TYPE_CHECKING:
     from bot.privacy.vault import Vault
 
-__all__ = ["mask", "protect"]
+__all__ = ["mask", "protect", "without_personal_data"]
 
 
 def protect(text: str, sender: str, *, expect: Collection[str] = (), vault: Vault | None = None) -> str:
@@ -36,3 +39,12 @@ def protect(text: str, sender: str, *, expect: Collection[str] = (), vault: Vaul
     from bot.privacy.factors import seal_factors
 
     return seal_factors(mask(text), sender, expect, vault)
+
+
+def without_personal_data(text: str) -> str:
+    """``text`` without the masked numbers and the placeholders of sealed factors that `protect` left in it.
+
+    They say nothing about what the person wants, and their digits, stars and random letters are words no
+    affair uses: 我身份证号330106************丢了 is read as 我身份证号丢了.
+    """
+    return MASKED.sub("", PLACEHOLDER_RE.sub("", text))

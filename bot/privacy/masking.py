@@ -249,6 +249,11 @@ def _pick(searched: str, run: _Run, lo: int, hi: int,
     return found
 
 
+MASKED: Final = re.compile(r"(?:\+86 )?[0-9]*\*{4,}[0-9]*")
+"""A number as `mask` or `mask_cued_factors` leaves it: ``330106************``, ``138********``, ``****1234``,
+the ``****`` of ``尾号****``."""
+
+
 def mask(text: str) -> str:
     """``text`` with every ID, mobile and bank-card number replaced by its masked form (see the module doc)."""
     pieces: list[str] = []

@@ -12,6 +12,7 @@ import jieba
 from pypinyin import Style, lazy_pinyin
 
 from bot.catalog.tables import VAGUE
+from bot.privacy import without_personal_data
 
 _NOT_TEXT = re.compile(r"[\s\W_]+", re.UNICODE)
 _HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -349,7 +350,7 @@ class Analyzer:
 
     def _tokens(self, text: str) -> list[str]:
         spelt: list[Place] = []
-        unplaced = self._drop_spelt_places(text, spelt)
+        unplaced = self._drop_spelt_places(without_personal_data(text), spelt)
         norm = normalize(unplaced)
         mentions: list[tuple[Place, int, int]] = []
         typed = iter(spelt)

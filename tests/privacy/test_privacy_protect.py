@@ -7,7 +7,7 @@ from privacy_helpers import new_vault
 
 from bot.cases import PhoneLast4, QueryCode
 from bot.dialogue import cases
-from bot.privacy import protect
+from bot.privacy import protect, without_personal_data
 from bot.privacy.placeholders import find_placeholders
 
 ID = "11010519491231002X"
@@ -94,3 +94,10 @@ def test_the_rasa_component_gives_sealed_factors_as_entities(default_vault_env):
     assert entities["case_number"] == NUMBER
     assert find_placeholders(entities["phone_last4"])  # the slot keeps the placeholder, never the digits
     assert cases.read_factor(entities["phone_last4"], "alice") == PhoneLast4("1234")
+
+
+def test_what_protect_leaves_in_place_of_personal_data_is_taken_out_for_reading(vault):
+    protected = protect(f"身份证{ID}丢了，手机13812345678，银行卡6222021234567890128，尾号5678，受理编号{NUMBER}",
+                        "alice", vault=vault)
+    assert without_personal_data(protected) == f"身份证丢了，手机，银行卡，尾号，受理编号{NUMBER}"
+    assert without_personal_data("我1990年出生，今年35岁，*号键") == "我1990年出生，今年35岁，*号键"

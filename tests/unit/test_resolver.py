@@ -8,9 +8,13 @@ import subprocess
 import sys
 
 import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import create_engine
 from unit_helpers import AFFAIR_IDS
 
 from bot.config import PROJECT_ROOT
+from bot.privacy import protect
+from bot.privacy.vault import Vault
 from bot.resolver import Candidate, Resolution
 from bot.resolver.resolver import _names_more_than_its_certificate
 from bot.resolver.text import normalize
@@ -363,6 +367,19 @@ def test_a_message_with_no_word_to_go_on_is_vague_not_someone_elses(resolver):
         assert ranking.vague and ranking.decide(resolver.settings).vague, text
     assert not resolver.resolve("今朝落雨伐").vague  # words, none of them ours: someone else's business
     assert not resolver.resolve("银行卡怎么注销").vague
+
+
+@pytest.mark.parametrize(("said", "plain"), [
+    ("我身份证11010519491231002X丢了怎么补办", "我身份证丢了怎么补办"),
+    ("身份证丢了怎么补办，电话13812345678", "身份证丢了怎么补办，电话"),
+    ("尾号5678的身份证补办要带什么", "尾号的身份证补办要带什么"),
+])
+def test_personal_data_the_edge_masked_or_sealed_is_no_word_of_the_question(resolver, tmp_path, said, plain):
+    vault = Vault(create_engine(f"sqlite:///{tmp_path / 'vault.db'}", future=True), Fernet.generate_key())
+    protected = protect(said, "alice", vault=vault)
+    assert protected != said  # the edge changed it: a masked number or a placeholder is in the text
+    assert resolver.analyzer.words(protected) == resolver.analyzer.words(plain)
+    assert resolver.resolve(protected).affair == "id-card-reissue"
 
 
 def test_a_message_of_words_that_alone_name_no_affair_is_asked_to_say_more(resolver):
