@@ -28,15 +28,17 @@ def sender_of(openid: str) -> str:
 
 
 def answer(fake: FakeWeChat, openid: str, content: str, expect: str, timeout: float = 60.0) -> str:
-    """The citizen writes; the passive reply and any customer-service texts after it, once `expect` shows."""
+    """The citizen writes; the passive reply and any customer-service texts after it, once `expect` shows (fails
+    when it does not within `timeout` seconds)."""
     before = len(fake.sent_to(openid))
     delivery: Delivery = fake.text(openid, content)
     assert delivery.status == 200 and not delivery.problems, (delivery.status, delivery.problems)
     deadline = time.monotonic() + timeout
     while True:
         said = "\n".join(([delivery.text] if delivery.text else []) + fake.sent_to(openid)[before:])
-        if expect in said or time.monotonic() > deadline:
+        if expect in said:
             return said
+        assert time.monotonic() < deadline, f"{expect!r} not within {timeout:g} s: {said!r}"
         time.sleep(0.1)
 
 
