@@ -4,8 +4,8 @@
   ID, mobile and bank-card numbers are masked for good (`masking`), verification factors are sealed in
   the vault and replaced by a placeholder (`factors`, `vault`, `placeholders`);
 - `masking`: finding and masking personal numbers in free Chinese text;
-- `without_personal_data(text)`: the text without what `protect` left in place of personal data, for reading
-  what the person wants (`bot.resolver`);
+- `without_personal_data(text)`: the text without personal data, typed or protected, for reading what the person
+  wants (`bot.resolver`);
 - `vault`: the encrypted, short-lived store of verification factors, read back once by the case lookup;
 - `logfilter`: a logging filter (and `config/logging.yml`) that masks every log record and cuts long ones;
 - `retention`: deleting conversations older than ``CONVERSATION_RETENTION_DAYS`` from the tracker store
@@ -42,9 +42,11 @@ def protect(text: str, sender: str, *, expect: Collection[str] = (), vault: Vaul
 
 
 def without_personal_data(text: str) -> str:
-    """``text`` without the masked numbers and the placeholders of sealed factors that `protect` left in it.
+    """``text`` without the personal data the edge protects: ID, mobile and bank-card numbers, whether typed or
+    masked, and the placeholders of sealed factors.
 
-    They say nothing about what the person wants, and their digits, stars and random letters are words no
-    affair uses: 我身份证号330106************丢了 is read as 我身份证号丢了.
+    They say nothing about what the person wants, and their digits, stars and random letters are words no affair
+    uses: 我身份证330106************丢了 is read as 我身份证丢了, and so is the number typed out (a hotline agent's
+    search in the console passes no edge).
     """
-    return MASKED.sub("", PLACEHOLDER_RE.sub("", text))
+    return MASKED.sub("", mask(PLACEHOLDER_RE.sub("", text)))

@@ -82,6 +82,11 @@ def test_on_a_catalog_not_loaded_yet_the_console_warms_and_search_finds_nothing(
     assert any("holds no affair" in r.getMessage() for r in caplog.records)
 
 
+def test_affair_search_reads_a_callers_words_without_the_number_the_agent_typed_in(console) -> None:
+    found = console.agent.get("/api/affairs", q="来电人13812345678，身份证丢了怎么补办").json()
+    assert found["decided"] == "id-card-reissue"
+
+
 def test_affair_search_lists_both_affairs_the_words_speak_for_first(console) -> None:
     found = console.agent.get("/api/affairs", q="身份证丢了要补办，驾驶证也一起丢了").json()
     both = {"id-card-reissue", "driving-license-reissue"}

@@ -374,12 +374,14 @@ def test_a_message_with_no_word_to_go_on_is_vague_not_someone_elses(resolver):
     ("身份证丢了怎么补办，电话13812345678", "身份证丢了怎么补办，电话"),
     ("尾号5678的身份证补办要带什么", "尾号的身份证补办要带什么"),
 ])
-def test_personal_data_the_edge_masked_or_sealed_is_no_word_of_the_question(resolver, tmp_path, said, plain):
+def test_personal_data_typed_masked_or_sealed_is_no_word_of_the_question(resolver, tmp_path, said, plain):
     vault = Vault(create_engine(f"sqlite:///{tmp_path / 'vault.db'}", future=True), Fernet.generate_key())
     protected = protect(said, "alice", vault=vault)
     assert protected != said  # the edge changed it: a masked number or a placeholder is in the text
     assert resolver.analyzer.words(protected) == resolver.analyzer.words(plain)
     assert resolver.resolve(protected).affair == "id-card-reissue"
+    if "尾号" not in said:  # a number typed out, as a hotline agent searches in the console, reads the same
+        assert resolver.analyzer.words(said) == resolver.analyzer.words(plain)
 
 
 def test_a_message_of_words_that_alone_name_no_affair_is_asked_to_say_more(resolver):
