@@ -16,6 +16,7 @@ Importing this package does no work: the entity extractor and the vault are open
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
@@ -41,12 +42,17 @@ def protect(text: str, sender: str, *, expect: Collection[str] = (), vault: Vaul
     return seal_factors(mask(text), sender, expect, vault)
 
 
+# A masked number with the word that labels it right before (身份证号, 号码是, 手机号：): once the number is gone the
+# label says nothing, and 号 alone is a word no affair uses. 尾号 and 账号 stay whole: words of their own.
+_LABELLED_MASKED = re.compile(r"(?:(?<![尾账])号码?(?:是|为)?[:：]?\s*)?" + MASKED.pattern)
+
+
 def without_personal_data(text: str) -> str:
     """``text`` without the personal data the edge protects: ID, mobile and bank-card numbers, whether typed or
-    masked, and the placeholders of sealed factors.
+    masked, with the 号 or 号码 that labels them, and the placeholders of sealed factors.
 
     They say nothing about what the person wants, and their digits, stars and random letters are words no affair
-    uses: 我身份证330106************丢了 is read as 我身份证丢了, and so is the number typed out (a hotline agent's
+    uses: 我身份证号330106************丢了 is read as 我身份证丢了, and so is the number typed out (a hotline agent's
     search in the console passes no edge).
     """
-    return MASKED.sub("", mask(PLACEHOLDER_RE.sub("", text)))
+    return _LABELLED_MASKED.sub("", mask(PLACEHOLDER_RE.sub("", text)))

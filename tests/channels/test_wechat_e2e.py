@@ -251,7 +251,7 @@ def test_a_retried_msgid_gets_the_same_reply_without_a_second_turn(fake: FakeWeC
 
 def test_personal_numbers_are_masked_before_rasa(fake: FakeWeChat, wechat: WeChatStack) -> None:
     openid = new_openid()
-    say(fake, openid, f"我身份证{ID_NUMBER}丢了，怎么补办", "回复数字选择")
+    say(fake, openid, f"我身份证号{ID_NUMBER}丢了，怎么补办", "回复数字选择")
     said = user_texts(wechat.trackers[0], f"wx:{APPID}:{openid}")
     assert said and "身份证" in said[0] and ID_NUMBER not in said[0]
 

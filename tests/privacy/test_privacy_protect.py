@@ -101,3 +101,5 @@ def test_what_protect_leaves_in_place_of_personal_data_is_taken_out_for_reading(
                         "alice", vault=vault)
     assert without_personal_data(protected) == f"身份证丢了，手机，银行卡，尾号，受理编号{NUMBER}"
     assert without_personal_data("我1990年出生，今年35岁，*号键") == "我1990年出生，今年35岁，*号键"
+    labelled = protect(f"身份证号码是{ID}，手机号：13812345678，尾号5678", "alice", vault=vault)
+    assert without_personal_data(labelled) == "身份证，手机，尾号"
