@@ -203,6 +203,20 @@ class FakeWeChat:
             time.sleep(0.1)
         return self.sent_to(openid)
 
+    def seen_after(self, openid: str, delivery: Delivery, before: int, expect: str | tuple[str, ...],
+                   timeout: float = 30.0) -> str:
+        """What the user sees for one message: its passive reply and the customer-service texts after the first
+        ``before``, once one of ``expect`` is among them; fails when none is within ``timeout`` seconds."""
+        wanted = (expect,) if isinstance(expect, str) else expect
+        assert delivery.status == 200 and not delivery.problems, (delivery.status, delivery.problems, delivery.body)
+        deadline = time.monotonic() + timeout
+        while True:
+            seen = "\n".join(([delivery.text] if delivery.text else []) + self.sent_to(openid)[before:])
+            if any(word in seen for word in wanted):
+                return seen
+            assert time.monotonic() < deadline, f"none of {wanted} within {timeout:g} s: {seen!r}"
+            time.sleep(0.1)
+
     # --- sending callbacks like WeChat ----------------------------------------------------------
 
     def signed_query(self, timestamp: int | None = None, nonce: str | None = None) -> dict[str, str]:

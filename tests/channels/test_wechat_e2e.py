@@ -24,7 +24,7 @@ import requests
 
 from bot.channels import wechat_texts
 from bot.edge import messages as edge_messages
-from tests.channels.fake_wechat import Delivery, FakeWeChat, message_xml, new_aes_key
+from tests.channels.fake_wechat import FakeWeChat, message_xml, new_aes_key
 from tests.conftest import Stack
 from tests.e2e.stack import Service, edge_server, rasa_server
 
@@ -90,8 +90,8 @@ def wechat(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[W
                              [normal_dir, slow_dir], [normal_dir / "tracker.db", slow_dir / "tracker.db"])
         # warm-up: the first masking loads its models, the first affair question builds the resolver's index
         warm = new_openid()
-        assert "回复数字选择" in full_answer(fake, warm, result.use(result.edge_url).text(warm, "身份证丢了怎么补办"),
-                                       0, "回复数字选择", timeout=120)
+        first = result.use(result.edge_url).text(warm, "身份证丢了怎么补办")
+        fake.seen_after(warm, first, 0, "回复数字选择", timeout=120)
         yield result
     finally:
         stop_all(services)
@@ -104,25 +104,9 @@ def fake(wechat: WeChatStack) -> FakeWeChat:
     return wechat.use(wechat.edge_url)
 
 
-def full_answer(fake: FakeWeChat, openid: str, delivery: Delivery, before: int, expect: str | tuple[str, ...],
-                timeout: float = 30.0) -> str:
-    """The passive reply and the customer-service texts after it, once one of ``expect`` is among them; fails when
-    none is within ``timeout`` seconds."""
-    wanted = (expect,) if isinstance(expect, str) else expect
-    assert delivery.status == 200 and not delivery.problems, (delivery.status, delivery.problems, delivery.body)
-    deadline = time.monotonic() + timeout
-    while True:
-        sent = fake.sent_to(openid)[before:]
-        text = "\n".join(([delivery.text] if delivery.text else []) + sent)
-        if any(word in text for word in wanted):
-            return text
-        assert time.monotonic() < deadline, f"none of {wanted} within {timeout:g} s: {text!r}"
-        time.sleep(0.1)
-
-
 def say(fake: FakeWeChat, openid: str, content: str, expect: str | tuple[str, ...], safe: bool = False) -> str:
     before = len(fake.sent_to(openid))
-    return full_answer(fake, openid, fake.text(openid, content, safe=safe), before, expect)
+    return fake.seen_after(openid, fake.text(openid, content, safe=safe), before, expect)
 
 
 def option_number(reply: str, wanted: str) -> str:
@@ -196,7 +180,7 @@ def test_a_long_answer_is_split_within_wechat_limits(fake: FakeWeChat) -> None:
             break
         before = len(fake.sent_to(openid))
         delivery = fake.text(openid, "1")
-        reply = full_answer(fake, openid, delivery, before, ("回复数字选择", "跑动次数"))
+        reply = fake.seen_after(openid, delivery, before, ("回复数字选择", "跑动次数"))
     assert "需要准备的材料" in reply and "跑动次数" in reply
     # every piece fitted (the fake refuses texts over 2048 bytes with errcode 45002)
     assert 45002 not in fake.send_errors
@@ -218,13 +202,13 @@ def test_slow_turns_arrive_through_the_customer_service_api(wechat: WeChatStack)
     fetches = fake.token_fetches
     delivery = fake.text(openid, "身份证丢了怎么补办")
     assert delivery.status == 200 and delivery.body == "success" and delivery.attempts == 1
-    first = full_answer(fake, openid, delivery, 0, "回复数字选择")
+    first = fake.seen_after(openid, delivery, 0, "回复数字选择")
     assert "16" in first and "回复数字选择" in first
     count = len(fake.sent_to(openid))
     fake.revoke_token_on_next_send()  # the next send meets errcode 40001: a new token, then the message
     delivery = fake.text(openid, option_number(first, "已满16"))
     assert delivery.body == "success"
-    second = full_answer(fake, openid, delivery, count, "户")
+    second = fake.seen_after(openid, delivery, count, "户")
     assert "户" in second
     assert 40001 in fake.send_errors
     assert fake.token_fetches == fetches + 1  # exactly one refresh, whichever process noticed
@@ -236,7 +220,7 @@ def test_a_retried_msgid_gets_the_same_reply_without_a_second_turn(fake: FakeWeC
     first = fake.deliver(fields)
     again = fake.deliver(fields)  # WeChat's retry after a lost answer
     assert first.status == again.status == 200 and again.body == first.body  # the same passive reply (or "success")
-    assert "驾驶证" in full_answer(fake, openid, first, 0, "驾驶证")
+    assert "驾驶证" in fake.seen_after(openid, first, 0, "驾驶证")
     together = fields | {"MsgId": fake.new_msg_id(), "Content": "护照怎么办"}
     with ThreadPoolExecutor(3) as pool:  # three deliveries in flight at once
         replies = list(pool.map(lambda _: fake.deliver(together), range(3)))
@@ -245,7 +229,7 @@ def test_a_retried_msgid_gets_the_same_reply_without_a_second_turn(fake: FakeWeC
     assert said.count("补办驾驶证要多少钱") == 1 and said.count("护照怎么办") == 1, said
     someone_else = new_openid()  # the same MsgId from another user is another message
     other = fake.deliver(fields | {"FromUserName": someone_else, "Content": "公积金怎么取"})
-    assert "提取" in full_answer(fake, someone_else, other, 0, "提取")  # the withdrawals (or one of them)
+    assert "提取" in fake.seen_after(someone_else, other, 0, "提取")  # the withdrawals (or one of them)
     assert user_texts(wechat.trackers[0], f"wx:{APPID}:{someone_else}") == ["公积金怎么取"]
 
 
@@ -268,7 +252,7 @@ def test_subscribe_gets_the_welcome_and_unsubscribe_nothing(fake: FakeWeChat) ->
 def test_voice_with_recognition_is_a_question(fake: FakeWeChat) -> None:
     openid = new_openid()
     fields = fake.fields(openid, "voice", MediaId="media-1", Format="amr", Recognition="身份证丢了怎么补办")
-    answer = full_answer(fake, openid, fake.deliver(fields), 0, "回复数字选择")
+    answer = fake.seen_after(openid, fake.deliver(fields), 0, "回复数字选择")
     assert "16" in answer
 
 

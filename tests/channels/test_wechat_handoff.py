@@ -13,7 +13,7 @@ from collections.abc import Callable
 from bot.console.handoff import CLOSED_TEXT, TAKEN_TEXT
 from bot.edge import messages
 from tests.channels.conftest import AGENT_NAME, HANDOFF_APPID, HandoffStack
-from tests.channels.fake_wechat import Delivery, FakeWeChat
+from tests.channels.fake_wechat import FakeWeChat
 
 QUEUED_STATUS = re.compile(r"您的消息已转给人工坐席（排在第 \d+ 位），坐席接入后会在这里回复您，请稍候。")
 ASKED = "已为您转接人工坐席"
@@ -28,18 +28,9 @@ def sender_of(openid: str) -> str:
 
 
 def answer(fake: FakeWeChat, openid: str, content: str, expect: str, timeout: float = 60.0) -> str:
-    """The citizen writes; the passive reply and any customer-service texts after it, once `expect` shows (fails
-    when it does not within `timeout` seconds)."""
+    """The citizen writes; what they see once `expect` shows (fails when it does not within `timeout` seconds)."""
     before = len(fake.sent_to(openid))
-    delivery: Delivery = fake.text(openid, content)
-    assert delivery.status == 200 and not delivery.problems, (delivery.status, delivery.problems)
-    deadline = time.monotonic() + timeout
-    while True:
-        said = "\n".join(([delivery.text] if delivery.text else []) + fake.sent_to(openid)[before:])
-        if expect in said:
-            return said
-        assert time.monotonic() < deadline, f"{expect!r} not within {timeout:g} s: {said!r}"
-        time.sleep(0.1)
+    return fake.seen_after(openid, fake.text(openid, content), before, expect, timeout)
 
 
 def wait_for(check: Callable[[], object], timeout: float = 30.0) -> object:
