@@ -437,9 +437,10 @@ class Resolver:
         """Other affairs the question's own words ask for beside the leader (身份证丢了要补办，驾驶证也一起丢了:
         the driving licence beside the ID card), most likely first.
 
-        One is when the ranker gives it SECOND_NEED_MIN, a word speaks for it against the leader, and what it
-        names is not already in hand (出生证明已经拿到了，上户口: the certificate is done). Bundles and the
-        leader's own parts are not second needs: the bundle already holds them.
+        One is when the ranker gives it SECOND_NEED_MIN, a word speaks for it against the leader, and neither
+        what it names nor that word is already done (出生证明已经拿到了，上户口: the certificate is in hand;
+        已经领证了，孩子户口怎么上: the marriage is registered). Bundles and the leader's own parts are not second
+        needs: the bundle already holds them.
         """
         mine = self._ids.index(leader)
         words = query.content
@@ -449,11 +450,8 @@ class Resolver:
             if other == mine or candidate.score < SECOND_NEED_MIN or self._affairs[other].is_bundle or \
                     candidate.id in self._affairs[mine].parts:
                 continue
-            if not any(self._evidence(w, other, mine) for w in words):
-                continue
-            if self.analyzer.has_done(query.text, self._label_words[other] - self._label_words[mine]):
-                continue
-            needs.append(candidate.id)
+            if any(self._evidence(w, other, mine) for w in words) and not self._said_done(query, other, mine):
+                needs.append(candidate.id)
         return tuple(needs)
 
     @staticmethod
@@ -502,9 +500,19 @@ class Resolver:
                 continue
             if self._affairs[other].is_bundle and not marker and leader in self._affairs[other].parts:
                 settled.append(candidate.id)
-            elif self._ruled_out(query, mine, other):
+            elif self._ruled_out(query, mine, other) or self._said_done(query, other, mine):
                 settled.append(candidate.id)
         return settled
+
+    def _said_done(self, query: Query, other: int, mine: int) -> bool:
+        """Whether the question says that affair `other` is already done (已经领证了 beside a newborn's registration):
+        its name words that `mine`'s lack, or the question's words that speak for it against `mine`, name something
+        in hand or an act that has happened."""
+        speaking = {w for w in query.content if self._evidence(w, other, mine)}
+        if not speaking:
+            return False
+        subjects = (self._label_words[other] - self._label_words[mine]) | speaking
+        return self.analyzer.has_done(query.text, subjects, acts=True)
 
     def _usage_evidence(self, word: str, mine: int, theirs: int) -> bool:
         """Whether people asking for `mine` use the word often (8 %) and those asking for `theirs` hardly

@@ -51,6 +51,8 @@ _OVER = frozenset({"已经", "早就", "早已", "已", "刚", "刚刚", "终于
 # ... with only these words between the two (when, and how surely)
 _DONE_GAP = frozenset({*_OVER, "都", "也", "早", "顺利", "上周", "上个月", "昨天", "前天", "前几天", "去年", "今年",
                        "年初"})
+# ... or, for a word naming an act (领证, 结婚), this alone ending the clause: the act has happened (已经领证了)
+_HAPPENED = "了"
 # A subject ending so names a period (冷静期): when it is over, it has run out, and nothing is in hand.
 _PERIOD = "期"
 _CLAUSE = re.compile(r"[，。？！,.?!；;、\s]+")
@@ -451,8 +453,9 @@ class Analyzer:
         return [w for w in self._canonical(self._tokenizer.lcut_for_search(word, HMM=False))
                 if len(w) >= 2 and w != word]
 
-    def has_done(self, text: str, subjects: set[str]) -> bool:
-        """Whether the text says that a thing one of `subjects` names is already in hand (出生证明已经拿到了)."""
+    def has_done(self, text: str, subjects: set[str], acts: bool = False) -> bool:
+        """Whether the text says that a thing one of `subjects` names is already in hand (出生证明已经拿到了).
+        With `acts`, the subjects name acts, and one followed by 了 alone says it has happened (已经领证了)."""
         for clause in _CLAUSE.split(unicodedata.normalize("NFKC", text)):
             tokens = self.tokens(clause)
             for i, token in enumerate(tokens):
@@ -465,7 +468,7 @@ class Analyzer:
                     over = over or rest[0] in _OVER
                     rest = rest[1:]
                 after = "".join(rest)
-                if _DONE.match(after) or (over and _DONE_BARE.match(after)):
+                if _DONE.match(after) or (over and _DONE_BARE.match(after)) or (acts and after == _HAPPENED):
                     return True
         return False
 

@@ -620,6 +620,18 @@ def test_a_span_of_time_or_a_period_run_out_is_nothing_in_hand():
     assert analyzer.has_done("出生证明拿到了，下一步办什么", {"出生证明"})
 
 
+def test_an_act_followed_by_le_alone_has_happened_only_when_the_subjects_are_acts():
+    """已经领证了 says the marriage is registered; 社保卡了 is no sentence, and 领证了两个月 or 还没领证 says nothing done."""
+    from bot.resolver.text import Analyzer
+
+    analyzer = Analyzer({}, ["领证", "社保卡"])
+    assert analyzer.has_done("我们已经领证了，孩子户口怎么上", {"领证"}, acts=True)
+    assert analyzer.has_done("领证了，户口咋上", {"领证"}, acts=True)
+    assert not analyzer.has_done("我们已经领证了，孩子户口怎么上", {"领证"})
+    assert not analyzer.has_done("领证了两个月，户口咋上", {"领证"}, acts=True)
+    assert not analyzer.has_done("我们还没领证，孩子户口怎么上", {"领证"}, acts=True)
+
+
 @pytest.mark.parametrize(("text", "affair_id"), [
     ("老母亲上个月过世了，后事都办完了，销户口、领丧葬费这些想一起办", "one-thing-death"),
     ("冷静期已经过了，还没去领离婚证，现在去来得及吗", "divorce-registration"),
@@ -806,6 +818,19 @@ def test_a_thing_already_in_hand_or_inside_the_bundle_is_no_second_need(resolver
     assert resolver._second_needs(wanted, "one-thing-birth", bundle) == ()  # the bundle holds both already
     parts = _candidates(("hukou-newborn", 0.6), ("one-thing-birth", 0.3))
     assert resolver._second_needs(wanted, "hukou-newborn", parts) == ()  # a bundle is never a second need
+
+
+def test_an_affair_the_question_says_is_done_is_neither_a_second_need_nor_a_rival(resolver):
+    """领证 speaks for the marriage registration, but 我们领证了 says it is done: the newborn's registration is meant,
+    whether the ranker makes the marriage a second need or a close rival. Not yet registered, it is still asked."""
+    done = resolver._query("我们领证了，孩子户口怎么上")
+    ranked = _candidates(("hukou-newborn", 0.6), ("marriage-registration", 0.5))
+    assert resolver._second_needs(done, "hukou-newborn", ranked) == ()
+    assert resolver._settled_rivals(done, "hukou-newborn", ranked) == ["marriage-registration"]
+    assert resolver.resolve("我们领证了，孩子户口怎么上").affair == "hukou-newborn"
+    not_yet = resolver._query("我们还没领证，孩子户口怎么上")
+    assert resolver._second_needs(not_yet, "hukou-newborn", ranked) == ("marriage-registration",)
+    assert resolver._settled_rivals(not_yet, "hukou-newborn", ranked) == []
 
 
 def test_words_for_two_affairs_ask_which_to_start_with(resolver):
