@@ -12,6 +12,11 @@ from bot.entities.places import short_place_name
 
 # The province every place of knowledge/places.yml lies in.
 PROVINCE = "浙江"
+# What the knowledge's lexicon reads every province and large city outside the province as.
+OTHER_PROVINCE = "外省"
+# A place followed by this, or after the second, says where a hukou is (杭州户口, 安徽的户籍; 户口在宁波, 户口是安徽的).
+_HUKOU_AFTER = re.compile(r"(?:市|省|的)?(?:户口|户籍)")
+_HUKOU_BEFORE = re.compile(r"(?:户口|户籍)(?:都|也|还)?(?:是|在)$")
 # suffixes a place typed in pinyin may carry (yinzhou qu, ningbo shi), written joined or apart
 _PINYIN_SUFFIXES = ("", "qu", "shi", "xian")
 _LATIN_WORD = re.compile(r"[a-z]+")
@@ -42,6 +47,22 @@ def places_as_province(text: str) -> str:
         if entity.start >= last:
             out += [text[last:entity.start], PROVINCE]
             last = entity.end
+    return "".join(out) + text[last:]
+
+
+def hukou_places_as_province(catalog: Catalog, text: str) -> str:
+    """The text with each place that says where a hukou is read as the province, or as 外省 for one outside it
+    (我们都是杭州户口 → 我们都是浙江户口, 我老公是安徽户口 → 我老公是外省户口). A place said on its own stays: it is
+    more often where the person is than where the hukou is."""
+    spans = [(e.start, e.end, PROVINCE) for e in extract(text) if e.kind == DISTRICT]
+    for word, canonical in catalog.lexicon.items():
+        if canonical == OTHER_PROVINCE and word:
+            spans += [(m.start(), m.end(), OTHER_PROVINCE) for m in re.finditer(re.escape(word), text)]
+    out, last = [], 0
+    for start, end, read in sorted(spans):
+        if start >= last and (_HUKOU_AFTER.match(text, end) or _HUKOU_BEFORE.search(text, 0, start)):
+            out += [text[last:start], read]
+            last = end
     return "".join(out) + text[last:]
 
 

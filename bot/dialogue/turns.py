@@ -13,7 +13,13 @@ from bot.catalog.provider import Snapshot
 from bot.dialogue import answers as say
 from bot.dialogue.choices import NONE_OF_THESE, pick
 from bot.dialogue.guide import GUIDE_TYPE
-from bot.dialogue.places import find_place, find_place_in_pinyin, place_label, places_as_province
+from bot.dialogue.places import (
+    find_place,
+    find_place_in_pinyin,
+    hukou_places_as_province,
+    place_label,
+    places_as_province,
+)
 from bot.dialogue.situations import answers_then_explains, parse_answer, prefill
 from bot.resolver.text import normalize
 
@@ -118,9 +124,16 @@ def detail_for(intent: str | None, text: str, pending: str | None = None) -> str
 
 
 def _prefilled(snap: Snapshot, affair: Affair, answers: dict[str, str], text: str) -> dict[str, str]:
-    """`answers` and those the text gives to the affair's questions still pending."""
-    keyed = [(p.key, p.question) for p in snap.catalog.pending_questions(affair, answers)]
-    return {**answers, **prefill(keyed, text)}
+    """`answers` and those the text gives to the affair's questions still pending, including the questions its
+    own answers open (已经结婚了，我们都是杭州户口: married, so the parents' hukou is asked, and it is given too). A
+    place names a hukou's province only when it says so (杭州户口): see `hukou_places_as_province`."""
+    hukou = hukou_places_as_province(snap.catalog, text)
+    readings = [hukou] if hukou != text else []
+    answers = dict(answers)
+    while given := prefill([(p.key, p.question) for p in snap.catalog.pending_questions(affair, answers)], text,
+                           readings):
+        answers.update(given)
+    return answers
 
 
 def _offered(snap: Snapshot, state: State, options: Sequence[str], text: str, **changes: Any) -> State:
@@ -295,7 +308,7 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
         return Turn(state)
     suggested, state = _suggestion(state, pending[0]), replace(state, suggested_answer=None)
     if suggested is not None and CONFIRMS.fullmatch(normalize(text)):  # 您是说“冷静期已满”吗？ 是的
-        return _answered(state, pending, "", suggested)
+        return _answered(snap, state, pending, "", suggested)
     if suggested is not None and DECLINES.fullmatch(normalize(text)):
         return Turn(state, [say.Reply("好的，那请从下面选一项。")])
     place = find_place(snap.catalog, text)
@@ -315,7 +328,7 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
     readings = _readings(snap, text)
     value = parse_answer(pending[0].question, text, [*readings, places_as_province(text)] if place else readings)
     if value is not None:
-        return _answered(state, pending, text, value)
+        return _answered(snap, state, pending, text, value)
     later = _answers_to_later_questions(pending[1:], text, readings)
     if not later or REQUEST_WORDS.search(text):
         switched = snap.resolver.resolve(text).affair
@@ -324,7 +337,7 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
             return _switch(snap, state, switched, text)  # a part of the bundle asked about is no switch
     value = snap.answer_examples.choose(pending[0].question, text)  # 三十天已经过了, in other words than the hints
     if value is not None:
-        return _answered(state, pending, text, value)
+        return _answered(snap, state, pending, text, value)
     if later:  # 户口是安徽的 to the age question: 外省户口 is kept and told back, and the age is asked again
         noted = "；".join(option.label for _, option in later)
         given = {key: option.value for key, option in later}
@@ -360,11 +373,12 @@ def _suggestion(state: State, pending: PendingQuestion) -> str | None:
                  if state.suggested_answer == suggestion_of(pending.key, o.value)), None)
 
 
-def _answered(state: State, pending: list[PendingQuestion], text: str, value: str) -> Turn:
-    """Record `value` for the pending question, and what the reply says for later ones (已满16周岁，外省户口 answers
-    two; a later one only in its own words, as it is not told back)."""
-    given = {key: option.value for key, option in _answers_to_later_questions(pending[1:], text, [])}
-    return Turn(replace(state, answers={**state.answers, **given, pending[0].key: value}))
+def _answered(snap: Snapshot, state: State, pending: list[PendingQuestion], text: str, value: str) -> Turn:
+    """Record `value` for the pending question, and what the reply says for later ones, those the answer opens
+    included (已满16周岁，外省户口 answers two; a later one only in its own words, as it is not told back)."""
+    affair = snap.catalog.affair(state.affair)
+    answers = {**state.answers, pending[0].key: value}
+    return Turn(replace(state, answers=_prefilled(snap, affair, answers, text) if affair else answers))
 
 
 def _answered_between(snap: Snapshot, state: State, affair: Affair, detail: str, hotline: str) -> Turn:

@@ -483,6 +483,38 @@ def test_an_answer_with_a_second_fact_answers_both_questions(snapshot):
     assert state.answers == {"applicant_age": "adult", "hukou_place": "other_province"}
 
 
+@pytest.mark.parametrize("reply, hukou", [("已婚，我们俩都是杭州户口", "both_zj"), ("结婚了，我老公是安徽户口", "one_zj"),
+                                          ("领证了，老公户口是江西的", "one_zj")])
+def test_an_answer_also_answers_the_question_it_opens(snapshot, reply, hukou):
+    """The parents' hukou is asked only once they are known to be married: a reply that says both is read for both,
+    a place said with 户口 naming the province of the hukou."""
+    state = _understand(snapshot, T.State(), "孩子刚出生要上户口").state
+    state = T.take_situation_answer(snapshot, state, "浙江省内医院出生").state
+    assert T.next_question(snapshot, state).text.startswith("孩子的父母是否已登记结婚")
+    answers = T.take_situation_answer(snapshot, state, reply).state.answers
+    assert (answers["parents_marriage"], answers.get("parents_hukou")) == ("married", hukou)
+
+
+def test_a_first_message_answers_the_questions_its_own_answers_open(snapshot):
+    state = _understand(snapshot, T.State(), "孩子在杭州的医院刚出生，我们已婚，都是杭州户口，户口怎么上").state
+    assert state.affair == "hukou-newborn"
+    assert {k: state.answers.get(k) for k in ("parents_marriage", "parents_hukou")} == \
+        {"parents_marriage": "married", "parents_hukou": "both_zj"}
+
+
+def test_a_place_said_on_the_side_is_not_the_province_of_a_hukou(snapshot):
+    from bot.dialogue.places import hukou_places_as_province
+
+    read = hukou_places_as_province
+    assert read(snapshot.catalog, "老公宁波的户口，我是江苏户口") == "老公浙江的户口，我是外省户口"
+    assert read(snapshot.catalog, "我在杭州，户口是安徽的") == "我在杭州，户口是外省的"
+    assert read(snapshot.catalog, "我们在杭州上班，已经结婚了") == "我们在杭州上班，已经结婚了"
+    state = _understand(snapshot, T.State(), "孩子刚出生要上户口").state
+    state = T.take_situation_answer(snapshot, state, "浙江省内医院出生").state
+    answers = T.take_situation_answer(snapshot, state, "结婚了，我们在杭州上班").state.answers
+    assert answers["parents_marriage"] == "married" and "parents_hukou" not in answers
+
+
 def test_a_fact_already_known_is_acknowledged_not_misunderstood(snapshot):
     state = _understand(snapshot, T.State(), "想给孩子办身份证").state
     assert state.answers == {"applicant_age": "minor"}
