@@ -79,8 +79,8 @@ class ValidateCaseForm(FormValidationAction):
     def validate_case_number(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> dict[str, Any]:
         number = cases.read_case_number(str(value or ""))
-        if number is None:
-            dispatcher.utter_message(text=cases.bad_number_text())
+        if number is None:  # the form asks for the number next
+            dispatcher.utter_message(text=cases.bad_number_text(asked_next=True))
         return {"case_number": number}
 
     def validate_case_factor(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -90,8 +90,8 @@ class ValidateCaseForm(FormValidationAction):
         if number is not None and number != tracker.get_slot("case_number"):
             return {"case_number": number, "case_factor": None}  # a new case number: its factor comes next
         factor = cases.read_factor(text, tracker.sender_id, consume=False)
-        if factor is None:
-            dispatcher.utter_message(text=cases.bad_factor_text())
+        if factor is None:  # the form asks for the factor next
+            dispatcher.utter_message(text=cases.bad_factor_text(asked_next=True))
             return {"case_factor": None}
         return {"case_factor": str(value)}
 
@@ -127,9 +127,11 @@ class ActionQueryCase(Action):
             if not after.allowed:
                 dispatcher.utter_message(text=_locked_answer(after, now, hotline))
                 return [*reset, SlotSet("case_locked_until", now + after.retry_after)]
-            dispatcher.utter_message(text=cases.result_text(result, _catalog, after.attempts_left, hotline))
-            # Same case: ask only the factor. The loop is set active first, so that running the form is no
-            # re-activation, which would fill the factor again from this same message (and fail 3 times at once).
+            dispatcher.utter_message(text=cases.result_text(result, _catalog, after.attempts_left, hotline,
+                                                            asked_next=True))
+            # Same case: ask only the factor (the form's question follows this answer). The loop is set active
+            # first, so that running the form is no re-activation, which would fill the factor again from this same
+            # message (and fail 3 times at once).
             return [SlotSet("case_factor", None), ActiveLoop("case_form"), FollowupAction("case_form")]
         if isinstance(result, Found):
             try:

@@ -124,14 +124,19 @@ def locked_text(locked_until: float, now: float, hotline: str, *, every_case: bo
     return what + f"您也可以在“浙里办”APP 的“我的办件”中查看，或拨打 {hotline} 咨询。"
 
 
-def bad_number_text() -> str:
-    """A clear message for a malformed case number."""
+def bad_number_text(asked_next: bool = False) -> str:
+    """A clear message for a malformed case number. With `asked_next`, the question for the number follows it
+    (the chat's form asks again, saying what a number looks like), so the message only says what was wrong."""
+    if asked_next:
+        return "这个编号格式不对，没能认出受理编号。"
     return ("这个编号格式不对。受理编号是“ZJ”加 16 位数字，共 18 位，例如 ZJ2026330106000101，"
             "印在受理回执上。请再发一次，或说“取消”退出查询。")
 
 
-def bad_factor_text() -> str:
-    """A clear message for a malformed verification factor."""
+def bad_factor_text(asked_next: bool = False) -> str:
+    """A clear message for a malformed verification factor; with `asked_next` as for `bad_number_text`."""
+    if asked_next:
+        return "没能认出手机号后四位或查询码：手机号后四位是 4 位数字，查询码是回执上的 8 位字母和数字。"
     return "请发送申请时登记的手机号后 4 位数字，或回执上的 8 位查询码（字母和数字）。说“取消”可退出查询。"
 
 
@@ -190,14 +195,16 @@ def _where_to_correct(case: Case, source: CatalogSource, hotline: str) -> str:
 
 
 def result_text(result: LookupResult, catalog: CatalogSource, failures_left: int, hotline: str,
-                today: date | None = None) -> str:
-    """The answer for any lookup result; `catalog` is called only when the answer needs an office."""
+                today: date | None = None, asked_next: bool = False) -> str:
+    """The answer for any lookup result; `catalog` is called only when the answer needs an office. With
+    `asked_next`, the question for the verification factor follows a mismatch, so the answer does not ask for it."""
     if isinstance(result, Found):
         return describe_case(result.case, catalog, hotline, today)
     if isinstance(result, NotFoundOrMismatch):  # the system does not say which of the two is wrong
         if failures_left <= 0:
             return locked_text(LOCK_SECONDS, 0, hotline)
-        return (f"没有查到相符的办件：受理编号或验证信息有误。请核对受理回执，重新发送手机号后四位或查询码"
+        resend = "" if asked_next else "，重新发送手机号后四位或查询码"
+        return (f"没有查到相符的办件：受理编号或验证信息有误。请核对受理回执{resend}"
                 f"（还可以尝试 {failures_left} 次）；如果编号写错了，直接发送正确的编号。"
                 "刚提交的申请可能稍后才能查到。")
     if isinstance(result, RateLimited):

@@ -135,6 +135,22 @@ def test_case_status_with_a_malformed_number(stack: Stack) -> None:
     assert "格式不对" in chat.text("12345")
 
 
+def test_a_wrong_number_or_factor_is_said_once_and_asked_for_once(stack: Stack) -> None:
+    """After each mistake the person is told what was wrong, then asked again: not asked twice in one turn."""
+    chat = stack.chat()
+    chat.say("查一下办件进度")
+    bad_number = chat.say("12345")
+    assert "格式不对" in bad_number[0]["text"] and len(bad_number) == 2
+    assert "".join(m["text"] for m in bad_number).count("ZJ2026330106000101") == 1  # the example, once
+    chat.say("ZJ2026330302000104")
+    bad_factor = chat.say("12")
+    assert "没能认出" in bad_factor[0]["text"] and len(bad_factor) == 2
+    assert "".join(m["text"] for m in bad_factor).count("请再告诉我") == 1
+    mismatch = chat.say("0000")
+    assert "还可以尝试 2 次" in mismatch[0]["text"] and len(mismatch) == 2
+    assert "".join(m["text"] for m in mismatch).count("手机号后四位") == 1
+
+
 def until_guide(chat, messages: list[dict], max_turns: int = 4) -> list[dict]:
     """Answer each question with its first button until a turn's messages hold the guide; that turn's messages."""
     for _ in range(max_turns):

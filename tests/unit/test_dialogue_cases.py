@@ -182,6 +182,17 @@ def test_result_other_types():
     assert C.result_text(RateLimited(None), _unused, 3, HOTLINE) == "查询太频繁了，请稍后再试。"
     assert C.result_text(BadCaseNumber("ZJ1"), _unused, 3, HOTLINE) == C.bad_number_text()
     assert "ZJ2026330106000101" in C.bad_number_text()
+
+
+def test_a_message_followed_by_the_form_s_question_does_not_ask_it_too():
+    """In the chat the form asks for the number or the factor right after a mistake: the message before says only
+    what was wrong (and how many tries are left); elsewhere (the hotline console) it also says what to send."""
+    mismatch = C.result_text(NotFoundOrMismatch(NUMBER), _unused, 2, HOTLINE, asked_next=True)
+    assert mismatch == ("没有查到相符的办件：受理编号或验证信息有误。请核对受理回执（还可以尝试 2 次）；"
+                        "如果编号写错了，直接发送正确的编号。刚提交的申请可能稍后才能查到。")
+    assert "ZJ2026330106000101" not in C.bad_number_text(asked_next=True)
+    assert "格式不对" in C.bad_number_text(asked_next=True)
+    assert "请发送" not in C.bad_factor_text(asked_next=True) and "请发送" in C.bad_factor_text()
     for reason in UnavailableReason:
         text = C.result_text(Unavailable(reason), _unused, 3, HOTLINE)
         assert text.startswith("办件查询系统现在有点忙") and HOTLINE in text

@@ -483,7 +483,8 @@ def test_an_answer_with_a_second_fact_answers_both_questions(snapshot):
     assert state.answers == {"applicant_age": "adult", "hukou_place": "other_province"}
 
 
-@pytest.mark.parametrize("reply, hukou", [("已婚，我们俩都是杭州户口", "both_zj"), ("结婚了，我老公是安徽户口", "one_zj"),
+@pytest.mark.parametrize("reply, hukou", [("已婚，我们俩都是杭州户口", "both_zj"),
+                                          ("结婚了，我老公是安徽户口", "one_zj"),
                                           ("领证了，老公户口是江西的", "one_zj")])
 def test_an_answer_also_answers_the_question_it_opens(snapshot, reply, hukou):
     """The parents' hukou is asked only once they are known to be married: a reply that says both is read for both,

@@ -621,7 +621,7 @@ def test_a_span_of_time_or_a_period_run_out_is_nothing_in_hand():
 
 
 def test_an_act_followed_by_le_alone_has_happened_only_when_the_subjects_are_acts():
-    """已经领证了 says the marriage is registered; 社保卡了 is no sentence, and 领证了两个月 or 还没领证 says nothing done."""
+    """已经领证了 says the marriage is registered; 领证了两个月 or 还没领证 says nothing is done."""
     from bot.resolver.text import Analyzer
 
     analyzer = Analyzer({}, ["领证", "社保卡"])
