@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -122,13 +122,20 @@ class ValidateSituationForm(FormValidationAction):
 
 
 class ActionCancel(Action):
-    """Stop whatever form is running and forget the half-answered situation."""
+    """Stop the form that is running. A case lookup that broke into the situation questions stops alone, and the
+    questions resume; anything else also forgets the half-answered situation."""
 
     def name(self) -> str:
         return "action_cancel"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        before = state_of(tracker)
+        in_lookup = (tracker.active_loop or {}).get("name") == "case_form"
+        stopped = [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("situation_answer", None),
+                   SlotSet("case_number", None), SlotSet("case_factor", None)]
+        resumed = turns.cancelled(default_provider().current(), before, in_lookup)
+        if resumed is not None:
+            return [*stopped, *apply(dispatcher, before, resumed), FollowupAction("situation_form")]
         dispatcher.utter_message(response="utter_cancelled")
-        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("situation_answer", None),
-                SlotSet("affair_state", turns.DONE), SlotSet("case_number", None), SlotSet("case_factor", None),
-                SlotSet("also_affair", None), SlotSet("suggested_answer", None)]
+        return [*stopped, SlotSet("affair_state", turns.DONE), SlotSet("also_affair", None),
+                SlotSet("suggested_answer", None)]

@@ -232,11 +232,33 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
                     [say.Reply(f"好的，已记下您在{label}。请问您想办什么事？")])
     if intent == "deny" or is_rejection(text):
         return _rejected(state, hotline)
+    resumed = _resumed(snap, state, text)
+    if resumed is not None:
+        return resumed
     detail = detail_in_words(text) if state.affair else None
     if detail is not None:  # no affair in the words, but a follow-up on the one just answered
         return answer_detail(snap, state, text, detail, hotline)
     reply = ask_more_text() if result.vague else not_mine_text(hotline)
     return Turn(replace(state, affair_state=DONE, clarify_failures=state.clarify_failures + 1), [say.Reply(reply)])
+
+
+def _resumed(snap: Snapshot, state: State, text: str) -> Turn | None:
+    """An answer to the situation question left open when a case lookup broke in (身份证丢了 → 查进度 → 已满16周岁):
+    recorded, and the questions go on. None when no question is open or the message does not answer it."""
+    affair = snap.catalog.affair(state.affair) if state.affair and state.affair_state == RESOLVED else None
+    pending = snap.catalog.pending_questions(affair, state.answers) if affair and not CORRECTION.search(text) else []
+    value = parse_answer(pending[0].question, text, _readings(snap, text)) if pending else None
+    return _answered(snap, state, pending, text, value) if value is not None else None
+
+
+def cancelled(snap: Snapshot, state: State, in_lookup: bool) -> Turn | None:
+    """取消 in a case lookup that broke into the situation questions stops the lookup only: the turn that says so,
+    after which the affair's questions go on from where they were. None for any other 取消, which stops and forgets
+    the half-answered situation (the domain's `utter_cancelled` says so)."""
+    affair = snap.catalog.affair(state.affair) if state.affair and state.affair_state == RESOLVED else None
+    if in_lookup and affair is not None and required_slots(snap, state):
+        return Turn(state, [say.Reply(f"好的，已取消查询。我们接着办【{affair.name}】。")])
+    return None
 
 
 def is_miss(before: State, turn: Turn) -> bool:

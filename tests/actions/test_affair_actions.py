@@ -199,6 +199,23 @@ def test_cancel_ends_the_form(catalog_provider, dispatcher: CollectingDispatcher
     assert slot_events(events)["also_affair"] is None
 
 
+def test_cancelling_a_lookup_that_broke_into_the_situation_questions_resumes_them(catalog_provider,
+                                                                                 dispatcher: CollectingDispatcher):
+    half = {"affair": "id-card-reissue", "affair_state": turns.RESOLVED, "answers": {"hukou_place": "local"},
+            "case_number": "ZJ2026330106000101"}
+    events = ActionCancel().run(dispatcher, tracker("取消", "cancel", half, active_loop="case_form"), {})
+    slots = slot_events(events)
+    assert slots["affair_state"] == turns.RESOLVED and slots["case_number"] is None and "answers" not in slots
+    assert (events[-1]["event"], events[-1]["name"]) == ("followup", "situation_form")
+    assert "我们接着办【居民身份证补领（遗失）】" in dispatcher.messages[0]["text"]
+    # the same 取消 in the situation questions themselves, or in a lookup with nothing half-answered, ends it all
+    for active, slots_before in (("situation_form", half), ("case_form", {"affair_state": turns.DONE})):
+        said = CollectingDispatcher()
+        events = ActionCancel().run(said, tracker("取消", "cancel", slots_before, active_loop=active), {})
+        assert slot_events(events)["affair_state"] == turns.DONE and said.messages[0]["response"] == "utter_cancelled"
+        assert all(e["event"] != "followup" for e in events)
+
+
 def test_new_session_keeps_the_district_only(catalog_provider, dispatcher: CollectingDispatcher):
     slots = {"district": "330110", "affair": "passport", "answers": {"applicant_age": "adult"}}
     events = ActionSessionStart().run(dispatcher, tracker(slots=slots), {})

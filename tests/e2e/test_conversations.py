@@ -135,6 +135,23 @@ def test_case_status_with_a_malformed_number(stack: Stack) -> None:
     assert "格式不对" in chat.text("12345")
 
 
+def test_after_a_lookup_inside_the_situation_questions_they_go_on(stack: Stack) -> None:
+    """A case lookup asked for in the middle of the situation questions: cancelled, the questions resume where
+    they were; finished, an answer to the question left open is taken as one."""
+    chat = stack.chat()
+    assert "补证的人是否已满16周岁？" in chat.text("身份证丢了怎么补办")
+    assert "受理编号" in chat.text("帮我查一下办件进度")
+    back = chat.text("取消")
+    assert "我们接着办【居民身份证补领（遗失）】" in back and back.endswith("补证的人是否已满16周岁？")
+    assert "户口是在浙江省内吗？" in chat.text("已满16周岁")
+    other = stack.chat()
+    assert "补证的人是否已满16周岁？" in other.text("身份证丢了怎么补办")
+    other.say("帮我查一下办件进度")
+    other.say("ZJ2026330106000101")
+    assert "当前状态" in other.text("2481")
+    assert "户口是在浙江省内吗？" in other.text("已满16周岁")
+
+
 def test_a_wrong_number_or_factor_is_said_once_and_asked_for_once(stack: Stack) -> None:
     """After each mistake the person is told what was wrong, then asked again: not asked twice in one turn."""
     chat = stack.chat()

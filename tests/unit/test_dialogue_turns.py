@@ -516,6 +516,19 @@ def test_a_place_said_on_the_side_is_not_the_province_of_a_hukou(snapshot):
     assert answers["parents_marriage"] == "married" and "parents_hukou" not in answers
 
 
+def test_an_answer_to_the_question_a_lookup_broke_into_resumes_the_questions(snapshot):
+    """身份证丢了 → 查进度 (the situation form stops, the affair stays resolved) → 已满16周岁: an answer to the
+    question left open, recorded; the next question follows. Words that answer nothing are still not ours."""
+    state = _understand(snapshot, T.State(), "身份证丢了怎么补办").state
+    assert T.next_question(snapshot, state).text == "补证的人是否已满16周岁？"
+    resumed = _understand(snapshot, state, "已满16周岁", intent="inform")
+    assert resumed.state.affair == "id-card-reissue" and resumed.state.affair_state == T.RESOLVED
+    assert resumed.state.answers == {**state.answers, "applicant_age": "adult"}
+    assert T.next_question(snapshot, resumed.state).text == "户口是在浙江省内吗？"
+    done = replace(state, affair_state=T.DONE)  # the questions were cancelled: nothing is open
+    assert _understand(snapshot, done, "已满16周岁", intent="inform").state.answers == state.answers
+
+
 def test_a_fact_already_known_is_acknowledged_not_misunderstood(snapshot):
     state = _understand(snapshot, T.State(), "想给孩子办身份证").state
     assert state.answers == {"applicant_age": "minor"}
