@@ -242,10 +242,15 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
     return Turn(replace(state, affair_state=DONE, clarify_failures=state.clarify_failures + 1), [say.Reply(reply)])
 
 
+def _in_progress(snap: Snapshot, state: State) -> Affair | None:
+    """The affair whose situation questions are under way (or were, until a case lookup broke in), if any."""
+    return snap.catalog.affair(state.affair) if state.affair and state.affair_state == RESOLVED else None
+
+
 def _resumed(snap: Snapshot, state: State, text: str) -> Turn | None:
     """An answer to the situation question left open when a case lookup broke in (身份证丢了 → 查进度 → 已满16周岁):
     recorded, and the questions go on. None when no question is open or the message does not answer it."""
-    affair = snap.catalog.affair(state.affair) if state.affair and state.affair_state == RESOLVED else None
+    affair = _in_progress(snap, state)
     pending = snap.catalog.pending_questions(affair, state.answers) if affair and not CORRECTION.search(text) else []
     value = parse_answer(pending[0].question, text, _readings(snap, text)) if pending else None
     return _answered(snap, state, pending, text, value) if value is not None else None
@@ -255,7 +260,7 @@ def cancelled(snap: Snapshot, state: State, in_lookup: bool) -> Turn | None:
     """取消 in a case lookup that broke into the situation questions stops the lookup only: the turn that says so,
     after which the affair's questions go on from where they were. None for any other 取消, which stops and forgets
     the half-answered situation (the domain's `utter_cancelled` says so)."""
-    affair = snap.catalog.affair(state.affair) if state.affair and state.affair_state == RESOLVED else None
+    affair = _in_progress(snap, state)
     if in_lookup and affair is not None and required_slots(snap, state):
         return Turn(state, [say.Reply(f"好的，已取消查询。我们接着办【{affair.name}】。")])
     return None
@@ -397,7 +402,8 @@ def _suggestion(state: State, pending: PendingQuestion) -> str | None:
 
 def _answered(snap: Snapshot, state: State, pending: list[PendingQuestion], text: str, value: str) -> Turn:
     """Record `value` for the pending question, and what the reply says for later ones, those the answer opens
-    included (已满16周岁，外省户口 answers two; a later one only in its own words, as it is not told back)."""
+    included (已满16周岁，外省户口 answers two). A later one is read only in its own words, or from a place said with
+    户口 (杭州户口), as it is not told back."""
     affair = snap.catalog.affair(state.affair)
     answers = {**state.answers, pending[0].key: value}
     return Turn(replace(state, answers=_prefilled(snap, affair, answers, text) if affair else answers))
