@@ -53,6 +53,8 @@ _DONE_GAP = frozenset({*_OVER, "都", "也", "早", "顺利", "上周", "上个�
                        "年初"})
 # ... or, for a word naming an act (领证, 结婚), this alone ending the clause: the act has happened (已经领证了)
 _HAPPENED = "了"
+# How many texts' done words an analyzer remembers (a question's, read for each of its candidates).
+_DONE_REMEMBERED = 64
 # A subject ending so names a period (冷静期): when it is over, it has run out, and nothing is in hand.
 _PERIOD = "期"
 _CLAUSE = re.compile(r"[，。？！,.?!；;、\s]+")
@@ -236,6 +238,7 @@ class Analyzer:
         self._spelt: dict[str, str] = {}
         self._abbreviations: dict[str, str] = {}
         self._seen: dict[str, tuple[str, ...]] | None = None
+        self._done_seen: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         domain = [normalize(w) for w in [*vocabulary, *self._replacements, *self._replacements.values()]]
         self._own_words = tuple(w for w in domain if w)  # repeats kept: each adds to jieba's total
         self._add_own_words()
@@ -251,14 +254,17 @@ class Analyzer:
 
     def __getstate__(self) -> dict:
         """What a pickle keeps (bot.resolver.cache): everything but the tokenizer, which holds a lock and a
-        copy of jieba's whole dictionary; it is rebuilt from the default dictionary and our own words."""
+        copy of jieba's whole dictionary (it is rebuilt from the default dictionary and our own words), and the
+        done words of the last texts read."""
         state = dict(self.__dict__)
         del state["_tokenizer"]
         state["_seen"] = None
+        del state["_done_seen"]
         return state
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
+        self._done_seen = {}
         self._tokenizer = _fresh_tokenizer()
         self._add_own_words()
 
@@ -456,11 +462,22 @@ class Analyzer:
     def has_done(self, text: str, subjects: set[str], acts: bool = False) -> bool:
         """Whether the text says that a thing one of `subjects` names is already in hand (出生证明已经拿到了).
         With `acts`, the subjects name acts, and one followed by 了 alone says it has happened (已经领证了)."""
+        in_hand, happened = self._done_words(text)
+        return not in_hand.isdisjoint(subjects) or (acts and not happened.isdisjoint(subjects))
+
+    def _done_words(self, text: str) -> tuple[frozenset[str], frozenset[str]]:
+        """The words (as the lexicon reads them) that the text says are in hand, and those followed by 了 alone,
+        ending the clause. A question asks about several candidates' words: it is segmented once for all of them
+        (the last few texts are remembered)."""
+        known = self._done_seen.get(text)
+        if known is not None:
+            return known
+        in_hand, happened = set(), set()
         for clause in _CLAUSE.split(unicodedata.normalize("NFKC", text)):
             tokens = self.tokens(clause)
             for i, token in enumerate(tokens):
                 subject = self._replacements.get(token, token)
-                if subject not in subjects or subject.endswith(_PERIOD):
+                if subject.endswith(_PERIOD):
                     continue  # a period that is over (冷静期过了) has run out: nothing is in hand
                 rest = tokens[i + 1:]
                 over = False
@@ -468,9 +485,14 @@ class Analyzer:
                     over = over or rest[0] in _OVER
                     rest = rest[1:]
                 after = "".join(rest)
-                if _DONE.match(after) or (over and _DONE_BARE.match(after)) or (acts and after == _HAPPENED):
-                    return True
-        return False
+                if _DONE.match(after) or (over and _DONE_BARE.match(after)):
+                    in_hand.add(subject)
+                elif after == _HAPPENED:
+                    happened.add(subject)
+        if len(self._done_seen) >= _DONE_REMEMBERED:
+            self._done_seen.clear()
+        known = self._done_seen[text] = (frozenset(in_hand), frozenset(happened))
+        return known
 
     def says_nothing(self, words: Iterable[str]) -> bool:
         """Whether every one of these words is one that alone names no affair (办证, 证件)."""
