@@ -42,12 +42,7 @@ def places_as_province(text: str) -> str:
     places = [e for e in extract(text) if e.kind == DISTRICT]
     if len({e.value for e in places}) != 1:
         return text
-    out, last = [], 0
-    for entity in sorted(places, key=lambda e: e.start):
-        if entity.start >= last:
-            out += [text[last:entity.start], PROVINCE]
-            last = entity.end
-    return "".join(out) + text[last:]
+    return _read_as(text, [(e.start, e.end, PROVINCE) for e in sorted(places, key=lambda e: e.start)])
 
 
 def hukou_places_as_province(catalog: Catalog, text: str) -> str:
@@ -58,9 +53,16 @@ def hukou_places_as_province(catalog: Catalog, text: str) -> str:
     for word, canonical in catalog.lexicon.items():
         if canonical == OTHER_PROVINCE and word:
             spans += [(m.start(), m.end(), OTHER_PROVINCE) for m in re.finditer(re.escape(word), text)]
+    return _read_as(text, [(start, end, read) for start, end, read in sorted(spans)
+                           if _HUKOU_AFTER.match(text, end) or _HUKOU_BEFORE.search(text, 0, start)])
+
+
+def _read_as(text: str, spans: list[tuple[int, int, str]]) -> str:
+    """The text with each span (start, end, what it is read as), in order, replaced; a span overlapping an earlier
+    one stays."""
     out, last = [], 0
-    for start, end, read in sorted(spans):
-        if start >= last and (_HUKOU_AFTER.match(text, end) or _HUKOU_BEFORE.search(text, 0, start)):
+    for start, end, read in spans:
+        if start >= last:
             out += [text[last:start], read]
             last = end
     return "".join(out) + text[last:]
