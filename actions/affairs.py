@@ -14,7 +14,7 @@ from actions.rating import ask_for_rating, reason_pending, take_reason
 from actions.state import apply, entity, latest_text, say, state_of
 from bot.catalog.provider import default_provider
 from bot.config import settings
-from bot.dialogue import handoff, turns
+from bot.dialogue import handoff, misread, turns
 
 
 class ActionResolveAffair(Action):
@@ -100,6 +100,20 @@ class ValidateSituationForm(FormValidationAction):
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> list[str]:
         return turns.required_slots(default_provider().current(), state_of(tracker))
+
+    async def extract_situation_answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                       domain: DomainDict) -> dict[str, Any]:
+        """The reply as the answer when the form's mapping left it to the rules for its intent (满16了 read as
+        goodbye) but it answers the question asked all the same (`bot.dialogue.misread`)."""
+        asked = tracker.active_loop_name == self.form_name() and \
+            tracker.get_slot("requested_slot") == "situation_answer"
+        if not asked or tracker.get_slot("situation_answer") is not None:
+            return {}  # nothing asked yet, or the mapping took the reply
+        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+        text = latest_text(tracker)
+        if text and misread.answers_all_the_same(default_provider().current(), state_of(tracker), text, intent):
+            return {"situation_answer": text}
+        return {}
 
     def validate_situation_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: DomainDict) -> dict[str, Any]:

@@ -11,7 +11,7 @@ and no closer to a reply given to another question: a reply that reads like an a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,6 +103,20 @@ class AnswerExamples:
         if near and near.first >= CLOSE_ENOUGH and near.lead >= AHEAD_BY and near.first >= near.elsewhere:
             return question.options[near.option].value
         return None
+
+    def closeness(self, question: Question, text: str) -> float:
+        """How close the text comes to the closest example reply of the question's options (0 when the question
+        has no examples, or the text says nothing or that the person does not know)."""
+        near = self._closest(question, text)
+        return near.first if near else 0.0
+
+    def closeness_to(self, texts: Sequence[str], text: str) -> float:
+        """How close the text comes to the closest of `texts`, measured as replies are (0 for no texts)."""
+        norm = normalize(text)
+        if not texts or not norm or self._vectorizer is None:
+            return 0.0
+        others = self._vectorizer.transform([normalize(t) for t in texts])
+        return float((others @ self._vectorizer.transform([norm]).T).toarray().max())
 
     def suggest(self, question: Question, text: str) -> str | None:
         """The option value worth asking about (您是说“…”吗？) when the text does not choose one: the option whose

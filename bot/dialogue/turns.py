@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.catalog.catalog import PendingQuestion
-from bot.catalog.domain import Affair, Option
+from bot.catalog.domain import Affair, Option, Place, Question
 from bot.catalog.provider import Snapshot
 from bot.dialogue import answers as say
 from bot.dialogue.choices import NONE_OF_THESE, pick
@@ -48,6 +48,9 @@ QUESTION_WORDS = re.compile(r"[?？]|吗|怎么|咋|哪|什么|多少|能不能|
 # a message that asks for something to be done (我想办结婚登记): in the middle of the situation questions it may
 # be another affair; a bare fact (结婚了的) that answers a question still to come is an answer, not a new affair
 REQUEST_WORDS = re.compile(r"想|要办|要补|要换|要领|办理|办个|申请|咨询|问一?下|帮我|如何|\b(xiang|yao ban|shenqing)\b")
+# Words that stop the conversation whatever else the message says (算了，这个不办了，怎么重新开始？).
+STOP_WORDS = re.compile(r"算了|算啦|不办了|不查了|不弄了|不问了|别问了|不用了|不用查|不用继续|不想办|不继续|不要了|"
+                        r"结束对话|退出对话|放弃|到此为止|重新开始|从头来|回头再说|以后再说|先这样")
 MAX_CLARIFY_FAILURES = 2
 # 好的, 嗯 with nothing pending: no question, nothing missed (a message the classifier reads as affirm and says
 # more, 户籍搬家, goes to the resolver like any other)
@@ -353,7 +356,7 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
     if follow_up is not None and affair is not None:
         return _answered_between(snap, state, affair, follow_up, hotline)
     readings = _readings(snap, text)
-    value = parse_answer(pending[0].question, text, [*readings, places_as_province(text)] if place else readings)
+    value = parse_answer(pending[0].question, text, _with_province(readings, text, place))
     if value is not None:
         return _answered(snap, state, pending, text, value)
     later = _answers_to_later_questions(pending[1:], text, readings)
@@ -422,6 +425,27 @@ def _readings(snap: Snapshot, text: str) -> list[str]:
     the city, but a city said on the side is more often where the person is than where the hukou is.)"""
     canonical = "".join(snap.resolver.analyzer.words(text))
     return [canonical] if canonical != normalize(text) else []
+
+
+def _with_province(readings: list[str], text: str, place: Place | None) -> list[str]:
+    """The readings of an answer to the question asked, with its places read as the province when it names one
+    (户口是在浙江省内吗 may be answered 杭州的)."""
+    return [*readings, places_as_province(text)] if place else readings
+
+
+def question_answered(snap: Snapshot, state: State, text: str) -> Question | None:
+    """The situation question asked, when the message reads as one of its options, by the question's words or its
+    example replies, and asks nothing, names no stop and rejects nothing; else None. Read alone this is lenient
+    (查一下办件进度 reads as 未满16周岁 by its 一): `bot.dialogue.misread` weighs it against the intent read."""
+    affair = snap.catalog.affair(state.affair)
+    pending = snap.catalog.pending_questions(affair, state.answers) if affair else []
+    if not pending or asks_something(text) or is_rejection(text) or STOP_WORDS.search(text) or "取消" in text:
+        return None
+    question = pending[0].question
+    readings = _with_province(_readings(snap, text), text, find_place(snap.catalog, text))
+    if parse_answer(question, text, readings) is None and snap.answer_examples.choose(question, text) is None:
+        return None
+    return question
 
 
 def _answers_to_later_questions(later: list[PendingQuestion], text: str,

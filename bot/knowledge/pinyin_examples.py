@@ -28,7 +28,7 @@ def typed_in_pinyin(example: str) -> str:
     import jieba
     from pypinyin import Style, lazy_pinyin
 
-    text = _ANNOTATION.sub(r"\1", example)
+    text = without_annotations(example)
     words = []
     for word in jieba.lcut(text):
         if _PUNCTUATION.fullmatch(word):
@@ -37,11 +37,12 @@ def typed_in_pinyin(example: str) -> str:
     return " ".join(w for w in words if w)
 
 
-def intent_examples(nlu_dir: Path) -> dict[str, list[str]]:
-    """Every intent's examples in the NLU files of `nlu_dir`, in file and line order (the pinyin file aside)."""
+def intent_examples(nlu_dir: Path, with_pinyin: bool = False) -> dict[str, list[str]]:
+    """Every intent's examples in the NLU files of `nlu_dir`, in file and line order (the pinyin file aside,
+    unless `with_pinyin`), entity annotations as written."""
     found: dict[str, list[str]] = {}
     for path in sorted(nlu_dir.glob("*.yml")):
-        if path.name == PINYIN_FILE.name:
+        if path.name == PINYIN_FILE.name and not with_pinyin:
             continue
         data = YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
         for block in data.get("nlu") or []:
@@ -64,3 +65,8 @@ def pinyin_nlu(nlu_dir: Path, header: str) -> str:
         if kept:
             lines += [f"- intent: {intent}", "  examples: |", *(f"    - {t}" for t in kept), ""]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def without_annotations(example: str) -> str:
+    """The example as a person types it: [余杭区](district) → 余杭区."""
+    return _ANNOTATION.sub(r"\1", example)

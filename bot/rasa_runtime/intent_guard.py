@@ -34,7 +34,7 @@ from rasa.shared.nlu.constants import ENTITIES, ENTITY_ATTRIBUTE_TYPE, INTENT, I
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.dialogue.cases import asks_about_a_case
-from bot.dialogue.turns import DETAIL_INTENTS, asks_something
+from bot.dialogue.turns import DETAIL_INTENTS, STOP_WORDS, asks_something
 from bot.entities import CASE_NUMBER, PHONE_LAST4, QUERY_CODE
 
 CASE_REQUEST = "query_case_status"
@@ -57,9 +57,6 @@ HANDOFF = "human_handoff"
 PERSON_OR_PHONE = re.compile(r"人工|真人|客服|坐席|工作人员|接线|转接|电话|热线|号码|联系|找人|12345|"
                              r"rengong|zhenren|kefu|dianhua|rexian|haoma|lianxi", re.IGNORECASE)
 CANCEL = "cancel"
-# Words that stop the conversation whatever else the message says (算了，这个不办了，怎么重新开始？).
-STOP_WORDS = re.compile(r"算了|算啦|不办了|不查了|不弄了|不问了|别问了|不用了|不用查|不用继续|不想办|不继续|不要了|"
-                        r"结束对话|退出对话|放弃|到此为止|重新开始|从头来|回头再说|以后再说|先这样")
 # A cancel reading this long that asks something and says no stop word is a question about an affair.
 LONGEST_CANCEL = 12
 # What such a message becomes: the likeliest of these in the classifier's ranking, else an affair question.

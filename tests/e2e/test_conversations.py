@@ -25,6 +25,13 @@ def test_lost_id_card_reaches_the_full_guide(stack: Stack) -> None:
     assert "监护人居民身份证" not in answer  # the adult situation leaves out the minor's materials
 
 
+def test_an_answer_the_classifier_reads_as_goodbye_is_taken_as_the_answer(stack: Stack) -> None:
+    chat = stack.chat()
+    chat.say("身份证丢了怎么补办")
+    reply = chat.text("满16了")  # read as goodbye, like 88了
+    assert "户口" in reply and "再见" not in reply and "16周岁" not in reply, reply
+
+
 def test_hukou_move_from_another_province_in_four_turns(stack: Stack) -> None:
     chat = stack.chat()
     turns = ["我老婆是外省的，想把户口迁到杭州来", "夫妻投靠", "西湖区"]
