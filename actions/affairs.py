@@ -53,7 +53,7 @@ class ActionAnswerAffair(Action):
 
 
 class ActionAnswerDetail(Action):
-    """Fee, time limit, online option, office, hours, in person or visits for the current affair."""
+    """Fee, time limit, online option, office, hours, in person, visits or posting the result for the current affair."""
 
     def name(self) -> str:
         return "action_answer_detail"

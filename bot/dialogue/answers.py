@@ -122,6 +122,13 @@ def visits_text(affair: Affair) -> str:
     return f"跑动次数：{text}"
 
 
+def post_text(affair: Affair, hotline: str) -> str:
+    """Whether the result can be posted home, as far as the guide says."""
+    if affair.post_delivery:
+        return "邮寄：办好后可以选择邮寄到家。"
+    return f"邮寄：办事指南里没有写可以邮寄，领取方式请以窗口告知为准，也可以拨打 {hotline} 确认。"
+
+
 def in_person_text(affair: Affair) -> str:
     """Whether the applicant must come in person."""
     return f"是否本人到场：{affair.in_person or '请以窗口要求为准'}"
@@ -244,6 +251,7 @@ def detail_reply(catalog: Catalog, affair: Affair, detail: str, place: Place | N
         "time_limit": lambda: time_limit_text(affair),
         "online": lambda: online_text(affair),
         "visits": lambda: visits_text(affair),
+        "post": lambda: post_text(affair, hotline),
         "in_person": lambda: in_person_text(affair),
         "office": lambda: office_text(catalog, match, place, hotline),
         "hours": lambda: hours_text(catalog, match, place, hotline),

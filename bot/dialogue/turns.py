@@ -30,6 +30,8 @@ DETAIL_INTENTS = {"ask_fee": "fee", "ask_time_limit": "time_limit", "ask_online"
 SMALL_TALK = {"thanks": "不客气。", "greet": "您好。"}
 # 几点上班, 周末开门吗: an office question about opening hours
 HOURS_WORDS = re.compile(r"几点|时间|开门|上班|下班|周末|周六|周日|星期|节假日|中午|晚上|营业")
+# 能寄到家吗, 可以快递吗: whether the result can be posted, whichever follow-up the intent classifier read
+POST_WORDS = re.compile(r"邮寄|快递|寄到|寄回|寄给|寄过来|能寄|可以寄|送到家|送上门")
 # what a follow-up asks, read from its words when the intent classifier did not say (周末能办吗, 可以让爷爷带去吗);
 # the first that matches: visits before the office (跑几次), the time it takes before opening hours (多长时间)
 DETAIL_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -37,6 +39,7 @@ DETAIL_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("time_limit", re.compile(r"多久|多长时间|几天|多少天|几个工作日|什么时候能(拿|好|办好|下来)")),
     ("hours", HOURS_WORDS),
     ("fee", re.compile(r"多少钱|收费|收钱|要钱|费用|工本费|免费|花多少")),
+    ("post", POST_WORDS),
     ("online", re.compile(r"网上|线上|浙里办|手机上|网办|app", re.IGNORECASE)),
     ("in_person", re.compile(r"本人|代办|代领|代替|替我|替他|替她|带(他|她|孩子|小孩)?去|陪同|委托|别人|家里人|家人")),
     ("office", re.compile(r"在哪|哪里办|哪儿办|地址|什么地方|哪个窗口|去哪")),
@@ -119,8 +122,10 @@ def detail_in_words(text: str) -> str | None:
 
 
 def detail_for(intent: str | None, text: str, pending: str | None = None) -> str:
-    """Which follow-up a message asks for: fee, time limit, online, office, hours, in person or visits."""
+    """Which follow-up a message asks for: fee, time limit, online, office, hours, in person, visits or post."""
     detail = DETAIL_INTENTS.get(intent or "", pending or "office")
+    if POST_WORDS.search(text):
+        return "post"
     if detail == "office" and HOURS_WORDS.search(text):
         return "hours"
     return detail
@@ -514,7 +519,7 @@ def full_answer(snap: Snapshot, state: State, hotline: str) -> Turn:
 
 
 def answer_detail(snap: Snapshot, state: State, text: str, detail: str, hotline: str) -> Turn:
-    """A follow-up (fee, time, online, office, hours, in person, visits) about the current or named affair."""
+    """A follow-up (fee, time, online, office, hours, in person, visits, post) about the current or named affair."""
     place = find_place(snap.catalog, text) if text else None
     if place is not None:
         state = replace(state, district=place.code)

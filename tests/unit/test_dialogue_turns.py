@@ -111,7 +111,8 @@ def test_a_district_or_a_thanks_between_situation_questions_is_acknowledged_and_
 
 
 @pytest.mark.parametrize("text, intent", [("那需要本人去吗？", "ask_in_person"),
-                                          ("谢谢你，那需要本人去吗？", "ask_materials"), ("网上能办吗", None)])
+                                          ("谢谢你，那需要本人去吗？", "ask_materials"), ("网上能办吗", None),
+                                          ("能寄到家里吗", None)])
 def test_a_follow_up_between_situation_questions_is_answered_not_taken_as_an_answer(snapshot, text, intent):
     state = _understand(snapshot, T.State(), "身份证丢了怎么补办").state
     asked = T.take_situation_answer(snapshot, state, text, intent)
@@ -151,7 +152,8 @@ def _answered(snapshot, text: str, *answers: str, district: str = "余杭") -> T
 
 
 @pytest.mark.parametrize("text, detail", [("周末能办吗", "hours"), ("可以让爷爷带去吗", "in_person"),
-                                          ("大概几天能拿到", "time_limit"), ("总共跑几次", "visits")])
+                                          ("大概几天能拿到", "time_limit"), ("总共跑几次", "visits"),
+                                          ("邮寄", "post"), ("办好了能快递给我吗", "post")])
 def test_a_follow_up_the_classifier_missed_is_answered_about_the_affair_just_given(snapshot, text, detail):
     state = _answered(snapshot, "想给孩子办个身份证，他十岁", "浙江户口")
     assert state.affair == "id-card-first"
@@ -161,6 +163,15 @@ def test_a_follow_up_the_classifier_missed_is_answered_about_the_affair_just_giv
     expected = say_detail(snapshot, affair, detail, snapshot.catalog.places["330110"])
     assert [r.text for r in turn.replies] == [expected]
     assert turn.state.clarify_failures == state.clarify_failures and turn.state.affair == "id-card-first"
+
+
+@pytest.mark.parametrize("affair, posted", [("id-card-reissue", True), ("birth-medical-certificate", False)])
+def test_whether_the_result_can_be_posted_is_said_as_the_guide_says(snapshot, affair, posted):
+    assert snapshot.catalog.affairs[affair].post_delivery is posted
+    state = T.State(affair=affair, affair_state=T.DONE, district="330110")
+    reply = T.answer_detail(snapshot, state, "能寄到家吗", T.detail_for("ask_online", "能寄到家吗"), HOTLINE).replies[0]
+    assert ("办好后可以选择邮寄到家" in reply.text) is posted
+    assert ("没有写可以邮寄" in reply.text) is not posted
 
 
 def say_detail(snapshot, affair, detail, place) -> str:
