@@ -78,9 +78,11 @@ class ValidateCaseForm(FormValidationAction):
 
     def validate_case_number(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> dict[str, Any]:
-        number = cases.read_case_number(str(value or ""))
+        text = str(value or "")
+        number = cases.read_case_number(text)
         if number is None:  # the form asks for the number next
-            dispatcher.utter_message(text=cases.bad_number_text(asked_next=True))
+            dispatcher.utter_message(text=cases.where_to_find_the_number_text(settings().hotline)
+                                     if cases.cannot_give(text) else cases.bad_number_text(asked_next=True))
         return {"case_number": number}
 
     def validate_case_factor(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -91,7 +93,8 @@ class ValidateCaseForm(FormValidationAction):
             return {"case_number": number, "case_factor": None}  # a new case number: its factor comes next
         factor = cases.read_factor(text, tracker.sender_id, consume=False)
         if factor is None:  # the form asks for the factor next
-            dispatcher.utter_message(text=cases.bad_factor_text(asked_next=True))
+            dispatcher.utter_message(text=cases.other_ways_to_verify_text(settings().hotline)
+                                     if cases.cannot_give(text) else cases.bad_factor_text(asked_next=True))
             return {"case_factor": None}
         return {"case_factor": str(value)}
 

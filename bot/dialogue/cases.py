@@ -39,6 +39,9 @@ CASE_STATUS_CUES = ("进度", "到哪", "哪一步", "环节", "状态", "结果
                     "批下来", "批了", "通过", "审核", "审批到", "审批完", "到账", "到帐", "打过来", "寄出", "消息",
                     "还没", "退回", "我的件", "办件", "我办的", "受理", "编号", "回执", "查询码", "尾号", "后四位",
                     "怎么样了", "能领", "可以领", "去拿", "提交的", "交上去")
+# 忘了, 回执找不到, 手机号换了: a reply that says the person cannot give the number or factor asked for
+CANNOT_GIVE = re.compile(r"忘|不记得|记不得|记不清|想不起|找不到|没找到|找不着|不知道|不清楚|丢了|弄丢|搞丢|没有|没带|"
+                         r"不在身边|换号|换了|停机|停用")
 # the province's calendar: a promised date has passed when it is over there, wherever the server runs
 PROVINCE_ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -131,6 +134,24 @@ def bad_number_text(asked_next: bool = False) -> str:
         return "这个编号格式不对，没能认出受理编号。"
     return ("这个编号格式不对。受理编号是“ZJ”加 16 位数字，共 18 位，例如 ZJ2026330106000101，"
             "印在受理回执上。请再发一次，或说“取消”退出查询。")
+
+
+def cannot_give(text: str) -> bool:
+    """Whether a reply to the question for a case number or factor says the person does not have it to hand
+    (忘了编号, 回执找不到了, 手机号换了) rather than giving one."""
+    return read_case_number(text) is None and bool(CANNOT_GIVE.search(text))
+
+
+def where_to_find_the_number_text(hotline: str) -> str:
+    """Where a person who cannot give the case number finds it; the chat's form asks for it next."""
+    return ("没关系。受理编号印在受理回执上，也可以在“浙里办”APP 的“我的办件”里找到，那里也能看到办理进度。"
+            f"实在找不到，可以拨打 {hotline} 咨询。")
+
+
+def other_ways_to_verify_text(hotline: str) -> str:
+    """What a person who cannot give the phone's last four digits can give instead; the form asks next."""
+    return ("没关系。也可以发受理回执上的 8 位查询码来验证。手机号换了、回执也找不到的话，"
+            f"可以在“浙里办”APP 的“我的办件”里查看，或拨打 {hotline} 咨询。")
 
 
 def bad_factor_text(asked_next: bool = False) -> str:

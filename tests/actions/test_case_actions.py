@@ -159,6 +159,19 @@ def test_malformed_case_number_gets_a_clear_message(catalog_provider) -> None:
     assert ok == {"case_number": "ZJ2026330106000101"}
 
 
+def test_a_person_who_forgot_the_number_or_changed_phone_is_told_where_to_look(catalog_provider) -> None:
+    dispatcher = CollectingDispatcher()
+    assert ValidateCaseForm().validate_case_number("我忘了编号", dispatcher, tracker(), {}) == {"case_number": None}
+    [told] = dispatcher.messages
+    assert "我的办件" in told["text"] and "格式不对" not in told["text"]
+    dispatcher = CollectingDispatcher()
+    number = {"case_number": "ZJ2026330106000101"}
+    result = ValidateCaseForm().validate_case_factor("手机号早就换了", dispatcher, tracker(slots=number), {})
+    assert result == {"case_factor": None}
+    [told] = dispatcher.messages
+    assert "查询码" in told["text"] and "没能认出" not in told["text"]
+
+
 def test_backend_down_answers_within_three_seconds(catalog_provider, tmp_path: Path) -> None:
     use_client(f"http://127.0.0.1:{free_port()}", "x")
     try:

@@ -159,6 +159,14 @@ def test_after_a_lookup_inside_the_situation_questions_they_go_on(stack: Stack) 
     assert "户口是在浙江省内吗？" in other.text("已满16周岁")
 
 
+def test_a_person_who_forgot_the_case_number_is_told_where_to_find_it(stack: Stack) -> None:
+    chat = stack.chat()
+    chat.say("查一下办件进度")
+    reply = chat.text("我忘了编号")
+    assert "我的办件" in reply and "格式不对" not in reply, reply
+    assert reply.count("受理编号") >= 2, reply  # where it is printed, then the form's question for it
+
+
 def test_a_wrong_number_or_factor_is_said_once_and_asked_for_once(stack: Stack) -> None:
     """After each mistake the person is told what was wrong, then asked again: not asked twice in one turn."""
     chat = stack.chat()

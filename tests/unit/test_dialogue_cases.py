@@ -197,3 +197,16 @@ def test_a_message_followed_by_the_form_s_question_does_not_ask_it_too():
         text = C.result_text(Unavailable(reason), _unused, 3, HOTLINE)
         assert text.startswith("办件查询系统现在有点忙") and HOTLINE in text
         assert reason.value not in text
+
+
+@pytest.mark.parametrize("reply, cannot", [("我忘了编号", True), ("回执找不到了", True), ("手机号早就换了", True),
+                                           ("不记得了", True), ("ZJ2026330106000101", False), ("2481", False),
+                                           ("12345", False), ("受理号没有 zj2026-3301-0600-0101", False)])
+def test_a_reply_that_says_the_number_or_factor_is_not_to_hand_is_told_apart(reply, cannot):
+    assert C.cannot_give(reply) is cannot
+
+
+def test_a_person_without_the_number_or_factor_is_told_where_to_find_it():
+    where, instead = C.where_to_find_the_number_text(HOTLINE), C.other_ways_to_verify_text(HOTLINE)
+    assert "我的办件" in where and HOTLINE in where
+    assert "查询码" in instead and HOTLINE in instead
