@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from bot.catalog.domain import Option, Question
 from bot.entities import AGE, extract
 from bot.entities.numerals import CN_DIGITS, CN_UNITS, NUMERAL_CHARS, parse_number
-from bot.entities.rules import RELATIVES
+from bot.entities.rules import CHILDREN, GROWN_UPS, RELATIVES
 from bot.resolver.text import normalize as _normalize
 
 # A quantity written in characters (七十, 十六): read as digits in answers and hints alike, so 没到七十 meets 没到70.
@@ -44,6 +44,25 @@ def age_of_the_person(text: str) -> int | None:
     if clause.startswith(("我", "本人")) and not _SOMEONE_ELSE.search(clause) and _SOMEONE_ELSE.search(text):
         return None
     return int(ages[0].value)
+
+
+# A first message for a grown-up (我老伴的身份证过期了, 帮我妈补社保卡) is about someone at least this old, unless it
+# also names a child or the speaker's own part in it (我的, 我和我妈): then whose age it is stays open.
+GROWN_UP_AGE = 18
+_GROWN_UP = "|".join(GROWN_UPS)
+# 给我妈, 我爸的, 我老伴……他的: the grown-up is the one the affair is for
+_FOR_A_GROWN_UP = re.compile(f"(?:给|帮|替|为|陪|带)我?家?(?:{_GROWN_UP})|(?:{_GROWN_UP})(?:的|.*[他她]的)")
+_CHILD_OR_SPEAKER = re.compile("|".join((*CHILDREN, "孙", "学生", "未成年", "我的", "我自己", "本人", "我和", "我跟",
+                                         "我们", "咱们", "全家", "一家")))
+
+
+def _grown_up_option(question: Question, text: str) -> Option | None:
+    """The option of an age question that fits everyone grown up (已满16周岁), for a message about a grown-up;
+    None when the message names a child or the speaker too, or when the options part grown-ups (已满60周岁)."""
+    if not _FOR_A_GROWN_UP.search(text) or _CHILD_OR_SPEAKER.search(text):
+        return None
+    option = _by_age(question, GROWN_UP_AGE)
+    return option if option is not None and option == _by_age(question, 200) else None
 
 
 _NUMBER = re.compile(f"[{''.join(NUMERAL_CHARS)}]+")
@@ -244,16 +263,19 @@ def _typed_in_pinyin(question: Question, text: str) -> Option | None:
     return None
 
 
-def prefill(questions: list[tuple[str, Question]], text: str, readings: Sequence[str] = ()) -> dict[str, str]:
-    """Answers already given in the first message (我老婆是外省的 → 投靠配偶, 外省; 他75岁了 → 已满16周岁).
-    An age decides an age question before any word does (我孩子今年18了 is not a minor). `readings`: as for
-    `parse_answer`."""
+def prefill(questions: list[tuple[str, Question]], text: str, readings: Sequence[str] = (),
+            first_message: bool = False) -> dict[str, str]:
+    """Answers already given in a message (我老婆是外省的 → 投靠配偶, 外省; 他75岁了 → 已满16周岁). An age decides
+    an age question before any word does (我孩子今年18了 is not a minor), and so does a `first_message`, the one
+    that names the affair, for a grown-up (我老伴的身份证过期了); a reply that names one (等我问问我老婆) does not.
+    `readings`: as for `parse_answer`."""
     answers = {}
     age = age_of_the_person(text)
     norm = normalize(text)
     said = _with_readings(norm, readings)
     for key, question in questions:
-        by_age = _by_age(question, age) if age is not None else None
+        by_age = _by_age(question, age) if age is not None else \
+            _grown_up_option(question, text) if first_message else None
         if by_age is not None:
             answers[key] = by_age.value
             continue

@@ -139,7 +139,7 @@ def _prefilled(snap: Snapshot, affair: Affair, answers: dict[str, str], text: st
     readings = [hukou] if hukou != text else []
     answers = dict(answers)
     while given := prefill([(p.key, p.question) for p in snap.catalog.pending_questions(affair, answers)], text,
-                           readings):
+                           readings, first_message=True):
         answers.update(given)
     return answers
 

@@ -42,9 +42,13 @@ ORDINAL_MEASURES: Final = ("个", "项", "种", "条", "件", "类", "款", "样
 NOT_ORDINAL_NEXT: Final = frozenset("次天年月周日号批胎届期代名节章方轮季步级层楼")
 """After 第N, these make a count or a date (第一次, 第二天, 第三方), not a pick from a list."""
 
-RELATIVES: Final = ("孩子", "小孩", "儿子", "女儿", "宝宝", "闺女", "娃", "爸", "妈", "父亲", "母亲", "爷爷", "奶奶",
-                    "外公", "外婆", "姥姥", "姥爷", "老人", "老人家", "老爷子", "老太太", "公公", "婆婆", "岳父",
-                    "岳母", "老公", "老婆", "丈夫", "妻子", "哥", "姐", "弟", "妹", "亲戚", "朋友", "同事")
+CHILDREN: Final = ("孩子", "小孩", "儿子", "女儿", "宝宝", "闺女", "娃")
+"""Words for the speaker's child, of any age."""
+GROWN_UPS: Final = ("爸", "妈", "父亲", "母亲", "爷爷", "奶奶", "外公", "外婆", "姥姥", "姥爷", "老人", "老人家",
+                    "老爷子", "老太太", "公公", "婆婆", "岳父", "岳母", "老公", "老婆", "丈夫", "妻子", "老伴",
+                    "老头子", "爱人")
+"""Words for someone grown up, whoever speaks of them: a parent or grandparent, a spouse, an old person."""
+RELATIVES: Final = (*CHILDREN, *GROWN_UPS, "哥", "姐", "弟", "妹", "亲戚", "朋友", "同事")
 """Words for someone other than the speaker: an age said beside one is theirs."""
 AGE_HOLDERS: Final = (*RELATIVES, "我", "他", "她", "本人")
 """Whoever an age without 岁 may follow (我妈70了, 我都35了)."""

@@ -196,6 +196,31 @@ def test_an_age_in_the_first_message_answers_the_age_question(catalog):
     assert "applicant_age" not in prefill(keyed, "我等了3天了，身份证丢了")
 
 
+@pytest.mark.parametrize("first, adult", [
+    ("我老头子瘫在床上，他的身份证过期了，能不能我替他办", True),
+    ("帮我妈补身份证", True),
+    ("给我奶奶换身份证", True),
+    ("我妈说她的身份证坏了", True),
+    ("我爸说身份证要换了", False),  # whose card? the speaker's, maybe a child's
+    ("我和我妈的身份证都丢了", False),  # the speaker's too
+    ("我妈让我问问孩子的身份证怎么换", False),  # a child's
+    ("我老公说我的身份证要换", False),
+])
+def test_a_first_message_for_a_grown_up_answers_the_age_question(catalog, first, adult):
+    renew = catalog.affairs["id-card-renew"]
+    keyed = [(p.key, p.question) for p in catalog.pending_questions(renew, {})]
+    assert (prefill(keyed, first, first_message=True).get("applicant_age") == "adult") is adult
+    assert prefill(keyed, first).get("applicant_age") != "adult"  # a reply that names a grown-up answers no age
+
+
+def test_a_grown_up_answers_no_question_that_parts_grown_ups(catalog):
+    renew = catalog.affairs["driving-license-renew"]  # 未满70周岁 / 已满70周岁
+    keyed = [(p.key, p.question) for p in catalog.pending_questions(renew, {})]
+    [age] = [k for k, q in keyed if any("70周岁" in o.label for o in q.options)]
+    assert age not in prefill(keyed, "帮我爸换驾照", first_message=True)  # grown up, but 70 or not?
+    assert prefill(keyed, "帮我爸换驾照，他75岁了", first_message=True)[age] == "over_70"
+
+
 def test_age_of_the_person():
     assert age_of_the_person("他75岁了") == 75 and age_of_the_person("我82岁了，身份证丢了") == 82
     assert age_of_the_person("我今年30岁，想给孩子办身份证") is None and age_of_the_person("没说年龄") is None
