@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from bot.catalog.domain import Option, Question
 from bot.entities import AGE, extract
-from bot.entities.numerals import CN_DIGITS, CN_UNITS, NUMERAL_CHARS, parse_number
+from bot.entities.numerals import CN_DIGITS, CN_UNITS, NUMERAL_CHARS, in_chinese, parse_number
 from bot.entities.rules import CHILDREN, GROWN_UPS, RELATIVES
 from bot.resolver.text import normalize as _normalize
 
@@ -239,9 +239,18 @@ def _spelled(words: str) -> str:
     return re.sub(r"[^a-z0-9]", "", "".join(lazy_pinyin(words, style=Style.NORMAL)).lower())
 
 
+_DIGITS = re.compile(r"\d+")
+
+
+def _said(number: re.Match[str]) -> str:
+    """Digits as they are said, for their pinyin (16 → 十六 → shiliu)."""
+    return in_chinese(int(number.group()))
+
+
 def _typed_in_pinyin(question: Question, text: str) -> Option | None:
-    """The option an answer typed in pinyin chooses (yi man 16, waisheng hukou, bu shi): it spells the start of
-    the option's label or one of its hints, or, for a yes/no question, 是 or 不是; None when unclear."""
+    """The option an answer typed in pinyin chooses (yi man 16, yiman shiliu, waisheng hukou, bu shi): it spells
+    the start of the option's label or one of its hints, numbers as digits or as said, or, for a yes/no question,
+    是 or 不是; None when unclear."""
     typed = re.sub(r"[^a-z0-9]", "", text.lower())
     if len(typed) < 2 or not re.search(r"[a-z]", typed):
         return None
@@ -252,7 +261,8 @@ def _typed_in_pinyin(question: Question, text: str) -> Option | None:
             return question.options[0]
     best: list[tuple[int, Option]] = []
     for option in question.options:
-        spellings = [_spelled(w) for w in (option.label, *option.hints) if len(w) >= 2]
+        spellings = [s for w in (option.label, *option.hints) if len(w) >= 2
+                     for s in dict.fromkeys((_spelled(w), _spelled(_DIGITS.sub(_said, w))))]
         found = [len(s) for s in spellings if len(s) >= SHORTEST_PINYIN_ANSWER and s in typed]
         found += [len(typed) for s in spellings if len(typed) >= SHORTEST_PINYIN_ANSWER and s.startswith(typed)]
         if found:

@@ -12,6 +12,25 @@ NUMERAL_CHARS: Final[tuple[str, ...]] = tuple("0123456789") + tuple(CN_DIGITS) +
 """Every character that can be part of a number."""
 
 
+def in_chinese(number: int) -> str:
+    """A number from 0 to 999 as it is said in Chinese: 16 → 十六, 20 → 二十, 105 → 一百零五, 110 → 一百一十
+    (digits kept from 1000 on)."""
+    digits = "零一二三四五六七八九"
+    if number < 0 or number > 999:
+        return str(number)
+    if number < 10:
+        return digits[number]
+    tens, ones = divmod(number, 10)
+    if number < 100:
+        return ("" if tens == 1 else digits[tens]) + "十" + (digits[ones] if ones else "")
+    hundreds, rest = divmod(number, 100)
+    if not rest:
+        return digits[hundreds] + "百"
+    if rest < 10:
+        return digits[hundreds] + "百零" + digits[rest]
+    return digits[hundreds] + "百" + ("一" if rest < 20 else "") + in_chinese(rest)
+
+
 def parse_number(text: str) -> int | None:
     """The integer written in `text`: ASCII digits, or Chinese numerals up to 999; None when it is no number.
 

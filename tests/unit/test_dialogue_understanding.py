@@ -234,6 +234,7 @@ def test_numbers_and_ages():
     ("yi man 16", "applicant_age", "adult"), ("wei man 16", "applicant_age", "minor"),
     ("xiaohai", "applicant_age", "minor"), ("waisheng hukou", "hukou_place", "other_province"),
     ("zhe jiang hu kou", "hukou_place", "local"), ("bu shi", "hukou_place", "other_province"),
+    ("yiman shiliu", "applicant_age", "adult"), ("wei man shi liu", "applicant_age", "minor"),  # 16 as said
 ])
 def test_answers_typed_in_pinyin(catalog, text, question_id, value):
     assert parse_answer(_question(catalog, "id-card-reissue", question_id), text) == value

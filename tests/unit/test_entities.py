@@ -23,7 +23,7 @@ from bot.entities import (
     extract,
 )
 from bot.entities.formats import char_token_patterns, fold
-from bot.entities.numerals import date_value, parse_number
+from bot.entities.numerals import date_value, in_chinese, parse_number
 from bot.entities.places import GENERATED_BY, PATTERNS_FILE, place_patterns, read_patterns
 from bot.entities.report import overall, read_labelled, score
 
@@ -168,6 +168,17 @@ def test_private_values_are_masked_in_repr():
 ])
 def test_parse_number(text, value):
     assert parse_number(text) == value
+
+
+@pytest.mark.parametrize("number, said", [(0, "零"), (6, "六"), (10, "十"), (16, "十六"), (20, "二十"), (70, "七十"),
+                                          (100, "一百"), (105, "一百零五"), (110, "一百一十"), (999, "九百九十九"),
+                                          (2026, "2026")])
+def test_a_number_as_said_in_chinese(number, said):
+    assert in_chinese(number) == said
+
+
+def test_every_number_said_in_chinese_reads_back():
+    assert all(parse_number(in_chinese(n)) == n for n in range(1000))
 
 
 def test_date_value_checks_the_calendar():
