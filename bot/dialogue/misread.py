@@ -31,8 +31,9 @@ def _classifier_examples() -> dict[str, tuple[str, ...]]:
 def answers_all_the_same(snap: Snapshot, state: State, text: str, intent: str) -> bool:
     """Whether a reply read as `intent`, one the situation form leaves to the rules, answers the situation question
     asked all the same."""
-    question = question_answered(snap, state, text)
-    if question is None:
+    examples = _classifier_examples().get(intent)
+    question = question_answered(snap, state, text) if examples else None
+    if question is None:  # with no examples to weigh it against, a reading alone is too lenient to take
         return False
     replies = snap.answer_examples
-    return replies.closeness(question, text) > replies.closeness_to(_classifier_examples().get(intent, ()), text)
+    return replies.closeness(question, text) > replies.closeness_to(examples, text)

@@ -34,3 +34,9 @@ def test_what_names_an_option_by_chance_stays_what_it_was_read_as(snapshot, affa
 @pytest.mark.parametrize("reply, intent", [("再见", "goodbye"), ("取消", "cancel"), ("你是机器人吗", "bot_challenge")])
 def test_what_answers_nothing_stays_what_it_was_read_as(snapshot, reply, intent):
     assert not misread.answers_all_the_same(snapshot, State(affair="id-card-reissue", answers={}), reply, intent)
+
+
+def test_an_intent_without_examples_leaves_every_reply_to_its_rule(snapshot):
+    state = State(affair="id-card-reissue", answers={})
+    assert question_answered(snapshot, state, "满16了") is not None
+    assert not misread.answers_all_the_same(snapshot, state, "满16了", "an_intent_nobody_trained")
