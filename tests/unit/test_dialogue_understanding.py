@@ -266,3 +266,12 @@ def test_a_yes_hint_chooses_only_in_a_short_answer(catalog):
     assert parse_answer(hukou, "我们是新搬来的") is None  # 是 is only the verb here
     purpose = _question(catalog, "hk-macau-permit", "endorsement_type")
     assert parse_answer(purpose, "去香港玩几天") == "tourism"  # a one-character hint that is no yes still counts
+
+
+@pytest.mark.parametrize("affair", ["hk-macau-permit", "taiwan-permit"])
+def test_a_spouse_whose_permit_it_is_is_no_family_visit(catalog, affair):
+    permit = catalog.affairs[affair]
+    keyed = [(p.key, p.question) for p in catalog.pending_questions(permit, {})]
+    assert "endorsement_type" not in prefill(keyed, "我老婆的通行证到期了", first_message=True)
+    assert prefill(keyed, "老婆在那边工作，我要去探亲")["endorsement_type"] == "family"
+    assert prefill(keyed, "我老公在那边上班，想过去看他")["endorsement_type"] == "family"
