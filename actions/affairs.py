@@ -104,12 +104,11 @@ class ValidateSituationForm(FormValidationAction):
     async def extract_situation_answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                        domain: DomainDict) -> dict[str, Any]:
         """The reply as the answer when the form's mapping left it to the rules for its intent (满16了 read as
-        goodbye) but it answers the question asked all the same (`bot.dialogue.misread`). Only a reply just sent:
-        not the message of a digression the form comes back from (a case lookup's 2481)."""
+        goodbye) but it answers the question asked all the same (`bot.dialogue.misread`)."""
         asked = tracker.active_loop_name == self.form_name() and \
-            tracker.get_slot("requested_slot") == "situation_answer" and tracker.latest_action_name == "action_listen"
+            tracker.get_slot("requested_slot") == "situation_answer"
         if not asked or tracker.get_slot("situation_answer") is not None:
-            return {}  # nothing asked yet, back from a digression, or the mapping took the reply
+            return {}  # nothing asked yet, or the mapping took the reply
         intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
         text = latest_text(tracker)
         if text and misread.answers_all_the_same(default_provider().current(), state_of(tracker), text, intent):

@@ -31,11 +31,11 @@ def catalog_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Catal
 
 def tracker(text: str = "", intent: str = "ask_materials", slots: dict[str, Any] | None = None,
             entities: list[dict[str, Any]] | None = None, active_loop: str | None = None,
-            sender: str = "test-user", latest_action: str = "action_listen") -> Tracker:
-    """A tracker whose latest message is `text`, in a conversation of `sender`, after `latest_action`."""
+            sender: str = "test-user") -> Tracker:
+    """A tracker whose latest message is `text`, in a conversation of `sender`."""
     message = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or []}
     return Tracker(sender, dict(slots or {}), message, [], False, None,
-                   {"name": active_loop} if active_loop else {}, latest_action)
+                   {"name": active_loop} if active_loop else {}, "action_listen")
 
 
 def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:

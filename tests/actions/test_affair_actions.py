@@ -223,11 +223,11 @@ def test_new_session_keeps_the_district_only(catalog_provider, dispatcher: Colle
     assert events[0]["event"] == "session_started"
 
 
-def _asked(text: str, intent: str, answers: dict[str, str], latest_action: str = "action_listen"):
+def _asked(text: str, intent: str, answers: dict[str, str]):
     """A tracker in the situation form, asking the id card reissue's next question, whose reply the mapping left
     unset (its intent is one the form leaves to the rules)."""
     slots = {"affair": "id-card-reissue", "answers": answers, "requested_slot": "situation_answer"}
-    return tracker(text, intent=intent, slots=slots, active_loop="situation_form", latest_action=latest_action)
+    return tracker(text, intent=intent, slots=slots, active_loop="situation_form")
 
 
 def test_an_answer_read_as_goodbye_is_taken_as_the_answer(catalog_provider, dispatcher: CollectingDispatcher):
@@ -241,11 +241,3 @@ def test_a_real_goodbye_is_left_to_its_rule(catalog_provider, dispatcher: Collec
     events = asyncio.run(ValidateSituationForm().run(dispatcher, _asked("好的再见", "goodbye", {}), domain))
     assert "answers" not in slot_events(events) and "situation_answer" not in slot_events(events)
     assert dispatcher.messages == []
-
-
-def test_the_message_of_a_digression_is_no_answer_when_the_form_comes_back(catalog_provider,
-                                                                           dispatcher: CollectingDispatcher):
-    domain = {"forms": {"situation_form": {"required_slots": ["situation_answer", "district"]}}}
-    back = _asked("满16了", "goodbye", {}, latest_action="utter_goodbye")
-    events = asyncio.run(ValidateSituationForm().run(dispatcher, back, domain))
-    assert "answers" not in slot_events(events) and "situation_answer" not in slot_events(events)
