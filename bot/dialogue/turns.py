@@ -324,13 +324,18 @@ def required_slots(snap: Snapshot, state: State) -> list[str]:
     return slots
 
 
-def next_question(snap: Snapshot, state: State) -> say.Reply | None:
-    """The next situation question to ask, with its options as buttons."""
+def _question_asked(snap: Snapshot, state: State) -> Question | None:
+    """The situation question the conversation asks next (or is asking), if any."""
     affair = snap.catalog.affair(state.affair)
     pending = snap.catalog.pending_questions(affair, state.answers) if affair else []
-    if not pending:
+    return pending[0].question if pending else None
+
+
+def next_question(snap: Snapshot, state: State) -> say.Reply | None:
+    """The next situation question to ask, with its options as buttons."""
+    question = _question_asked(snap, state)
+    if question is None:
         return None
-    question = pending[0].question
     return say.question_reply(question.ask, [(o.value, o.label) for o in question.options])
 
 
@@ -442,11 +447,9 @@ def question_answered(snap: Snapshot, state: State, text: str) -> Question | Non
     """The situation question asked, when the message reads as one of its options, by the question's words or its
     example replies, and asks nothing, names no stop and rejects nothing; else None. Read alone this is lenient
     (查一下办件进度 reads as 未满16周岁 by its 一): `bot.dialogue.misread` weighs it against the intent read."""
-    affair = snap.catalog.affair(state.affair)
-    pending = snap.catalog.pending_questions(affair, state.answers) if affair else []
-    if not pending or asks_something(text) or is_rejection(text) or STOP_WORDS.search(text) or "取消" in text:
+    question = _question_asked(snap, state)
+    if question is None or asks_something(text) or is_rejection(text) or STOP_WORDS.search(text) or "取消" in text:
         return None
-    question = pending[0].question
     readings = _with_province(_readings(snap, text), text, find_place(snap.catalog, text))
     if parse_answer(question, text, readings) is None and snap.answer_examples.choose(question, text) is None:
         return None
