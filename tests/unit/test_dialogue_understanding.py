@@ -78,9 +78,30 @@ def test_pick_by_affair_id(resolver):
     assert pick("id-card-renew", ID_CARDS, resolver) == "id-card-renew"
 
 
-@pytest.mark.parametrize("text", ["随便", "", "第七个"])
+@pytest.mark.parametrize("text, chosen", [
+    ("好的，第二个", "id-card-reissue"),
+    ("好吧，第一个", "id-card-renew"),  # read by the ranking, this was the third
+    ("嗯那就选3", "id-card-first"),
+    ("可以，第2个", "id-card-reissue"),
+    ("行，最后那个", "id-card-first"),
+    ("第一个就行", "id-card-renew"),
+    ("嗯，中间那个", "id-card-reissue"),  # of three
+    ("di er ge ba", "id-card-reissue"),  # typed in pinyin
+    ("wo yao di yi ge", "id-card-renew"),
+])
+def test_pick_by_place_after_a_word_of_assent_or_in_pinyin(resolver, text, chosen):
+    assert pick(text, ID_CARDS, resolver) == chosen
+
+
+@pytest.mark.parametrize("text", ["随便", "", "第七个", "di liu ge"])
 def test_pick_nothing(resolver, text):
     assert pick(text, ID_CARDS, resolver) is None
+
+
+def test_a_place_the_list_does_not_have_picks_nothing(resolver):
+    four = [*ID_CARDS, "id-card-temporary"]
+    assert pick("中间那个", four, resolver) is None  # four have no middle one
+    assert pick("好的，第五个", four, resolver) is None
 
 
 @pytest.mark.parametrize("text", ["第一次申领", "第一次办的那个"])
