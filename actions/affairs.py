@@ -135,6 +135,28 @@ class ValidateSituationForm(FormValidationAction):
         return {"district": turn.state.district}
 
 
+def picks_a_choice(tracker: Tracker) -> bool:
+    """Whether the person's reply, read as a stop or a farewell while affairs are offered and no form runs, picks
+    one of them all the same (找不着了, 人走了: `bot.dialogue.misread`): then the resolver takes the pick."""
+    intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+    text = latest_text(tracker)
+    return not tracker.active_loop_name and bool(text) and \
+        misread.picks_all_the_same(default_provider().current(), state_of(tracker), text, intent) is not None
+
+
+class ActionGoodbye(Action):
+    """Say goodbye, unless the reply picks one of the offered affairs all the same (人走了 among the hukou ones)."""
+
+    def name(self) -> str:
+        return "action_goodbye"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        if picks_a_choice(tracker):
+            return [FollowupAction("action_resolve_affair")]
+        dispatcher.utter_message(response="utter_goodbye")
+        return []
+
+
 class ActionCancel(Action):
     """Stop the form that is running. A case lookup that broke into the situation questions stops alone, and the
     questions resume; anything else also forgets the half-answered situation."""
@@ -143,6 +165,8 @@ class ActionCancel(Action):
         return "action_cancel"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        if picks_a_choice(tracker):
+            return [FollowupAction("action_resolve_affair")]
         before = state_of(tracker)
         in_lookup = (tracker.active_loop or {}).get("name") == "case_form"
         stopped = [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("situation_answer", None),

@@ -1,4 +1,4 @@
-"""A reply to a situation question that the intent classifier read as something else.
+"""A reply to a situation question or to a choice of affairs that the intent classifier read as something else.
 
 The situation form leaves some readings to their own replies (domain.yml, `not_intent` of `situation_answer`):
 a stop (取消), a request for a person, a case lookup, goodbye, a question to the bot, an insult. The classifier
@@ -7,18 +7,25 @@ as a case lookup, 证还在，就是烂了 as an insult. Read alone, such a repl
 asked (`turns.question_answered`), but so do many real stops and lookups (查一下办件进度 names 一). So a reply
 is the answer after all only when it also comes closer to the question's example replies than to the examples
 the classifier learned its intent from, character by character, as `AnswerExamples` compares replies.
+
+A reply to a choice of affairs fares the same: 找不着了 among the driving licence's renewal and reissue is read as a
+stop, 人走了 among the hukou affairs as goodbye. `picks_all_the_same` finds the pick such a reply makes.
 """
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from bot.catalog.provider import Snapshot
 from bot.config import PROJECT_ROOT
-from bot.dialogue.turns import State, question_answered
+from bot.dialogue.choices import by_position, decided_in_context, pick
+from bot.dialogue.turns import CLARIFY, FAREWELLS, PUTTING_OFF, STOP_WORDS, State, question_answered
 from bot.knowledge.pinyin_examples import intent_examples, without_annotations
 
 NLU_DIR = PROJECT_ROOT / "data" / "nlu"
+# readings of a reply to a choice of affairs that may hide a pick: 找不着了 read as cancel, 人走了 as goodbye
+CHOICE_MISREADINGS = frozenset({"cancel", "goodbye"})
 
 
 @cache
@@ -37,3 +44,22 @@ def answers_all_the_same(snap: Snapshot, state: State, text: str, intent: str) -
         return False
     replies = snap.answer_examples
     return replies.closeness(question, text) > replies.closeness_to(examples, text)
+
+
+def picks_all_the_same(snap: Snapshot, state: State, text: str, intent: str) -> str | None:
+    """The offered affair a reply to a choice picks all the same when the classifier read it as a stop or a
+    farewell (找不着了 among the driving licence's renewal and reissue, 人走了 among the hukou affairs), or None.
+    It picks by its place in the list (第二个), or by its words when it says no word of stopping, putting off or
+    leaving (算了, 先不办, 等我问问, 下回见) and the resolver, reading it as said of what the offered affairs share,
+    decides the same affair: 身份证 找不着了 is the reissue. A pick by ranking alone is too lenient: it finds an
+    option in 这个先不办了 too. Words typed in pinyin pick by place only: xian bu ban le sounds like 补办."""
+    if intent not in CHOICE_MISREADINGS or state.affair_state != CLARIFY or not state.clarify_options:
+        return None
+    options = list(state.clarify_options)
+    placed = by_position(text, options)
+    if placed or re.search(r"[a-z]", text, re.IGNORECASE):
+        return placed  # in pinyin, only a place: xian bu ban le sounds like 补办
+    if any(words.search(text) for words in (STOP_WORDS, PUTTING_OFF, FAREWELLS)) or "取消" in text:
+        return None
+    picked = pick(text, options, snap.resolver)
+    return picked if picked in options and decided_in_context(text, options, snap.resolver) == picked else None

@@ -13,6 +13,7 @@ from actions.affairs import (
     ActionAnswerDetail,
     ActionAskSituationAnswer,
     ActionCancel,
+    ActionGoodbye,
     ActionResolveAffair,
     ValidateSituationForm,
 )
@@ -214,6 +215,43 @@ def test_cancelling_a_lookup_that_broke_into_the_situation_questions_resumes_the
         events = ActionCancel().run(said, tracker("取消", "cancel", slots_before, active_loop=active), {})
         assert slot_events(events)["affair_state"] == turns.DONE and said.messages[0]["response"] == "utter_cancelled"
         assert all(e["event"] != "followup" for e in events)
+
+
+CHOOSING_A_LICENCE = {"affair_state": turns.CLARIFY,
+                      "clarify_options": ["driving-license-renew", "driving-license-reissue"]}
+
+
+def test_a_pick_read_as_a_stop_goes_to_the_resolver(catalog_provider, dispatcher: CollectingDispatcher):
+    events = ActionCancel().run(dispatcher, tracker("找不着了", "cancel", CHOOSING_A_LICENCE), {})
+    assert [(e["event"], e.get("name")) for e in events] == [("followup", "action_resolve_affair")]
+    assert dispatcher.messages == []  # nothing cancelled, nothing said: the resolver takes the pick
+    picked = slot_events(asyncio.run(ActionResolveAffair().run(
+        dispatcher, tracker("找不着了", "cancel", CHOOSING_A_LICENCE), {})))
+    assert picked["affair"] == "driving-license-reissue"
+
+
+def test_a_stop_said_to_a_choice_cancels(catalog_provider, dispatcher: CollectingDispatcher):
+    events = ActionCancel().run(dispatcher, tracker("算了不办了", "cancel", CHOOSING_A_LICENCE), {})
+    assert slot_events(events)["affair_state"] == turns.DONE
+    assert dispatcher.messages[0]["response"] == "utter_cancelled"
+
+
+def test_goodbye_unless_it_picks_a_choice(catalog_provider, dispatcher: CollectingDispatcher):
+    hukou = {"affair_state": turns.CLARIFY, "clarify_options": ["hukou-cancel-death", "hukou-newborn"]}
+    events = ActionGoodbye().run(dispatcher, tracker("人走了", "goodbye", hukou), {})
+    assert [(e["event"], e.get("name")) for e in events] == [("followup", "action_resolve_affair")]
+    assert dispatcher.messages == []
+    for text, slots in (("我先走了", hukou), ("人走了", {})):  # a farewell; no choice open
+        said = CollectingDispatcher()
+        assert ActionGoodbye().run(said, tracker(text, "goodbye", slots), {}) == []
+        assert said.messages[0]["response"] == "utter_goodbye"
+
+
+def test_a_pick_read_as_a_stop_inside_a_form_is_a_stop(catalog_provider, dispatcher: CollectingDispatcher):
+    events = ActionCancel().run(dispatcher, tracker("找不着了", "cancel", CHOOSING_A_LICENCE, active_loop="case_form"),
+                                {})
+    assert dispatcher.messages[0]["response"] == "utter_cancelled"
+    assert all(e["event"] != "followup" for e in events)
 
 
 def test_new_session_keeps_the_district_only(catalog_provider, dispatcher: CollectingDispatcher):

@@ -32,6 +32,26 @@ def test_an_answer_the_classifier_reads_as_goodbye_is_taken_as_the_answer(stack:
     assert "户口" in reply and "再见" not in reply and "16周岁" not in reply, reply
 
 
+def test_replies_to_a_choice_the_classifier_reads_as_a_stop_or_goodbye_pick_all_the_same(stack: Stack) -> None:
+    chat = stack.chat()
+    assert "哪一项" in chat.text("驾驶证")
+    reply = chat.text("找不着了")  # read as cancel, like 算了
+    assert "【机动车驾驶证补领" in reply and "取消" not in reply, reply
+    chat = stack.chat()
+    assert "哪一项" in chat.text("户口")
+    reply = chat.text("人走了")  # read as goodbye, like 我走了
+    assert "【死亡人员户口注销】" in reply and "再见" not in reply, reply
+
+
+def test_a_stop_or_a_place_in_the_list_said_to_a_choice(stack: Stack) -> None:
+    chat = stack.chat()
+    chat.text("驾驶证")
+    assert "已经取消" in chat.text("算了不办了")
+    chat = stack.chat()
+    chat.text("身份证")
+    assert "【居民身份证补领" in chat.text("好的，第二个")
+
+
 def test_hukou_move_from_another_province_in_four_turns(stack: Stack) -> None:
     chat = stack.chat()
     turns = ["我老婆是外省的，想把户口迁到杭州来", "夫妻投靠", "西湖区"]

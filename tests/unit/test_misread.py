@@ -1,12 +1,13 @@
 """A reply to a situation question that the intent classifier read as a stop, a handoff, a case lookup, goodbye,
-a question to the bot or an insult: the answer all the same, or what it was read as."""
+a question to the bot or an insult: the answer all the same, or what it was read as. A reply to a choice of affairs
+read as a stop or goodbye: a pick all the same, or what it was read as."""
 
 from __future__ import annotations
 
 import pytest
 
 from bot.dialogue import misread
-from bot.dialogue.turns import State, question_answered
+from bot.dialogue.turns import CLARIFY, State, question_answered
 
 
 @pytest.mark.parametrize("affair, answers, reply, intent", [
@@ -40,3 +41,45 @@ def test_an_intent_without_examples_leaves_every_reply_to_its_rule(snapshot):
     state = State(affair="id-card-reissue", answers={})
     assert question_answered(snapshot, state, "满16了") is not None
     assert not misread.answers_all_the_same(snapshot, state, "满16了", "an_intent_nobody_trained")
+
+
+DRIVING_LICENCE = ("driving-license-renew", "driving-license-reissue")
+HUKOU = ("hukou-cancel-death", "hukou-newborn", "hukou-move-within", "hukou-move-in")
+SOCIAL_SECURITY_CARD = ("social-security-card", "social-security-card-reissue")
+
+
+def _choosing(options: tuple[str, ...]) -> State:
+    return State(affair_state=CLARIFY, clarify_options=options)
+
+
+@pytest.mark.parametrize("options, reply, intent, picked", [
+    (DRIVING_LICENCE, "找不着了", "cancel", "driving-license-reissue"),
+    (HUKOU, "人走了", "goodbye", "hukou-cancel-death"),  # as 我走了
+    (HUKOU, "我爸走了", "goodbye", "hukou-cancel-death"),
+    (SOCIAL_SECURITY_CARD, "不见了", "goodbye", "social-security-card-reissue"),
+    (DRIVING_LICENCE, "好的第二个", "goodbye", "driving-license-reissue"),  # by its place
+])
+def test_a_reply_to_a_choice_read_as_a_stop_or_goodbye_is_a_pick(snapshot, options, reply, intent, picked):
+    assert misread.picks_all_the_same(snapshot, _choosing(options), reply, intent) == picked
+
+
+@pytest.mark.parametrize("options, reply, intent", [
+    (DRIVING_LICENCE, "算了不办了", "cancel"),
+    (DRIVING_LICENCE, "不整了", "cancel"),
+    (HUKOU, "我先走了", "goodbye"),  # not 我爸走了
+    (HUKOU, "走了", "goodbye"),
+    (SOCIAL_SECURITY_CARD, "卡不见了就算了", "cancel"),
+    (SOCIAL_SECURITY_CARD, "没必要了，不办", "cancel"),
+    (DRIVING_LICENCE, "下回见", "goodbye"),
+])
+def test_a_stop_or_farewell_said_to_a_choice_stays_what_it_was_read_as(snapshot, options, reply, intent):
+    assert misread.picks_all_the_same(snapshot, _choosing(options), reply, intent) is None
+
+
+def test_a_pick_read_as_something_else_than_a_stop_or_farewell_is_left_to_its_rule(snapshot):
+    assert misread.picks_all_the_same(snapshot, _choosing(DRIVING_LICENCE), "找不着了", "cancel") is not None
+    assert misread.picks_all_the_same(snapshot, _choosing(DRIVING_LICENCE), "找不着了", "insult") is None
+
+
+def test_with_no_choices_open_nothing_is_picked(snapshot):
+    assert misread.picks_all_the_same(snapshot, State(affair="driving-license-reissue"), "找不着了", "cancel") is None
