@@ -528,19 +528,26 @@ def full_answer(snap: Snapshot, state: State, hotline: str) -> Turn:
 
 
 def answer_detail(snap: Snapshot, state: State, text: str, detail: str, hotline: str) -> Turn:
-    """A follow-up (fee, time, online, office, hours, in person, visits, post) about the current or named affair."""
+    """A follow-up (fee, time, online, office, hours, in person, visits, post) about the current or named affair, or
+    about the offered affair it picks."""
     place = find_place(snap.catalog, text) if text else None
     if place is not None:
         state = replace(state, district=place.code)
-    named = snap.resolver.resolve(text) if text else None
-    switched = bool(named and named.affair and named.affair != state.affair)
+    picked = pick(text, list(state.clarify_options), snap.resolver) \
+        if text and state.affair_state == CLARIFY and state.clarify_options else None
+    named = None if picked in state.clarify_options else snap.resolver.resolve(text) if text else None
+    chosen = named.affair if named else picked  # an offered affair the question picks (补的那个多久能拿)
+    switched = bool(chosen and chosen != state.affair)
     if switched:
-        state = _choose(snap, state, named.affair, text).state
+        state = _choose(snap, state, chosen, text).state
     affair = snap.catalog.affair(state.affair)
     if affair is None:
         if named and named.clarify:
             return Turn(_offered(snap, state, named.clarify, text, pending_detail=detail, clarify_each=named.each),
                         [say.clarify_reply(snap.catalog, list(named.clarify), named.topic, each=named.each)])
+        if state.affair_state == CLARIFY and state.clarify_options:  # 多久能拿 while choosing: the choices stay
+            return Turn(replace(state, pending_detail=detail),
+                        [say.clarify_reply(snap.catalog, list(state.clarify_options), each=state.clarify_each)])
         return Turn(replace(state, affair_state=DONE, pending_detail=detail),
                     [say.Reply("请问您问的是哪个事项？比如“补办身份证要多少钱”。")])
     district = snap.catalog.places.get(state.district or "")

@@ -52,6 +52,13 @@ def test_a_stop_or_a_place_in_the_list_said_to_a_choice(stack: Stack) -> None:
     assert "【居民身份证补领" in chat.text("好的，第二个")
 
 
+def test_a_detail_question_to_a_choice_is_answered_about_the_affair_it_picks(stack: Stack) -> None:
+    chat = stack.chat()
+    chat.text("身份证")
+    reply = chat.text("补的那个多久能拿")  # read as a time-limit question
+    assert reply.startswith("【身份证补领】办理时限"), reply
+
+
 def test_hukou_move_from_another_province_in_four_turns(stack: Stack) -> None:
     chat = stack.chat()
     turns = ["我老婆是外省的，想把户口迁到杭州来", "夫妻投靠", "西湖区"]

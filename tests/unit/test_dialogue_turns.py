@@ -288,6 +288,25 @@ def test_detail_naming_the_affair(snapshot):
     assert turn.replies[0].text == "【身份证补领】收费：40元（丢失补领工本费40元；可选择邮寄，邮费由申请人承担）"
 
 
+ID_CARDS_OFFERED = T.State(affair_state=T.CLARIFY,
+                          clarify_options=("id-card-renew", "id-card-reissue", "id-card-first", "id-card-temporary"))
+
+
+def test_a_detail_question_that_picks_an_offered_affair_is_answered_about_it(snapshot):
+    turn = T.answer_detail(snapshot, ID_CARDS_OFFERED, "补的那个多久能拿", "time_limit", HOTLINE)
+    assert turn.state.affair == "id-card-reissue" and turn.state.clarify_options == ()
+    assert turn.replies[0].text.startswith("【身份证补领】办理时限")
+    other = T.answer_detail(snapshot, ID_CARDS_OFFERED, "驾照补办要多久", "time_limit", HOTLINE)
+    assert other.state.affair == "driving-license-reissue"  # a question of its own is no pick
+
+
+def test_a_detail_question_that_picks_nothing_keeps_the_choices_open(snapshot):
+    turn = T.answer_detail(snapshot, ID_CARDS_OFFERED, "多久能拿", "time_limit", HOTLINE)
+    assert turn.state.affair_state == T.CLARIFY and turn.state.clarify_options == ID_CARDS_OFFERED.clarify_options
+    assert turn.state.pending_detail == "time_limit"
+    assert "身份证补领" in turn.replies[0].text and [b[0] for b in turn.replies[0].buttons][-1] == "都不是"
+
+
 def test_office_without_district_asks_district_then_answers(snapshot):
     state = T.State(affair="id-card-reissue", affair_state=T.RESOLVED)
     asked = T.answer_detail(snapshot, state, "在哪里办", "office", HOTLINE)
