@@ -46,7 +46,7 @@ DETAIL_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 # a message that asks something (那需要本人去吗？): in the middle of the situation questions it is a follow-up, not
 # an answer, even when it holds an option's word (本人)
-QUESTION_WORDS = re.compile(r"[?？]|吗|怎么|咋|哪|什么|多少|能不能|可不可以|是不是|"
+QUESTION_WORDS = re.compile(r"[?？]|吗|怎么|咋|哪|什么|啥|多少|多久|多长时间|如何|能不能|可不可以|是不是|"
                             r"\b(zenme|shenme|nali|naer|duoshao|ma)\b")
 # a message that asks for something to be done (我想办结婚登记): in the middle of the situation questions it may
 # be another affair; a bare fact (结婚了的) that answers a question still to come is an answer, not a new affair
@@ -370,17 +370,22 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
     if asks_something(text):  # 那需要本人去吗？ asks about going in person; it does not answer 已满16周岁
         follow_up = detail_for(intent, text) if intent in DETAIL_INTENTS else detail_in_words(text)
     if follow_up is not None and affair is not None:
-        return _answered_between(snap, state, affair, follow_up, hotline)
+        other = _other_affair(snap, affair, pending[0].question.ask, text)
+        if other is None:
+            return _answered_between(snap, state, affair, follow_up, hotline)
+        switched = _switch(snap, state, other, text)  # 小孩第一次办身份证要去哪里, among a withdrawal's questions
+        about = snap.catalog.affairs[other]
+        return Turn(switched.state, [*switched.replies,
+                                     *_answered_between(snap, switched.state, about, follow_up, hotline).replies])
     readings = _readings(snap, text)
     value = parse_answer(pending[0].question, text, _with_province(readings, text, place))
     if value is not None:
         return _answered(snap, state, pending, text, value)
     later = _answers_to_later_questions(pending[1:], text, readings)
     if not later or REQUEST_WORDS.search(text):
-        switched = snap.resolver.resolve(text).affair
-        if switched and switched != state.affair and switched not in affair.parts and \
-                snap.resolver.names_subject_of(text, switched, affair.id, pending[0].question.ask):  # 驾照
-            return _switch(snap, state, switched, text)  # a part of the bundle asked about is no switch
+        other = _other_affair(snap, affair, pending[0].question.ask, text)
+        if other is not None:
+            return _switch(snap, state, other, text)
     value = snap.answer_examples.choose(pending[0].question, text)  # 三十天已经过了, in other words than the hints
     if value is not None:
         return _answered(snap, state, pending, text, value)
@@ -405,6 +410,20 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
                     [say.Reply(f"我不太确定您的意思。您是说“{label}”吗？是的话请回复“是”；不是的话，请从下面选一项。")])
     options = "、".join(o.label for o in question.options)
     return Turn(state, [say.Reply(f"抱歉，我没听明白。请从这几项里选一个：{options}；或说“取消”结束。")])
+
+
+def _other_affair(snap: Snapshot, affair: Affair, asked: str, text: str) -> str | None:
+    """The other affair a reply to the situation question `asked` speaks of, if any: the resolver decides it, it
+    is no part of the current bundle, and the reply names what it is about and the current one is not (驾照, while
+    the ID card's questions are asked), or asks about it when the two have nothing in common (身份证丢了怎么补,
+    while a housing-fund withdrawal's are). Words that echo the question asked do not count."""
+    resolver = snap.resolver
+    other = resolver.resolve(text).affair
+    if not other or other == affair.id or other in affair.parts:
+        return None
+    speaks = resolver.names_subject_of(text, other, affair.id, asked) or \
+        asks_something(text) and resolver.names_apart_from(text, other, affair.id, asked)
+    return other if speaks else None
 
 
 def suggestion_of(key: str, value: str) -> str:

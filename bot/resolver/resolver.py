@@ -561,6 +561,16 @@ class Resolver:
         return any(w in self._what_words and w in mine and w not in theirs and w not in heard
                    for w in self._query(text).content)
 
+    def names_apart_from(self, text: str, affair: str, against: str, echoed: str = "") -> bool:
+        """Whether the text names one affair in words that another's names share none of, when the two share no
+        name word at all (身份证, said while a housing-fund withdrawal's questions are asked): even a word many
+        affairs' names use then speaks of something else. A word that echoes `echoed` does not count."""
+        if affair not in self._ids or against not in self._ids or self.shared_subject([affair, against]):
+            return False
+        mine = self._label_words[self._ids.index(affair)]
+        heard = set(self._query(echoed).content) if echoed else set()
+        return any(w in mine and w not in heard for w in self._query(text).content)
+
     def shared_subject(self, ids: list[str]) -> str:
         """The name words all these affairs share, longest first (驾驶证 for the licence's renewal and reissue;
         公积金 and 提取 for the withdrawals): what a short answer to a choice among them speaks of. Empty when

@@ -59,6 +59,14 @@ def test_a_detail_question_to_a_choice_is_answered_about_the_affair_it_picks(sta
     assert reply.startswith("【身份证补领】办理时限"), reply
 
 
+def test_another_affair_asked_about_in_the_middle_of_the_situation_questions(stack: Stack) -> None:
+    chat = stack.chat()
+    chat.text("公积金怎么取")
+    assert "提取公积金是用于哪种情况" in chat.text("我要买房")
+    reply = chat.text("那身份证丢了怎么补")
+    assert "【居民身份证补领（遗失）】" in reply and "没听明白" not in reply, reply
+
+
 def test_hukou_move_from_another_province_in_four_turns(stack: Stack) -> None:
     chat = stack.chat()
     turns = ["我老婆是外省的，想把户口迁到杭州来", "夫妻投靠", "西湖区"]

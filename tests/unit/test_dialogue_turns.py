@@ -245,6 +245,28 @@ def test_switch_affair_mid_form_when_pending_question_has_a_no_hint(snapshot):
     assert turn.state.affair == "driving-license-reissue"
 
 
+def test_a_question_about_an_affair_with_nothing_in_common_switches_mid_form(snapshot):
+    # 身份证 is in the names of many affairs, so it is no subject of its own; but a housing-fund withdrawal's
+    # names share nothing with the ID card's
+    state = T.State(affair="housing-fund-withdrawal-purchase", affair_state=T.RESOLVED)
+    turn = T.take_situation_answer(snapshot, state, "那身份证丢了怎么补")
+    assert turn.state.affair == "id-card-reissue"
+    assert turn.replies[-1].text.startswith("好的，您要办的是【居民身份证补领（遗失）】")
+    hukou = T.State(affair="hukou-cancel-death", affair_state=T.RESOLVED)  # its names share 身份证
+    assert T.take_situation_answer(snapshot, hukou, "身份证能补吗").state.affair == "hukou-cancel-death"
+
+
+@pytest.mark.parametrize("current, text, other, detail", [
+    ("cross-region-medical-filing", "小孩第一次办身份证要去哪里", "id-card-first", "【身份证首次申领】办理地点"),
+    ("vehicle-transfer", "补领身份证要多久能拿到", "id-card-reissue", "【身份证补领】办理时限"),
+])
+def test_a_follow_up_about_another_affair_mid_form_switches_and_answers_about_it(snapshot, current, text, other,
+                                                                                  detail):
+    turn = T.take_situation_answer(snapshot, T.State(affair=current, affair_state=T.RESOLVED), text)
+    assert turn.state.affair == other and turn.state.affair_state == T.RESOLVED
+    assert turn.replies[0].text.startswith("好的，您要办的是【") and turn.replies[1].text.startswith(detail)
+
+
 def test_switch_to_an_ambiguous_affair_mid_form_offers_the_choices(snapshot):
     state = T.State(affair="id-card-reissue", affair_state=T.RESOLVED)
     turn = T.take_situation_answer(snapshot, state, "不是，我是说驾照")
