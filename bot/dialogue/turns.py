@@ -386,6 +386,10 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
         other = _other_affair(snap, affair, pending[0].question.ask, text)
         if other is not None:
             return _switch(snap, state, other, text)
+        others = _other_affairs(snap, affair, text)
+        if others:  # 买了房子能不能落户，要什么手续, among a company registration's questions
+            new = _offered(snap, state, others, text, affair=None, answers={}, also_affair=None, clarify_each=False)
+            return Turn(new, [say.clarify_reply(snap.catalog, others)])
     value = snap.answer_examples.choose(pending[0].question, text)  # 三十天已经过了, in other words than the hints
     if value is not None:
         return _answered(snap, state, pending, text, value)
@@ -416,14 +420,34 @@ def _other_affair(snap: Snapshot, affair: Affair, asked: str, text: str) -> str 
     """The other affair a reply to the situation question `asked` speaks of, if any: the resolver decides it, it
     is no part of the current bundle, and the reply names what it is about and the current one is not (驾照, while
     the ID card's questions are asked), or asks about it when the two have nothing in common (身份证丢了怎么补,
-    while a housing-fund withdrawal's are). Words that echo the question asked do not count."""
+    while a housing-fund withdrawal's are). Words that echo the question asked do not count, nor for the latter
+    words of any of the current affair's questions (身份证 in 去世人员的居民身份证还能找到吗)."""
     resolver = snap.resolver
     other = resolver.resolve(text).affair
     if not other or other == affair.id or other in affair.parts:
         return None
     speaks = resolver.names_subject_of(text, other, affair.id, asked) or \
-        asks_something(text) and resolver.names_apart_from(text, other, affair.id, asked)
+        asks_something(text) and resolver.names_apart_from(text, other, affair.id, _own_questions(affair))
     return other if speaks else None
+
+
+def _other_affairs(snap: Snapshot, affair: Affair, text: str) -> list[str]:
+    """The affairs to offer when a reply to a situation question is a question of its own that fits several
+    affairs, none with anything in common with the current one, and names one of them in words none of the current
+    one's questions use (买了房子能不能落户, among a company registration's questions); empty otherwise."""
+    result = snap.resolver.resolve(text)
+    if result.affair or len(result.clarify) < 2 or not asks_something(text):
+        return []
+    resolver, options = snap.resolver, list(result.clarify)
+    unrelated = all(c != affair.id and c not in affair.parts and not resolver.shared_subject([c, affair.id])
+                    for c in options)
+    own = _own_questions(affair)
+    return options if unrelated and any(resolver.names_apart_from(text, c, affair.id, own) for c in options) else []
+
+
+def _own_questions(affair: Affair) -> str:
+    """All the situation questions of an affair, as one text: words they use speak of the affair itself."""
+    return " ".join(question.ask for question in affair.situations)
 
 
 def suggestion_of(key: str, value: str) -> str:

@@ -33,6 +33,9 @@ GENERIC_TOPIC_WORD_SHARE = 0.25
 NAMED = 0.8
 # A word inside a compound name counts as the affair's subject when at most this many affairs name it.
 SUBJECT_OF_AT_MOST = 3
+# A word in the names of more affairs than this (补领 in 7; 遗失, 登记 in 5) says how something is done, even when
+# it is said of an affair with nothing in common with another; 身份证, 户口, 公积金 (in 4) still say what about.
+SUBJECT_APART_IN_AT_MOST = 4
 # A sibling left open by the words is offered only when the ranker gives it at least this probability (and a
 # one-thing bundle holding the ranker's best is taken for it only when the ranker gives the bundle as much). 0.05,
 # not 0.01: chosen on the calibration set (eval/README.md, "Siblings the ranker all but rules out").
@@ -563,13 +566,19 @@ class Resolver:
 
     def names_apart_from(self, text: str, affair: str, against: str, echoed: str = "") -> bool:
         """Whether the text names one affair in words that another's names share none of, when the two share no
-        name word at all (身份证, said while a housing-fund withdrawal's questions are asked): even a word many
-        affairs' names use then speaks of something else. A word that echoes `echoed` does not count."""
+        name word at all (身份证, said while a housing-fund withdrawal's questions are asked): even a word several
+        affairs' names use then speaks of something else, unless so many use it that it says how (补领). A word
+        that echoes `echoed` does not count."""
         if affair not in self._ids or against not in self._ids or self.shared_subject([affair, against]):
             return False
         mine = self._label_words[self._ids.index(affair)]
         heard = set(self._query(echoed).content) if echoed else set()
-        return any(w in mine and w not in heard for w in self._query(text).content)
+        return any(w in mine and w not in heard and self._named_by(w) <= SUBJECT_APART_IN_AT_MOST
+                   for w in self._query(text).content)
+
+    def _named_by(self, word: str) -> int:
+        """In how many affairs' names, aliases and keywords the word is."""
+        return sum(word in words for words in self._label_words)
 
     def shared_subject(self, ids: list[str]) -> str:
         """The name words all these affairs share, longest first (驾驶证 for the licence's renewal and reissue;

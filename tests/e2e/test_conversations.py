@@ -65,6 +65,10 @@ def test_another_affair_asked_about_in_the_middle_of_the_situation_questions(sta
     assert "提取公积金是用于哪种情况" in chat.text("我要买房")
     reply = chat.text("那身份证丢了怎么补")
     assert "【居民身份证补领（遗失）】" in reply and "没听明白" not in reply, reply
+    chat = stack.chat()
+    assert "没听明白" not in chat.text("我要注册一个有限公司")
+    offered = chat.say("买了房子能不能落户，要什么手续")
+    assert "哪一项" in offered[-1]["text"] and "户口迁入浙江" in [b["title"] for b in offered[-1]["buttons"]], offered
 
 
 def test_hukou_move_from_another_province_in_four_turns(stack: Stack) -> None:

@@ -267,6 +267,14 @@ def test_a_follow_up_about_another_affair_mid_form_switches_and_answers_about_it
     assert turn.replies[0].text.startswith("好的，您要办的是【") and turn.replies[1].text.startswith(detail)
 
 
+def test_a_question_of_its_own_that_fits_several_other_affairs_offers_them_mid_form(snapshot):
+    state = T.State(affair="company-registration", affair_state=T.RESOLVED)
+    turn = T.take_situation_answer(snapshot, state, "买了房子能不能落户，要什么手续")
+    assert turn.state.affair is None and turn.state.affair_state == T.CLARIFY
+    assert "hukou-move-in" in turn.state.clarify_options
+    assert "哪一项" in turn.replies[0].text
+
+
 def test_switch_to_an_ambiguous_affair_mid_form_offers_the_choices(snapshot):
     state = T.State(affair="id-card-reissue", affair_state=T.RESOLVED)
     turn = T.take_situation_answer(snapshot, state, "不是，我是说驾照")
