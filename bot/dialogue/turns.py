@@ -29,7 +29,7 @@ DETAIL_INTENTS = {"ask_fee": "fee", "ask_time_limit": "time_limit", "ask_online"
 # a courtesy in the middle of the situation questions: answered in kind, and the question comes again
 SMALL_TALK = {"thanks": "不客气。", "greet": "您好。"}
 # 几点上班, 周末开门吗: an office question about opening hours
-HOURS_WORDS = re.compile(r"几点|时间|开门|上班|下班|周末|周六|周日|星期|节假日|中午|晚上|营业")
+HOURS_WORDS = re.compile(r"几点|时间|开门|上班|下班|周末|周六|周日|星期|节假日|中午|晚上|营业(?!执照)")
 # 能寄到家吗, 可以快递吗: whether the result can be posted, whichever follow-up the intent classifier read
 POST_WORDS = re.compile(r"邮寄|快递|寄到|寄回|寄给|寄过来|能寄|可以寄|送到家|送上门")
 # what a follow-up asks, read from its words when the intent classifier did not say (周末能办吗, 可以让爷爷带去吗);
@@ -371,6 +371,9 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
         follow_up = detail_for(intent, text) if intent in DETAIL_INTENTS else detail_in_words(text)
     if follow_up is not None and affair is not None:
         other = _other_affair(snap, affair, pending[0].question.ask, text)
+        others = _other_affairs(snap, affair, text) if other is None else []
+        if others:
+            return _offer_others(snap, state, others, text, follow_up)
         if other is None:
             return _answered_between(snap, state, affair, follow_up, hotline)
         switched = _switch(snap, state, other, text)  # 小孩第一次办身份证要去哪里, among a withdrawal's questions
@@ -388,8 +391,7 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
             return _switch(snap, state, other, text)
         others = _other_affairs(snap, affair, text)
         if others:  # 买了房子能不能落户，要什么手续, among a company registration's questions
-            new = _offered(snap, state, others, text, affair=None, answers={}, also_affair=None, clarify_each=False)
-            return Turn(new, [say.clarify_reply(snap.catalog, others)])
+            return _offer_others(snap, state, others, text)
     value = snap.answer_examples.choose(pending[0].question, text)  # 三十天已经过了, in other words than the hints
     if value is not None:
         return _answered(snap, state, pending, text, value)
@@ -443,6 +445,13 @@ def _other_affairs(snap: Snapshot, affair: Affair, text: str) -> list[str]:
                     for c in options)
     own = _own_questions(affair)
     return options if unrelated and any(resolver.names_apart_from(text, c, affair.id, own) for c in options) else []
+
+
+def _offer_others(snap: Snapshot, state: State, others: list[str], text: str, detail: str | None = None) -> Turn:
+    """Leave the situation questions for a choice among other affairs (and the follow-up asked, if any)."""
+    new = _offered(snap, state, others, text, affair=None, answers={}, also_affair=None, clarify_each=False,
+                   pending_detail=detail)
+    return Turn(new, [say.clarify_reply(snap.catalog, others)])
 
 
 def _own_questions(affair: Affair) -> str:

@@ -275,6 +275,19 @@ def test_a_question_of_its_own_that_fits_several_other_affairs_offers_them_mid_f
     assert "哪一项" in turn.replies[0].text
 
 
+def test_a_follow_up_that_fits_several_other_affairs_offers_them_mid_form(snapshot):
+    state = T.State(affair="housing-fund-withdrawal-purchase", affair_state=T.RESOLVED)
+    turn = T.take_situation_answer(snapshot, state, "我想开个公司，营业执照怎么办")
+    assert turn.state.affair_state == T.CLARIFY and "company-registration" in turn.state.clarify_options
+    assert "办公时间" not in turn.replies[0].text
+
+
+@pytest.mark.parametrize("text, detail", [("营业执照在哪里办", "office"), ("你们营业时间是几点", "hours"),
+                                          ("周末营业吗", "hours")])
+def test_a_business_licence_is_no_question_about_opening_hours(text, detail):
+    assert T.detail_for(None, text) == detail
+
+
 def test_switch_to_an_ambiguous_affair_mid_form_offers_the_choices(snapshot):
     state = T.State(affair="id-card-reissue", affair_state=T.RESOLVED)
     turn = T.take_situation_answer(snapshot, state, "不是，我是说驾照")
