@@ -385,7 +385,7 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
     if value is not None:
         return _answered(snap, state, pending, text, value)
     later = _answers_to_later_questions(pending[1:], text, readings)
-    if not later or REQUEST_WORDS.search(text):
+    if not later or REQUEST_WORDS.search(text) or asks_something(text):
         other = _other_affair(snap, affair, pending[0].question.ask, text)
         if other is not None:
             return _switch(snap, state, other, text)

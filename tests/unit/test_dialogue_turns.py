@@ -275,6 +275,14 @@ def test_a_question_of_its_own_that_fits_several_other_affairs_offers_them_mid_f
     assert "哪一项" in turn.replies[0].text
 
 
+def test_a_question_about_another_affair_switches_even_when_it_answers_a_later_question(snapshot):
+    state = T.State(affair="divorce-registration", affair_state=T.RESOLVED)
+    asked = T.take_situation_answer(snapshot, state, "身份证丢了怎么补办")  # 丢了 answers the marriage-cert question
+    assert asked.state.affair == "id-card-reissue"
+    told = T.take_situation_answer(snapshot, state, "结婚证丢了")  # a bare fact for a later question
+    assert told.state.affair == "divorce-registration" and told.replies[0].text.startswith("好的，已记下")
+
+
 def test_a_follow_up_that_fits_several_other_affairs_offers_them_mid_form(snapshot):
     state = T.State(affair="housing-fund-withdrawal-purchase", affair_state=T.RESOLVED)
     turn = T.take_situation_answer(snapshot, state, "我想开个公司，营业执照怎么办")
