@@ -1,5 +1,6 @@
 """`make eval`: the resolver on every held-out set and on the dev set, how many of those questions reach it in
-a conversation, how replies to situation questions are read, then NLU cross-validation.
+a conversation, how replies to situation questions, to a choice of affairs and questions about another affair
+mid-form are taken, then NLU cross-validation.
 
 The held-out sets (eval/heldout/) are never read by training, the lexicon or threshold calibration;
 eval/README.md has the procedure that keeps it so. Set EVAL_NLU=0 to skip the (slow) NLU part.
@@ -19,6 +20,7 @@ DEV = ROOT.parent / "shared" / "eval" / "dev.tsv"
 HELD_OUT = ROOT / "eval" / "heldout"
 MODEL = ROOT / "models" / "onevisit.tar.gz"
 SITUATIONS = ROOT / "eval" / "situations"
+TURNS = ROOT / "eval" / "turns"
 
 
 def run(command: list[str], capture: bool = False) -> subprocess.CompletedProcess:
@@ -91,10 +93,23 @@ def situation_replies() -> list[str]:
             "", *table, ""]
 
 
+def turn_replies() -> list[str]:
+    """Per set, how replies to a choice of affairs and questions about another affair mid-form are taken."""
+    print("==> 选择与插问：回复选项、问卷中途问别的事", flush=True)
+    lines = table_of("bot.turn_eval", *sorted(str(p) for p in TURNS.glob("*.tsv")))
+    second = next((i for i, line in enumerate(lines) if i and line.startswith("| set |")), len(lines))
+    table = [*lines[:second], "", *lines[second:]]  # two tables: choices, then digressions
+    return ["## Replies to a choice of affairs, and other affairs asked about mid-form", "",
+            "Each message goes straight to the dialogue. Replies to a choice: the affair meant picked (or 都不是",
+            "taken as such), another picked, the choices offered again, or nothing taken. Questions about another",
+            "affair while the current one's first situation question is pending: switched to it, offered a choice",
+            "holding it, left in the form, or wrong.", "", *table, ""]
+
+
 def main() -> int:
     """Write var/eval/report.md and print it."""
     OUT.mkdir(parents=True, exist_ok=True)
-    lines = ["# OneVisit evaluation", "", *held_out(), *routing(), *situation_replies()]
+    lines = ["# OneVisit evaluation", "", *held_out(), *routing(), *situation_replies(), *turn_replies()]
     print("\n".join(lines), flush=True)
     status = 0
     if os.environ.get("EVAL_NLU", "1") != "0":

@@ -1,0 +1,130 @@
+"""How two kinds of turns are taken in a conversation, with no intent classifier in front (each message goes
+straight to the dialogue, as `bot.situation_eval` does for situation replies):
+
+- a reply to a choice of affairs (`understand` while the choices are open): a line is
+  `choices|first message|option ids, comma-separated|reply|expected`, the expected being an offered id or `none`
+  (都不是);
+- a question about another affair in the middle of the situation questions (`take_situation_answer` while the
+  current affair's first question is pending): a line is `digression|current affair id|message|affair id meant`.
+
+`#` starts a comment. Usage:
+
+    python -m bot.turn_eval eval/turns/heldout.tsv
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.catalog.provider import Snapshot, snapshot_from_knowledge
+from bot.config import PROJECT_ROOT
+from bot.dialogue import turns
+
+CHOICE_VERDICTS = ("picked right", "picked wrong", "asked again", "not taken")
+DIGRESSION_VERDICTS = ("switched right", "offered, holds it", "left in the form", "wrong")
+NONE_OF_THESE = "none"
+
+
+@dataclass(frozen=True)
+class ChoiceReply:
+    """A reply to the affairs offered after a first message, and the one it means (or `none`)."""
+
+    first: str
+    options: tuple[str, ...]
+    text: str
+    expected: str
+
+
+@dataclass(frozen=True)
+class Digression:
+    """A question about the affair `meant`, asked while the current affair's first question is pending."""
+
+    current: str
+    text: str
+    meant: str
+
+
+def read_turns(path: Path) -> tuple[list[ChoiceReply], list[Digression]]:
+    """The labelled turns of a file; a line of neither shape is an error naming file and line."""
+    choices, digressions = [], []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        kind, *fields = (f.strip() for f in line.split("|"))
+        if kind == "choices" and len(fields) == 4 and fields[1]:
+            first, options, text, expected = fields
+            choices.append(ChoiceReply(first, tuple(options.split(",")), text, expected))
+        elif kind == "digression" and len(fields) == 3:
+            digressions.append(Digression(*fields))
+        else:
+            raise ValueError(f"{path}:{number}: 应为 choices|首句|选项|回复|应选 或 digression|当前事项|问题|应为事项")
+    return choices, digressions
+
+
+def judge_choice(snap: Snapshot, reply: ChoiceReply) -> str:
+    """picked right (the affair meant, or 都不是 taken as such), picked wrong (another affair, or none taken when
+    one was meant), asked again (choices offered again, holding the one meant or not), or not taken."""
+    state = turns.State(affair_state=turns.CLARIFY, clarify_options=reply.options)
+    after = turns.understand(snap, state, reply.text, None, None, "12345").state
+    if after.affair_state == turns.RESOLVED and after.affair:
+        return "picked right" if after.affair == reply.expected else "picked wrong"
+    if after.affair_state == turns.CLARIFY:
+        return "asked again"
+    declined = after.clarify_failures > state.clarify_failures
+    if reply.expected == NONE_OF_THESE:
+        return "picked right" if declined else "not taken"
+    return "not taken"
+
+
+def judge_digression(snap: Snapshot, turn: Digression) -> str | None:
+    """switched right, offered (a choice holding the affair meant), left in the form (answer, 没听明白 …), or
+    wrong (another affair, or a choice without it); None when the current affair asks nothing."""
+    affair = snap.catalog.affairs.get(turn.current)
+    if affair is None or not snap.catalog.pending_questions(affair, {}):
+        return None
+    state = turns.State(affair=turn.current, affair_state=turns.RESOLVED)
+    after = turns.take_situation_answer(snap, state, turn.text).state
+    if after.affair == turn.meant:
+        return "switched right"
+    if after.affair_state == turns.CLARIFY and turn.meant in after.clarify_options:
+        return "offered, holds it"
+    return "left in the form" if after.affair == turn.current else "wrong"
+
+
+def tables(snap: Snapshot, paths: list[Path]) -> list[str]:
+    """Two markdown tables, one row per file: replies to choices, then questions about another affair."""
+    choice_rows = ["| set | replies | " + " | ".join(CHOICE_VERDICTS) + " | right % |",
+                   "|---" * (len(CHOICE_VERDICTS) + 3) + "|"]
+    digression_rows = ["| set | questions | " + " | ".join(DIGRESSION_VERDICTS) + " | switched right % |",
+                       "|---" * (len(DIGRESSION_VERDICTS) + 3) + "|"]
+    for path in paths:
+        choices, digressions = read_turns(path)
+        if choices:
+            counts = Counter(judge_choice(snap, c) for c in choices)
+            share = 100 * counts["picked right"] / len(choices)
+            choice_rows.append(f"| {path.stem} | {len(choices)} | "
+                               + " | ".join(str(counts[v]) for v in CHOICE_VERDICTS) + f" | {share:.1f} |")
+        if digressions:
+            judged = Counter(v for d in digressions if (v := judge_digression(snap, d)) is not None)
+            total = sum(judged.values())
+            share = 100 * judged["switched right"] / total if total else 0.0
+            digression_rows.append(f"| {path.stem} | {total} | "
+                                   + " | ".join(str(judged[v]) for v in DIGRESSION_VERDICTS) + f" | {share:.1f} |")
+    return [*choice_rows, "", *digression_rows]
+
+
+def main(argv: list[str]) -> int:
+    """Print the tables for the files given."""
+    if not argv:
+        print(__doc__)
+        return 2
+    snap = snapshot_from_knowledge(PROJECT_ROOT / "knowledge")
+    print("\n".join(tables(snap, [Path(a) for a in argv])))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
