@@ -53,7 +53,7 @@ QUESTION_WORDS = re.compile(r"[?？]|吗|怎么|咋|哪|什么|啥|多少|多久
 REQUEST_WORDS = re.compile(r"想|要办|要补|要换|要领|办理|办个|申请|咨询|问一?下|帮我|如何|\b(xiang|yao ban|shenqing)\b")
 # Words that stop the conversation whatever else the message says (算了，这个不办了，怎么重新开始？).
 STOP_WORDS = re.compile(r"算了|算啦|不办了|不查了|不弄了|不问了|别问了|不用了|不用查|不用继续|不想办|不继续|不要了|"
-                        r"结束对话|退出对话|放弃|到此为止|重新开始|从头来|回头再说|以后再说|先这样|没必要|不整了|不搞了")
+                        r"结束对话|退出对话|放弃|到此为止|重新开始|从头来|回头再说|以后再说|先这样|(?<!有)没必要|不整了|不搞了")
 # words of declining or putting off (不办, 不了, 再说, 等我, 下次, 找人帮忙), not of losing (找不着, 不见了)
 PUTTING_OFF = re.compile(r"不(?:办|弄|整|搞|做|了|用|要|想|需要|必)|再(?:说|办|弄|来|讲|看|问)|等(?:我|下|会|等|一下)|"
                          r"下次|下趟|明天|明早|改天|回头|帮忙")

@@ -82,7 +82,9 @@ def test_small_talk_that_asks_a_question_is_an_affair_question():
                                          ("股东退出了，要取消他的股东资格怎么办？", False),
                                          ("取消", True), ("怎么取消这个？", True),  # too short to be another question
                                          ("算了，这个不办了，怎么重新开始？", True),  # says it stops
-                                         ("不想再回答问题了，取消掉这次咨询", True)])  # asks nothing
+                                         ("不想再回答问题了，取消掉这次咨询", True),  # asks nothing
+                                         ("没必要问了，这个怎么结束？", True),
+                                         ("这种情况有没有必要办居住证？", False)])  # 没必要 inside 有没有必要
 def test_cancel_stays_unless_a_long_question_says_no_word_of_stopping(text, stays):
     message = _classified(text, "cancel")
     IntentGuard().process([message])
