@@ -30,6 +30,8 @@ DETAIL_INTENTS = {"ask_fee": "fee", "ask_time_limit": "time_limit", "ask_online"
 SMALL_TALK = {"thanks": "不客气。", "greet": "您好。"}
 # 几点上班, 周末开门吗: an office question about opening hours
 HOURS_WORDS = re.compile(r"几点|时间|开门|上班|下班|周末|周六|周日|星期|节假日|中午|晚上|营业(?!执照)")
+# the follow-ups whose answer depends on the district (the hall, its opening hours)
+PLACE_DETAILS = ("office", "hours")
 # 能寄到家吗, 可以快递吗: whether the result can be posted, whichever follow-up the intent classifier read
 POST_WORDS = re.compile(r"邮寄|快递|寄到|寄回|寄给|寄过来|能寄|可以寄|送到家|送上门")
 # what a follow-up asks, read from its words when the intent classifier did not say (周末能办吗, 可以让爷爷带去吗);
@@ -401,6 +403,8 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
         return Turn(replace(state, answers={**state.answers, **given}), [say.Reply(f"好的，已记下：{noted}。")])
     if _restates_an_answer(snap, affair, state, text, readings):  # 孩子十岁, when 未满16周岁 was known
         return Turn(state, [say.Reply("好的，这一点已经记下了。")])
+    if place is not None and state.pending_detail in PLACE_DETAILS:  # 在哪办 → 请告诉我您在哪个市 → 余杭
+        return _answered_between(snap, replace(state, pending_detail=None), affair, state.pending_detail, hotline)
     if place is not None:
         label = place_label(snap.catalog, place)
         return Turn(state, [say.Reply(f"好的，已记下您在{label}。")])
@@ -482,9 +486,12 @@ def _answered(snap: Snapshot, state: State, pending: list[PendingQuestion], text
 
 def _answered_between(snap: Snapshot, state: State, affair: Affair, detail: str, hotline: str) -> Turn:
     """A follow-up answered between situation questions. Its reply has no buttons: the pending question comes
-    next with its own, and 完整办理指南 in the middle of the questions would only be taken as an answer."""
+    next with its own, and 完整办理指南 in the middle of the questions would only be taken as an answer. A question
+    about the hall, with no district known, waits (`pending_detail`) for the place the reply asks for."""
     district = snap.catalog.places.get(state.district or "")
-    return Turn(state, [replace(say.detail_reply(snap.catalog, affair, detail, district, hotline), buttons=[])])
+    waiting = detail if detail in PLACE_DETAILS and district is None else None  # answered once the place is said
+    return Turn(replace(state, pending_detail=waiting),
+                [replace(say.detail_reply(snap.catalog, affair, detail, district, hotline), buttons=[])])
 
 
 def _readings(snap: Snapshot, text: str) -> list[str]:
@@ -603,7 +610,7 @@ def answer_detail(snap: Snapshot, state: State, text: str, detail: str, hotline:
         return Turn(replace(state, affair_state=DONE, pending_detail=detail),
                     [say.Reply("请问您问的是哪个事项？比如“补办身份证要多少钱”。")])
     district = snap.catalog.places.get(state.district or "")
-    if detail in ("office", "hours") and district is None:
+    if detail in PLACE_DETAILS and district is None:
         replies = [ask_district()]
         if switched:  # say which affair the question was understood to be about
             replies.insert(0, say.Reply(f"好的，您问的是【{affair.name}】。", [(NOT_THIS, NOT_THIS_PAYLOAD)]))

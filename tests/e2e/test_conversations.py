@@ -71,6 +71,14 @@ def test_another_affair_asked_about_in_the_middle_of_the_situation_questions(sta
     assert "哪一项" in offered[-1]["text"] and "户口迁入浙江" in [b["title"] for b in offered[-1]["buttons"]], offered
 
 
+def test_the_hall_asked_about_mid_form_is_given_once_the_place_is_said(stack: Stack) -> None:
+    chat = stack.chat()
+    assert "驾驶证现在是什么状态" in chat.text("驾照到期了怎么换")
+    assert "请告诉我您在哪个市" in chat.text("在哪办")
+    reply = chat.text("余杭")
+    assert "办理地点：" in reply and "余杭" in reply and "驾驶证现在是什么状态" in reply, reply
+
+
 def test_hukou_move_from_another_province_in_four_turns(stack: Stack) -> None:
     chat = stack.chat()
     turns = ["我老婆是外省的，想把户口迁到杭州来", "夫妻投靠", "西湖区"]

@@ -358,6 +358,18 @@ def test_a_detail_question_that_picks_nothing_keeps_the_choices_open(snapshot):
     assert "身份证补领" in turn.replies[0].text and [b[0] for b in turn.replies[0].buttons][-1] == "都不是"
 
 
+def test_the_hall_asked_about_mid_form_is_given_once_the_place_is_said(snapshot):
+    state = T.State(affair="driving-license-renew", affair_state=T.RESOLVED)
+    asked = T.take_situation_answer(snapshot, state, "在哪办")
+    assert "请告诉我您在哪个市" in asked.replies[0].text and asked.state.pending_detail == "office"
+    placed = T.take_situation_answer(snapshot, asked.state, "余杭")
+    assert placed.state.district == "330110" and placed.state.pending_detail is None
+    assert placed.replies[0].text.startswith("【驾驶证期满换证】办理地点：") and "余杭" in placed.replies[0].text
+    assert placed.state.answers == {}  # the situation question is still to come
+    again = T.take_situation_answer(snapshot, placed.state, "西湖区")  # nothing waits for a place now
+    assert again.replies[0].text == "好的，已记下您在杭州市西湖区。"
+
+
 def test_office_without_district_asks_district_then_answers(snapshot):
     state = T.State(affair="id-card-reissue", affair_state=T.RESOLVED)
     asked = T.answer_detail(snapshot, state, "在哪里办", "office", HOTLINE)
