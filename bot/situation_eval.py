@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,14 +113,20 @@ def table(snap: Snapshot, paths: list[Path]) -> list[str]:
     return lines
 
 
-def main(argv: list[str]) -> int:
-    """Print the table for the files given."""
+def print_tables(argv: list[str], usage: str, tables_of: Callable[[Snapshot, list[Path]], list[str]]) -> int:
+    """The command of a scorer of conversation turns: its usage when no file is given, else its tables for the
+    files given, scored against the knowledge."""
     if not argv:
-        print(__doc__)
+        print(usage)
         return 2
     snap = snapshot_from_knowledge(PROJECT_ROOT / "knowledge")
-    print("\n".join(table(snap, [Path(a) for a in argv])))
+    print("\n".join(tables_of(snap, [Path(a) for a in argv])))
     return 0
+
+
+def main(argv: list[str]) -> int:
+    """Print the table for the files given."""
+    return print_tables(argv, __doc__ or "", table)
 
 
 if __name__ == "__main__":

@@ -19,9 +19,9 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.catalog.provider import Snapshot, snapshot_from_knowledge
-from bot.config import PROJECT_ROOT
+from bot.catalog.provider import Snapshot
 from bot.dialogue import turns
+from bot.situation_eval import print_tables
 
 CHOICE_VERDICTS = ("picked right", "picked wrong", "asked again", "not taken")
 DIGRESSION_VERDICTS = ("switched right", "offered, holds it", "left in the form", "wrong")
@@ -118,12 +118,7 @@ def tables(snap: Snapshot, paths: list[Path]) -> list[str]:
 
 def main(argv: list[str]) -> int:
     """Print the tables for the files given."""
-    if not argv:
-        print(__doc__)
-        return 2
-    snap = snapshot_from_knowledge(PROJECT_ROOT / "knowledge")
-    print("\n".join(tables(snap, [Path(a) for a in argv])))
-    return 0
+    return print_tables(argv, __doc__ or "", tables)
 
 
 if __name__ == "__main__":
