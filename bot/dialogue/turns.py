@@ -50,6 +50,8 @@ DETAIL_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # an answer, even when it holds an option's word (本人)
 QUESTION_WORDS = re.compile(r"[?？]|吗|怎么|咋|哪|什么|啥|多少|多久|多长时间|如何|能不能|可不可以|是不是|"
                             r"\b(zenme|shenme|nali|naer|duoshao|ma)\b")
+# 对了, 顺便问一下, 另外: what follows is asked on the side, and the affair under way is taken up again after it
+BY_THE_WAY = re.compile(r"(?:那个?|哦|噢|嗯)?(?:对了|还有|顺便|另外|再问一?下|我?还想问)")
 # a message that asks for something to be done (我想办结婚登记): in the middle of the situation questions it may
 # be another affair; a bare fact (结婚了的) that answers a question still to come is an answer, not a new affair
 REQUEST_WORDS = re.compile(r"想|要办|要补|要换|要领|办理|办个|申请|咨询|问一?下|帮我|如何|\b(xiang|yao ban|shenqing)\b")
@@ -160,11 +162,12 @@ def _offered(snap: Snapshot, state: State, options: Sequence[str], text: str, **
                    clarify_answers={o: a for o, a in given.items() if a}, **changes)
 
 
-def _choose(snap: Snapshot, state: State, affair_id: str, text: str, also: str | None = None) -> Turn:
+def _choose(snap: Snapshot, state: State, affair_id: str, text: str, also: str | None = None,
+            later_words: str = "您可能还要办【{}】，这件说完后再给您讲。") -> Turn:
     """Make `affair_id` the current affair, keeping answers only if it did not change (or, when it was
     picked among choices, those the message that brought the choices gave it); `also` is a second affair the
     message spoke for too (a choice not picked among `Resolution.each`), offered once the guide has been
-    given."""
+    given, as `later_words` say."""
     affair = snap.catalog.affair(affair_id)
     if affair is None:
         return Turn(replace(state, affair_state=DONE), [say.Reply("抱歉，没有找到这个事项，请换个说法再说一次。")])
@@ -178,7 +181,7 @@ def _choose(snap: Snapshot, state: State, affair_id: str, text: str, also: str |
         return Turn(chosen)  # the full guide comes next and names the affair itself
     what = "先问您几个问题，好给您准确的材料清单。" if "situation_answer" in asked else "再告诉我在哪里办就行。"
     second = snap.catalog.affair(chosen.also_affair)
-    later = f"您可能还要办【{second.name}】，这件说完后再给您讲。" if second else ""
+    later = later_words.format(second.name) if second else ""
     return Turn(chosen, [say.Reply(f"好的，您要办的是【{affair.name}】。{what}{later}如果不是，请点“不是这个”。",
                                    [(NOT_THIS, NOT_THIS_PAYLOAD)])])
 
@@ -537,8 +540,10 @@ def _restates_an_answer(snap: Snapshot, affair: Affair, state: State, text: str,
 
 
 def _switch(snap: Snapshot, state: State, affair_id: str, text: str) -> Turn:
-    """Change to another affair in the middle of the situation questions, and say so."""
-    turn = _choose(snap, state, affair_id, text)
+    """Change to another affair in the middle of the situation questions, and say so. Asked on the side (对了，
+    身份证丢了怎么补), the affair under way is offered again once the new one's guide has been given."""
+    aside = state.affair if state.affair != affair_id and BY_THE_WAY.match(normalize(text)) else None
+    turn = _choose(snap, state, affair_id, text, also=aside, later_words="【{}】先放一放，这件说完后再接着办。")
     if not turn.replies:
         turn.replies.append(say.Reply(f"好的，换成为您办理【{snap.catalog.affairs[affair_id].name}】。"))
     return turn

@@ -71,6 +71,18 @@ def test_another_affair_asked_about_in_the_middle_of_the_situation_questions(sta
     assert "哪一项" in offered[-1]["text"] and "户口迁入浙江" in [b["title"] for b in offered[-1]["buttons"]], offered
 
 
+def test_an_affair_asked_about_on_the_side_is_followed_by_the_one_under_way(stack: Stack) -> None:
+    chat = stack.chat()
+    assert "冷静期" in chat.text("我们要离婚")
+    aside = chat.text("对了，身份证丢了怎么补办")
+    assert "【居民身份证补领（遗失）】" in aside and "【离婚登记】先放一放" in aside, aside
+    chat.text("已满16周岁")
+    chat.text("浙江户口")
+    guide = chat.say("杭州市余杭区")
+    assert GUIDE in guide[0]["text"] and "居民身份证补领" in guide[0]["text"], guide
+    assert any("【离婚登记】" in m.get("text", "") and m.get("buttons") for m in guide[1:]), guide
+
+
 def test_the_hall_asked_about_mid_form_is_given_once_the_place_is_said(stack: Stack) -> None:
     chat = stack.chat()
     assert "驾驶证现在是什么状态" in chat.text("驾照到期了怎么换")

@@ -283,6 +283,19 @@ def test_a_question_about_another_affair_switches_even_when_it_answers_a_later_q
     assert told.state.affair == "divorce-registration" and told.replies[0].text.startswith("好的，已记下")
 
 
+def test_an_affair_asked_about_on_the_side_is_followed_by_the_one_under_way(snapshot):
+    state = T.State(affair="divorce-registration", affair_state=T.RESOLVED)
+    aside = T.take_situation_answer(snapshot, state, "对了，身份证丢了怎么补办")
+    assert aside.state.affair == "id-card-reissue" and aside.state.also_affair == "divorce-registration"
+    assert "【离婚登记】先放一放，这件说完后再接着办。" in aside.replies[0].text
+    known = replace(aside.state, answers={"applicant_age": "adult", "hukou_place": "local"}, district="330110")
+    assert T.required_slots(snapshot, known) == []
+    guide = T.full_answer(snapshot, known, HOTLINE)
+    assert "【离婚登记】" in guide.replies[-1].text and guide.state.also_affair is None
+    plain = T.take_situation_answer(snapshot, state, "身份证丢了怎么补办")  # no 对了: the new affair replaces it
+    assert plain.state.affair == "id-card-reissue" and plain.state.also_affair is None
+
+
 def test_a_follow_up_that_fits_several_other_affairs_offers_them_mid_form(snapshot):
     state = T.State(affair="housing-fund-withdrawal-purchase", affair_state=T.RESOLVED)
     turn = T.take_situation_answer(snapshot, state, "我想开个公司，营业执照怎么办")
