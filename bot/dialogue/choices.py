@@ -84,9 +84,10 @@ def asks_something_else(text: str, options: list[str], resolver: Resolver) -> bo
     offered_alone = set(alone.clarify) & set(options)
     if alone.topic and not offered_alone and resolver.names_topic_beyond(text, alone.topic, options):
         return True  # it names a topic of its own, none of whose affairs is offered (身份证怎么办 among withdrawals)
-    in_context = _in_context(text, options, resolver)
-    if not in_context:
+    subject = resolver.shared_subject(options)
+    if not subject:
         return False
+    in_context = _in_context(text, subject)
     named = resolver.resolve(in_context)
     # words for two affairs (`each`): the second may come from nothing but the subject put before the message
     read = named.clarify[:1] if named.each else named.clarify
@@ -99,13 +100,13 @@ def decided_in_context(text: str, options: list[str], resolver: Resolver) -> str
     offered affairs share (户口 人走了 is the death's cancellation), or None. Alone, without anything shared, the
     reply must decide it by itself; when the shared words alone decide it, the reply's own words do not."""
     subject = resolver.shared_subject(options)
-    named = resolver.resolve(f"{subject} {text}" if subject else text)
+    named = resolver.resolve(_in_context(text, subject))
     if named.affair not in options or subject and resolver.resolve(subject).affair == named.affair:
         return None  # none decided, or the shared words alone decide it: the reply's own words add nothing
     return named.affair
 
 
-def _in_context(text: str, options: list[str], resolver: Resolver) -> str:
-    """The reply after the name words the offered affairs share (驾驶证 过期了); empty when they share none."""
-    subject = resolver.shared_subject(options)
-    return f"{subject} {text}" if subject else ""
+def _in_context(text: str, subject: str) -> str:
+    """The reply after the name words the offered affairs share (驾驶证 过期了); the reply alone when they share
+    none."""
+    return f"{subject} {text}" if subject else text

@@ -62,7 +62,7 @@ STOP_WORDS = re.compile(r"算了|算啦|不办了|不查了|不弄了|不问了|
 PUTTING_OFF = re.compile(r"不(?:办|弄|整|搞|做|了|用|要|想|需要|必)|再(?:说|办|弄|来|讲|看|问)|等(?:我|下|会|等|一下)|"
                          r"下次|下趟|明天|明早|改天|回头|帮忙")
 # words of leaving (下回见, 拜拜, 我先走了, but not 我爸走了): a message that says one is a farewell
-FAREWELLS = re.compile(r"(?:^|我|那)(?:先|得|要|就)?走了|再见|拜拜|白白|回见|下回|下次再|回头聊|改天|"
+FAREWELLS = re.compile(r"(?:^|我|那)(?:先|得|要|就)?走了|再见|拜拜|白白|回见|下回|回头聊|"
                        r"(?<!\d)88(?![\d岁])|bye", re.IGNORECASE)
 MAX_CLARIFY_FAILURES = 2
 # 好的, 嗯 with nothing pending: no question, nothing missed (a message the classifier reads as affirm and says
@@ -375,12 +375,12 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
     if asks_something(text):  # 那需要本人去吗？ asks about going in person; it does not answer 已满16周岁
         follow_up = detail_for(intent, text) if intent in DETAIL_INTENTS else detail_in_words(text)
     if follow_up is not None and affair is not None:
-        other = _other_affair(snap, affair, pending[0].question.ask, text)
-        others = _other_affairs(snap, affair, text) if other is None else []
-        if others:
+        others = _other_affairs(snap, affair, pending[0].question.ask, text)
+        if len(others) > 1:
             return _offer_others(snap, state, others, text, follow_up)
-        if other is None:
+        if not others:
             return _answered_between(snap, state, affair, follow_up, hotline)
+        other = others[0]
         switched = _switch(snap, state, other, text)  # 小孩第一次办身份证要去哪里, among a withdrawal's questions
         about = snap.catalog.affairs[other]
         return Turn(switched.state, [*switched.replies,
@@ -391,10 +391,9 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
         return _answered(snap, state, pending, text, value)
     later = _answers_to_later_questions(pending[1:], text, readings)
     if not later or REQUEST_WORDS.search(text) or asks_something(text):
-        other = _other_affair(snap, affair, pending[0].question.ask, text)
-        if other is not None:
-            return _switch(snap, state, other, text)
-        others = _other_affairs(snap, affair, text)
+        others = _other_affairs(snap, affair, pending[0].question.ask, text)
+        if len(others) == 1:
+            return _switch(snap, state, others[0], text)
         if others:  # 买了房子能不能落户，要什么手续, among a company registration's questions
             return _offer_others(snap, state, others, text)
     value = snap.answer_examples.choose(pending[0].question, text)  # 三十天已经过了, in other words than the hints
@@ -425,32 +424,29 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
     return Turn(state, [say.Reply(f"抱歉，我没听明白。请从这几项里选一个：{options}；或说“取消”结束。")])
 
 
-def _other_affair(snap: Snapshot, affair: Affair, asked: str, text: str) -> str | None:
-    """The other affair a reply to the situation question `asked` speaks of, if any: the resolver decides it, it
-    is no part of the current bundle, and the reply names what it is about and the current one is not (驾照, while
-    the ID card's questions are asked), or asks about it when the two have nothing in common (身份证丢了怎么补,
-    while a housing-fund withdrawal's are). Words that echo the question asked do not count, nor for the latter
-    words of any of the current affair's questions (身份证 in 去世人员的居民身份证还能找到吗)."""
-    resolver = snap.resolver
-    other = resolver.resolve(text).affair
-    if not other or other == affair.id or other in affair.parts:
-        return None
-    speaks = resolver.names_subject_of(text, other, affair.id, asked) or \
-        asks_something(text) and resolver.names_apart_from(text, other, affair.id, _own_questions(affair))
-    return other if speaks else None
-
-
-def _other_affairs(snap: Snapshot, affair: Affair, text: str) -> list[str]:
-    """The affairs to offer when a reply to a situation question is a question of its own that fits several
-    affairs, none with anything in common with the current one, and names one of them in words none of the current
-    one's questions use (买了房子能不能落户, among a company registration's questions); empty otherwise."""
-    result = snap.resolver.resolve(text)
-    if result.affair or len(result.clarify) < 2 or not asks_something(text):
+def _other_affairs(snap: Snapshot, affair: Affair, asked: str, text: str) -> list[str]:
+    """The other affairs a reply to the situation question `asked` speaks of, read once by the resolver: the one
+    it decides, when it is no part of the current bundle and the reply names what it is about and the current
+    one is not (驾照, while the ID card's questions are asked) or asks about it when the two have nothing in common
+    (身份证丢了怎么补, while a housing-fund withdrawal's are); or the several it offers, when the reply asks, none
+    has anything in common with the current one and the reply names one of them (买了房子能不能落户, among a
+    company registration's questions). Words that echo the question asked do not count, nor, for a question about
+    affairs with nothing in common, words of any of the current affair's questions (身份证 in
+    去世人员的居民身份证还能找到吗). Empty when it speaks of none."""
+    resolver, result = snap.resolver, snap.resolver.resolve(text)
+    own = _own_questions(affair)
+    if result.affair:
+        other = result.affair
+        if other == affair.id or other in affair.parts:
+            return []
+        speaks = resolver.names_subject_of(text, other, affair.id, asked) or \
+            asks_something(text) and resolver.names_apart_from(text, other, affair.id, own)
+        return [other] if speaks else []
+    options = list(result.clarify)
+    if len(options) < 2 or not asks_something(text):
         return []
-    resolver, options = snap.resolver, list(result.clarify)
     unrelated = all(c != affair.id and c not in affair.parts and not resolver.shared_subject([c, affair.id])
                     for c in options)
-    own = _own_questions(affair)
     return options if unrelated and any(resolver.names_apart_from(text, c, affair.id, own) for c in options) else []
 
 
