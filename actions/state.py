@@ -26,6 +26,7 @@ def state_of(tracker: Tracker) -> State:
         clarify_each=bool(tracker.get_slot("clarify_each")),
         suggested_answer=tracker.get_slot("suggested_answer"),
         clarify_answers=dict(tracker.get_slot("clarify_answers") or {}),
+        also_set_aside=bool(tracker.get_slot("also_set_aside")),
     )
 
 

@@ -231,10 +231,14 @@ def choice_button(affair: Affair) -> tuple[str, str]:
     return affair.short_name, f'/choose_affair{{"affair_choice":"{affair.id}"}}'
 
 
-def second_need_reply(affair: Affair) -> Reply:
-    """After a guide: the other affair the person's first message also spoke for, one tap away."""
-    return Reply(f"您的情况可能还要办【{affair.name}】。要接着了解这件，请点下面的按钮，或直接告诉我。",
-                 [choice_button(affair)])
+def second_need_reply(affair: Affair, set_aside: bool = False) -> Reply:
+    """After a guide: the other affair the person's first message also spoke for, or the one set aside for it,
+    one tap away."""
+    if set_aside:
+        text = f"刚才的【{affair.name}】还没说完。要接着办，请点下面的按钮，或直接告诉我。"
+    else:
+        text = f"您的情况可能还要办【{affair.name}】。要接着了解这件，请点下面的按钮，或直接告诉我。"
+    return Reply(text, [choice_button(affair)])
 
 
 def question_reply(ask: str, options: list[tuple[str, str]]) -> Reply:

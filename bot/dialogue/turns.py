@@ -99,8 +99,10 @@ class State:
     also_affair: str | None = None  # a second affair the first message asked for, offered after the guide
     clarify_each: bool = False  # the words spoke for each choice: the ones not picked follow the guide
     suggested_answer: str | None = None  # `key:value` of the option asked about (您是说“…”吗？), for one reply
-    # for each affair offered as a choice, the answers the message that brought the choices already gave
+    # for each affair offered as a choice, the answers the message that brought the choices already gave; for the
+    # affair offered after the guide (`also_affair`), the answers already known for it
     clarify_answers: dict[str, dict[str, str]] = field(default_factory=dict)
+    also_set_aside: bool = False  # that affair was under way and set aside (对了，…): taken up again, not new
 
 
 @dataclass
@@ -163,25 +165,33 @@ def _offered(snap: Snapshot, state: State, options: Sequence[str], text: str, **
 
 
 def _choose(snap: Snapshot, state: State, affair_id: str, text: str, also: str | None = None,
-            later_words: str = "您可能还要办【{}】，这件说完后再给您讲。") -> Turn:
+            aside: bool = False) -> Turn:
     """Make `affair_id` the current affair, keeping answers only if it did not change (or, when it was
-    picked among choices, those the message that brought the choices gave it); `also` is a second affair the
-    message spoke for too (a choice not picked among `Resolution.each`), offered once the guide has been
-    given, as `later_words` say."""
+    picked among choices or taken up again after being set aside, those already known for it); `also` is a second
+    affair, offered once the guide has been given: one the message spoke for too (a choice not picked among
+    `Resolution.each`), or, with `aside`, the affair under way, set aside with its answers (对了，…)."""
     affair = snap.catalog.affair(affair_id)
     if affair is None:
         return Turn(replace(state, affair_state=DONE), [say.Reply("抱歉，没有找到这个事项，请换个说法再说一次。")])
     kept = state.answers if affair_id == state.affair else state.clarify_answers.get(affair_id, {})
-    answers = _prefilled(snap, affair, dict(kept), text)
-    chosen = replace(state, affair=affair_id, affair_state=RESOLVED, clarify_options=(), clarify_answers={},
-                     answers=answers,
-                     pending_detail=None, also_affair=also if also != affair_id else None, suggested_answer=None)
+    resumed = state.also_set_aside and affair_id != state.affair and affair_id in state.clarify_answers
+    second = snap.catalog.affair(also) if also != affair_id else None
+    waiting = {} if second is None else {
+        second.id: dict(state.answers) if aside else _prefilled(snap, second, state.clarify_answers.get(second.id, {}),
+                                                                text)}
+    chosen = replace(state, affair=affair_id, affair_state=RESOLVED, clarify_options=(), clarify_answers=waiting,
+                     answers=_prefilled(snap, affair, dict(kept), text), pending_detail=None,
+                     also_affair=second.id if second else None, also_set_aside=aside and second is not None,
+                     suggested_answer=None)
     asked = required_slots(snap, chosen)
     if not asked:
         return Turn(chosen)  # the full guide comes next and names the affair itself
+    if resumed:
+        known = "，您之前的回答都记着" if kept else ""
+        return Turn(chosen, [say.Reply(f"好的，我们接着办【{affair.name}】{known}。")])
     what = "先问您几个问题，好给您准确的材料清单。" if "situation_answer" in asked else "再告诉我在哪里办就行。"
-    second = snap.catalog.affair(chosen.also_affair)
-    later = later_words.format(second.name) if second else ""
+    later = "" if second is None else (f"【{second.name}】先放一放，这件说完后再接着办。" if aside else
+                                       f"您可能还要办【{second.name}】，这件说完后再给您讲。")
     return Turn(chosen, [say.Reply(f"好的，您要办的是【{affair.name}】。{what}{later}如果不是，请点“不是这个”。",
                                    [(NOT_THIS, NOT_THIS_PAYLOAD)])])
 
@@ -385,16 +395,22 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
         about = snap.catalog.affairs[other]
         return Turn(switched.state, [*switched.replies,
                                      *_answered_between(snap, switched.state, about, follow_up, hotline).replies])
+    asking = bool(REQUEST_WORDS.search(text)) or asks_something(text)
+    others = _other_affairs(snap, affair, pending[0].question.ask, text) if asking else []
+    if len(others) == 1:  # 身份证丢了怎么补办, to 双方的结婚证还在吗: 丢了 is no answer about the marriage certificate
+        return _switch(snap, state, others[0], text)
+    if others:  # 买了房子能不能落户，要什么手续, among a company registration's questions
+        return _offer_others(snap, state, others, text)
     readings = _readings(snap, text)
     value = parse_answer(pending[0].question, text, _with_province(readings, text, place))
     if value is not None:
         return _answered(snap, state, pending, text, value)
     later = _answers_to_later_questions(pending[1:], text, readings)
-    if not later or REQUEST_WORDS.search(text) or asks_something(text):
+    if not later and not asking:
         others = _other_affairs(snap, affair, pending[0].question.ask, text)
         if len(others) == 1:
             return _switch(snap, state, others[0], text)
-        if others:  # 买了房子能不能落户，要什么手续, among a company registration's questions
+        if others:
             return _offer_others(snap, state, others, text)
     value = snap.answer_examples.choose(pending[0].question, text)  # 三十天已经过了, in other words than the hints
     if value is not None:
@@ -538,8 +554,8 @@ def _restates_an_answer(snap: Snapshot, affair: Affair, state: State, text: str,
 def _switch(snap: Snapshot, state: State, affair_id: str, text: str) -> Turn:
     """Change to another affair in the middle of the situation questions, and say so. Asked on the side (对了，
     身份证丢了怎么补), the affair under way is offered again once the new one's guide has been given."""
-    aside = state.affair if state.affair != affair_id and BY_THE_WAY.match(normalize(text)) else None
-    turn = _choose(snap, state, affair_id, text, also=aside, later_words="【{}】先放一放，这件说完后再接着办。")
+    aside = state.affair != affair_id and BY_THE_WAY.match(normalize(text)) is not None
+    turn = _choose(snap, state, affair_id, text, also=state.affair if aside else None, aside=aside)
     if not turn.replies:
         turn.replies.append(say.Reply(f"好的，换成为您办理【{snap.catalog.affairs[affair_id].name}】。"))
     return turn
@@ -583,7 +599,7 @@ def full_answer(snap: Snapshot, state: State, hotline: str) -> Turn:
     replies = [say.affair_answer(snap.catalog, affair, state.answers, place, hotline)]
     also = snap.catalog.affair(state.also_affair)
     if also is not None:  # never the affair itself: `_choose` keeps only another one
-        replies.append(say.second_need_reply(also))
+        replies.append(say.second_need_reply(also, set_aside=state.also_set_aside))
     return Turn(replace(state, affair_state=DONE, clarify_failures=0, also_affair=None), replies)
 
 

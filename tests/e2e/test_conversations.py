@@ -83,6 +83,21 @@ def test_an_affair_asked_about_on_the_side_is_followed_by_the_one_under_way(stac
     assert any("【离婚登记】" in m.get("text", "") and m.get("buttons") for m in guide[1:]), guide
 
 
+def test_another_affair_asked_about_where_its_words_would_answer_the_question(stack: Stack) -> None:
+    chat = stack.chat()
+    chat.text("我们要离婚")
+    assert "结婚证还在吗" in chat.text("第一次提交")
+    aside = chat.text("对了，身份证丢了怎么补办")  # 丢了 is no answer about the marriage certificate
+    assert "【居民身份证补领（遗失）】" in aside and GUIDE not in aside, aside
+    chat.text("已满16周岁")
+    chat.text("浙江户口")
+    guide = chat.say("杭州市余杭区")
+    assert GUIDE in guide[0]["text"], guide
+    back = next(m for m in guide[1:] if m.get("text", "").startswith("刚才的【离婚登记】还没说完"))
+    resumed = chat.text(back["buttons"][0]["payload"])  # the answer 第一次提交 is kept: the next question follows
+    assert "接着办【离婚登记】" in resumed and "结婚证还在吗" in resumed and "第一次去提交" not in resumed, resumed
+
+
 def test_the_hall_asked_about_mid_form_is_given_once_the_place_is_said(stack: Stack) -> None:
     chat = stack.chat()
     assert "驾驶证现在是什么状态" in chat.text("驾照到期了怎么换")

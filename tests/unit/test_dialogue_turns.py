@@ -283,6 +283,15 @@ def test_a_question_about_another_affair_switches_even_when_it_answers_a_later_q
     assert told.state.affair == "divorce-registration" and told.replies[0].text.startswith("好的，已记下")
 
 
+def test_a_question_about_another_affair_switches_even_when_it_answers_the_question_asked(snapshot):
+    state = T.State(affair="divorce-registration", affair_state=T.RESOLVED, answers={"stage": "apply"})
+    asked = T.take_situation_answer(snapshot, state, "对了，身份证丢了怎么补办")  # 丢了 would answer 结婚证还在吗
+    assert asked.state.affair == "id-card-reissue" and asked.state.also_affair == "divorce-registration"
+    for answer in ("结婚证丢了", "结婚证丢了，怎么办"):  # about the certificate asked for: an answer
+        told = T.take_situation_answer(snapshot, state, answer)
+        assert told.state.affair == "divorce-registration" and told.state.answers["marriage_cert"] == "lost", answer
+
+
 def test_an_affair_asked_about_on_the_side_is_followed_by_the_one_under_way(snapshot):
     state = T.State(affair="divorce-registration", affair_state=T.RESOLVED)
     aside = T.take_situation_answer(snapshot, state, "对了，身份证丢了怎么补办")
@@ -294,6 +303,22 @@ def test_an_affair_asked_about_on_the_side_is_followed_by_the_one_under_way(snap
     assert "【离婚登记】" in guide.replies[-1].text and guide.state.also_affair is None
     plain = T.take_situation_answer(snapshot, state, "身份证丢了怎么补办")  # no 对了: the new affair replaces it
     assert plain.state.affair == "id-card-reissue" and plain.state.also_affair is None
+
+
+def test_an_affair_set_aside_is_taken_up_again_with_its_answers(snapshot):
+    state = T.State(affair="divorce-registration", affair_state=T.RESOLVED, answers={"stage": "apply"})
+    aside = T.take_situation_answer(snapshot, state, "对了，身份证丢了怎么补办")
+    assert aside.state.clarify_answers == {"divorce-registration": {"stage": "apply"}}
+    known = replace(aside.state, answers={"applicant_age": "adult", "hukou_place": "local"}, district="330110")
+    guide = T.full_answer(snapshot, known, HOTLINE)
+    assert guide.replies[-1].text.startswith("刚才的【离婚登记】还没说完")
+    back = _understand(snapshot, guide.state, "/choose_affair", choice="divorce-registration")
+    assert back.state.affair == "divorce-registration" and back.state.answers == {"stage": "apply"}
+    assert back.replies[0].text == "好的，我们接着办【离婚登记】，您之前的回答都记着。"
+    assert not back.state.also_set_aside and back.state.clarify_answers == {}
+    assert T.next_question(snapshot, back.state).text == "双方的结婚证还在吗？"
+    other = _understand(snapshot, guide.state, "驾照丢了怎么补")  # something else: nothing to take up
+    assert not other.state.also_set_aside and other.state.clarify_answers == {}
 
 
 def test_a_follow_up_that_fits_several_other_affairs_offers_them_mid_form(snapshot):
@@ -513,6 +538,18 @@ def test_two_documents_lost_ask_which_first_and_the_other_is_offered_once_after_
     taken = _understand(snapshot, guide.state, "/choose_affair", choice="id-card-reissue")
     assert taken.state.affair == "id-card-reissue" and taken.state.also_affair is None
     assert len(T.full_answer(snapshot, taken.state, HOTLINE).replies) == 1  # offered once, not back and forth
+
+
+def test_what_the_first_message_said_of_the_second_need_is_kept_for_it(snapshot):
+    first = _understand(snapshot, T.State(), TWO_LOST)
+    picked = _understand(snapshot, first.state, "/choose_affair", choice="id-card-reissue")
+    assert picked.state.clarify_answers == {"driving-license-reissue": {"reason": "lost"}}
+    guide = T.full_answer(snapshot, replace(picked.state, answers={"applicant_age": "adult", "hukou_place": "local"},
+                                            district="330110"), HOTLINE)
+    assert guide.replies[-1].text.startswith("您的情况可能还要办【机动车驾驶证补领】")
+    taken = _understand(snapshot, guide.state, "/choose_affair", choice="driving-license-reissue")
+    assert taken.state.answers["reason"] == "lost"  # 丢了 was said in the first message: not asked again
+    assert taken.replies[0].text.startswith("好的，您要办的是【机动车驾驶证补领】")
 
 
 def test_one_need_offers_nothing_after_the_guide(snapshot):
