@@ -243,6 +243,10 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
         if picked:
             return _choose(snap, state, picked, text, also=_not_picked(state, picked))
     result = snap.resolver.resolve(text)
+    if state.affair_state == CLARIFY and result.affair not in state.clarify_options:
+        noted = _noted_among_choices(snap, state, text)
+        if noted is not None:
+            return noted
     if result.affair:
         return _choose(snap, state, result.affair, text)
     if result.clarify:
@@ -269,6 +273,22 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
         return answer_detail(snap, state, text, detail, hotline)
     reply = ask_more_text() if result.vague else not_mine_text(hotline)
     return Turn(replace(state, affair_state=DONE, clarify_failures=state.clarify_failures + 1), [say.Reply(reply)])
+
+
+def _noted_among_choices(snap: Snapshot, state: State, text: str) -> Turn | None:
+    """A reply to a choice that picks none of the affairs offered but answers a question of one (在杭州生的, 已经领证了,
+    among the newborn's registration and 出生一件事): kept for the affair it answers, and the same choice asked again.
+    None when it answers nothing new, or asks or requests something (then it may be another affair)."""
+    if asks_something(text) or REQUEST_WORDS.search(text):
+        return None
+    known = state.clarify_answers
+    given = {o: _prefilled(snap, a, known.get(o, {}), text) for o in state.clarify_options
+             if (a := snap.catalog.affair(o)) is not None}
+    if all(answers == known.get(o, {}) for o, answers in given.items()):
+        return None
+    kept = replace(state, clarify_answers={o: a for o, a in given.items() if a})
+    return Turn(kept, [say.Reply("好的，这一点记下了。"),
+                       say.clarify_reply(snap.catalog, list(state.clarify_options), each=state.clarify_each)])
 
 
 def _in_progress(snap: Snapshot, state: State) -> Affair | None:

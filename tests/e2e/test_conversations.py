@@ -98,6 +98,15 @@ def test_another_affair_asked_about_where_its_words_would_answer_the_question(st
     assert "接着办【离婚登记】" in resumed and "结婚证还在吗" in resumed and "第一次去提交" not in resumed, resumed
 
 
+def test_a_fact_told_instead_of_a_pick_is_kept_and_the_choice_stays(stack: Stack) -> None:
+    chat = stack.chat()
+    assert "哪一项" in chat.text("俺家娃刚生下来，要办些啥手续")
+    told = chat.say("在杭州生的")
+    assert told[0]["text"] == "好的，这一点记下了。" and "新生儿落户" in [b["title"] for b in told[-1]["buttons"]], told
+    picked = chat.text("第一个")  # where the child was born is not asked again
+    assert "出生登记（新生儿落户）" in picked and "父母是否已登记结婚" in picked and "在哪里出生" not in picked, picked
+
+
 def test_the_hall_asked_about_mid_form_is_given_once_the_place_is_said(stack: Stack) -> None:
     chat = stack.chat()
     assert "驾驶证现在是什么状态" in chat.text("驾照到期了怎么换")

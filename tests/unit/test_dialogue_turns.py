@@ -567,6 +567,19 @@ def test_an_affair_rejected_or_corrected_drops_its_second_need(snapshot):
     assert switched.state.affair == "marriage-certificate-reissue" and switched.state.also_affair is None
 
 
+def test_a_reply_that_answers_a_question_of_an_offered_affair_is_kept_and_the_choice_asked_again(snapshot):
+    first = _understand(snapshot, T.State(), "俺家娃刚生下来，要办些啥手续")
+    assert set(first.state.clarify_options) == {"hukou-newborn", "one-thing-birth"}
+    told = _understand(snapshot, first.state, "在杭州生的")  # no pick, and no new affair: a fact about the child
+    assert told.state.affair_state == T.CLARIFY and told.state.clarify_options == first.state.clarify_options
+    assert told.state.clarify_answers == {"hukou-newborn": {"birth_place": "born_zj"}}
+    assert told.replies[0].text == "好的，这一点记下了。" and "哪一项" in told.replies[1].text
+    picked = _understand(snapshot, told.state, "第一个")
+    assert picked.state.affair == "hukou-newborn" and picked.state.answers == {"birth_place": "born_zj"}
+    asked = _understand(snapshot, first.state, "在杭州生的，要带什么")  # asks: read as before, not kept as a fact
+    assert asked.state.clarify_answers == first.state.clarify_answers
+
+
 BOTH_GROUNDS = "我在宁波交的公积金，人辞职了又在租房，钱咋提"  # rival needs: the words speak for two withdrawals
 
 
