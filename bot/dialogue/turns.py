@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bot.catalog.catalog import PendingQuestion
+from bot.catalog.catalog import PART_SEPARATOR, PendingQuestion
 from bot.catalog.domain import Affair, Option, Place, Question
 from bot.catalog.provider import Snapshot
 from bot.dialogue import answers as say
-from bot.dialogue.choices import NONE_OF_THESE, pick
+from bot.dialogue.choices import NONE_OF_THESE, by_position, pick
 from bot.dialogue.guide import GUIDE_TYPE
 from bot.dialogue.places import (
     find_place,
@@ -240,7 +241,7 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
         picked = pick(text, list(state.clarify_options), snap.resolver)
         if picked == NONE_OF_THESE:
             return _none_fits(state, hotline)
-        if picked:
+        if picked and not _tells_of_several(snap, state, text, picked):
             return _choose(snap, state, picked, text, also=_not_picked(state, picked))
     result = snap.resolver.resolve(text)
     if state.affair_state == CLARIFY and result.affair not in state.clarify_options:
@@ -273,6 +274,29 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
         return answer_detail(snap, state, text, detail, hotline)
     reply = ask_more_text() if result.vague else not_mine_text(hotline)
     return Turn(replace(state, affair_state=DONE, clarify_failures=state.clarify_failures + 1), [say.Reply(reply)])
+
+
+def _tells_of_several(snap: Snapshot, state: State, text: str, picked: str) -> bool:
+    """Whether a reply that `pick` reads by its words, not by place, only tells a fact that answers a question
+    several offered affairs ask alike (在家里走的, among 身后一件事 and the death's hukou cancellation): it does not
+    tell them apart, though the ranking leans to one. A reply that decides the affair by itself (户口注销) still
+    picks it, and so does one that answers different questions of each (快到期了, among the driving licence's two)."""
+    if by_position(text, list(state.clarify_options)) is not None or snap.resolver.resolve(text).affair == picked:
+        return False
+    known, asked = state.clarify_answers, Counter()
+    for option in state.clarify_options:
+        affair = snap.catalog.affair(option)
+        if affair is not None:
+            given = _prefilled(snap, affair, known.get(option, {}), text)
+            asked.update({_question_of(snap, affair, key).ask for key in given.keys() - known.get(option, {}).keys()})
+    return any(count >= 2 for count in asked.values())
+
+
+def _question_of(snap: Snapshot, affair: Affair, key: str) -> Question:
+    """The situation question an answer key belongs to (a bundle's part's question for `part/question`)."""
+    part, _, question_id = key.rpartition(PART_SEPARATOR)
+    owner = snap.catalog.affair(part) if part else affair
+    return next(q for q in owner.situations if q.id == question_id)
 
 
 def _noted_among_choices(snap: Snapshot, state: State, text: str) -> Turn | None:

@@ -107,6 +107,15 @@ def test_a_fact_told_instead_of_a_pick_is_kept_and_the_choice_stays(stack: Stack
     assert "出生登记（新生儿落户）" in picked and "父母是否已登记结婚" in picked and "在哪里出生" not in picked, picked
 
 
+def test_a_fact_that_fits_several_choices_alike_picks_none(stack: Stack) -> None:
+    chat = stack.chat()
+    assert "身后一件事" in chat.text("我爸上个月走了，要办哪些手续")
+    told = chat.say("在家里走的")  # how he died is asked by the bundle and by the hukou cancellation alike
+    assert told[0]["text"] == "好的，这一点记下了。" and "哪一项" in told[-1]["text"], told
+    picked = chat.text("身后一件事")
+    assert "身后\"一件事\"" in picked and "养老保险" in picked and "哪种情况的去世" not in picked, picked
+
+
 def test_the_hall_asked_about_mid_form_is_given_once_the_place_is_said(stack: Stack) -> None:
     chat = stack.chat()
     assert "驾驶证现在是什么状态" in chat.text("驾照到期了怎么换")

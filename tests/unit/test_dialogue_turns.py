@@ -580,6 +580,21 @@ def test_a_reply_that_answers_a_question_of_an_offered_affair_is_kept_and_the_ch
     assert asked.state.clarify_answers == first.state.clarify_answers
 
 
+def test_a_fact_that_several_offered_affairs_ask_alike_picks_none_of_them(snapshot):
+    first = _understand(snapshot, T.State(), "我爸上个月走了，要办哪些手续")
+    assert {"one-thing-death", "hukou-cancel-death"} <= set(first.state.clarify_options)
+    told = _understand(snapshot, first.state, "在家里走的")  # both ask how he died: the ranking would pick one
+    assert told.state.affair_state == T.CLARIFY and told.state.clarify_options == first.state.clarify_options
+    assert told.state.clarify_answers["hukou-cancel-death"]["death_type"] == "normal"
+    assert told.state.clarify_answers["one-thing-death"]["hukou-cancel-death/death_type"] == "normal"
+    bundle = _understand(snapshot, told.state, "身后一件事")
+    assert bundle.state.affair == "one-thing-death" and bundle.state.answers["hukou-cancel-death/death_type"] == "normal"
+    assert _understand(snapshot, first.state, "户口注销").state.affair == "hukou-cancel-death"  # decides by itself
+    licence = _understand(snapshot, T.State(), "驾驶证的事")
+    assert set(licence.state.clarify_options) == {"driving-license-reissue", "driving-license-renew"}
+    assert _understand(snapshot, licence.state, "快到期了").state.affair == "driving-license-renew"  # not asked alike
+
+
 BOTH_GROUNDS = "我在宁波交的公积金，人辞职了又在租房，钱咋提"  # rival needs: the words speak for two withdrawals
 
 
