@@ -36,6 +36,13 @@ def find_place(catalog: Catalog, text: str) -> Place | None:
     return _most_specific(found)
 
 
+def place_outside(catalog: Catalog, text: str) -> str | None:
+    """The first province or large city outside the province the text names (安徽的, 我在上海), or None."""
+    named = [(text.find(word), word) for word, canonical in catalog.lexicon.items()
+             if canonical == OTHER_PROVINCE and word != "省外" and word in text]
+    return min(named)[1] if named else None
+
+
 def places_as_province(text: str) -> str:
     """The text with the one place of the province it names read as the province: 我老公是杭州户口 →
     我老公是浙江户口. Two places (从杭州转到宁波) stay as they are: what matters is that both are in it."""

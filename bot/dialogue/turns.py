@@ -19,6 +19,7 @@ from bot.dialogue.places import (
     find_place_in_pinyin,
     hukou_places_as_province,
     place_label,
+    place_outside,
     places_as_province,
 )
 from bot.dialogue.situations import answers_then_explains, parse_answer, prefill
@@ -622,7 +623,12 @@ def take_district(snap: Snapshot, state: State, text: str) -> Turn:
     needed."""
     place = find_place(snap.catalog, text) or find_place_in_pinyin(snap.catalog, text)
     if place is None:
-        reply = say.Reply("抱歉，没有识别出地区。请说市和区县，例如“杭州市余杭区”“宁波鄞州”。")
+        outside = place_outside(snap.catalog, text)
+        if outside is not None:  # 安徽的: where the person is from, or a place we have no halls for
+            reply = say.Reply(f"{outside}不在浙江省内。请告诉我您要在浙江的哪个市、区县办理，"
+                              "例如“杭州市余杭区”“宁波鄞州”。")
+        else:
+            reply = say.Reply("抱歉，没有识别出地区。请说市和区县，例如“杭州市余杭区”“宁波鄞州”。")
         return Turn(replace(state, district=None), [reply])
     return Turn(replace(state, district=place.code))
 

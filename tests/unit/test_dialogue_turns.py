@@ -88,6 +88,8 @@ def test_full_form_flow_for_a_minor(snapshot):
 
     unknown = T.take_district(snapshot, state, "火星")
     assert unknown.state == state and unknown.replies[0].text.startswith("抱歉，没有识别出地区")
+    outside = T.take_district(snapshot, state, "安徽的")  # a place we know, outside the province
+    assert outside.state == state and outside.replies[0].text.startswith("安徽不在浙江省内。请告诉我您要在浙江的哪个市")
     state = T.take_district(snapshot, state, "我在余杭").state
     assert state.district == "330110"
     assert T.required_slots(snapshot, state) == []
@@ -588,7 +590,8 @@ def test_a_fact_that_several_offered_affairs_ask_alike_picks_none_of_them(snapsh
     assert told.state.clarify_answers["hukou-cancel-death"]["death_type"] == "normal"
     assert told.state.clarify_answers["one-thing-death"]["hukou-cancel-death/death_type"] == "normal"
     bundle = _understand(snapshot, told.state, "身后一件事")
-    assert bundle.state.affair == "one-thing-death" and bundle.state.answers["hukou-cancel-death/death_type"] == "normal"
+    assert bundle.state.affair == "one-thing-death"
+    assert bundle.state.answers["hukou-cancel-death/death_type"] == "normal"
     assert _understand(snapshot, first.state, "户口注销").state.affair == "hukou-cancel-death"  # decides by itself
     licence = _understand(snapshot, T.State(), "驾驶证的事")
     assert set(licence.state.clarify_options) == {"driving-license-reissue", "driving-license-renew"}
