@@ -12,7 +12,7 @@ from bot.catalog.catalog import PART_SEPARATOR, PendingQuestion
 from bot.catalog.domain import Affair, Option, Place, Question
 from bot.catalog.provider import Snapshot
 from bot.dialogue import answers as say
-from bot.dialogue.choices import NONE_OF_THESE, by_position, pick
+from bot.dialogue.choices import NONE_OF_THESE, asks_something_else, by_position, pick
 from bot.dialogue.guide import GUIDE_TYPE
 from bot.dialogue.places import (
     find_place,
@@ -245,7 +245,9 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
         if picked and not _tells_of_several(snap, state, text, picked):
             return _choose(snap, state, picked, text, also=_not_picked(state, picked))
     result = snap.resolver.resolve(text)
-    if state.affair_state == CLARIFY and result.affair not in state.clarify_options:
+    options = list(state.clarify_options)
+    if state.affair_state == CLARIFY and result.affair not in options and \
+            not (result.affair and asks_something_else(text, options, snap.resolver)):  # 身份证丢了, among 驾照's
         noted = _noted_among_choices(snap, state, text)
         if noted is not None:
             return noted
@@ -257,7 +259,7 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
         new = _offered(snap, state, result.clarify, text, clarify_each=result.each)
         return Turn(new, [say.clarify_reply(snap.catalog, list(result.clarify), result.topic, each=result.each)])
     if state.affair_state == CLARIFY:
-        return _none_fits(state, hotline)
+        return _choice_not_read(snap, state, hotline)
     if place is not None and state.affair:
         detail = state.pending_detail or "office"
         return answer_detail(snap, replace(state, pending_detail=None), text="", detail=detail, hotline=hotline)
@@ -377,6 +379,16 @@ def _none_fits(state: State, hotline: str) -> Turn:
     else:
         text = "好的。请您换个说法，多说一点情况，比如“孩子出生要上户口”“驾照到期换证”。"
     return Turn(new, [say.Reply(text)])
+
+
+def _choice_not_read(snap: Snapshot, state: State, hotline: str) -> Turn:
+    """A reply to a choice that picks none of it, names no other affair and does not say 都不是 (还没办过): the same
+    choice asked again, counted as a miss; the second miss offers the hotline."""
+    if state.clarify_failures + 1 >= MAX_CLARIFY_FAILURES:
+        return _none_fits(state, hotline)
+    again = replace(state, clarify_failures=state.clarify_failures + 1)
+    return Turn(again, [say.Reply("抱歉，我没看出您选的是哪一项。请点选一项或说“第几个”；都不符合的话，请点“都不是”。"),
+                        say.clarify_reply(snap.catalog, list(state.clarify_options), each=state.clarify_each)])
 
 
 def required_slots(snap: Snapshot, state: State) -> list[str]:

@@ -116,6 +116,15 @@ def test_a_fact_that_fits_several_choices_alike_picks_none(stack: Stack) -> None
     assert "身后\"一件事\"" in picked and "养老保险" in picked and "哪种情况的去世" not in picked, picked
 
 
+def test_a_reply_that_picks_nothing_gets_the_choice_again(stack: Stack) -> None:
+    chat = stack.chat()
+    offered = chat.say("身份证")
+    again = chat.say("还没办过")
+    assert again[0]["text"].startswith("抱歉，我没看出您选的是哪一项"), again
+    assert again[-1]["buttons"] == offered[-1]["buttons"], again
+    assert "身份证首次申领" in chat.text("第三个")
+
+
 def test_the_hall_asked_about_mid_form_is_given_once_the_place_is_said(stack: Stack) -> None:
     chat = stack.chat()
     assert "驾驶证现在是什么状态" in chat.text("驾照到期了怎么换")

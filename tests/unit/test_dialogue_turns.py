@@ -67,6 +67,19 @@ def test_none_of_these_twice_offers_the_hotline(snapshot):
     assert f"拨打 {HOTLINE}" in second_miss.replies[0].text
 
 
+def test_a_reply_that_picks_nothing_keeps_the_choice_open_once(snapshot):
+    first = _understand(snapshot, T.State(), "身份证")
+    unread = _understand(snapshot, first.state, "还没办过")  # no pick, no affair, not 都不是
+    assert unread.state.affair_state == T.CLARIFY and unread.state.clarify_options == first.state.clarify_options
+    assert unread.state.clarify_failures == 1 and unread.replies[0].text.startswith("抱歉，我没看出您选的是哪一项")
+    assert [b for b in unread.replies[1].buttons] == [b for b in first.replies[0].buttons]
+    picked = _understand(snapshot, unread.state, "第三个")
+    assert picked.state.affair == first.state.clarify_options[2]
+    second = _understand(snapshot, unread.state, "嗯嗯那个")
+    assert second.state.affair_state == T.DONE and f"拨打 {HOTLINE}" in second.replies[0].text
+    assert T.misses_reached(unread.state, second)
+
+
 def test_full_form_flow_for_a_minor(snapshot):
     state = _understand(snapshot, T.State(), "身份证丢了怎么补办").state
     assert state.affair == "id-card-reissue" and state.answers == {}
