@@ -121,18 +121,24 @@ class ValidateSituationForm(FormValidationAction):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         turn = turns.take_situation_answer(default_provider().current(), before, str(value or ""), intent,
                                            settings().hotline)
-        slots = {e["name"]: e["value"] for e in apply(dispatcher, before, turn)}
-        if slots.get("affair_state") == before.affair_state:
-            del slots["affair_state"]  # unchanged: keep the form's slot events minimal
-        slots["situation_answer"] = None
-        return slots
+        return {**form_slots(dispatcher, before, turn), "situation_answer": None}
 
     def validate_district(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                           domain: DomainDict) -> dict[str, Any]:
         before = state_of(tracker)
-        turn = turns.take_district(default_provider().current(), before, str(value or ""))
-        say(dispatcher, turn.replies)
-        return {"district": turn.state.district}
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        turn = turns.take_district(default_provider().current(), before, str(value or ""), intent,
+                                   settings().hotline)
+        return {**form_slots(dispatcher, before, turn), "district": turn.state.district}
+
+
+def form_slots(dispatcher: CollectingDispatcher, before: turns.State, turn: turns.Turn) -> dict[str, Any]:
+    """Send a form turn's replies and return the slots it changed (affair_state only when it did change, to keep
+    the form's slot events minimal)."""
+    slots = {e["name"]: e["value"] for e in apply(dispatcher, before, turn)}
+    if slots.get("affair_state") == before.affair_state:
+        del slots["affair_state"]
+    return slots
 
 
 def picks_a_choice(tracker: Tracker) -> bool:

@@ -630,10 +630,19 @@ def _correct(snap: Snapshot, state: State, text: str) -> Turn | None:
     return None
 
 
-def take_district(snap: Snapshot, state: State, text: str) -> Turn:
-    """Record the district from a free-text answer (in characters, or typed in pinyin), or explain what is
-    needed."""
+def take_district(snap: Snapshot, state: State, text: str, intent: str | None = None,
+                  hotline: str = "12345") -> Turn:
+    """Record the district from a free-text answer (in characters, or typed in pinyin); or, as for a situation
+    question, take 不是这个, a correction, a question about another affair or a follow-up (要多少钱) asked instead;
+    or explain what is needed."""
     place = find_place(snap.catalog, text) or find_place_in_pinyin(snap.catalog, text)
+    affair = snap.catalog.affair(state.affair)
+    if place is None:
+        state = replace(state, district=None)  # in Rasa the slot holds the raw reply until it is validated
+    if place is None and affair is not None:
+        instead = _instead_of_the_place(snap, state, affair, text, intent, hotline)
+        if instead is not None:
+            return instead
     if place is None:
         outside = place_outside(snap.catalog, text)
         if outside is not None:  # 安徽的: where the person is from, or a place we have no halls for
@@ -641,8 +650,32 @@ def take_district(snap: Snapshot, state: State, text: str) -> Turn:
                               "例如“杭州市余杭区”“宁波鄞州”。")
         else:
             reply = say.Reply("抱歉，没有识别出地区。请说市和区县，例如“杭州市余杭区”“宁波鄞州”。")
-        return Turn(replace(state, district=None), [reply])
+        return Turn(state, [reply])
     return Turn(replace(state, district=place.code))
+
+
+def _instead_of_the_place(snap: Snapshot, state: State, affair: Affair, text: str, intent: str | None,
+                          hotline: str) -> Turn | None:
+    """What a reply to the district question says instead of a place, or None: 不是这个, a correction, another
+    affair asked about (对了，身份证丢了怎么补), or a follow-up about this one (要本人去吗), answered before the place
+    is asked again. The hall itself comes with the guide once the place is known."""
+    if is_rejection(text):
+        return _rejected(state, hotline)
+    if CORRECTION.search(normalize(text)):
+        corrected = _correct(snap, state, text)
+        if corrected is not None:
+            return corrected
+    if not (REQUEST_WORDS.search(text) or asks_something(text)):
+        return None
+    others = _other_affairs(snap, affair, ask_district().text, text)
+    if len(others) == 1:
+        return _switch(snap, state, others[0], text)
+    if others:
+        return _offer_others(snap, state, others, text)
+    detail = detail_for(intent, text) if intent in DETAIL_INTENTS else detail_in_words(text)
+    if detail in PLACE_DETAILS:
+        return Turn(state, [say.Reply("办理地点和时间要按您所在的市、区县来查，告诉我地方后一起给您。")])
+    return _answered_between(snap, state, affair, detail, hotline) if detail is not None else None
 
 
 def ask_district() -> say.Reply:

@@ -125,6 +125,15 @@ def test_a_reply_that_picks_nothing_gets_the_choice_again(stack: Stack) -> None:
     assert "身份证首次申领" in chat.text("第三个")
 
 
+def test_what_is_asked_instead_of_the_place_is_answered(stack: Stack) -> None:
+    chat = stack.chat()
+    assert "在哪个市、区县办理" in chat.text("我辞职了想取公积金")
+    in_person = chat.text("要本人去吗")
+    assert "是否本人到场" in in_person and "在哪个市、区县办理" in in_person and "没有识别出地区" not in in_person
+    aside = chat.text("对了身份证丢了怎么补")
+    assert "【居民身份证补领（遗失）】" in aside and "先放一放" in aside and "已满16周岁" in aside, aside
+
+
 def test_the_hall_asked_about_mid_form_is_given_once_the_place_is_said(stack: Stack) -> None:
     chat = stack.chat()
     assert "驾驶证现在是什么状态" in chat.text("驾照到期了怎么换")

@@ -80,6 +80,33 @@ def test_a_reply_that_picks_nothing_keeps_the_choice_open_once(snapshot):
     assert T.misses_reached(unread.state, second)
 
 
+LEAVING = T.State(affair="housing-fund-withdrawal-leave", affair_state=T.RESOLVED, answers={"reason": "leave_job"})
+
+
+def test_a_follow_up_asked_instead_of_the_place_is_answered_and_the_place_asked_again(snapshot):
+    assert T.required_slots(snapshot, LEAVING) == ["district"]
+    fee = T.take_district(snapshot, LEAVING, "要多少钱", None, HOTLINE)
+    assert fee.state == LEAVING and fee.replies[0].text.startswith("【退休离职提取】收费：")
+    assert T.take_district(snapshot, LEAVING, "要本人去吗").replies[0].text.startswith("【退休离职提取】是否本人到场")
+    hall = T.take_district(snapshot, LEAVING, "在哪里办")  # the guide gives it once the place is said
+    assert hall.state == LEAVING and hall.replies[0].text.startswith("办理地点和时间要按您所在的市、区县来查")
+    assert T.take_district(snapshot, LEAVING, "余杭，要多少钱").state.district == "330110"
+    raw = replace(LEAVING, district="要多少钱")  # as Rasa's slot holds the reply until it is validated
+    assert T.take_district(snapshot, raw, "要多少钱").state == LEAVING
+
+
+def test_another_affair_or_a_correction_said_instead_of_the_place_is_taken(snapshot):
+    aside = T.take_district(snapshot, LEAVING, "对了身份证丢了怎么补")
+    assert aside.state.affair == "id-card-reissue" and aside.state.also_affair == "housing-fund-withdrawal-leave"
+    assert aside.state.clarify_answers == {"housing-fund-withdrawal-leave": {"reason": "leave_job"}}
+    corrected = T.take_district(snapshot, LEAVING, "不是，我是说租房提取")
+    assert corrected.state.affair == "housing-fund-withdrawal-rent"
+    rejected = T.take_district(snapshot, LEAVING, "不是这个")
+    assert rejected.state.affair is None and "换个说法" in rejected.replies[0].text
+    fact = T.take_district(snapshot, LEAVING, "离职半年了")  # neither a place nor a question
+    assert fact.state == LEAVING and fact.replies[0].text.startswith("抱歉，没有识别出地区")
+
+
 def test_full_form_flow_for_a_minor(snapshot):
     state = _understand(snapshot, T.State(), "身份证丢了怎么补办").state
     assert state.affair == "id-card-reissue" and state.answers == {}
