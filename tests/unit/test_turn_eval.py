@@ -14,7 +14,7 @@ ID_CARDS = ("id-card-renew", "id-card-reissue", "id-card-first")
     (ChoiceReply("身份证", ID_CARDS, "丢了", "id-card-renew"), "picked wrong"),
     (ChoiceReply("身份证", ID_CARDS, "都不是", "none"), "picked right"),
     (ChoiceReply("身份证", ID_CARDS, "第二个", "none"), "picked wrong"),
-    (ChoiceReply("身份证", ID_CARDS, "今天天气不错", "id-card-first"), "not taken"),
+    (ChoiceReply("身份证", ID_CARDS, "今天天气不错", "id-card-first"), "asked again"),  # the same choice again
     (ChoiceReply("身份证", ID_CARDS, "公积金怎么取", "id-card-first"), "asked again"),  # another choice offered
 ])
 def test_each_choice_verdict(snapshot, reply, verdict):
@@ -39,7 +39,7 @@ def test_a_file_is_tabled_and_a_bad_line_named(snapshot, tmp_path):
                     "digression|housing-fund-withdrawal-purchase|那身份证丢了怎么补|id-card-reissue\n",
                     encoding="utf-8")
     lines = tables(snapshot, [good])
-    assert lines[2] == "| good | 2 | 1 | 0 | 0 | 1 | 50.0 |"
+    assert lines[2] == "| good | 2 | 1 | 0 | 1 | 0 | 50.0 |"
     assert lines[6] == "| good | 1 | 1 | 0 | 0 | 0 | 100.0 |"
     bad = tmp_path / "bad.tsv"
     bad.write_text("choices|身份证|丢了|id-card-reissue\n", encoding="utf-8")
