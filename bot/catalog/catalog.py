@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -148,6 +148,7 @@ class Catalog:
         for part in self.parts_of(affair):
             scoped = part_answers(answers, part.id)
             for material in part.materials_applying(scoped):
+                material = self._issued_within(affair, material)
                 line = merged.get(material.name)
                 if line is not None and part.id in line.parts:
                     continue  # two situation variants of one material within the same part
@@ -157,6 +158,14 @@ class Catalog:
                     merged[material.name] = MaterialLine(line.material, (*line.parts, part.id),
                                                          max(line.count, material.count))
         return list(merged.values())
+
+    def _issued_within(self, bundle: Affair, material: Material) -> Material:
+        """A part's material as the bundle lists it: one that another of its parts issues (the newborn's 出生医学证明)
+        is not brought, and says which part issues it."""
+        issuer = self.affairs.get(bundle.issued_within.get(material.name, ""))
+        if issuer is None or material.exempt:
+            return material
+        return replace(material, exempt=True, exempt_reason=f"由本次联办中的【{issuer.name}】出具，无需另带")
 
     def open_preferences(self, affair: Affair, answers: dict[str, str]) -> list[PendingQuestion]:
         """Preference questions (领卡方式) the person has not answered, for listing their options."""

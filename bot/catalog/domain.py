@@ -118,6 +118,7 @@ class Affair:
     implies: tuple[Implication, ...] = ()
     source_url: str | None = None
     checked_by: str | None = None
+    issued_within: dict[str, str] = field(default_factory=dict)  # a part's material name -> the part issuing it
 
     @property
     def is_bundle(self) -> bool:
@@ -221,4 +222,5 @@ def affair_from_record(record: dict[str, Any]) -> Affair:
         source_url=record.get("source_url"), checked_by=record.get("checked_by"),
         implies=tuple(Implication({str(k): str(v) for k, v in i["answers"].items()}, as_conditions(i.get("when")))
                       for i in record.get("implies") or ()),
+        issued_within={str(i["material"]): str(i["by"]) for i in record.get("issued_within") or ()},
     )

@@ -244,6 +244,25 @@ def _check_affairs(files: KnowledgeFiles, office_kinds: set[str]) -> None:
             elif by_id[part][1].get("parts"):
                 source.problem(["parts", pi], f"{part} 本身是“一件事”，不能再被组合")
         _check_implies(source, affair, by_id)
+        _check_issued_within(source, affair, by_id)
+
+
+def _check_issued_within(source: SourceFile, affair: dict[str, Any],
+                         by_id: dict[str, tuple[SourceFile, dict[str, Any]]]) -> None:
+    """A material issued within a bundle must be one of another part's materials, and its issuer a part."""
+    parts = [p for p in affair.get("parts") or [] if p in by_id]
+    for ii, issued in enumerate(affair.get("issued_within") or []):
+        name, issuer = issued.get("material"), issued.get("by")
+        if not parts:
+            source.problem(["issued_within", ii], "issued_within 只用于“一件事”（有 parts 的事项）")
+            return
+        if issuer not in parts:
+            source.problem(["issued_within", ii, "by"], f"by 必须是本“一件事”的组成事项之一：{'、'.join(parts)}")
+        listed = [p for p in parts if p != issuer and
+                  any(m.get("name") == name for m in by_id[p][1].get("materials") or [])]
+        if not listed:
+            source.problem(["issued_within", ii, "material"],
+                           f"其他组成事项的材料里没有“{name}”：请照组成事项 materials 里的名称填写")
 
 
 def _question_options(affair: dict[str, Any], by_id: dict[str, tuple[SourceFile, dict[str, Any]]]) -> dict[str, set]:

@@ -159,6 +159,16 @@ def test_bundle_merges_parts_without_duplicate_names(catalog):
     assert set(by_name["出生医学证明"].parts) == {"hukou-newborn"}
 
 
+def test_a_document_the_bundle_issues_itself_is_not_brought(catalog):
+    by_name = {line.material.name: line.material for line in catalog.materials_for(catalog.affairs["one-thing-birth"],
+                                                                                    {})}
+    for name, issuer in (("出生医学证明", "出生医学证明签发"), ("居民户口簿（宝宝户籍页）", "出生登记（新生儿落户）")):
+        assert by_name[name].exempt and by_name[name].exempt_reason == f"由本次联办中的【{issuer}】出具，无需另带"
+    assert not by_name["落户方居民户口簿"].exempt  # the parent's book is brought
+    alone = catalog.materials_for(catalog.affairs["hukou-newborn"], {"birth_place": "born_zj"})
+    assert not next(line for line in alone if line.material.name == "出生医学证明").material.exempt
+
+
 def test_bundle_uses_answers_scoped_to_each_part(catalog):
     answers = {"hukou-newborn/birth_place": "born_abroad", "birth_place": "born_zj"}
     names = _names(catalog, "one-thing-birth", answers)

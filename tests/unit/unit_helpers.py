@@ -257,6 +257,16 @@ def _two_affairs_question_that_is_a_phrasing(root: Path) -> list[Expected]:
     return [Expected("knowledge/two_affairs.yml", line, f"又在 knowledge/phrasings/passport.yml:{first} 算作 passport")]
 
 
+def _issued_within_unknown_material(root: Path) -> list[Expected]:
+    path = _affair(root, "one-thing-birth")
+    line = _replace_once(path, "  - material: 居民户口簿（宝宝户籍页）", "  - material: 宝宝户口页")
+    text = path.read_text(encoding="utf-8")
+    by = line_no(text, "    by: birth-medical-certificate")
+    _replace_once(path, "    by: birth-medical-certificate", "    by: social-security-card-reissue")
+    return [Expected("knowledge/affairs/one-thing-birth.yml", line, "其他组成事项的材料里没有“宝宝户口页”"),
+            Expected("knowledge/affairs/one-thing-birth.yml", by, "by 必须是本“一件事”的组成事项之一")]
+
+
 BREAKS = {
     "missing-required-field": _remove_fee,
     "missing-material-field": _remove_material_form,
@@ -279,4 +289,5 @@ BREAKS = {
     "two-affairs-unknown-affair": _two_affairs_unknown_affair,
     "two-affairs-same-affair-twice": _two_affairs_same_affair_twice,
     "two-affairs-question-that-is-a-phrasing": _two_affairs_question_that_is_a_phrasing,
+    "issued-within-unknown-material": _issued_within_unknown_material,
 }
