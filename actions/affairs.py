@@ -181,5 +181,6 @@ class ActionCancel(Action):
         if resumed is not None:
             return [*stopped, *apply(dispatcher, before, resumed), FollowupAction("situation_form")]
         dispatcher.utter_message(response="utter_cancelled")
-        return [*stopped, SlotSet("affair_state", turns.DONE), SlotSet("also_affair", None),
-                SlotSet("suggested_answer", None)]
+        forgotten = [SlotSet("answers", {}), SlotSet("also_affair", None), SlotSet("also_set_aside", False),
+                     SlotSet("clarify_answers", {}), SlotSet("suggested_answer", None)]
+        return [*stopped, SlotSet("affair_state", turns.DONE), *forgotten]  # the affair stays, for 要多少钱

@@ -215,6 +215,10 @@ def test_cancelling_a_lookup_that_broke_into_the_situation_questions_resumes_the
         events = ActionCancel().run(said, tracker("取消", "cancel", slots_before, active_loop=active), {})
         assert slot_events(events)["affair_state"] == turns.DONE and said.messages[0]["response"] == "utter_cancelled"
         assert all(e["event"] != "followup" for e in events)
+    # and forgets the answers given: the same affair asked for again starts from its first question
+    forgotten = slot_events(ActionCancel().run(CollectingDispatcher(), tracker("取消", "cancel", half,
+                                                                                 active_loop="situation_form"), {}))
+    assert forgotten["answers"] == {} and forgotten["clarify_answers"] == {} and "affair" not in forgotten
 
 
 CHOOSING_A_LICENCE = {"affair_state": turns.CLARIFY,

@@ -48,6 +48,12 @@ def test_a_stop_or_a_place_in_the_list_said_to_a_choice(stack: Stack) -> None:
     chat.text("驾驶证")
     assert "已经取消" in chat.text("算了不办了")
     chat = stack.chat()
+    chat.text("我想办居住证")
+    chat.text("第一次办")
+    assert "已经取消" in chat.text("取消")
+    again = chat.text("我还是想办居住证")  # cancelled means forgotten: the questions start again
+    assert "您要办理的是哪一项" in again, again
+    chat = stack.chat()
     chat.text("身份证")
     assert "【居民身份证补领" in chat.text("好的，第二个")
 
