@@ -54,6 +54,8 @@ QUESTION_WORDS = re.compile(r"[?？]|吗|怎么|咋|哪|什么|啥|多少|多久
                             r"\b(zenme|shenme|nali|naer|duoshao|ma)\b")
 # 对了, 顺便问一下, 另外: what follows is asked on the side, and the affair under way is taken up again after it
 BY_THE_WAY = re.compile(r"(?:那个?|哦|噢|嗯)?(?:对了|还有|顺便|另外|再问一?下|我?还想问)")
+# 港澳通行证能一起办吗, 驾照也要换: the affair asked about comes as well as the one under way, not instead of it
+AS_WELL = re.compile(r"(?:一起|一块儿?|一道|同时|顺带)(?:办|弄|申请|换|补)|也(?:要|想|得|需要)(?:办|弄|申请|换|补)")
 # a message that asks for something to be done (我想办结婚登记): in the middle of the situation questions it may
 # be another affair; a bare fact (结婚了的) that answers a question still to come is an answer, not a new affair
 REQUEST_WORDS = re.compile(r"想|要办|要补|要换|要领|办理|办个|申请|咨询|问一?下|帮我|如何|\b(xiang|yao ban|shenqing)\b")
@@ -440,7 +442,7 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
             return corrected
     follow_up = None
     if asks_something(text):  # 那需要本人去吗？ asks about going in person; it does not answer 已满16周岁
-        follow_up = detail_for(intent, text) if intent in DETAIL_INTENTS else detail_in_words(text)
+        follow_up = _follow_up(intent, text)
     if follow_up is not None and affair is not None:
         others = _other_affairs(snap, affair, pending[0].question.ask, text)
         if len(others) > 1:
@@ -495,6 +497,15 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
                     [say.Reply(f"我不太确定您的意思。您是说“{label}”吗？是的话请回复“是”；不是的话，请从下面选一项。")])
     options = "、".join(o.label for o in question.options)
     return Turn(state, [say.Reply(f"抱歉，我没听明白。请从这几项里选一个：{options}；或说“取消”结束。")])
+
+
+def _follow_up(intent: str | None, text: str) -> str | None:
+    """The detail a question asks about (fee, in person ...), by the classifier's intent or else by its words. A
+    question whether another affair can be done as well (港澳通行证能一起办吗, read as asking about going in person)
+    asks about a detail only if its words say so."""
+    if intent in DETAIL_INTENTS and not AS_WELL.search(normalize(text)):
+        return detail_for(intent, text)
+    return detail_in_words(text)
 
 
 def _other_affairs(snap: Snapshot, affair: Affair, asked: str, text: str) -> list[str]:
@@ -610,8 +621,10 @@ def _restates_an_answer(snap: Snapshot, affair: Affair, state: State, text: str,
 
 def _switch(snap: Snapshot, state: State, affair_id: str, text: str) -> Turn:
     """Change to another affair in the middle of the situation questions, and say so. Asked on the side (对了，
-    身份证丢了怎么补), the affair under way is offered again once the new one's guide has been given."""
-    aside = state.affair != affair_id and BY_THE_WAY.match(normalize(text)) is not None
+    身份证丢了怎么补) or as well (港澳通行证能一起办吗), the affair under way is offered again once the new one's guide
+    has been given."""
+    said = normalize(text)
+    aside = state.affair != affair_id and (BY_THE_WAY.match(said) is not None or AS_WELL.search(said) is not None)
     turn = _choose(snap, state, affair_id, text, also=state.affair if aside else None, aside=aside)
     if not turn.replies:
         turn.replies.append(say.Reply(f"好的，换成为您办理【{snap.catalog.affairs[affair_id].name}】。"))
@@ -672,7 +685,7 @@ def _instead_of_the_place(snap: Snapshot, state: State, affair: Affair, text: st
         return _switch(snap, state, others[0], text)
     if others:
         return _offer_others(snap, state, others, text)
-    detail = detail_for(intent, text) if intent in DETAIL_INTENTS else detail_in_words(text)
+    detail = _follow_up(intent, text)
     if detail in PLACE_DETAILS:
         return Turn(state, [say.Reply("办理地点和时间要按您所在的市、区县来查，告诉我地方后一起给您。")])
     return _answered_between(snap, state, affair, detail, hotline) if detail is not None else None

@@ -140,6 +140,14 @@ def test_what_is_asked_instead_of_the_place_is_answered(stack: Stack) -> None:
     assert "【居民身份证补领（遗失）】" in aside and "先放一放" in aside and "已满16周岁" in aside, aside
 
 
+def test_an_affair_asked_for_as_well_comes_before_the_one_under_way(stack: Stack) -> None:
+    chat = stack.chat()
+    chat.text("我想问下护照")
+    chat.text("第一次申请")
+    both = chat.text("那港澳通行证能一起办吗")  # the classifier reads a question about going in person
+    assert "【往来港澳通行证及签注】" in both and "【普通护照签发】先放一放" in both and "是否本人到场" not in both, both
+
+
 def test_the_hall_asked_about_mid_form_is_given_once_the_place_is_said(stack: Stack) -> None:
     chat = stack.chat()
     assert "驾驶证现在是什么状态" in chat.text("驾照到期了怎么换")

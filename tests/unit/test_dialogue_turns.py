@@ -347,6 +347,18 @@ def test_an_affair_asked_about_on_the_side_is_followed_by_the_one_under_way(snap
     assert plain.state.affair == "id-card-reissue" and plain.state.also_affair is None
 
 
+@pytest.mark.parametrize("text", ["那港澳通行证能一起办吗", "港澳通行证也要办"])
+def test_an_affair_asked_for_as_well_is_followed_by_the_one_under_way(snapshot, text):
+    state = T.State(affair="passport", affair_state=T.RESOLVED, answers={"applicant_age": "adult"})
+    both = T.take_situation_answer(snapshot, state, text)
+    assert both.state.affair == "hk-macau-permit" and both.state.also_affair == "passport"
+    assert both.state.clarify_answers == {"passport": {"applicant_age": "adult"}}
+    misread = T.take_situation_answer(snapshot, state, text, intent="ask_in_person")
+    assert misread.state.also_affair == "passport" and len(misread.replies) == 1  # no answer about going in person
+    instead = T.take_situation_answer(snapshot, state, "港澳通行证怎么办")  # no word of 'as well': instead
+    assert instead.state.affair == "hk-macau-permit" and instead.state.also_affair is None
+
+
 def test_an_affair_set_aside_is_taken_up_again_with_its_answers(snapshot):
     state = T.State(affair="divorce-registration", affair_state=T.RESOLVED, answers={"stage": "apply"})
     aside = T.take_situation_answer(snapshot, state, "对了，身份证丢了怎么补办")
