@@ -148,6 +148,14 @@ def test_an_affair_asked_for_as_well_comes_before_the_one_under_way(stack: Stack
     assert "【往来港澳通行证及签注】" in both and "【普通护照签发】先放一放" in both and "是否本人到场" not in both, both
 
 
+def test_an_age_in_figures_is_no_goodbye(stack: Stack) -> None:
+    chat = stack.chat()
+    asked = chat.text("帮我爸问一下他的高龄补贴怎么领")
+    assert "【高龄津贴（老年人补贴）申领】" in asked, asked
+    reply = chat.text("他85了")  # 85 is not 88 (拜拜)
+    assert "再见" not in reply and "社会保障卡" in reply, reply
+
+
 def test_the_hall_asked_about_mid_form_is_given_once_the_place_is_said(stack: Stack) -> None:
     chat = stack.chat()
     assert "驾驶证现在是什么状态" in chat.text("驾照到期了怎么换")
