@@ -69,6 +69,8 @@ PUTTING_OFF = re.compile(r"不(?:办|弄|整|搞|做|了|用|要|想|需要|必)
 FAREWELLS = re.compile(r"(?:^|我|那)(?:先|得|要|就)?走了|再见|拜拜|白白|回见|下回|回头聊|"
                        r"(?<!\d)88(?![\d岁])|bye", re.IGNORECASE)
 MAX_CLARIFY_FAILURES = 2
+# 这是啥意思, 看不懂: the question asked is unclear to the person
+PUZZLED = re.compile(r"什么意思|啥意思|咋个意思|看不懂|听不懂|不明白|不太懂|没看懂|不懂")
 # 好的, 嗯 with nothing pending: no question, nothing missed (a message the classifier reads as affirm and says
 # more, 户籍搬家, goes to the resolver like any other)
 AFFIRMATION = re.compile(r"(好的?|好嘞|嗯+|哦+|噢+|行|可以|知道了|明白了?|了解了?|收到|没问题|ok|okay|对|是的?)"
@@ -496,6 +498,12 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
         return Turn(replace(state, suggested_answer=suggestion_of(pending[0].key, likely)),
                     [say.Reply(f"我不太确定您的意思。您是说“{label}”吗？是的话请回复“是”；不是的话，请从下面选一项。")])
     options = "、".join(o.label for o in question.options)
+    if PUZZLED.search(text):  # 这是啥意思: the question itself is unclear to them
+        return Turn(state, [say.Reply(f"请从这几项里选一个最接近您情况的：{options}。"
+                                      "拿不准的话，说“转人工”找人工坐席。")])
+    if asks_something(text):  # 要体检吗: a question the guide answers once the situation is known
+        return Turn(state, [say.Reply(f"这一点要看您的具体情况。请先回答这个问题（{options}），最后的办理指南会写明"
+                                      "要带的全部材料和注意事项。")])
     return Turn(state, [say.Reply(f"抱歉，我没听明白。请从这几项里选一个：{options}；或说“取消”结束。")])
 
 

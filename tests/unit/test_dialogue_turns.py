@@ -107,6 +107,15 @@ def test_another_affair_or_a_correction_said_instead_of_the_place_is_taken(snaps
     assert fact.state == LEAVING and fact.replies[0].text.startswith("抱歉，没有识别出地区")
 
 
+def test_a_question_the_guide_answers_or_a_puzzled_reply_gets_more_than_not_understood(snapshot):
+    state = T.State(affair="driving-license-renew", affair_state=T.RESOLVED)
+    exam = T.take_situation_answer(snapshot, state, "要体检吗")
+    assert exam.state == state and exam.replies[0].text.startswith("这一点要看您的具体情况。请先回答这个问题（快到期")
+    puzzled = T.take_situation_answer(snapshot, state, "这是啥意思")
+    assert puzzled.state == state and puzzled.replies[0].text.startswith("请从这几项里选一个最接近您情况的：快到期")
+    assert "没听明白" in T.take_situation_answer(snapshot, state, "嗯嗯嗯嗯").replies[0].text
+
+
 def test_full_form_flow_for_a_minor(snapshot):
     state = _understand(snapshot, T.State(), "身份证丢了怎么补办").state
     assert state.affair == "id-card-reissue" and state.answers == {}
