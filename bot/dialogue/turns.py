@@ -264,6 +264,8 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
         return Turn(new, [say.clarify_reply(snap.catalog, list(result.clarify), result.topic, each=result.each)])
     if state.affair_state == CLARIFY:
         return _choice_not_read(snap, state, hotline)
+    if place is not None and _in_progress(snap, state) is not None and not state.pending_detail:
+        return Turn(state)  # the place asked for before a case lookup broke in: the questions go on, or the guide
     if place is not None and state.affair:
         detail = state.pending_detail or "office"
         return answer_detail(snap, replace(state, pending_detail=None), text="", detail=detail, hotline=hotline)

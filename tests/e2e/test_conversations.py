@@ -157,6 +157,16 @@ def test_an_age_in_figures_is_no_goodbye(stack: Stack) -> None:
     assert "再见" not in reply and "社会保障卡" in reply, reply
 
 
+def test_the_place_said_after_a_case_lookup_gives_the_guide(stack: Stack) -> None:
+    chat = stack.chat()
+    assert "在哪个市、区县办理" in chat.text("我辞职了想取公积金")
+    assert "受理编号" in chat.text("帮我查一下办件进度")
+    chat.text("ZJ2026330106000101")
+    assert "当前状态" in chat.text("2481")
+    guide = chat.say("滨江")
+    assert GUIDE in guide[0]["text"] and "住房公积金提取" in guide[0]["text"], guide
+
+
 def test_the_hall_asked_about_mid_form_is_given_once_the_place_is_said(stack: Stack) -> None:
     chat = stack.chat()
     assert "驾驶证现在是什么状态" in chat.text("驾照到期了怎么换")

@@ -95,6 +95,14 @@ def test_a_follow_up_asked_instead_of_the_place_is_answered_and_the_place_asked_
     assert T.take_district(snapshot, raw, "要多少钱").state == LEAVING
 
 
+def test_the_place_said_after_a_case_lookup_broke_in_goes_on_with_the_affair(snapshot):
+    placed = _understand(snapshot, LEAVING, "滨江", intent="inform")  # the form's place, outside the form
+    assert placed.state == replace(LEAVING, district="330108") and placed.replies == []
+    assert T.required_slots(snapshot, placed.state) == []  # the guide is next
+    done = _understand(snapshot, replace(LEAVING, affair_state=T.DONE), "滨江", intent="inform")
+    assert done.replies[0].text.startswith("【退休离职提取】办理地点")  # after the guide: the hall, as before
+
+
 def test_another_affair_or_a_correction_said_instead_of_the_place_is_taken(snapshot):
     aside = T.take_district(snapshot, LEAVING, "对了身份证丢了怎么补")
     assert aside.state.affair == "id-card-reissue" and aside.state.also_affair == "housing-fund-withdrawal-leave"
