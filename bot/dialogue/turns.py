@@ -242,17 +242,19 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
     if AFFIRMATION.fullmatch(normalize(text)):
         kept = state if state.affair_state == CLARIFY else replace(state, affair_state=DONE)  # choices stay open
         return Turn(kept, [say.Reply(ANYTHING_ELSE)])  # 好的, 嗯: nothing to do, nothing missed
-    if state.affair_state == CLARIFY and state.clarify_options:
+    result = snap.resolver.resolve(text)
+    choosing = state.affair_state == CLARIFY and bool(state.clarify_options)
+    given = _given_to_options(snap, state, text) if choosing else {}
+    if choosing:
         picked = pick(text, list(state.clarify_options), snap.resolver)
         if picked == NONE_OF_THESE:
             return _none_fits(state, hotline)
-        if picked and not _tells_of_several(snap, state, text, picked):
+        if picked and not _tells_of_several(snap, state, text, picked, result.affair, given):
             return _choose(snap, state, picked, text, also=_not_picked(state, picked))
-    result = snap.resolver.resolve(text)
     options = list(state.clarify_options)
     if state.affair_state == CLARIFY and result.affair not in options and \
             not (result.affair and asks_something_else(text, options, snap.resolver)):  # 身份证丢了, among 驾照's
-        noted = _noted_among_choices(snap, state, text)
+        noted = _noted_among_choices(snap, state, text, given)
         if noted is not None:
             return noted
     if result.affair:
@@ -285,20 +287,27 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
     return Turn(replace(state, affair_state=DONE, clarify_failures=state.clarify_failures + 1), [say.Reply(reply)])
 
 
-def _tells_of_several(snap: Snapshot, state: State, text: str, picked: str) -> bool:
+def _tells_of_several(snap: Snapshot, state: State, text: str, picked: str, decided: str | None,
+                      given: dict[str, dict[str, str]]) -> bool:
     """Whether a reply that `pick` reads by its words, not by place, only tells a fact that answers a question
     several offered affairs ask alike (在家里走的, among 身后一件事 and the death's hukou cancellation): it does not
     tell them apart, though the ranking leans to one. A reply that decides the affair by itself (户口注销) still
-    picks it, and so does one that answers different questions of each (快到期了, among the driving licence's two)."""
-    if by_position(text, list(state.clarify_options)) is not None or snap.resolver.resolve(text).affair == picked:
+    picks it, and so does one that answers different questions of each (快到期了, among the driving licence's two).
+    `decided` is the affair the resolver decides for the reply; `given`, the answers it gives each offered affair."""
+    if by_position(text, list(state.clarify_options)) is not None or decided == picked:
         return False
     known, asked = state.clarify_answers, Counter()
-    for option in state.clarify_options:
-        affair = snap.catalog.affair(option)
-        if affair is not None:
-            given = _prefilled(snap, affair, known.get(option, {}), text)
-            asked.update({_question_of(snap, affair, key).ask for key in given.keys() - known.get(option, {}).keys()})
+    for option, answers in given.items():
+        affair = snap.catalog.affairs[option]
+        asked.update({_question_of(snap, affair, key).ask for key in answers.keys() - known.get(option, {}).keys()})
     return any(count >= 2 for count in asked.values())
+
+
+def _given_to_options(snap: Snapshot, state: State, text: str) -> dict[str, dict[str, str]]:
+    """For each affair offered, its answers known so far with those a reply to the choice gives."""
+    known = state.clarify_answers
+    return {o: _prefilled(snap, a, known.get(o, {}), text) for o in state.clarify_options
+            if (a := snap.catalog.affair(o)) is not None}
 
 
 def _question_of(snap: Snapshot, affair: Affair, key: str) -> Question:
@@ -308,20 +317,24 @@ def _question_of(snap: Snapshot, affair: Affair, key: str) -> Question:
     return next(q for q in owner.situations if q.id == question_id)
 
 
-def _noted_among_choices(snap: Snapshot, state: State, text: str) -> Turn | None:
+def _noted_among_choices(snap: Snapshot, state: State, text: str, given: dict[str, dict[str, str]]) -> Turn | None:
     """A reply to a choice that picks none of the affairs offered but answers a question of one (在杭州生的, 已经领证了,
     among the newborn's registration and 出生一件事): kept for the affair it answers, and the same choice asked again.
-    None when it answers nothing new, or asks or requests something (then it may be another affair)."""
+    None when it answers nothing new, or asks or requests something (then it may be another affair). `given` holds
+    each offered affair's answers with the reply's (`_given_to_options`)."""
     if asks_something(text) or REQUEST_WORDS.search(text):
         return None
     known = state.clarify_answers
-    given = {o: _prefilled(snap, a, known.get(o, {}), text) for o in state.clarify_options
-             if (a := snap.catalog.affair(o)) is not None}
     if all(answers == known.get(o, {}) for o, answers in given.items()):
         return None
     kept = replace(state, clarify_answers={o: a for o, a in given.items() if a})
     return Turn(kept, [say.Reply("好的，这一点记下了。"),
-                       say.clarify_reply(snap.catalog, list(state.clarify_options), each=state.clarify_each)])
+                       _the_same_choice(snap, state)])
+
+
+def _the_same_choice(snap: Snapshot, state: State) -> say.Reply:
+    """The choice still open, offered again as it was."""
+    return say.clarify_reply(snap.catalog, list(state.clarify_options), each=state.clarify_each)
 
 
 def _in_progress(snap: Snapshot, state: State) -> Affair | None:
@@ -394,7 +407,7 @@ def _choice_not_read(snap: Snapshot, state: State, hotline: str) -> Turn:
         return _none_fits(state, hotline)
     again = replace(state, clarify_failures=state.clarify_failures + 1)
     return Turn(again, [say.Reply("抱歉，我没看出您选的是哪一项。请点选一项或说“第几个”；都不符合的话，请点“都不是”。"),
-                        say.clarify_reply(snap.catalog, list(state.clarify_options), each=state.clarify_each)])
+                        _the_same_choice(snap, state)])
 
 
 def required_slots(snap: Snapshot, state: State) -> list[str]:
@@ -438,12 +451,9 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
     place = find_place(snap.catalog, text)
     if place is not None:
         state = replace(state, district=place.code)
-    if is_rejection(text):
-        return _rejected(state, hotline)
-    if CORRECTION.search(normalize(text)) and not answers_then_explains(pending[0].question, text):
-        corrected = _correct(snap, state, text)
-        if corrected is not None:
-            return corrected
+    turned = _turned_from(snap, state, text, hotline, explains=answers_then_explains(pending[0].question, text))
+    if turned is not None:
+        return turned
     follow_up = None
     if asks_something(text):  # 那需要本人去吗？ asks about going in person; it does not answer 已满16周岁
         follow_up = _follow_up(intent, text)
@@ -459,22 +469,21 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
         return Turn(switched.state, [*switched.replies,
                                      *_answered_between(snap, switched.state, about, follow_up, hotline).replies])
     asking = bool(REQUEST_WORDS.search(text)) or asks_something(text)
-    others = _other_affairs(snap, affair, pending[0].question.ask, text) if asking else []
-    if len(others) == 1:  # 身份证丢了怎么补办, to 双方的结婚证还在吗: 丢了 is no answer about the marriage certificate
-        return _switch(snap, state, others[0], text)
-    if others:  # 买了房子能不能落户，要什么手续, among a company registration's questions
-        return _offer_others(snap, state, others, text)
+    # 身份证丢了怎么补办, to 双方的结婚证还在吗: 丢了 is no answer about the marriage certificate;
+    # 买了房子能不能落户，要什么手续, among a company registration's questions, offers the hukou moves
+    elsewhere = _to_other_affairs(snap, state, _other_affairs(snap, affair, pending[0].question.ask, text)
+                                  if asking else [], text)
+    if elsewhere is not None:
+        return elsewhere
     readings = _readings(snap, text)
     value = parse_answer(pending[0].question, text, _with_province(readings, text, place))
     if value is not None:
         return _answered(snap, state, pending, text, value)
     later = _answers_to_later_questions(pending[1:], text, readings)
     if not later and not asking:
-        others = _other_affairs(snap, affair, pending[0].question.ask, text)
-        if len(others) == 1:
-            return _switch(snap, state, others[0], text)
-        if others:
-            return _offer_others(snap, state, others, text)
+        elsewhere = _to_other_affairs(snap, state, _other_affairs(snap, affair, pending[0].question.ask, text), text)
+        if elsewhere is not None:
+            return elsewhere
     value = snap.answer_examples.choose(pending[0].question, text)  # 三十天已经过了, in other words than the hints
     if value is not None:
         return _answered(snap, state, pending, text, value)
@@ -507,6 +516,24 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
         return Turn(state, [say.Reply(f"这一点要看您的具体情况。请先回答这个问题（{options}），最后的办理指南会写明"
                                       "要带的全部材料和注意事项。")])
     return Turn(state, [say.Reply(f"抱歉，我没听明白。请从这几项里选一个：{options}；或说“取消”结束。")])
+
+
+def _turned_from(snap: Snapshot, state: State, text: str, hotline: str, explains: bool = False) -> Turn | None:
+    """A reply to a question of the form that turns from the affair instead of answering: 不是这个, or a correction
+    (不是，我是说驾照) unless it `explains` an answer (不是，是第一次办). None for any other reply."""
+    if is_rejection(text):
+        return _rejected(state, hotline)
+    if CORRECTION.search(normalize(text)) and not explains:
+        return _correct(snap, state, text)
+    return None
+
+
+def _to_other_affairs(snap: Snapshot, state: State, others: list[str], text: str) -> Turn | None:
+    """Leave the form for the other affairs a reply speaks of (`_other_affairs`): switched to the one, or offered
+    when several. None when there are none."""
+    if len(others) == 1:
+        return _switch(snap, state, others[0], text)
+    return _offer_others(snap, state, others, text) if others else None
 
 
 def _follow_up(intent: str | None, text: str) -> str | None:
@@ -682,19 +709,14 @@ def _instead_of_the_place(snap: Snapshot, state: State, affair: Affair, text: st
     """What a reply to the district question says instead of a place, or None: 不是这个, a correction, another
     affair asked about (对了，身份证丢了怎么补), or a follow-up about this one (要本人去吗), answered before the place
     is asked again. The hall itself comes with the guide once the place is known."""
-    if is_rejection(text):
-        return _rejected(state, hotline)
-    if CORRECTION.search(normalize(text)):
-        corrected = _correct(snap, state, text)
-        if corrected is not None:
-            return corrected
+    turned = _turned_from(snap, state, text, hotline)
+    if turned is not None:
+        return turned
     if not (REQUEST_WORDS.search(text) or asks_something(text)):
         return None
-    others = _other_affairs(snap, affair, ask_district().text, text)
-    if len(others) == 1:
-        return _switch(snap, state, others[0], text)
-    if others:
-        return _offer_others(snap, state, others, text)
+    elsewhere = _to_other_affairs(snap, state, _other_affairs(snap, affair, ask_district().text, text), text)
+    if elsewhere is not None:
+        return elsewhere
     detail = _follow_up(intent, text)
     if detail in PLACE_DETAILS:
         return Turn(state, [say.Reply("办理地点和时间要按您所在的市、区县来查，告诉我地方后一起给您。")])
@@ -741,7 +763,7 @@ def answer_detail(snap: Snapshot, state: State, text: str, detail: str, hotline:
                         [say.clarify_reply(snap.catalog, list(named.clarify), named.topic, each=named.each)])
         if state.affair_state == CLARIFY and state.clarify_options:  # 多久能拿 while choosing: the choices stay
             return Turn(replace(state, pending_detail=detail),
-                        [say.clarify_reply(snap.catalog, list(state.clarify_options), each=state.clarify_each)])
+                        [_the_same_choice(snap, state)])
         return Turn(replace(state, affair_state=DONE, pending_detail=detail),
                     [say.Reply("请问您问的是哪个事项？比如“补办身份证要多少钱”。")])
     district = snap.catalog.places.get(state.district or "")
