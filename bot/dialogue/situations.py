@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from bot.catalog.domain import Option, Question
-from bot.entities import AGE, extract
+from bot.entities import AGE, Entity, extract
 from bot.entities.numerals import CN_DIGITS, CN_UNITS, NUMERAL_CHARS, in_chinese, parse_number
 from bot.entities.rules import CHILDREN, GROWN_UPS, RELATIVES
 from bot.resolver.text import normalize as _normalize
@@ -24,9 +25,51 @@ _YES = ("是的", "是啊", "对的", "对", "没错", "嗯", "有", "是")
 _NO = ("不是", "没有", "不对", "否", "不", "没")
 
 
-def age_in(text: str) -> int | None:
-    """An age mentioned as 八岁, 16周岁, 十六岁 (read by bot.entities, the one place ages are defined)."""
-    return next((int(e.value) for e in extract(text) if e.kind == AGE), None)
+OLDEST: int = 150
+
+
+@dataclass(frozen=True)
+class AgeSaid:
+    """The ages a message allows the person, from `low` to `high`: 十岁 is 10 to 10, 未满16周岁 is 0 to 15."""
+
+    low: int
+    high: int
+
+    @classmethod
+    def exactly(cls, age: int) -> AgeSaid:
+        """An age said as it is (他75岁了)."""
+        return cls(age, age)
+
+
+# Words that make an age said a limit: 未满16周岁, 不到16岁 and 16岁以下 are under it; 16岁以上 and 满16周岁 at
+# least it; 超过16岁, more than it.
+_UNDER_BEFORE = re.compile("(?:未满|不满|没满|未到|没到|不到|不足|小于|低于|快满?|快到|还差)$")
+_UNDER_AFTER = re.compile("(?:以下|之下|以内)")
+_AT_LEAST_BEFORE = re.compile("(?:已满|年满|满|已过|过了)$")
+_AT_LEAST_AFTER = re.compile("(?:以上|之上|及以上)")
+_MORE_BEFORE = re.compile("(?:超过|超出|大于|高于|多于)$")
+
+
+def _age_said(text: str, entity: Entity) -> AgeSaid:
+    """The ages an age entity allows, by the words around it."""
+    age, before, after = int(entity.value), text[:entity.start], text[entity.end:]
+    if _UNDER_BEFORE.search(before) or _UNDER_AFTER.match(after):
+        return AgeSaid(0, max(age - 1, 0))
+    if _MORE_BEFORE.search(before):
+        return AgeSaid(age + 1, OLDEST)
+    if _AT_LEAST_BEFORE.search(before) or _AT_LEAST_AFTER.match(after):
+        return AgeSaid(age, OLDEST)
+    return AgeSaid.exactly(age)
+
+
+def _ages(text: str) -> list[AgeSaid]:
+    """Every age a text mentions (八岁, 16周岁, 未满十六岁), read by bot.entities, the one place ages are defined."""
+    return [_age_said(text, e) for e in extract(text) if e.kind == AGE]
+
+
+def age_in(text: str) -> AgeSaid | None:
+    """The first age a text mentions, as the ages it allows."""
+    return next(iter(_ages(text)), None)
 
 
 # Someone other than the speaker, named in a message: an age the speaker gives as their own is not theirs.
@@ -34,16 +77,16 @@ _SOMEONE_ELSE = re.compile("|".join(RELATIVES))
 _CLAUSE = re.compile(r"[，,。；;！!？?、\s]+")
 
 
-def age_of_the_person(text: str) -> int | None:
-    """The one age a first message gives (他75岁了, 我女儿十岁), unless it is the speaker's own in a message
-    about someone else (我今年30岁，想给孩子办身份证); None when no age, or more than one, is given."""
+def age_of_the_person(text: str) -> AgeSaid | None:
+    """The one age a first message gives (他75岁了, 我女儿十岁, 孩子不到16岁), unless it is the speaker's own in a
+    message about someone else (我今年30岁，想给孩子办身份证); None when no age, or more than one, is given."""
     ages = [e for e in extract(text) if e.kind == AGE]
     if len(ages) != 1:
         return None
     clause = _CLAUSE.split(text[:ages[0].start])[-1]
     if clause.startswith(("我", "本人")) and not _SOMEONE_ELSE.search(clause) and _SOMEONE_ELSE.search(text):
         return None
-    return int(ages[0].value)
+    return _age_said(text, ages[0])
 
 
 # A first message for a grown-up (我老伴的身份证过期了, 帮我妈补社保卡) is about someone at least this old, unless it
@@ -61,8 +104,7 @@ def _grown_up_option(question: Question, text: str) -> Option | None:
     None when the message names a child or the speaker too, or when the options part grown-ups (已满60周岁)."""
     if not _FOR_A_GROWN_UP.search(text) or _CHILD_OR_SPEAKER.search(text):
         return None
-    option = _by_age(question, GROWN_UP_AGE)
-    return option if option is not None and option == _by_age(question, 200) else None
+    return _option_for_age(question, AgeSaid(GROWN_UP_AGE, OLDEST))
 
 
 _NUMBER = re.compile(f"[{''.join(NUMERAL_CHARS)}]+")
@@ -70,7 +112,7 @@ _NUMBER = re.compile(f"[{''.join(NUMERAL_CHARS)}]+")
 
 def _asks_an_age(question: Question) -> bool:
     """Whether the options are ages (未满16周岁 / 已满16周岁)."""
-    return any(_by_age(question, age) for age in (0, 200))
+    return any(_by_age(question, age) for age in (0, OLDEST))
 
 
 # Words that make a number a limit rather than the age (不到16, 快满16, 16以下), an ordinal (第一个), and letters
@@ -85,6 +127,13 @@ def _bare_number(norm: str) -> int | None:
         return None
     numbers = _NUMBER.findall(norm)
     return parse_number(numbers[0]) if len(numbers) == 1 else None
+
+
+def _option_for_age(question: Question, age: AgeSaid) -> Option | None:
+    """The option of an age question that every age said allows fits (未满16周岁 for 不到16岁; none for 已满16周岁
+    among 未满60周岁 / 已满60周岁)."""
+    youngest = _by_age(question, age.low)
+    return youngest if youngest == _by_age(question, age.high) else None
 
 
 def _by_age(question: Question, age: int) -> Option | None:
@@ -180,10 +229,10 @@ def parse_answer(question: Question, text: str, readings: Sequence[str] = ()) ->
         if norm in (normalize(option.value), normalize(option.label), str(index), f"第{index}个"):
             return option.value
     age = age_in(norm)
-    if age is None and _asks_an_age(question):
-        age = _bare_number(norm)  # 他今年72了: to an age question, the one number given is the age
+    if age is None and _asks_an_age(question) and (number := _bare_number(norm)) is not None:
+        age = AgeSaid.exactly(number)  # 他今年72了: to an age question, the one number given is the age
     if age is not None:
-        option = _by_age(question, age)
+        option = _option_for_age(question, age)
         if option:
             return option.value
     said = _with_readings(norm, readings)
@@ -284,7 +333,7 @@ def prefill(questions: list[tuple[str, Question]], text: str, readings: Sequence
     norm = normalize(text)
     said = _with_readings(norm, readings)
     for key, question in questions:
-        by_age = _by_age(question, age) if age is not None else \
+        by_age = _option_for_age(question, age) if age is not None else \
             _grown_up_option(question, text) if first_message else None
         if by_age is not None:
             answers[key] = by_age.value

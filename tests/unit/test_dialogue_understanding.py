@@ -7,7 +7,7 @@ import pytest
 from bot.catalog.domain import Option, Question
 from bot.dialogue.choices import NONE_OF_THESE, pick
 from bot.dialogue.places import find_place, find_place_in_pinyin, place_label
-from bot.dialogue.situations import age_in, age_of_the_person, parse_answer, prefill
+from bot.dialogue.situations import OLDEST, AgeSaid, age_in, age_of_the_person, parse_answer, prefill
 
 ID_CARDS = ["id-card-renew", "id-card-reissue", "id-card-first"]
 
@@ -243,12 +243,38 @@ def test_a_grown_up_answers_no_question_that_parts_grown_ups(catalog):
 
 
 def test_age_of_the_person():
-    assert age_of_the_person("他75岁了") == 75 and age_of_the_person("我82岁了，身份证丢了") == 82
+    assert age_of_the_person("他75岁了") == AgeSaid.exactly(75)
+    assert age_of_the_person("我82岁了，身份证丢了") == AgeSaid.exactly(82)
     assert age_of_the_person("我今年30岁，想给孩子办身份证") is None and age_of_the_person("没说年龄") is None
 
 
 def test_numbers_and_ages():
-    assert age_in("孩子八岁") == 8 and age_in("16周岁") == 16 and age_in("没说年龄") is None
+    assert age_in("孩子八岁") == AgeSaid.exactly(8) and age_in("16周岁") == AgeSaid.exactly(16)
+    assert age_in("没说年龄") is None
+
+
+@pytest.mark.parametrize("text, low, high", [
+    ("未满16周岁", 0, 15), ("孩子不到16岁", 0, 15), ("16岁以下", 0, 15), ("小于十六岁", 0, 15),
+    ("已满16周岁", 16, OLDEST), ("16岁以上", 16, OLDEST), ("超过16岁", 17, OLDEST), ("十六岁", 16, 16),
+])
+def test_an_age_said_as_a_limit_is_the_ages_it_allows(text, low, high):
+    assert age_in(text) == AgeSaid(low, high)
+
+
+@pytest.mark.parametrize("text, value", [
+    ("应该是未满16周岁", "minor"), ("孩子不到16岁", "minor"), ("16岁以下", "minor"), ("小于16岁", "minor"),
+    ("16岁以上", "adult"), ("他75岁了", "adult"),
+])
+def test_an_age_limit_said_in_other_words_than_the_label_answers_the_age_question(catalog, text, value):
+    """未满16周岁 is under 16, not an age of 16: read as 16, it was 已满16周岁, the opposite answer."""
+    question = _question(catalog, "id-card-reissue", "applicant_age")
+    assert parse_answer(question, text) == value
+    assert prefill([("applicant_age", question)], text) == {"applicant_age": value}
+
+
+def test_an_age_limit_that_does_not_settle_the_question_answers_nothing(catalog):
+    age = _question(catalog, "driving-license-renew", "age_70")  # 未满70周岁 / 已满70周岁
+    assert parse_answer(age, "已满16周岁") is None and prefill([("age_70", age)], "他超过16岁了") == {}
 
 
 @pytest.mark.parametrize("text, question_id, value", [
