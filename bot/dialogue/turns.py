@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bot.catalog.catalog import PART_SEPARATOR, PendingQuestion
+from bot.catalog.catalog import PendingQuestion
 from bot.catalog.domain import Affair, Option, Place, Question
 from bot.catalog.provider import Snapshot
 from bot.dialogue import answers as say
@@ -21,6 +21,15 @@ from bot.dialogue.places import (
     place_label,
     place_outside,
     places_as_province,
+)
+from bot.dialogue.revisions import (
+    another_option,
+    changed_answers,
+    owns_a_mistake,
+    question_of,
+    told_back,
+    with_changes,
+    without_revision,
 )
 from bot.dialogue.situations import answers_then_explains, parse_answer, prefill
 from bot.resolver.text import normalize
@@ -299,7 +308,8 @@ def _tells_of_several(snap: Snapshot, state: State, text: str, picked: str, deci
     known, asked = state.clarify_answers, Counter()
     for option, answers in given.items():
         affair = snap.catalog.affairs[option]
-        asked.update({_question_of(snap, affair, key).ask for key in answers.keys() - known.get(option, {}).keys()})
+        asked.update({q.ask for key in answers.keys() - known.get(option, {}).keys()
+                      if (q := question_of(snap, affair, key)) is not None})
     return any(count >= 2 for count in asked.values())
 
 
@@ -308,13 +318,6 @@ def _given_to_options(snap: Snapshot, state: State, text: str) -> dict[str, dict
     known = state.clarify_answers
     return {o: _prefilled(snap, a, known.get(o, {}), text) for o in state.clarify_options
             if (a := snap.catalog.affair(o)) is not None}
-
-
-def _question_of(snap: Snapshot, affair: Affair, key: str) -> Question:
-    """The situation question an answer key belongs to (a bundle's part's question for `part/question`)."""
-    part, _, question_id = key.rpartition(PART_SEPARATOR)
-    owner = snap.catalog.affair(part) if part else affair
-    return next(q for q in owner.situations if q.id == question_id)
 
 
 def _noted_among_choices(snap: Snapshot, state: State, text: str, given: dict[str, dict[str, str]]) -> Turn | None:
@@ -451,7 +454,8 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
     place = find_place(snap.catalog, text)
     if place is not None:
         state = replace(state, district=place.code)
-    turned = _turned_from(snap, state, text, hotline, explains=answers_then_explains(pending[0].question, text))
+    turned = _turned_from(snap, state, text, hotline, pending[0].question,
+                          explains=answers_then_explains(pending[0].question, text))
     if turned is not None:
         return turned
     follow_up = None
@@ -476,6 +480,9 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
     if elsewhere is not None:
         return elsewhere
     readings = _readings(snap, text)
+    mistaken = _mistake_owned(snap, state, affair, text, pending[0].question)
+    if mistaken is not None:
+        return mistaken
     value = parse_answer(pending[0].question, text, _with_province(readings, text, place))
     if value is not None:
         return _answered(snap, state, pending, text, value)
@@ -518,11 +525,16 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
     return Turn(state, [say.Reply(f"抱歉，我没听明白。请从这几项里选一个：{options}；或说“取消”结束。")])
 
 
-def _turned_from(snap: Snapshot, state: State, text: str, hotline: str, explains: bool = False) -> Turn | None:
-    """A reply to a question of the form that turns from the affair instead of answering: 不是这个, or a correction
+def _turned_from(snap: Snapshot, state: State, text: str, hotline: str, asked: Question | None,
+                 explains: bool = False) -> Turn | None:
+    """A reply to a question of the form (`asked`, None for the district) that turns from the answer asked for:
+    不是这个; an earlier answer taken back (不对，是退休了, among a withdrawal's reasons); or a correction of the affair
     (不是，我是说驾照) unless it `explains` an answer (不是，是第一次办). None for any other reply."""
     if is_rejection(text):
         return _rejected(state, hotline)
+    revised = _revised(snap, state, text, asked)
+    if revised is not None:
+        return revised
     if CORRECTION.search(normalize(text)) and not explains:
         return _correct(snap, state, text)
     return None
@@ -534,6 +546,30 @@ def _to_other_affairs(snap: Snapshot, state: State, others: list[str], text: str
     if len(others) == 1:
         return _switch(snap, state, others[0], text)
     return _offer_others(snap, state, others, text) if others else None
+
+
+def _revised(snap: Snapshot, state: State, text: str, asked: Question | None) -> Turn | None:
+    """不对，我记错了，还没满16 (to the question after the age, or to the district question `asked` as None): the
+    earlier answers the reply changes are changed and told back, and the questions go on from the first one left
+    open. None when it changes none."""
+    affair = snap.catalog.affair(state.affair)
+    changed = changed_answers(snap, affair, state.answers, text, _readings(snap, text), asked) if affair else {}
+    if not changed:
+        return None
+    answers = _prefilled(snap, affair, with_changes(snap, affair, state.answers, changed), without_revision(text))
+    return Turn(replace(state, answers=answers), [say.Reply(f"好的，已改为：{told_back(snap, affair, changed)}。")])
+
+
+def _mistake_owned(snap: Snapshot, state: State, affair: Affair, text: str, asked: Question | None) -> Turn | None:
+    """我记错了, with no answer to take its place nor to the question `asked`: the answers recorded are told, and
+    the person asked what to change. None for any other reply."""
+    rest = without_revision(text)
+    if not state.answers or not owns_a_mistake(text) or asked is not None and parse_answer(asked, rest) is not None:
+        return None
+    last_key, last_value = list(state.answers.items())[-1]
+    example = another_option(snap, affair, last_key, last_value)
+    return Turn(state, [say.Reply(f"好的。目前记下的是：{told_back(snap, affair, state.answers)}。请直接说要改成什么"
+                                  + (f"，比如“{example}”。" if example else "。"))])
 
 
 def _follow_up(intent: str | None, text: str) -> str | None:
@@ -690,7 +726,8 @@ def take_district(snap: Snapshot, state: State, text: str, intent: str | None = 
     if place is None:
         state = replace(state, district=None)  # in Rasa the slot holds the raw reply until it is validated
     if place is None and affair is not None:
-        instead = _instead_of_the_place(snap, state, affair, text, intent, hotline)
+        instead = _instead_of_the_place(snap, state, affair, text, intent, hotline) or \
+            _mistake_owned(snap, state, affair, text, None)
         if instead is not None:
             return instead
     if place is None:
@@ -698,6 +735,8 @@ def take_district(snap: Snapshot, state: State, text: str, intent: str | None = 
         if outside is not None:  # 安徽的: where the person is from, or a place we have no halls for
             reply = say.Reply(f"{outside}不在浙江省内。请告诉我您要在浙江的哪个市、区县办理，"
                               "例如“杭州市余杭区”“宁波鄞州”。")
+        elif affair is not None and _restates_an_answer(snap, affair, state, text, _readings(snap, text)):
+            reply = say.Reply("好的，这一点已经记下了。")  # 离职半年了, when 离职 is known
         else:
             reply = say.Reply("抱歉，没有识别出地区。请说市和区县，例如“杭州市余杭区”“宁波鄞州”。")
         return Turn(state, [reply])
@@ -709,7 +748,7 @@ def _instead_of_the_place(snap: Snapshot, state: State, affair: Affair, text: st
     """What a reply to the district question says instead of a place, or None: 不是这个, a correction, another
     affair asked about (对了，身份证丢了怎么补), or a follow-up about this one (要本人去吗), answered before the place
     is asked again. The hall itself comes with the guide once the place is known."""
-    turned = _turned_from(snap, state, text, hotline)
+    turned = _turned_from(snap, state, text, hotline, None)
     if turned is not None:
         return turned
     if not (REQUEST_WORDS.search(text) or asks_something(text)):

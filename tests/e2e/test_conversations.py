@@ -175,6 +175,18 @@ def test_the_hall_asked_about_mid_form_is_given_once_the_place_is_said(stack: St
     assert "办理地点：" in reply and "余杭" in reply and "驾驶证现在是什么状态" in reply, reply
 
 
+def test_an_earlier_answer_taken_back_changes_the_guide(stack: Stack) -> None:
+    chat = stack.chat()
+    assert "补证的人是否已满16周岁" in chat.text("身份证丢了咋补")
+    assert "户口是在浙江省内吗" in chat.text("满16了")
+    changed = chat.text("不对，我记错了，还没满16")  # 不对 was read as 外省户口
+    assert "已改为：未满16周岁" in changed and "户口是在浙江省内吗" in changed, changed
+    assert "在哪个市、区县办理" in chat.text("浙江户口")
+    assert "这一点已经记下了" in chat.text("孩子是浙江户口")
+    guide = chat.text("西湖区")
+    assert GUIDE in guide and "监护人居民身份证" in guide and "外省户籍" not in guide, guide
+
+
 def test_hukou_move_from_another_province_in_four_turns(stack: Stack) -> None:
     chat = stack.chat()
     turns = ["我老婆是外省的，想把户口迁到杭州来", "夫妻投靠", "西湖区"]

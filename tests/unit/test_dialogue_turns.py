@@ -111,7 +111,7 @@ def test_another_affair_or_a_correction_said_instead_of_the_place_is_taken(snaps
     assert corrected.state.affair == "housing-fund-withdrawal-rent"
     rejected = T.take_district(snapshot, LEAVING, "不是这个")
     assert rejected.state.affair is None and "换个说法" in rejected.replies[0].text
-    fact = T.take_district(snapshot, LEAVING, "离职半年了")  # neither a place nor a question
+    fact = T.take_district(snapshot, LEAVING, "我明天上午有空")  # neither a place, a question nor an answer
     assert fact.state == LEAVING and fact.replies[0].text.startswith("抱歉，没有识别出地区")
 
 

@@ -1,0 +1,70 @@
+"""bot.dialogue.revisions, through the turns: a later reply that takes back an earlier situation answer."""
+
+from __future__ import annotations
+
+from bot.dialogue import turns as T
+
+HOTLINE = "12345"
+
+
+def _at(affair: str, **answers: str) -> T.State:
+    return T.State(affair=affair, affair_state=T.RESOLVED, answers=answers)
+
+
+def _pending_key(snapshot, state: T.State) -> str | None:
+    pending = snapshot.catalog.pending_questions(snapshot.catalog.affairs[state.affair], state.answers)
+    return pending[0].key if pending else None
+
+
+def test_an_earlier_age_taken_back_is_changed_and_the_question_asked_stays_open(snapshot):
+    state = _at("id-card-reissue", applicant_age="adult")
+    assert _pending_key(snapshot, state) == "hukou_place"
+    turn = T.take_situation_answer(snapshot, state, "不对，我记错了，还没满16")
+    assert turn.state.answers == {"applicant_age": "minor"}  # 不对 is no 外省户口
+    assert [r.text for r in turn.replies] == ["好的，已改为：未满16周岁。"]
+    assert _pending_key(snapshot, turn.state) == "hukou_place"
+
+
+def test_an_answer_taken_back_in_other_words_is_read_as_its_question_reads_replies(snapshot):
+    state = _at("divorce-registration", stage="apply")
+    turn = T.take_situation_answer(snapshot, state, "说错了，冷静期已经满了")
+    assert turn.state.answers == {"stage": "collect"}
+    assert turn.replies[0].text == "好的，已改为：冷静期满，去领离婚证。"
+
+
+def test_a_reply_that_starts_with_no_and_answers_the_question_asked_changes_nothing_earlier(snapshot):
+    state = _at("id-card-reissue", applicant_age="minor")
+    turn = T.take_situation_answer(snapshot, state, "不是，是外省")
+    assert turn.state.answers == {"applicant_age": "minor", "hukou_place": "other_province"}
+
+
+def test_a_mistake_owned_without_the_right_answer_is_asked_for_it(snapshot):
+    state = _at("id-card-reissue", applicant_age="adult")
+    turn = T.take_situation_answer(snapshot, state, "我记错了")
+    assert turn.state.answers == {"applicant_age": "adult"}
+    assert turn.replies[0].text == "好的。目前记下的是：已满16周岁。请直接说要改成什么，比如“未满16周岁”。"
+
+
+def test_an_option_word_of_an_earlier_question_without_taking_it_back_answers_the_question_asked(snapshot):
+    state = _at("company-change", change_item="name")  # 法人 is also a word of 法定代表人变更
+    key = _pending_key(snapshot, state)
+    turn = T.take_situation_answer(snapshot, state, "我就是法人")
+    assert turn.state.answers == {"change_item": "name"}
+    assert turn.state.suggested_answer.startswith(f"{key}:")  # 您是说“法定代表人本人办理”吗？
+
+
+def test_a_changed_answer_drops_the_answers_only_the_old_one_asked_for(snapshot):
+    state = _at("hukou-move-in", move_reason="talent", talent_address="own_house")
+    assert T.required_slots(snapshot, state) == ["district"]
+    turn = T.take_district(snapshot, state, "不对，我搞错了，是买房落户", None, HOTLINE)
+    assert turn.state.answers == {"move_reason": "house"}
+    assert turn.replies[0].text == "好的，已改为：购房落户（自有住房）。"
+
+
+def test_a_fact_restated_at_the_district_question_is_acknowledged_and_the_place_asked_again(snapshot):
+    state = _at("housing-fund-withdrawal-leave", reason="leave_job")
+    turn = T.take_district(snapshot, state, "离职半年了", None, HOTLINE)
+    assert turn.state.answers == {"reason": "leave_job"} and turn.state.district is None
+    assert [r.text for r in turn.replies] == ["好的，这一点已经记下了。"]
+    changed = T.take_district(snapshot, state, "不对，是退休了", None, HOTLINE)
+    assert changed.state.answers == {"reason": "retire"} and changed.state.district is None
