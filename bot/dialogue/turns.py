@@ -251,6 +251,10 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
     if AFFIRMATION.fullmatch(normalize(text)):
         kept = state if state.affair_state == CLARIFY else replace(state, affair_state=DONE)  # choices stay open
         return Turn(kept, [say.Reply(ANYTHING_ELSE)])  # 好的, 嗯: nothing to do, nothing missed
+    if state.affair and state.affair_state in (DONE, RESOLVED):
+        revised = _revised(snap, state, text, None)  # 不对，我记错了，其实是外省户口, after the guide: the guide again
+        if revised is not None:
+            return Turn(replace(revised.state, affair_state=RESOLVED), revised.replies)
     result = snap.resolver.resolve(text)
     choosing = state.affair_state == CLARIFY and bool(state.clarify_options)
     given = _given_to_options(snap, state, text) if choosing else {}

@@ -185,6 +185,8 @@ def test_an_earlier_answer_taken_back_changes_the_guide(stack: Stack) -> None:
     assert "这一点已经记下了" in chat.text("孩子是浙江户口")
     guide = chat.text("西湖区")
     assert GUIDE in guide and "监护人居民身份证" in guide and "外省户籍" not in guide, guide
+    again = chat.text("我又记错了，其实是外省户口")  # after the guide: the guide again, changed
+    assert "已改为：外省户口" in again and GUIDE in again and "外省户籍人员本人到场采集指纹" in again, again
 
 
 def test_hukou_move_from_another_province_in_four_turns(stack: Stack) -> None:

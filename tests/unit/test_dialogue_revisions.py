@@ -68,3 +68,14 @@ def test_a_fact_restated_at_the_district_question_is_acknowledged_and_the_place_
     assert [r.text for r in turn.replies] == ["好的，这一点已经记下了。"]
     changed = T.take_district(snapshot, state, "不对，是退休了", None, HOTLINE)
     assert changed.state.answers == {"reason": "retire"} and changed.state.district is None
+
+
+def test_an_answer_taken_back_after_the_guide_opens_the_form_again(snapshot):
+    state = T.State(affair="id-card-reissue", affair_state=T.DONE, district="330106",
+                    answers={"applicant_age": "adult", "hukou_place": "local"})
+    turn = T.understand(snapshot, state, "不对，我记错了，其实是外省户口", "deny", None, HOTLINE)
+    assert turn.state.affair_state == T.RESOLVED and turn.state.affair == "id-card-reissue"
+    assert turn.state.answers == {"applicant_age": "adult", "hukou_place": "other_province"}
+    assert turn.replies[0].text == "好的，已改为：外省户口。"
+    guide = T.full_answer(snapshot, turn.state, HOTLINE)
+    assert "外省户籍人员本人到场采集指纹" in guide.replies[0].text
