@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.dialogue import turns as T
 
 HOTLINE = "12345"
@@ -25,24 +27,21 @@ def test_an_earlier_age_taken_back_is_changed_and_the_question_asked_stays_open(
     assert _pending_key(snapshot, turn.state) == "hukou_place"
 
 
-def test_an_answer_taken_back_in_other_words_is_read_as_its_question_reads_replies(snapshot):
-    state = _at("divorce-registration", stage="apply")
-    turn = T.take_situation_answer(snapshot, state, "说错了，冷静期已经满了")
-    assert turn.state.answers == {"stage": "collect"}
-    assert turn.replies[0].text == "好的，已改为：冷静期满，去领离婚证。"
-
-
-def test_a_reply_that_starts_with_no_and_answers_the_question_asked_changes_nothing_earlier(snapshot):
-    state = _at("id-card-reissue", applicant_age="minor")
-    turn = T.take_situation_answer(snapshot, state, "不是，是外省")
-    assert turn.state.answers == {"applicant_age": "minor", "hukou_place": "other_province"}
-
-
-def test_a_mistake_owned_without_the_right_answer_is_asked_for_it(snapshot):
-    state = _at("id-card-reissue", applicant_age="adult")
-    turn = T.take_situation_answer(snapshot, state, "我记错了")
-    assert turn.state.answers == {"applicant_age": "adult"}
-    assert turn.replies[0].text == "好的。目前记下的是：已满16周岁。请直接说要改成什么，比如“未满16周岁”。"
+@pytest.mark.parametrize("affair, before, reply, after, said", [
+    # in other words, read as its question reads replies
+    ("divorce-registration", {"stage": "apply"}, "说错了，冷静期已经满了", {"stage": "collect"},
+     "好的，已改为：冷静期满，去领离婚证。"),
+    # starts with no, and answers the question asked: nothing earlier changes
+    ("id-card-reissue", {"applicant_age": "minor"}, "不是，是外省",
+     {"applicant_age": "minor", "hukou_place": "other_province"}, None),
+    # a mistake owned, without the right answer: asked for it
+    ("id-card-reissue", {"applicant_age": "adult"}, "我记错了", {"applicant_age": "adult"},
+     "好的。目前记下的是：已满16周岁。请直接说要改成什么，比如“未满16周岁”。"),
+])
+def test_a_reply_that_takes_an_answer_back(snapshot, affair, before, reply, after, said):
+    turn = T.take_situation_answer(snapshot, _at(affair, **before), reply)
+    assert turn.state.answers == after
+    assert [r.text for r in turn.replies] == ([said] if said else [])
 
 
 def test_an_option_word_of_an_earlier_question_without_taking_it_back_answers_the_question_asked(snapshot):
