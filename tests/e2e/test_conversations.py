@@ -189,6 +189,18 @@ def test_an_earlier_answer_taken_back_changes_the_guide(stack: Stack) -> None:
     assert "已改为：外省户口" in again and GUIDE in again and "外省户籍人员本人到场采集指纹" in again, again
 
 
+def test_a_place_or_a_fact_told_to_a_choice(stack: Stack) -> None:
+    chat = stack.chat()
+    assert "下面哪一项" in chat.text("身份证怎么办")
+    placed = chat.text("杭州萧山")
+    assert "已记下您在杭州市萧山区" in placed and "下面哪一项" in placed and "没看出" not in placed, placed
+    assert "补证的人是否已满16周岁" in chat.text("第二个")
+    each = stack.chat()
+    assert "先了解哪一项" in each.text("身份证掉了 急着坐火车 有没有临时的")
+    first = each.text("我今年25岁")  # both are needed: the first is taken up, with the age
+    assert "【临时居民身份证申领】" in first and "户口是在浙江省内吗" in first, first
+
+
 def test_hukou_move_from_another_province_in_four_turns(stack: Stack) -> None:
     chat = stack.chat()
     turns = ["我老婆是外省的，想把户口迁到杭州来", "夫妻投靠", "西湖区"]
