@@ -652,10 +652,14 @@ def _suggestion(state: State, pending: PendingQuestion) -> str | None:
 def _answered(snap: Snapshot, state: State, pending: list[PendingQuestion], text: str, value: str) -> Turn:
     """Record `value` for the pending question, and what the reply says for later ones, those the answer opens
     included (已满16周岁，外省户口 answers two). A later one is read only in its own words, or from a place said with
-    户口 (杭州户口), as it is not told back."""
+    户口 (杭州户口), as it is not told back. An option's label, as its button sends it, answers only its question
+    (有一方离过婚或丧偶 says nothing of how the earlier marriage ended)."""
     affair = snap.catalog.affair(state.affair)
     answers = {**state.answers, pending[0].key: value}
-    return Turn(replace(state, answers=_prefilled(snap, affair, answers, text) if affair else answers))
+    option = pending[0].question.option(value)
+    if affair is None or option is not None and normalize(text) == normalize(option.label):
+        return Turn(replace(state, answers=answers))
+    return Turn(replace(state, answers=_prefilled(snap, affair, answers, text)))
 
 
 def _answered_between(snap: Snapshot, state: State, affair: Affair, detail: str, hotline: str) -> Turn:

@@ -78,3 +78,4 @@ def test_an_answer_taken_back_after_the_guide_opens_the_form_again(snapshot):
     assert turn.replies[0].text == "好的，已改为：外省户口。"
     guide = T.full_answer(snapshot, turn.state, HOTLINE)
     assert "外省户籍人员本人到场采集指纹" in guide.replies[0].text
+

@@ -967,3 +967,11 @@ def test_a_place_told_to_a_choice_is_kept_and_the_same_choice_asked_without_a_mi
     assert placed.state == replace(offered.state, district="330109")  # no miss counted, the choice open
     assert placed.replies[0].text == "好的，已记下您在杭州市萧山区。"
     assert [b for b, _ in placed.replies[1].buttons] == [b for b, _ in offered.replies[0].buttons]
+
+
+def test_an_option_label_as_its_button_sends_it_answers_only_its_question(snapshot):
+    state = T.State(affair="marriage-registration", affair_state=T.RESOLVED)
+    tapped = T.take_situation_answer(snapshot, state, "有一方离过婚或丧偶")  # 丧偶 is also a word of a later option
+    assert tapped.state.answers == {"marital_history": "remarried"}
+    said = T.take_situation_answer(snapshot, state, "我是二婚，前一个在民政局离的")
+    assert said.state.answers == {"marital_history": "remarried", "divorce_way": "registry"}
