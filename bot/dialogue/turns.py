@@ -23,6 +23,7 @@ from bot.dialogue.places import (
     places_as_province,
 )
 from bot.dialogue.revisions import (
+    INTERJECTION,
     another_option,
     changed_answers,
     owns_a_mistake,
@@ -87,8 +88,8 @@ AFFIRMATION = re.compile(r"(好的?|好嘞|嗯+|哦+|噢+|行|可以|知道了|�
 ANYTHING_ELSE = "好的。还有什么想办的事，请直接告诉我。"
 # 不是，我是说驾照 / 我说的是公积金: the person corrects which affair they mean
 # the words of a correction, removed before the rest is understood
-CORRECTION_WORDS = re.compile(r"^(不是|不对|错了|搞错了|弄错了)|我是说|我说的是|我要问的是|我想问的是|我要办的是"
-                              r"|换成|改成")
+CORRECTION_WORDS = re.compile(rf"^{INTERJECTION}(不是|不对|错了|搞错了|弄错了)|我是说|我说的是|我要问的是|我想问的是"
+                              r"|我要办的是|换成|改成")
 # the button under a named affair, and what people type instead
 NOT_THIS = "不是这个"
 NOT_THIS_PAYLOAD = "/deny"
@@ -97,7 +98,8 @@ REJECTION = re.compile(r"(不是这个|不是这件事|不是这个事|不是我
 # the reply to 您是说“…”吗？ that takes the option asked about, or that says it is not that one
 CONFIRMS = re.compile(r"(对+|是+的?|没错|就是|就是这个|是这个|正是|嗯+|好的?|可以|行)[啊呀吧了的啦哈呢]*")
 DECLINES = re.compile(r"(不是|不对|都不是|都不对|错了|不是这个(意思)?|不)[啊呀吧了的啦哈呢]*")
-CORRECTION = re.compile(r"^(不是|不对|错了|搞错|弄错)..|我是说|我说的是|我要问的是|我想问的是|我要办的是|换成|改成")
+CORRECTION = re.compile(rf"^{INTERJECTION}(不是|不对|错了|搞错|弄错)..|我是说|我说的是|我要问的是|我想问的是|"
+                        r"我要办的是|换成|改成")
 
 
 @dataclass(frozen=True)

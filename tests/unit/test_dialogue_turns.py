@@ -298,6 +298,12 @@ def test_switch_affair_mid_form(snapshot):
     assert turn.replies[-1].text.startswith("好的，您要办的是【机动车驾驶证补领】")
 
 
+def test_a_correction_that_starts_with_an_interjection_switches_affair(snapshot):
+    state = T.State(affair="driving-license-renew", affair_state=T.RESOLVED)
+    turn = T.take_situation_answer(snapshot, state, "哦不对 是驾照丢了 不是到期")  # was offered 快到期 to confirm
+    assert turn.state.affair == "driving-license-reissue" and turn.state.suggested_answer is None
+
+
 def test_switch_affair_mid_form_when_pending_question_has_a_no_hint(snapshot):
     state = T.State(affair="id-card-reissue", affair_state=T.RESOLVED, answers={"applicant_age": "adult"})
     turn = T.take_situation_answer(snapshot, state, "不是，我是说驾照丢了")
