@@ -20,6 +20,7 @@ from functools import cache
 from bot.catalog.provider import Snapshot
 from bot.config import PROJECT_ROOT
 from bot.dialogue.choices import by_position, decided_in_context, pick
+from bot.dialogue.situations import prefill
 from bot.dialogue.turns import CLARIFY, FAREWELLS, PUTTING_OFF, STOP_WORDS, State, question_answered
 from bot.knowledge.pinyin_examples import intent_examples, without_annotations
 
@@ -42,6 +43,8 @@ def answers_all_the_same(snap: Snapshot, state: State, text: str, intent: str) -
     question = question_answered(snap, state, text) if examples else None
     if question is None:  # with no examples to weigh it against, a reading alone is too lenient to take
         return False
+    if intent == "goodbye" and not FAREWELLS.search(text) and prefill([(question.id, question)], text):
+        return True  # 生病走的: an option's own words (生病), and 走 no farewell
     replies = snap.answer_examples
     return replies.closeness(question, text) > replies.closeness_to(examples, text)
 

@@ -201,6 +201,14 @@ def test_a_place_or_a_fact_told_to_a_choice(stack: Stack) -> None:
     assert "【临时居民身份证申领】" in first and "户口是在浙江省内吗" in first, first
 
 
+def test_how_a_relative_died_is_no_goodbye(stack: Stack) -> None:
+    chat = stack.chat()
+    assert "哪种养老保险" in chat.text("我爸去世了 丧葬费怎么领")
+    assert "因病或其他非因工原因去世" in chat.text("企业退休的")
+    reply = chat.text("生病走的")  # 走, as in 我先走了
+    assert "再见" not in reply and "在哪个市、区县办理" in reply, reply
+
+
 def test_hukou_move_from_another_province_in_four_turns(stack: Stack) -> None:
     chat = stack.chat()
     turns = ["我老婆是外省的，想把户口迁到杭州来", "夫妻投靠", "西湖区"]
