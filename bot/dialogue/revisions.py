@@ -11,10 +11,11 @@ from bot.dialogue.situations import parse_answer, prefill
 
 # 我记错了, 刚才说错了, 选错了, 改一下: the person owns to a wrong answer given before
 MISTAKE = re.compile(r"(?:记|说|搞|弄|选|点|填|答|写)错了?|改一下|更正一下|更正")
-# the same, or a reply that starts by saying no (不对，还没满16): what follows may be an earlier answer given again
 # what a reply may start with before its 不是 or 不对 (哦不对，…)
 INTERJECTION = "(?:哦|噢|啊|嗯|呃|额)?"
-REVISION = re.compile(rf"^\s*{INTERJECTION}(?:不是|不对)|{MISTAKE.pattern}")
+# the same, a reply that starts by saying no (不对，还没满16), or one that says how things really are
+# (孩子其实二十岁了): what follows may be an earlier answer given again
+REVISION = re.compile(rf"^\s*{INTERJECTION}(?:不是|不对)|其实|实际上|{MISTAKE.pattern}")
 
 
 def question_of(snap: Snapshot, affair: Affair, key: str) -> Question | None:

@@ -518,8 +518,10 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
         noted = "；".join(option.label for _, option in later)
         given = {key: option.value for key, option in later}
         return Turn(replace(state, answers={**state.answers, **given}), [say.Reply(f"好的，已记下：{noted}。")])
-    if _restates_an_answer(snap, affair, state, text, readings):  # 孩子十岁, when 未满16周岁 was known
-        return Turn(state, [say.Reply("好的，这一点已经记下了。")])
+    restated = {} if asks_something(text) or place is not None and not _says_a_hukou(snap, text) else \
+        _restated(snap, affair, state, text, readings)  # not 父母都是本地户口吗？, nor 杭州西湖区 (where, not 户口)
+    if restated:  # 孩子十岁, when 未满16周岁 was known
+        return Turn(state, [_restated_reply(snap, affair, restated)])
     if place is not None and state.pending_detail in PLACE_DETAILS:  # 在哪办 → 请告诉我您在哪个市 → 余杭
         return _answered_between(snap, replace(state, pending_detail=None), affair, state.pending_detail, hotline)
     if place is not None:
@@ -708,12 +710,23 @@ def _answers_to_later_questions(later: list[PendingQuestion], text: str,
     return [(p.key, o) for p in later if p.key in given for o in p.question.options if o.value == given[p.key]]
 
 
-def _restates_an_answer(snap: Snapshot, affair: Affair, state: State, text: str, readings: list[str]) -> bool:
-    """Whether the message only repeats answers already recorded (or implied) for this affair."""
+def _restated(snap: Snapshot, affair: Affair, state: State, text: str, readings: list[str]) -> dict[str, str]:
+    """The answers recorded (or implied) for this affair that a message only repeats; empty when it repeats none,
+    or gives any otherwise."""
     answers = snap.catalog.with_implied(affair, state.answers)
-    asked = [(p.key, p.question) for p in snap.catalog.pending_questions(affair, {}) if p.key in answers]
+    asked = [(key, question) for key in answers if (question := question_of(snap, affair, key)) is not None]
     repeated = prefill(asked, text, readings)
-    return bool(repeated) and all(answers[key] == value for key, value in repeated.items())
+    return repeated if all(answers[key] == value for key, value in repeated.items()) else {}
+
+
+def _restated_reply(snap: Snapshot, affair: Affair, restated: dict[str, str]) -> say.Reply:
+    """What a message that repeats answers hears: which ones are already known."""
+    return say.Reply(f"好的，这一点已经记下了：{told_back(snap, affair, restated)}。")
+
+
+def _says_a_hukou(snap: Snapshot, text: str) -> bool:
+    """Whether the places a message names say where a hukou is (杭州户口), not where the person is."""
+    return hukou_places_as_province(snap.catalog, text) != text
 
 
 def _switch(snap: Snapshot, state: State, affair_id: str, text: str) -> Turn:
@@ -759,8 +772,8 @@ def take_district(snap: Snapshot, state: State, text: str, intent: str | None = 
         if outside is not None:  # 安徽的: where the person is from, or a place we have no halls for
             reply = say.Reply(f"{outside}不在浙江省内。请告诉我您要在浙江的哪个市、区县办理，"
                               "例如“杭州市余杭区”“宁波鄞州”。")
-        elif affair is not None and _restates_an_answer(snap, affair, state, text, _readings(snap, text)):
-            reply = say.Reply("好的，这一点已经记下了。")  # 离职半年了, when 离职 is known
+        elif affair is not None and (restated := _restated(snap, affair, state, text, _readings(snap, text))):
+            reply = _restated_reply(snap, affair, restated)  # 离职半年了, when 离职 is known
         else:
             reply = say.Reply("抱歉，没有识别出地区。请说市和区县，例如“杭州市余杭区”“宁波鄞州”。")
         return Turn(state, [reply])

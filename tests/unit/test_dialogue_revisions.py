@@ -64,7 +64,7 @@ def test_a_fact_restated_at_the_district_question_is_acknowledged_and_the_place_
     state = _at("housing-fund-withdrawal-leave", reason="leave_job")
     turn = T.take_district(snapshot, state, "离职半年了", None, HOTLINE)
     assert turn.state.answers == {"reason": "leave_job"} and turn.state.district is None
-    assert [r.text for r in turn.replies] == ["好的，这一点已经记下了。"]
+    assert [r.text for r in turn.replies] == ["好的，这一点已经记下了：离职、辞职。"]
     changed = T.take_district(snapshot, state, "不对，是退休了", None, HOTLINE)
     assert changed.state.answers == {"reason": "retire"} and changed.state.district is None
 

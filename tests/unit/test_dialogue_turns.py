@@ -198,7 +198,7 @@ def test_words_about_a_part_of_the_bundle_do_not_leave_the_bundle(snapshot):
     assert set((alone.affair,) if alone.affair else alone.clarify) & parts
     turn = T.take_situation_answer(snapshot, state, "在医院生的孩子")
     assert turn.state.affair == "one-thing-birth" and turn.state.answers == state.answers
-    assert "没听明白" in turn.replies[0].text
+    assert turn.replies[0].text.startswith("好的，这一点已经记下了：在医院出生")
 
 
 def _answered(snapshot, text: str, *answers: str, district: str = "余杭") -> T.State:
@@ -782,10 +782,17 @@ def test_a_fact_already_known_is_acknowledged_not_misunderstood(snapshot):
     state = _understand(snapshot, T.State(), "想给孩子办身份证").state
     assert state.answers == {"applicant_age": "minor"}
     turn = T.take_situation_answer(snapshot, state, "孩子今年九岁")
-    assert turn.state == state and [r.text for r in turn.replies] == ["好的，这一点已经记下了。"]
+    assert turn.state == state and [r.text for r in turn.replies] == ["好的，这一点已经记下了：未满16周岁。"]
     assert T.next_question(snapshot, turn.state).text == "户口是在浙江省内吗？"
-    contradicted = T.take_situation_answer(snapshot, state, "孩子其实二十岁了")
-    assert contradicted.state.answers == state.answers and "没听明白" in contradicted.replies[0].text
+    contradicted = T.take_situation_answer(snapshot, state, "孩子其实二十岁了")  # 其实: an answer taken back
+    assert contradicted.state.answers == {"applicant_age": "adult"}
+    assert [r.text for r in contradicted.replies] == ["好的，已改为：已满16周岁。"]
+    asked = T.take_situation_answer(snapshot, state, "孩子才九岁，这个也要问吗")
+    assert asked.state == state and "已经记下" not in asked.replies[0].text
+    born = T.State(affair="hukou-newborn", affair_state=T.RESOLVED,
+                   answers={"birth_place": "born_zj", "parents_marriage": "married"})
+    placed = T.take_situation_answer(snapshot, born, "杭州西湖区")  # where the person is, though 杭州 reads born_zj
+    assert [r.text for r in placed.replies] == ["好的，已记下您在杭州市西湖区。"]
 
 
 def test_a_bare_fact_for_a_later_question_of_a_bundle_is_an_answer_and_a_request_still_switches(snapshot):
