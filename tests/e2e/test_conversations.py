@@ -209,6 +209,13 @@ def test_how_a_relative_died_is_no_goodbye(stack: Stack) -> None:
     assert "再见" not in reply and "在哪个市、区县办理" in reply, reply
 
 
+def test_an_answer_after_a_follow_up_takes_the_affair_up(stack: Stack) -> None:
+    chat = stack.chat()
+    assert "身份证换领" in chat.text("身份证要换了 多久能拿到")  # answered, no questions asked yet
+    taken_up = chat.text("已满16周岁")
+    assert "【居民身份证换领（有效期满或信息变更）】" in taken_up and "换证的原因" in taken_up, taken_up
+
+
 def test_hukou_move_from_another_province_in_four_turns(stack: Stack) -> None:
     chat = stack.chat()
     turns = ["我老婆是外省的，想把户口迁到杭州来", "夫妻投靠", "西湖区"]

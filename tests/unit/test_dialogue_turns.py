@@ -767,15 +767,19 @@ def test_a_place_said_on_the_side_is_not_the_province_of_a_hukou(snapshot):
 
 def test_an_answer_to_the_question_a_lookup_broke_into_resumes_the_questions(snapshot):
     """身份证丢了 → 查进度 (the situation form stops, the affair stays resolved) → 已满16周岁: an answer to the
-    question left open, recorded; the next question follows. Words that answer nothing are still not ours."""
+    question left open, recorded; the next question follows. After the questions were cancelled, or only a
+    follow-up was answered (身份证要换了，多久能拿到), such an answer takes the affair up again, naming it."""
     state = _understand(snapshot, T.State(), "身份证丢了怎么补办").state
     assert T.next_question(snapshot, state).text == "补证的人是否已满16周岁？"
     resumed = _understand(snapshot, state, "已满16周岁", intent="inform")
     assert resumed.state.affair == "id-card-reissue" and resumed.state.affair_state == T.RESOLVED
     assert resumed.state.answers == {**state.answers, "applicant_age": "adult"}
     assert T.next_question(snapshot, resumed.state).text == "户口是在浙江省内吗？"
-    done = replace(state, affair_state=T.DONE)  # the questions were cancelled: nothing is open
-    assert _understand(snapshot, done, "已满16周岁", intent="inform").state.answers == state.answers
+    done = replace(state, affair_state=T.DONE)  # the questions were cancelled, or never asked
+    taken_up = _understand(snapshot, done, "已满16周岁", intent="inform")
+    assert taken_up.state.affair_state == T.RESOLVED and taken_up.state.answers == {"applicant_age": "adult"}
+    assert taken_up.replies[0].text.startswith("好的，您要办的是【居民身份证补领（遗失）】")
+    assert "不在我能办理的范围" in _understand(snapshot, done, "今天天气不错", intent="inform").replies[0].text
 
 
 def test_a_fact_already_known_is_acknowledged_not_misunderstood(snapshot):
