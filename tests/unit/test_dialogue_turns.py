@@ -992,3 +992,18 @@ def test_an_option_label_as_its_button_sends_it_answers_only_its_question(snapsh
     assert tapped.state.answers == {"marital_history": "remarried"}
     said = T.take_situation_answer(snapshot, state, "我是二婚，前一个在民政局离的")
     assert said.state.answers == {"marital_history": "remarried", "divorce_way": "registry"}
+
+
+def _keys_asked(catalog, affair_id: str, answers: dict[str, str]) -> list[str]:
+    """The questions asked, in order, when each is answered with its first option after `answers`."""
+    affair, answers, asked = catalog.affairs[affair_id], dict(answers), []
+    while pending := catalog.pending_questions(affair, answers):
+        asked.append(pending[0].key)
+        answers[pending[0].key] = pending[0].question.options[0].value
+    return asked
+
+
+@pytest.mark.parametrize("affair_id", ["passport", "hk-macau-permit", "taiwan-permit"])
+def test_only_a_grown_up_is_asked_whether_they_are_a_registered_state_employee(catalog, affair_id):
+    assert "civil_servant" in _keys_asked(catalog, affair_id, {"applicant_age": "adult"})
+    assert "civil_servant" not in _keys_asked(catalog, affair_id, {"applicant_age": "minor"})
