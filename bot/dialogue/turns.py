@@ -486,6 +486,9 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
         return _answered(snap, state, pending, "", suggested)
     if suggested is not None and DECLINES.fullmatch(normalize(text)):
         return Turn(state, [say.Reply("好的，那请从下面选一项。")])
+    tapped = _option_named(pending[0].question, text)
+    if tapped is not None:  # its button (不是登记备案人员): no correction, though it starts with 不是
+        return _answered(snap, state, pending, text, tapped.value)
     place = find_place(snap.catalog, text)
     if place is not None:
         state = replace(state, district=place.code)
@@ -675,10 +678,15 @@ def _answered(snap: Snapshot, state: State, pending: list[PendingQuestion], text
     (有一方离过婚或丧偶 says nothing of how the earlier marriage ended)."""
     affair = snap.catalog.affair(state.affair)
     answers = {**state.answers, pending[0].key: value}
-    option = pending[0].question.option(value)
-    if affair is None or option is not None and normalize(text) == normalize(option.label):
+    if affair is None or _option_named(pending[0].question, text) is not None:
         return Turn(replace(state, answers=answers))
     return Turn(replace(state, answers=_prefilled(snap, affair, answers, text)))
+
+
+def _option_named(question: Question, text: str) -> Option | None:
+    """The option whose label a reply is, as its button sends it, or None."""
+    said = normalize(text)
+    return next((o for o in question.options if normalize(o.label) == said), None) if said else None
 
 
 def _answered_between(snap: Snapshot, state: State, affair: Affair, detail: str, hotline: str) -> Turn:

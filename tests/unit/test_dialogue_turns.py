@@ -1007,3 +1007,20 @@ def _keys_asked(catalog, affair_id: str, answers: dict[str, str]) -> list[str]:
 def test_only_a_grown_up_is_asked_whether_they_are_a_registered_state_employee(catalog, affair_id):
     assert "civil_servant" in _keys_asked(catalog, affair_id, {"applicant_age": "adult"})
     assert "civil_servant" not in _keys_asked(catalog, affair_id, {"applicant_age": "minor"})
+
+
+def test_every_option_label_sent_by_its_button_records_that_option(snapshot):
+    """A button sends its option's label as the reply: whatever its words (不是登记备案人员 starts like a correction
+    of the affair), it answers its question."""
+    wrong = []
+    for affair in snapshot.catalog.affairs.values():
+        for question in affair.situations:
+            state = pending_at(snapshot, affair.id, question.id)
+            if state is None:
+                continue  # a preference, or a question the affair settles itself
+            key = snapshot.catalog.pending_questions(affair, state.answers)[0].key
+            for option in question.options:
+                after = T.take_situation_answer(snapshot, state, option.label).state
+                if after.affair != affair.id or after.answers.get(key) != option.value:
+                    wrong.append((affair.id, question.id, option.label))
+    assert not wrong
