@@ -7,7 +7,7 @@ import re
 from bot.catalog.catalog import PART_SEPARATOR
 from bot.catalog.domain import Affair, Question
 from bot.catalog.provider import Snapshot
-from bot.dialogue.situations import parse_answer, prefill
+from bot.dialogue.situations import option_named, parse_answer, prefill
 
 # 我记错了, 刚才说错了, 选错了, 改一下: the person owns to a wrong answer given before
 MISTAKE = re.compile(r"(?:记|说|搞|弄|选|点|填|答|写)错了?|改一下|更正一下|更正")
@@ -37,10 +37,16 @@ def without_revision(text: str) -> str:
 
 def changed_answers(snap: Snapshot, affair: Affair, answers: dict[str, str], text: str, readings: list[str],
                     asked: Question | None) -> dict[str, str]:
-    """The recorded answers a reply that takes one back (不对…, 我记错了…) gives otherwise: by an option's own words
-    or an age; or as a reply to that one question would be read, by its words or its example replies (我记错了，
-    冷静期已经满了), when the rest answers nothing `asked` now (不是，是外省, to 户口是在浙江省内吗, answers that) and
-    no other question is read so. Empty when it changes none, or takes nothing back."""
+    """The recorded answers a reply gives otherwise: another option's label, as its button sends it, unless it is
+    one of `asked` too; or, when the reply takes an answer back (不对…, 我记错了…), by an option's own words or an
+    age, or as a reply to that one question would be read, by its words or its example replies (我记错了，冷静期已经
+    满了), when the rest answers nothing `asked` now (不是，是外省, to 户口是在浙江省内吗, answers that) and no other
+    question is read so. Empty when it changes none."""
+    tapped = {key: option.value for key, value in answers.items()
+              if (question := question_of(snap, affair, key)) is not None
+              and (option := option_named(question, text)) is not None and option.value != value}
+    if tapped and (asked is None or option_named(asked, text) is None):
+        return tapped  # 已满16周岁, typed or tapped again once 未满16周岁 was recorded
     if not REVISION.search(text):
         return {}  # 我就是法人, to whose application it is: an answer, though 法人 is also what changes
     taken_back = without_revision(text)

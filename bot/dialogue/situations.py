@@ -322,6 +322,12 @@ def _typed_in_pinyin(question: Question, text: str) -> Option | None:
     return None
 
 
+def option_named(question: Question, text: str) -> Option | None:
+    """The option whose label a reply is, as its button sends it, or None."""
+    said = normalize(text)
+    return next((o for o in question.options if normalize(o.label) == said), None) if said else None
+
+
 def prefill(questions: list[tuple[str, Question]], text: str, readings: Sequence[str] = (),
             first_message: bool = False) -> dict[str, str]:
     """Answers already given in a message (我老婆是外省的 → 投靠配偶, 外省; 他75岁了 → 已满16周岁). An age decides

@@ -32,7 +32,7 @@ from bot.dialogue.revisions import (
     with_changes,
     without_revision,
 )
-from bot.dialogue.situations import answers_then_explains, parse_answer, prefill
+from bot.dialogue.situations import answers_then_explains, option_named, parse_answer, prefill
 from bot.resolver.text import normalize
 
 RESOLVED, CLARIFY, DONE = "resolved", "clarify", "done"
@@ -486,7 +486,7 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
         return _answered(snap, state, pending, "", suggested)
     if suggested is not None and DECLINES.fullmatch(normalize(text)):
         return Turn(state, [say.Reply("好的，那请从下面选一项。")])
-    tapped = _option_named(pending[0].question, text)
+    tapped = option_named(pending[0].question, text)
     if tapped is not None:  # its button (不是登记备案人员): no correction, though it starts with 不是
         return _answered(snap, state, pending, text, tapped.value)
     place = find_place(snap.catalog, text)
@@ -678,15 +678,9 @@ def _answered(snap: Snapshot, state: State, pending: list[PendingQuestion], text
     (有一方离过婚或丧偶 says nothing of how the earlier marriage ended)."""
     affair = snap.catalog.affair(state.affair)
     answers = {**state.answers, pending[0].key: value}
-    if affair is None or _option_named(pending[0].question, text) is not None:
+    if affair is None or option_named(pending[0].question, text) is not None:
         return Turn(replace(state, answers=answers))
     return Turn(replace(state, answers=_prefilled(snap, affair, answers, text)))
-
-
-def _option_named(question: Question, text: str) -> Option | None:
-    """The option whose label a reply is, as its button sends it, or None."""
-    said = normalize(text)
-    return next((o for o in question.options if normalize(o.label) == said), None) if said else None
 
 
 def _answered_between(snap: Snapshot, state: State, affair: Affair, detail: str, hotline: str) -> Turn:

@@ -34,6 +34,9 @@ def test_an_earlier_age_taken_back_is_changed_and_the_question_asked_stays_open(
     # starts with no, and answers the question asked: nothing earlier changes
     ("id-card-reissue", {"applicant_age": "minor"}, "不是，是外省",
      {"applicant_age": "minor", "hukou_place": "other_province"}, None),
+    # another option's label of an earlier question, typed or tapped (its button is no longer shown)
+    ("id-card-reissue", {"applicant_age": "minor"}, "已满16周岁", {"applicant_age": "adult"},
+     "好的，已改为：已满16周岁。"),
     # a mistake owned, without the right answer: asked for it
     ("id-card-reissue", {"applicant_age": "adult"}, "我记错了", {"applicant_age": "adult"},
      "好的。目前记下的是：已满16周岁。请直接说要改成什么，比如“未满16周岁”。"),
