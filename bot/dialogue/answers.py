@@ -101,8 +101,9 @@ def fee_text(affair: Affair) -> str:
     """The fee, or that it is free."""
     amount = affair.fee.get("amount", 0)
     text = "不收费" if not amount else f"{amount:g}元"
-    if affair.fee.get("note"):
-        text += f"（{affair.fee['note']}）"
+    note = (affair.fee.get("note") or "").strip("。 ")
+    if note and note != text:  # 不收费（不收费） says it twice
+        text += f"（{note}）"
     return f"收费：{text}"
 
 

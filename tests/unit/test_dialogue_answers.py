@@ -73,6 +73,8 @@ def test_copies_and_originals_are_named(catalog):
 def test_free_online_same_day_affair(catalog):
     newborn = catalog.affairs["hukou-newborn"]
     assert A.fee_text(newborn) == "收费：不收费（出生登记不收费）"
+    filing = catalog.affairs["cross-region-medical-filing"]  # its note is 不收费 too
+    assert filing.fee.get("note") == "不收费" and A.fee_text(filing) == "收费：不收费"
     assert A.online_text(newborn).startswith("网上办理：可以网上办理（浙里办）。在浙江省内医院出生")
     assert A.time_limit_text(newborn).startswith("办理时限：即办（当场办结）。法律未规定办结时限")
     assert A.visits_text(newborn) == "跑动次数：零次跑，全程网上办，办好后可选择邮寄到家"
