@@ -20,12 +20,13 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.rating import ask_for_rating
+from actions.state import say, state_of
 from bot.cases import Found, NotFoundOrMismatch, Unavailable, UnavailableReason, get_client
 from bot.cases.attempts import CASE, USER, AttemptLimiter, Decision, get_limiter
 from bot.catalog.catalog import Catalog
 from bot.catalog.provider import default_provider
 from bot.config import settings
-from bot.dialogue import cases
+from bot.dialogue import cases, turns
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +143,9 @@ class ActionQueryCase(Action):
             except LIMITER_ERRORS as exc:
                 log.error("case attempt limiter could not record a success: %s", type(exc).__name__)
         dispatcher.utter_message(text=cases.result_text(result, _catalog, decision.attempts_left, hotline))
-        return reset + ask_for_rating(dispatcher) if isinstance(result, Found) else reset
+        unfinished = turns.unfinished(default_provider().current(), state_of(tracker))
+        say(dispatcher, unfinished)  # the affair the lookup broke into goes on; its guide asks for the rating
+        return reset + ask_for_rating(dispatcher) if isinstance(result, Found) and not unfinished else reset
 
     @staticmethod
     async def _record_failure(limiter: AttemptLimiter, number: str, end_user: str, now: float,

@@ -399,6 +399,17 @@ def cancelled(snap: Snapshot, state: State, in_lookup: bool) -> Turn | None:
     return None
 
 
+def unfinished(snap: Snapshot, state: State) -> list[say.Reply]:
+    """After a case lookup that broke into an affair's questions: the affair named and its next question (or the
+    place), so that the person goes on where they were. Empty when no affair's questions are under way."""
+    affair = _in_progress(snap, state)
+    slots = required_slots(snap, state) if affair is not None else []
+    if affair is None or not slots:
+        return []
+    asked = next_question(snap, state) if slots[0] == "situation_answer" else ask_district()
+    return [say.Reply(f"刚才的【{affair.name}】还没说完，我们接着来。"), *([asked] if asked else [])]
+
+
 def is_miss(before: State, turn: Turn) -> bool:
     """The turn could not help: no affair of ours, none of the offered ones, or the one named was wrong."""
     return turn.state.clarify_failures > before.clarify_failures

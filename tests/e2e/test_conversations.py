@@ -162,7 +162,9 @@ def test_the_place_said_after_a_case_lookup_gives_the_guide(stack: Stack) -> Non
     assert "在哪个市、区县办理" in chat.text("我辞职了想取公积金")
     assert "受理编号" in chat.text("帮我查一下办件进度")
     chat.text("ZJ2026330106000101")
-    assert "当前状态" in chat.text("2481")
+    status = chat.text("2481")
+    assert "当前状态" in status and "刚才的【住房公积金提取（退休、离职、出境定居）】还没说完" in status, status
+    assert status.rstrip().endswith("例如“杭州市西湖区”“宁波鄞州”。") and "评价" not in status, status
     guide = chat.say("滨江")
     assert GUIDE in guide[0]["text"] and "住房公积金提取" in guide[0]["text"], guide
 

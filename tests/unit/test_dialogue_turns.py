@@ -1024,3 +1024,12 @@ def test_every_option_label_sent_by_its_button_records_that_option(snapshot):
                 if after.affair != affair.id or after.answers.get(key) != option.value:
                     wrong.append((affair.id, question.id, option.label))
     assert not wrong
+
+
+def test_after_a_case_lookup_the_affair_it_broke_into_is_taken_up_again(snapshot):
+    state = _understand(snapshot, T.State(), "身份证丢了怎么补办").state  # then 查进度 stopped the questions
+    assert [r.text for r in T.unfinished(snapshot, state)] == [
+        "刚才的【居民身份证补领（遗失）】还没说完，我们接着来。", "补证的人是否已满16周岁？"]
+    answered = replace(state, answers={"applicant_age": "adult", "hukou_place": "local"})
+    assert T.unfinished(snapshot, answered)[-1].text == T.ask_district().text
+    assert T.unfinished(snapshot, replace(state, affair_state=T.DONE)) == []  # the guide was given
