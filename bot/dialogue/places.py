@@ -43,6 +43,14 @@ def place_outside(catalog: Catalog, text: str) -> str | None:
     return min(named)[1] if named else None
 
 
+def places_outside_as_other_province(catalog: Catalog, text: str) -> str:
+    """The text with each province or large city outside the province read as 外省 (在上海生的 → 在外省生的)."""
+    spans = [(m.start(), m.end(), OTHER_PROVINCE) for word, canonical in catalog.lexicon.items()
+             if canonical == OTHER_PROVINCE and word and word != OTHER_PROVINCE
+             for m in re.finditer(re.escape(word), text)]
+    return _read_as(text, sorted(spans))
+
+
 def places_as_province(text: str) -> str:
     """The text with the one place of the province it names read as the province: 我老公是杭州户口 →
     我老公是浙江户口. Two places (从杭州转到宁波) stay as they are: what matters is that both are in it."""

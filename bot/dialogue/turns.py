@@ -21,6 +21,7 @@ from bot.dialogue.places import (
     place_label,
     place_outside,
     places_as_province,
+    places_outside_as_other_province,
 )
 from bot.dialogue.revisions import (
     INTERJECTION,
@@ -163,9 +164,10 @@ def detail_for(intent: str | None, text: str, pending: str | None = None) -> str
 def _prefilled(snap: Snapshot, affair: Affair, answers: dict[str, str], text: str) -> dict[str, str]:
     """`answers` and those the text gives to the affair's questions still pending, including the questions its
     own answers open (已经结婚了，我们都是杭州户口: married, so the parents' hukou is asked, and it is given too). A
-    place names a hukou's province only when it says so (杭州户口): see `hukou_places_as_province`."""
-    hukou = hukou_places_as_province(snap.catalog, text)
-    readings = [hukou] if hukou != text else []
+    place of the province names a hukou's province only when it says so (杭州户口): see `hukou_places_as_province`;
+    one outside it reads 外省 (在上海生的, against 宁波 in 户口要落在宁波: then the birthplace stays to ask)."""
+    readings = [reading for reading in (hukou_places_as_province(snap.catalog, text),
+                                        places_outside_as_other_province(snap.catalog, text)) if reading != text]
     answers = dict(answers)
     while given := prefill([(p.key, p.question) for p in snap.catalog.pending_questions(affair, answers)], text,
                            readings, first_message=True):

@@ -1033,3 +1033,10 @@ def test_after_a_case_lookup_the_affair_it_broke_into_is_taken_up_again(snapshot
     answered = replace(state, answers={"applicant_age": "adult", "hukou_place": "local"})
     assert T.unfinished(snapshot, answered)[-1].text == T.ask_district().text
     assert T.unfinished(snapshot, replace(state, affair_state=T.DONE)) == []  # the guide was given
+
+
+def test_a_birthplace_outside_the_province_is_not_read_from_the_city_the_hukou_goes_to(snapshot):
+    turn = _understand(snapshot, T.State(), "宝宝在上海生的 户口要落在宁波")  # 宁波 is a word of 浙江省内医院出生
+    assert turn.state.affair == "hukou-newborn" and "birth_place" not in turn.state.answers  # asked, not 省内
+    asked = T.take_situation_answer(snapshot, turn.state, "在上海生的")
+    assert asked.state.answers == {"birth_place": "born_other"}
