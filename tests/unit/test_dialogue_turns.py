@@ -1040,3 +1040,8 @@ def test_a_birthplace_outside_the_province_is_not_read_from_the_city_the_hukou_g
     assert turn.state.affair == "hukou-newborn" and "birth_place" not in turn.state.answers  # asked, not 省内
     asked = T.take_situation_answer(snapshot, turn.state, "在上海生的")
     assert asked.state.answers == {"birth_place": "born_other"}
+
+
+def test_parents_not_married_are_not_read_as_married(snapshot):
+    turn = _understand(snapshot, T.State(), "我没结婚生了孩子 想给孩子上户口")  # 结婚生 holds 婚生
+    assert turn.state.affair == "hukou-newborn" and "parents_marriage" not in turn.state.answers
