@@ -12,12 +12,12 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, ActiveLoop, ConversationPaused, SlotSet
+from rasa_sdk.events import ActionExecuted, ActiveLoop, ConversationPaused, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.state import say, state_of
+from actions.state import latest_text, say, state_of
 from bot.catalog.provider import default_provider
 from bot.config import settings
 from bot.console import handoff as desk
@@ -65,4 +65,7 @@ class ActionHandoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
+        text = latest_text(tracker)
+        if text and not tracker.active_loop_name and not handoff.asks_for_a_person(text):
+            return [FollowupAction("action_resolve_affair")]  # 我是个人经营的, read as 人工: no request
         return await hand_over(dispatcher, tracker, handoff.REASON_ASKED)

@@ -6,6 +6,7 @@ agent is told (the summary) and what the person is told (the replies), so both a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,6 +19,16 @@ HANDOFF_TYPE = "onevisit.handoff"
 REASON_ASKED, REASON_MISSES, REASON_LOW_RATING = "asked", "misses", "low_rating"
 LAST_TURNS = 10
 HANDOFF_BUTTON = ("转人工客服", "/human_handoff")
+# Words of asking for a person (转人工, 找客服, 跟真人说, 工作人员, 打电话, typed in pinyin too). A reply the
+# classifier reads as that without any of them (旅游（个人游或跟团）, 我是个人经营的: 个人 is no 人工) is no request.
+_FOR_A_PERSON = re.compile(r"人工|客服|真人|工作人员|坐席|电话|热线|12345|接线|转接|机器人|换个人|找人|叫个?人|个人来|"
+                           r"活人|领导|投诉|ren ?gong|ke ?fu|zhen ?ren|gong ?zuo ?ren ?yuan|dian ?hua|re ?xian|"
+                           r"zhuan ?jie|jiao ?ge ?ren|ge ?ren ?lai", re.IGNORECASE)
+
+
+def asks_for_a_person(text: str) -> bool:
+    """Whether a message asks, in words, for a person (or is the handoff button's payload)."""
+    return text.strip().startswith("/") or _FOR_A_PERSON.search(text) is not None
 
 
 def summary(catalog: Catalog, affair_id: str | None, answers: dict[str, str], district: str | None,

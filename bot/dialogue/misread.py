@@ -20,6 +20,7 @@ from functools import cache
 from bot.catalog.provider import Snapshot
 from bot.config import PROJECT_ROOT
 from bot.dialogue.choices import by_position, decided_in_context, pick
+from bot.dialogue.handoff import asks_for_a_person
 from bot.dialogue.situations import prefill
 from bot.dialogue.turns import CLARIFY, FAREWELLS, PUTTING_OFF, STOP_WORDS, State, question_answered
 from bot.knowledge.pinyin_examples import intent_examples, without_annotations
@@ -38,7 +39,10 @@ def _classifier_examples() -> dict[str, tuple[str, ...]]:
 
 def answers_all_the_same(snap: Snapshot, state: State, text: str, intent: str) -> bool:
     """Whether a reply read as `intent`, one the situation form leaves to the rules, answers the situation question
-    asked all the same."""
+    asked all the same. A reply read as a request for a person that asks for none in words is always left to the
+    situation questions, which read a change of an earlier answer, another affair, or nothing."""
+    if intent == "human_handoff" and not asks_for_a_person(text):
+        return True  # 旅游（个人游或跟团）: the situation questions read it, whatever it says
     examples = _classifier_examples().get(intent)
     question = question_answered(snap, state, text) if examples else None
     if question is None:  # with no examples to weigh it against, a reading alone is too lenient to take

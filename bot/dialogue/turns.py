@@ -275,8 +275,6 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
     if state.affair_state == CLARIFY and result.affair not in options and \
             not (result.affair and asks_something_else(text, options, snap.resolver)):  # 身份证丢了, among 驾照's
         noted = _noted_among_choices(snap, state, text, given)
-        if noted is not None and state.clarify_each:  # 我今年25岁, to 临时身份证 and 补领, both needed: the first
-            return _first_of_each(snap, noted.state, text)
         if noted is not None:
             return noted
     if result.affair:
@@ -287,8 +285,6 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
         new = _offered(snap, state, result.clarify, text, clarify_each=result.each)
         return Turn(new, [say.clarify_reply(snap.catalog, list(result.clarify), result.topic, each=result.each)])
     if state.affair_state == CLARIFY and place is not None:  # 杭州萧山, said to a choice: kept for the guide
-        if state.clarify_each:
-            return _first_of_each(snap, state, text)
         return Turn(state, [say.Reply(f"好的，已记下您在{place_label(snap.catalog, place)}。"),
                             _the_same_choice(snap, state)])
     if state.affair_state == CLARIFY:
@@ -351,13 +347,6 @@ def _noted_among_choices(snap: Snapshot, state: State, text: str, given: dict[st
     kept = replace(state, clarify_answers={o: a for o, a in given.items() if a})
     return Turn(kept, [say.Reply("好的，这一点记下了。"),
                        _the_same_choice(snap, state)])
-
-
-def _first_of_each(snap: Snapshot, state: State, text: str) -> Turn:
-    """A reply that tells a fact or the place instead of picking among affairs each needed (临时身份证 and 补领): the
-    first is taken up, with what the reply told, and the next follows its guide."""
-    first = state.clarify_options[0]
-    return _choose(snap, state, first, text, also=_not_picked(state, first))
 
 
 def _the_same_choice(snap: Snapshot, state: State) -> say.Reply:

@@ -84,3 +84,19 @@ def test_below_satisfied_asks_why_and_a_low_rating_is_offered_a_person():
     assert _payload(reasons.buttons[0][1]) == ("rate_reason", {"reason": "材料说得不清楚"})
     assert R.after_reason(5).buttons == [H.HANDOFF_BUTTON]
     assert R.after_reason(3).buttons == []
+
+
+@pytest.mark.parametrize("text, asks", [
+    ("转人工", True), ("我要找客服", True), ("不想跟机器人说了", True), ("zhuan ren gong", True),
+    ("/human_handoff", True), ("有没有咨询电话", True),
+    ("我是个人经营的", False), ("旅游（个人游或跟团）", False), ("个人办理", False),
+])
+def test_a_request_for_a_person_is_told_by_its_words(text, asks):
+    assert H.asks_for_a_person(text) is asks
+
+
+def test_every_request_for_a_person_the_classifier_learns_asks_for_one_in_words():
+    from bot.dialogue.misread import _classifier_examples
+
+    examples = _classifier_examples()["human_handoff"]
+    assert len(examples) >= 20 and [e for e in examples if not H.asks_for_a_person(e)] == []

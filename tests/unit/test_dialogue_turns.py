@@ -966,15 +966,17 @@ def test_a_choice_keeps_the_answers_the_message_that_brought_it_gave(snapshot):
     assert _understand(snapshot, said_nothing, "", choice="id-card-reissue").state.answers == {}
 
 
-def test_a_fact_or_a_place_told_to_a_choice_of_affairs_each_needed_takes_up_the_first(snapshot):
+def test_a_fact_or_a_place_told_to_a_choice_of_affairs_each_needed_picks_none(snapshot):
+    """The choice may itself be wrong (个体户注销 offers 个体户开业登记): an affair the person did not pick is not
+    started."""
     offered = _understand(snapshot, T.State(), "身份证掉了 急着坐火车 有没有临时的")
     assert offered.state.clarify_each and len(offered.state.clarify_options) == 2
-    first, second = offered.state.clarify_options
     fact = _understand(snapshot, offered.state, "我今年25岁")
-    assert fact.state.affair == first and fact.state.also_affair == second
-    assert fact.state.answers == {"applicant_age": "adult"}
+    assert fact.state.affair is None and fact.state.clarify_options == offered.state.clarify_options
+    assert fact.replies[0].text == "好的，这一点记下了。"
     place = _understand(snapshot, offered.state, "杭州萧山")
-    assert place.state.affair == first and place.state.district == "330109" and place.state.also_affair == second
+    assert place.state == replace(offered.state, district="330109")
+    assert place.replies[0].text == "好的，已记下您在杭州市萧山区。"
 
 
 def test_a_place_told_to_a_choice_is_kept_and_the_same_choice_asked_without_a_miss(snapshot):

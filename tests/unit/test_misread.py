@@ -14,6 +14,9 @@ from bot.dialogue.turns import CLARIFY, State, question_answered
     ("id-card-reissue", {}, "满16了", "goodbye"),  # as 88了
     ("hukou-cancel-death", {}, "是出车祸走的", "goodbye"),  # as 我先走了
     ("funeral-allowance", {"insurance_type": "employee"}, "生病走的", "goodbye"),  # 生病 is the option's word
+    # another option of an earlier question, 个人 read as 人工: the situation questions read the change
+    ("hk-macau-permit", {"apply_type": "first", "endorsement_type": "family"}, "旅游（个人游或跟团）",
+     "human_handoff"),
     ("housing-fund-withdrawal-purchase", {"purpose": "buy_new"}, "证早就下来了", "query_case_status"),
     ("property-new-house", {"apply_way": "self"}, "证上只写我一个人的名字", "bot_challenge"),  # as 你叫什么名字
     ("vehicle-purchase-tax", {}, "我个人买的", "human_handoff"),
