@@ -1047,3 +1047,11 @@ def test_a_birthplace_outside_the_province_is_not_read_from_the_city_the_hukou_g
 def test_parents_not_married_are_not_read_as_married(snapshot):
     turn = _understand(snapshot, T.State(), "我没结婚生了孩子 想给孩子上户口")  # 结婚生 holds 婚生
     assert turn.state.affair == "hukou-newborn" and "parents_marriage" not in turn.state.answers
+
+
+def test_what_the_first_message_said_is_kept_for_the_affair_picked(snapshot):
+    first = _understand(snapshot, T.State(), "驾照要到期了 让我儿子帮我去办")
+    state = first.state if first.state.affair else \
+        _understand(snapshot, first.state, "/choose_affair", choice="driving-license-renew").state
+    assert state.affair == "driving-license-renew"
+    assert state.answers == {"expiry_status": "due", "applicant": "agent"}  # 要到期, then 帮我 (asked only when due)
