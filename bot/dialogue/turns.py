@@ -259,10 +259,10 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
         revised = _revised(snap, state, text, None)  # 不对，我记错了，其实是外省户口, after the guide: the guide again
         if revised is not None:
             return Turn(replace(revised.state, affair_state=RESOLVED), revised.replies)
-    taken_up = _taken_up(snap, state, text)
+    result = snap.resolver.resolve(text)
+    taken_up = _taken_up(snap, state, text) if result.affair in (None, state.affair) else None
     if taken_up is not None:
         return taken_up
-    result = snap.resolver.resolve(text)
     choosing = state.affair_state == CLARIFY and bool(state.clarify_options)
     given = _given_to_options(snap, state, text) if choosing else {}
     if choosing:
@@ -356,10 +356,12 @@ def _the_same_choice(snap: Snapshot, state: State) -> say.Reply:
 
 def _taken_up(snap: Snapshot, state: State, text: str) -> Turn | None:
     """已满16周岁, after 身份证要换了，多久能拿到 was answered with no questions asked: an answer, in its own words, to
-    situation questions of the affair asked about starts its questions with it. None for any other message, or
-    when the guide was given (nothing is pending then)."""
+    situation questions of the affair asked about starts its questions with it. None for any other message (one
+    that asks or requests something may be another affair), or when the guide was given (nothing is pending
+    then)."""
     affair = snap.catalog.affair(state.affair) if state.affair and state.affair_state == DONE else None
-    if affair is None or asks_something(text) or not snap.catalog.pending_questions(affair, state.answers):
+    if affair is None or asks_something(text) or REQUEST_WORDS.search(text) or \
+            not snap.catalog.pending_questions(affair, state.answers):
         return None
     if _prefilled(snap, affair, state.answers, text) == state.answers:
         return None

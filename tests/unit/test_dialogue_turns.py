@@ -1055,3 +1055,10 @@ def test_what_the_first_message_said_is_kept_for_the_affair_picked(snapshot):
         _understand(snapshot, first.state, "/choose_affair", choice="driving-license-renew").state
     assert state.affair == "driving-license-renew"
     assert state.answers == {"expiry_status": "due", "applicant": "agent"}  # 要到期, then 帮我 (asked only when due)
+
+
+def test_a_new_request_after_a_follow_up_is_not_taken_as_an_answer_to_the_affair_asked_about(snapshot):
+    asked = T.answer_detail(snapshot, T.State(), "身份证要换了 多久能拿到", "time_limit", HOTLINE).state
+    assert asked.affair == "id-card-renew" and asked.affair_state == T.DONE
+    passport = _understand(snapshot, asked, "我还想办护照，我已满16周岁了", intent="inform")
+    assert passport.state.affair != "id-card-renew"
