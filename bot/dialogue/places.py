@@ -43,11 +43,16 @@ def place_outside(catalog: Catalog, text: str) -> str | None:
     return min(named)[1] if named else None
 
 
+def _outside_spans(catalog: Catalog, text: str) -> list[tuple[int, int, str]]:
+    """Where the text names a province or large city outside the province (the lexicon's words of 外省), each span
+    read as 外省."""
+    return [(m.start(), m.end(), OTHER_PROVINCE) for word, canonical in catalog.lexicon.items()
+            if canonical == OTHER_PROVINCE and word for m in re.finditer(re.escape(word), text)]
+
+
 def places_outside_as_other_province(catalog: Catalog, text: str) -> str:
     """The text with each province or large city outside the province read as 外省 (在上海生的 → 在外省生的)."""
-    spans = [(m.start(), m.end(), OTHER_PROVINCE) for word, canonical in catalog.lexicon.items()
-             if canonical == OTHER_PROVINCE and word and word != OTHER_PROVINCE
-             for m in re.finditer(re.escape(word), text)]
+    spans = [span for span in _outside_spans(catalog, text) if text[span[0]:span[1]] != OTHER_PROVINCE]
     return _read_as(text, sorted(spans))
 
 
@@ -64,10 +69,7 @@ def hukou_places_as_province(catalog: Catalog, text: str) -> str:
     """The text with each place that says where a hukou is read as the province, or as 外省 for one outside it
     (我们都是杭州户口 → 我们都是浙江户口, 我老公是安徽户口 → 我老公是外省户口). A place said on its own stays: it is
     more often where the person is than where the hukou is."""
-    spans = [(e.start, e.end, PROVINCE) for e in extract(text) if e.kind == DISTRICT]
-    for word, canonical in catalog.lexicon.items():
-        if canonical == OTHER_PROVINCE and word:
-            spans += [(m.start(), m.end(), OTHER_PROVINCE) for m in re.finditer(re.escape(word), text)]
+    spans = [(e.start, e.end, PROVINCE) for e in extract(text) if e.kind == DISTRICT] + _outside_spans(catalog, text)
     return _read_as(text, [(start, end, read) for start, end, read in sorted(spans)
                            if _HUKOU_AFTER.match(text, end) or _HUKOU_BEFORE.search(text, 0, start)])
 
