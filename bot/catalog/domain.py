@@ -85,6 +85,15 @@ class Implication:
 
 
 @dataclass(frozen=True)
+class FeeCase:
+    """A fee that holds in one situation (a damaged ID card costs 40 yuan where an expired one costs 20)."""
+
+    amount: float
+    note: str
+    when: Conditions
+
+
+@dataclass(frozen=True)
 class Affair:
     """An affair (事项) with everything its service guide says."""
 
@@ -119,6 +128,15 @@ class Affair:
     source_url: str | None = None
     checked_by: str | None = None
     issued_within: dict[str, str] = field(default_factory=dict)  # a part's material name -> the part issuing it
+    fee_cases: tuple[FeeCase, ...] = ()
+
+    def fee_in(self, answers: dict[str, str]) -> tuple[float, str]:
+        """The fee and its note in this situation: the first fee case the answers meet (an unanswered condition
+        does not), else the affair's own."""
+        case = next((c for c in self.fee_cases if matches(c.when, answers, unknown_matches=False)), None)
+        if case is None:
+            return self.fee.get("amount", 0), self.fee.get("note") or ""
+        return case.amount, case.note or self.fee.get("note") or ""
 
     @property
     def is_bundle(self) -> bool:
@@ -223,4 +241,6 @@ def affair_from_record(record: dict[str, Any]) -> Affair:
         implies=tuple(Implication({str(k): str(v) for k, v in i["answers"].items()}, as_conditions(i.get("when")))
                       for i in record.get("implies") or ()),
         issued_within={str(i["material"]): str(i["by"]) for i in record.get("issued_within") or ()},
+        fee_cases=tuple(FeeCase(c["amount"], c.get("note", ""), as_conditions(c["when"]))
+                        for c in record["fee"].get("cases") or ()),
     )

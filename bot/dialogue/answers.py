@@ -97,11 +97,11 @@ def time_limit_text(affair: Affair) -> str:
     return f"办理时限：{text}"
 
 
-def fee_text(affair: Affair) -> str:
-    """The fee, or that it is free."""
-    amount = affair.fee.get("amount", 0)
+def fee_text(affair: Affair, answers: dict[str, str]) -> str:
+    """The fee in the person's situation (or the affair's, while the situation is not known), or that it is free."""
+    amount, note = affair.fee_in(answers)
     text = "不收费" if not amount else f"{amount:g}元"
-    note = (affair.fee.get("note") or "").strip("。 ")
+    note = note.strip("。 ")
     if note and note != text:  # 不收费（不收费） says it twice
         text += f"（{note}）"
     return f"收费：{text}"
@@ -154,7 +154,7 @@ def affair_answer(catalog: Catalog, affair: Affair, answers: dict[str, str], pla
     choices = [(p.question.preference, [o.label for o in p.question.options]) for p in preferences]
     match = catalog.office_for(affair, place) if place else None
     where = office_text(catalog, match, place, hotline)
-    rows = [time_limit_text(affair), fee_text(affair), online_text(affair), visits_text(affair),
+    rows = [time_limit_text(affair), fee_text(affair, answers), online_text(affair), visits_text(affair),
             in_person_text(affair)]
     bundle = [p.short_name for p in catalog.parts_of(affair)] if affair.is_bundle else []
     provenance = provenance_text(affair, hotline)
@@ -248,11 +248,12 @@ def question_reply(ask: str, options: list[tuple[str, str]]) -> Reply:
 
 
 
-def detail_reply(catalog: Catalog, affair: Affair, detail: str, place: Place | None, hotline: str) -> Reply:
-    """One follow-up answer about the current affair."""
+def detail_reply(catalog: Catalog, affair: Affair, detail: str, answers: dict[str, str], place: Place | None,
+                 hotline: str) -> Reply:
+    """One follow-up answer about the current affair, in the situation the answers tell."""
     match = catalog.office_for(affair, place) if place else None
     texts = {
-        "fee": lambda: fee_text(affair),
+        "fee": lambda: fee_text(affair, answers),
         "time_limit": lambda: time_limit_text(affair),
         "online": lambda: online_text(affair),
         "visits": lambda: visits_text(affair),

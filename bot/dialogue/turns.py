@@ -694,7 +694,7 @@ def _answered_between(snap: Snapshot, state: State, affair: Affair, detail: str,
     district = snap.catalog.places.get(state.district or "")
     waiting = detail if detail in PLACE_DETAILS and district is None else None  # answered once the place is said
     return Turn(replace(state, pending_detail=waiting),
-                [replace(say.detail_reply(snap.catalog, affair, detail, district, hotline), buttons=[])])
+                [replace(say.detail_reply(snap.catalog, affair, detail, state.answers, district, hotline), buttons=[])])
 
 
 def _readings(snap: Snapshot, text: str) -> list[str]:
@@ -869,5 +869,5 @@ def answer_detail(snap: Snapshot, state: State, text: str, detail: str, hotline:
         if switched:  # say which affair the question was understood to be about
             replies.insert(0, say.Reply(f"好的，您问的是【{affair.name}】。", [(NOT_THIS, NOT_THIS_PAYLOAD)]))
         return Turn(replace(state, affair_state=DONE, pending_detail=detail), replies)
-    reply = say.detail_reply(snap.catalog, affair, detail, district, hotline)
+    reply = say.detail_reply(snap.catalog, affair, detail, state.answers, district, hotline)
     return Turn(replace(state, affair_state=DONE, pending_detail=None), [reply])

@@ -13,6 +13,7 @@ from import_helpers import (
     SAMPLE_JSON,
     affair_id,
     basic_row,
+    copy_knowledge,
     fingerprint,
     line_of,
     load_yaml,
@@ -254,3 +255,19 @@ def test_halls_are_merged_by_name_and_added_to_their_city(imported):
     assert wenzhou["wz-330302-public-security"]["kind"] == "public-security"
     original = load_yaml(KNOWLEDGE / "offices" / "hangzhou.yml")["offices"]
     assert [o["id"] for o in original] == list(hangzhou)[:len(original)], "existing halls keep their order"
+
+
+def test_a_fee_said_per_situation_is_kept_by_an_import(tmp_path):
+    """Fee cases are hand-written: an import sets the amount and basis the export owns and keeps the cases."""
+    root = copy_knowledge(tmp_path)
+    path = root / "affairs" / "marriage-registration.yml"
+    text = path.read_text(encoding="utf-8")
+    case = ("  cases:\n    - when: {marital_history: remarried}\n      amount: 0\n"
+            "      note: 再婚登记同样不收费\n")
+    text = text.replace("fee:\n  amount: 0\n", "fee:\n  amount: 5\n", 1)  # the export says it is free
+    path.write_text(text.replace("online:\n", case + "online:\n", 1), encoding="utf-8")
+    code, output = run_cli("knowledge", "import", str(SAMPLE_JSON), "--dir", str(root))
+    assert code == 0, output
+    fee = load_yaml(path)["fee"]
+    assert fee["cases"] == [{"when": {"marital_history": "remarried"}, "amount": 0, "note": "再婚登记同样不收费"}]
+    assert fee["amount"] == 0

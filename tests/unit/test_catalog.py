@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from unit_helpers import AFFAIR_IDS
 
@@ -95,10 +97,21 @@ def test_every_pending_question_decides_something(catalog):
     for affair in catalog.affairs.values():
         gates = {q for question in affair.situations for q in question.ask_if}
         gates |= {q for implication in affair.implies for q in implication.when}
-        conditions = {q for m in affair.materials for q in m.when}
+        conditions = {q for m in affair.materials for q in m.when} | {q for c in affair.fee_cases for q in c.when}
         for pending in catalog.pending_questions(affair, {}):
             if pending.part is None:
                 assert pending.question.id in gates | conditions, (affair.id, pending.key)
+
+
+def test_a_question_that_decides_only_the_fee_is_asked(catalog):
+    """A question no material depends on is still asked when the fee depends on it."""
+    renew = catalog.affairs["id-card-renew"]
+    assert "renew_reason" in {q for c in renew.fee_cases for q in c.when}
+    alone = replace(renew, materials=tuple(replace(m, when={k: v for k, v in m.when.items() if k != "renew_reason"})
+                                           for m in renew.materials))
+    assert "renew_reason" in [p.key for p in catalog.pending_questions(alone, {})]
+    free = replace(alone, fee_cases=())
+    assert "renew_reason" not in [p.key for p in catalog.pending_questions(free, {})]
 
 
 def test_pending_questions_of_a_bundle_are_scoped_by_part(catalog):

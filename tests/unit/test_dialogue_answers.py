@@ -72,9 +72,9 @@ def test_copies_and_originals_are_named(catalog):
 
 def test_free_online_same_day_affair(catalog):
     newborn = catalog.affairs["hukou-newborn"]
-    assert A.fee_text(newborn) == "收费：不收费（出生登记不收费）"
+    assert A.fee_text(newborn, {}) == "收费：不收费（出生登记不收费）"
     filing = catalog.affairs["cross-region-medical-filing"]  # its note is 不收费 too
-    assert filing.fee.get("note") == "不收费" and A.fee_text(filing) == "收费：不收费"
+    assert filing.fee.get("note") == "不收费" and A.fee_text(filing, {}) == "收费：不收费"
     assert A.online_text(newborn).startswith("网上办理：可以网上办理（浙里办）。在浙江省内医院出生")
     assert A.time_limit_text(newborn).startswith("办理时限：即办（当场办结）。法律未规定办结时限")
     assert A.visits_text(newborn) == "跑动次数：零次跑，全程网上办，办好后可选择邮寄到家"
@@ -132,8 +132,9 @@ def test_office_text_of_a_verified_office(catalog):
 
 def test_detail_reply_and_clarify_reply(catalog):
     affair = catalog.affairs["id-card-reissue"]
-    assert A.detail_reply(catalog, affair, "in_person", None, HOTLINE).text.startswith("【身份证补领】是否本人到场：")
-    assert A.detail_reply(catalog, affair, "unknown", None, HOTLINE).text == \
+    in_person = A.detail_reply(catalog, affair, "in_person", {}, None, HOTLINE)
+    assert in_person.text.startswith("【身份证补领】是否本人到场：")
+    assert A.detail_reply(catalog, affair, "unknown", {}, None, HOTLINE).text == \
         "【身份证补领】办理地点：请告诉我您在哪个市、区县，我帮您查对应的办事大厅。"
     reply = A.clarify_reply(catalog, ["id-card-renew", "id-card-reissue", "no-such-affair"])
     assert reply.text.startswith("您想办的是下面哪一项？")
@@ -193,8 +194,25 @@ def test_the_structured_guide_says_what_the_text_says(catalog):
     assert data["provenance"] == reply.text.splitlines()[-1]
 
 
+def test_the_fee_said_is_the_one_of_the_person_s_situation(catalog):
+    """A damaged ID card costs 40 yuan where an expired one costs 20; only endorsing a permit costs no permit fee."""
+    renew = catalog.affairs["id-card-renew"]
+    assert A.fee_text(renew, {"renew_reason": "damaged"}).startswith("收费：40元（损坏换领工本费40元")
+    assert A.fee_text(renew, {"renew_reason": "expired"}).startswith("收费：20元（到期换领、信息变更换领工本费20元")
+    assert "40元" not in A.fee_text(renew, {"renew_reason": "expired"})
+    unknown = A.fee_text(renew, {})  # the situation not yet said: the affair's fee with its note on every case
+    assert unknown.startswith("收费：20元（") and "损坏换领工本费40元" in unknown
+    damaged = {"renew_reason": "damaged", "applicant_age": "adult", "hukou_place": "local"}
+    assert "收费：40元（" in _answer(catalog, "id-card-renew", damaged, None).text
+    reply = A.detail_reply(catalog, renew, "fee", damaged, None, HOTLINE)
+    assert reply.text.startswith("【身份证换领】收费：40元（")
+    permit = catalog.affairs["hk-macau-permit"]
+    assert A.fee_text(permit, {"apply_type": "endorsement_only"}).startswith("收费：15元（只办签注不收通行证费用")
+    assert A.fee_text(permit, {"apply_type": "first"}).startswith("收费：60元（")
+
+
 def test_a_detail_reply_carries_no_structure(catalog):
-    reply = A.detail_reply(catalog, catalog.affairs["passport"], "fee", None, HOTLINE)
+    reply = A.detail_reply(catalog, catalog.affairs["passport"], "fee", {}, None, HOTLINE)
     assert "json_message" not in reply.as_rasa()
 
 

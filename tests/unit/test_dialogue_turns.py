@@ -234,7 +234,7 @@ def test_whether_the_result_can_be_posted_is_said_as_the_guide_says(snapshot, af
 
 
 def say_detail(snapshot, affair, detail, place) -> str:
-    return detail_reply(snapshot.catalog, affair, detail, place, HOTLINE).text
+    return detail_reply(snapshot.catalog, affair, detail, {}, place, HOTLINE).text
 
 
 def test_without_an_affair_the_same_words_get_no_affair_s_answer(snapshot):

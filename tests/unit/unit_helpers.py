@@ -155,6 +155,18 @@ def _unknown_when_question(root: Path) -> list[Expected]:
                      "条件引用了不存在（或排在后面）的情形问题 no_such_question")]
 
 
+def _fee_case_unknown_option(root: Path) -> list[Expected]:
+    """A fee said for a situation must name an option its question has."""
+    path = _affair(root, "id-card-renew")
+    old = "when: {renew_reason: damaged}"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    text = text.replace(old, "when: {renew_reason: broken}", 1)
+    path.write_text(text, encoding="utf-8")
+    return [Expected("knowledge/affairs/id-card-renew.yml", line_no(text, "renew_reason: broken"),
+                     "情形问题 renew_reason 没有选项 broken")]
+
+
 def _yes_option_told_by_order_alone(root: Path) -> list[Expected]:
     path = _affair(root, "divorce-registration")
     # 结婚证还在吗？ without 有, a bare 是 has nothing to go by but the order of the options
@@ -277,6 +289,7 @@ BREAKS = {
     "alias-of-two-affairs": _shared_alias,
     "alias-of-later-affair": _alias_of_later_affair,
     "when-unknown-question": _unknown_when_question,
+    "fee-case-unknown-option": _fee_case_unknown_option,
     "yes-option-told-by-order-alone": _yes_option_told_by_order_alone,
     "office-unknown-place": _office_unknown_place,
     "office-national-hotline": _office_national_hotline,
