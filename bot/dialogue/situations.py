@@ -329,24 +329,41 @@ def option_named(question: Question, text: str) -> Option | None:
 
 
 def prefill(questions: list[tuple[str, Question]], text: str, readings: Sequence[str] = (),
-            first_message: bool = False) -> dict[str, str]:
+            first_message: bool = False, claimants: Sequence[Question] = ()) -> dict[str, str]:
     """Answers already given in a message (我老婆是外省的 → 投靠配偶, 外省; 他75岁了 → 已满16周岁). An age decides
     an age question before any word does (我孩子今年18了 is not a minor), and so does a `first_message`, the one
     that names the affair, for a grown-up (我老伴的身份证过期了); a reply that names one (等我问问我老婆) does not.
-    `readings`: as for `parse_answer`."""
+    `readings`: as for `parse_answer`. A word inside a longer one of the `claimants` (the question the text
+    answers, when it was asked one) is theirs: 贷款 in 贷款还清了, said of the seller's mortgage, says nothing of how
+    the buyer pays. Among the questions prefilled alone, each word counts for each (增加注册资本 says both what
+    changes and how)."""
     answers = {}
     age = age_of_the_person(text)
-    norm = normalize(text)
-    said = _with_readings(norm, readings)
+    said = _with_readings(normalize(text), readings)
+
+    def words_said(question: Question) -> dict[str, list[str]]:
+        return {o.value: [w for w in map(normalize, (o.label, *o.hints))
+                          if len(w) >= 2 and w not in _YES + _NO and w in said and not _negated(text, w)]
+                for o in question.options}
+
+    claimed = [w for claimant in claimants for ws in words_said(claimant).values() for w in ws]
     for key, question in questions:
         by_age = _option_for_age(question, age) if age is not None else \
             _grown_up_option(question, text) if first_message else None
         if by_age is not None:
             answers[key] = by_age.value
             continue
-        hits = [o for o in question.options
-                if any(len(w) >= 2 and w not in _YES + _NO and w in said and not _negated(text, w)
-                       for w in map(normalize, (o.label, *o.hints)))]
+        hits = [value for value, ws in words_said(question).items()
+                if any(not _inside_longer(w, claimed, said) for w in ws)]
         if len(hits) == 1:
-            answers[key] = hits[0].value
+            answers[key] = hits[0]
     return answers
+
+
+def _inside_longer(word: str, longer: list[str], said: str) -> bool:
+    """True when every mention of `word` lies inside a longer word said for another question: in 贷款还清了, 贷款 is
+    part of 贷款还清 (the seller's mortgage is paid off) and says nothing of how the buyer pays."""
+    spans = [(m.start(), m.start() + len(w)) for w in longer if len(w) > len(word) and word in w
+             for m in re.finditer(re.escape(w), said)]
+    starts = [m.start() for m in re.finditer(re.escape(word), said)]
+    return bool(spans) and all(any(a <= s and s + len(word) <= b for a, b in spans) for s in starts)

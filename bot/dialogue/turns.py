@@ -161,16 +161,19 @@ def detail_for(intent: str | None, text: str, pending: str | None = None) -> str
     return detail
 
 
-def _prefilled(snap: Snapshot, affair: Affair, answers: dict[str, str], text: str) -> dict[str, str]:
+def _prefilled(snap: Snapshot, affair: Affair, answers: dict[str, str], text: str,
+               asked: Question | None = None) -> dict[str, str]:
     """`answers` and those the text gives to the affair's questions still pending, including the questions its
-    own answers open (已经结婚了，我们都是杭州户口: married, so the parents' hukou is asked, and it is given too). A
+    own answers open (已经结婚了，我们都是杭州户口: married, so the parents' hukou is asked, and it is given too). The
+    question `asked`, which the text answers, keeps its words (贷款还清了 says nothing of a buyer's loan). A
     place of the province names a hukou's province only when it says so (杭州户口): see `hukou_places_as_province`;
     one outside it reads 外省 (在上海生的, against 宁波 in 户口要落在宁波: then the birthplace stays to ask)."""
     readings = [reading for reading in (hukou_places_as_province(snap.catalog, text),
                                         places_outside_as_other_province(snap.catalog, text)) if reading != text]
     answers = dict(answers)
+    claimants = [asked] if asked is not None else []
     while given := prefill([(p.key, p.question) for p in snap.catalog.pending_questions(affair, answers)], text,
-                           readings, first_message=True):
+                           readings, first_message=True, claimants=claimants):
         answers.update(given)
     return answers
 
@@ -684,7 +687,7 @@ def _answered(snap: Snapshot, state: State, pending: list[PendingQuestion], text
     answers = {**state.answers, pending[0].key: value}
     if affair is None or option_named(pending[0].question, text) is not None:
         return Turn(replace(state, answers=answers))
-    return Turn(replace(state, answers=_prefilled(snap, affair, answers, text)))
+    return Turn(replace(state, answers=_prefilled(snap, affair, answers, text, asked=pending[0].question)))
 
 
 def _answered_between(snap: Snapshot, state: State, affair: Affair, detail: str, hotline: str) -> Turn:

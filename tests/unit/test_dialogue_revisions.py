@@ -82,3 +82,21 @@ def test_an_answer_taken_back_after_the_guide_opens_the_form_again(snapshot):
     guide = T.full_answer(snapshot, turn.state, HOTLINE)
     assert "外省户籍人员本人到场采集指纹" in guide.replies[0].text
 
+
+
+@pytest.mark.parametrize("affair, before, reply, after, asked_next", [
+    # the seller's loan paid off: no word of how the buyer pays
+    ("property-transfer", {"seller_married": "married"}, "贷款还清了", {"seller_married": "married",
+                                                                   "seller_mortgage": "no_mortgage"}, "buyer_loan"),
+    ("property-transfer", {"seller_married": "single"}, "房东贷款还没还完，想带押过户",
+     {"seller_married": "single", "seller_mortgage": "with_mortgage"}, "buyer_loan"),
+    # the buyer paid in full: nothing said of the seller's mortgage
+    ("property-transfer", {"seller_married": "single"}, "我全款",
+     {"seller_married": "single", "buyer_loan": "full_payment"}, "seller_mortgage"),
+    # a friend sold the car: a sale, and who will handle it is still to ask
+    ("vehicle-transfer", {}, "朋友卖给我的", {"transfer_way": "sale"}, "buyer_type"),
+])
+def test_an_answer_records_only_what_it_says(snapshot, affair, before, reply, after, asked_next):
+    turn = T.take_situation_answer(snapshot, _at(affair, **before), reply)
+    assert turn.state.answers == after
+    assert _pending_key(snapshot, turn.state) == asked_next

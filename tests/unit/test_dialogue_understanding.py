@@ -204,6 +204,21 @@ def test_prefill_from_the_first_message(catalog):
     assert prefill(keyed, "身份证丢了怎么补办") == {}
 
 
+def _hinted(qid: str, **hints: tuple[str, ...]) -> Question:
+    return Question(id=qid, ask=f"{qid}？", options=tuple(Option(v, v, h) for v, h in hints.items()))
+
+
+def test_a_word_inside_a_longer_one_of_the_question_answered_is_that_one_s():
+    """贷款 in 贷款还清了, the answer to the seller's mortgage, belongs to 贷款还清, not to how the buyer pays."""
+    mortgage = _hinted("mortgage", paid_off=("贷款还清", "还清了"), owing=("没还清",))
+    payment = _hinted("payment", loan=("贷款", "按揭"), cash=("全款",))
+    assert prefill([("payment", payment)], "贷款还清了", claimants=[mortgage]) == {}
+    assert prefill([("payment", payment)], "贷款还清了，这次我也贷款", claimants=[mortgage]) == {"payment": "loan"}
+    # without a question answered (a first message), each word counts for every question
+    both = [("mortgage", mortgage), ("payment", payment)]
+    assert prefill(both, "贷款还清了") == {"mortgage": "paid_off", "payment": "loan"}
+
+
 def test_an_age_in_the_first_message_answers_the_age_question(catalog):
     reissue = catalog.affairs["id-card-reissue"]
     keyed = [(p.key, p.question) for p in catalog.pending_questions(reissue, {})]
