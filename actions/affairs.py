@@ -150,14 +150,24 @@ def picks_a_choice(tracker: Tracker) -> bool:
         misread.picks_all_the_same(default_provider().current(), state_of(tracker), text, intent) is not None
 
 
+def answers_after_a_follow_up(tracker: Tracker) -> bool:
+    """Whether the person's reply, read as goodbye after a follow-up about an affair was answered and no form runs,
+    answers that affair's situation questions all the same (生病走的, after 丧葬费去哪里领: `bot.dialogue.misread`)."""
+    intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+    text = latest_text(tracker)
+    return not tracker.active_loop_name and bool(text) and misread.answers_all_the_same_after_a_follow_up(
+        default_provider().current(), state_of(tracker), text, intent)
+
+
 class ActionGoodbye(Action):
-    """Say goodbye, unless the reply picks one of the offered affairs all the same (人走了 among the hukou ones)."""
+    """Say goodbye, unless the reply picks one of the offered affairs all the same (人走了 among the hukou ones), or
+    answers the questions of the affair just asked about (生病走的)."""
 
     def name(self) -> str:
         return "action_goodbye"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        if picks_a_choice(tracker):
+        if picks_a_choice(tracker) or answers_after_a_follow_up(tracker):
             return [FollowupAction("action_resolve_affair")]
         dispatcher.utter_message(response="utter_goodbye")
         return []

@@ -22,7 +22,15 @@ from bot.config import PROJECT_ROOT
 from bot.dialogue.choices import by_position, decided_in_context, pick
 from bot.dialogue.handoff import asks_for_a_person
 from bot.dialogue.situations import prefill
-from bot.dialogue.turns import CLARIFY, FAREWELLS, PUTTING_OFF, STOP_WORDS, State, question_answered
+from bot.dialogue.turns import (
+    CLARIFY,
+    FAREWELLS,
+    PUTTING_OFF,
+    STOP_WORDS,
+    State,
+    answers_the_affair_asked_about,
+    question_answered,
+)
 from bot.knowledge.pinyin_examples import intent_examples, without_annotations
 
 NLU_DIR = PROJECT_ROOT / "data" / "nlu"
@@ -51,6 +59,12 @@ def answers_all_the_same(snap: Snapshot, state: State, text: str, intent: str) -
         return True  # 生病走的: an option's own words (生病), and 走 no farewell
     replies = snap.answer_examples
     return replies.closeness(question, text) > replies.closeness_to(examples, text)
+
+
+def answers_all_the_same_after_a_follow_up(snap: Snapshot, state: State, text: str, intent: str) -> bool:
+    """Whether a reply read as goodbye, after a follow-up about an affair was answered (丧葬费去哪里领), answers its
+    situation questions all the same in words that say no farewell (生病走的: 走 is the father's death)."""
+    return intent == "goodbye" and not FAREWELLS.search(text) and answers_the_affair_asked_about(snap, state, text)
 
 
 def picks_all_the_same(snap: Snapshot, state: State, text: str, intent: str) -> str | None:

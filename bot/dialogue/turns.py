@@ -263,7 +263,7 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
         if revised is not None:
             return Turn(replace(revised.state, affair_state=RESOLVED), revised.replies)
     result = snap.resolver.resolve(text)
-    taken_up = _taken_up(snap, state, text) if result.affair in (None, state.affair) else None
+    taken_up = _taken_up(snap, state, text, result.affair)
     if taken_up is not None:
         return taken_up
     choosing = state.affair_state == CLARIFY and bool(state.clarify_options)
@@ -357,18 +357,23 @@ def _the_same_choice(snap: Snapshot, state: State) -> say.Reply:
     return say.clarify_reply(snap.catalog, list(state.clarify_options), each=state.clarify_each)
 
 
-def _taken_up(snap: Snapshot, state: State, text: str) -> Turn | None:
+def _taken_up(snap: Snapshot, state: State, text: str, resolved: str | None) -> Turn | None:
     """已满16周岁, after 身份证要换了，多久能拿到 was answered with no questions asked: an answer, in its own words, to
     situation questions of the affair asked about starts its questions with it. None for any other message (one
-    that asks or requests something may be another affair), or when the guide was given (nothing is pending
-    then)."""
+    that asks or requests something, or that the resolver reads as another affair (`resolved`), may be another
+    affair), or when the guide was given (nothing is pending then)."""
     affair = snap.catalog.affair(state.affair) if state.affair and state.affair_state == DONE else None
-    if affair is None or asks_something(text) or REQUEST_WORDS.search(text) or \
-            not snap.catalog.pending_questions(affair, state.answers):
+    if affair is None or resolved not in (None, affair.id) or asks_something(text) or REQUEST_WORDS.search(text) \
+            or not snap.catalog.pending_questions(affair, state.answers):
         return None
     if _prefilled(snap, affair, state.answers, text) == state.answers:
         return None
     return _choose(snap, state, affair.id, text)  # which records what the message answers
+
+
+def answers_the_affair_asked_about(snap: Snapshot, state: State, text: str) -> bool:
+    """Whether a message would be taken up as answers to the affair a follow-up was asked about (`_taken_up`)."""
+    return _taken_up(snap, state, text, snap.resolver.resolve(text).affair) is not None
 
 
 def _in_progress(snap: Snapshot, state: State) -> Affair | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bot.dialogue import misread
-from bot.dialogue.turns import CLARIFY, State, question_answered
+from bot.dialogue.turns import CLARIFY, DONE, State, question_answered
 
 
 @pytest.mark.parametrize("affair, answers, reply, intent", [
@@ -87,3 +87,23 @@ def test_a_pick_read_as_something_else_than_a_stop_or_farewell_is_left_to_its_ru
 
 def test_with_no_choices_open_nothing_is_picked(snapshot):
     assert misread.picks_all_the_same(snapshot, State(affair="driving-license-reissue"), "找不着了", "cancel") is None
+
+
+@pytest.mark.parametrize("reply, intent, answers", [
+    ("生病走的", "goodbye", True),  # after 丧葬费去哪里领: the death's cause, not a farewell
+    ("好的我先走了", "goodbye", False),  # a farewell in words
+    ("拜拜", "goodbye", False),
+    ("生病走的", "cancel", False),  # only a goodbye reading is weighed here
+])
+def test_a_reply_read_as_goodbye_after_a_follow_up_may_answer_the_affair(snapshot, reply, intent, answers):
+    # 老爸退休了前几天刚走，丧葬费去哪里领: the hall asked about, his pension scheme told, the place to come
+    asked_about = State(affair="funeral-allowance", affair_state=DONE, pending_detail="office",
+                        answers={"insurance_type": "employee"})
+    assert misread.answers_all_the_same_after_a_follow_up(snapshot, asked_about, reply, intent) is answers
+
+
+def test_a_reply_read_as_goodbye_with_no_affair_asked_about_is_a_goodbye(snapshot):
+    assert not misread.answers_all_the_same_after_a_follow_up(snapshot, State(), "生病走的", "goodbye")
+    given = State(affair="funeral-allowance", affair_state=DONE, answers={"insurance_type": "employee",
+                                                                         "death_cause": "non_work"})
+    assert not misread.answers_all_the_same_after_a_follow_up(snapshot, given, "生病走的", "goodbye")  # all known
