@@ -39,6 +39,12 @@ CASE_STATUS_CUES = ("进度", "到哪", "哪一步", "环节", "状态", "结果
                     "批下来", "批了", "通过", "审核", "审批到", "审批完", "到账", "到帐", "打过来", "寄出", "消息",
                     "还没", "退回", "我的件", "办件", "我办的", "受理", "编号", "回执", "查询码", "尾号", "后四位",
                     "怎么样了", "能领", "可以领", "去拿", "提交的", "交上去")
+# 我之前交的居住证申请办好了没, 上周提交的材料批下来没有: an application said to be handed in already, and a
+# question of how far it has got; such a message asks about a case even when it names an affair
+HANDED_IN = re.compile(r"(?:之前|以前|前几天|前段时间|前阵子|上周|上个?星期|上礼拜|上个?月|上次|已经|早就|昨天|前天)"
+                       r"[^，。,.!?？！]{0,8}?(?:交|提交|递交|申请|报|办)(?:的|了|过)")
+PROGRESS_ASKED = re.compile(r"(?:好|完|下来|出来|通过|批了|到账|到帐|发了|寄了)了?(?:没|吗|么|未)|"
+                            r"到哪一?步|进度|怎么样了")
 # 忘了, 回执找不到, 手机号换了: a reply that says the person cannot give the number or factor asked for
 CANNOT_GIVE = re.compile(r"忘|不记得|记不得|记不清|想不起|找不到|没找到|找不着|不知道|不清楚|丢了|弄丢|搞丢|没有|没带|"
                          r"不在身边|换号|换了|停机|停用")
@@ -71,6 +77,12 @@ def asks_about_a_case(text: str) -> bool:
         return True
     letters = re.sub(r"[^a-z]", "", text.lower())
     return bool(letters) and any(cue in letters for cue in _cue_syllables())
+
+
+def asks_after_a_handed_in_application(text: str) -> bool:
+    """Whether a message asks how far an application already handed in has got (我之前交的居住证申请办好了没), which
+    is a case lookup even when the intent classifier reads the affair it names."""
+    return bool(HANDED_IN.search(text) and PROGRESS_ASKED.search(text))
 
 
 def read_case_number(text: str) -> str | None:

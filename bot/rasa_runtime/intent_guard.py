@@ -18,6 +18,9 @@ with the same confidence, so the resolver reads it:
   狂犬疫苗被猫抓了要打吗, 打 is an injection, not a call;
 - cancel for a long question that says no word of stopping: in 股东退出了，要取消他的股东资格怎么办？ 取消 is what
   the person wants done, not a command. 取消, 算了, 不办了 and every short message still cancel anywhere.
+The other way round, a question about how far an application already handed in has got (我之前交的居住证申请办好了
+没) is read as the affair it names, and would start a new application: such a message, read as an affair question
+or statement, is made a case-status request (`bot.dialogue.cases.asks_after_a_handed_in_application`).
 It learns nothing from the training data.
 """
 
@@ -33,7 +36,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, ENTITY_ATTRIBUTE_TYPE, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.dialogue.cases import asks_about_a_case
+from bot.dialogue.cases import asks_about_a_case, asks_after_a_handed_in_application
 from bot.dialogue.turns import DETAIL_INTENTS, STOP_WORDS, asks_something
 from bot.entities import CASE_NUMBER, PHONE_LAST4, QUERY_CODE
 
@@ -61,6 +64,8 @@ CANCEL = "cancel"
 LONGEST_CANCEL = 12
 # What such a message becomes: the likeliest of these in the classifier's ranking, else an affair question.
 QUESTION_INTENTS = (AFFAIR_QUESTION, *DETAIL_INTENTS)
+# The readings of a message about an affair that may ask after an application handed in instead.
+AFFAIR_READINGS = frozenset({*QUESTION_INTENTS, "inform", "choose_affair", "out_of_scope"})
 
 
 def names_no_case(message: Message) -> bool:
@@ -102,10 +107,26 @@ def is_an_affair_question(message: Message) -> bool:
     return intent in SMALL_TALK and asks_beyond_small_talk(message.get(TEXT) or "")
 
 
+def is_a_case_request(message: Message) -> bool:
+    """Whether a message read as about an affair asks how far an application already handed in has got."""
+    intent = (message.get(INTENT) or {}).get("name")
+    return intent in AFFAIR_READINGS and asks_after_a_handed_in_application(message.get(TEXT) or "")
+
+
+def _reread(message: Message, instead: str) -> None:
+    """Give the message the intent `instead`, with the confidence it had, in its ranking too."""
+    intent = message.get(INTENT)
+    ranking = [{**r, "name": instead} if r.get("name") == intent["name"] else r
+               for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != instead]
+    message.set(INTENT, {**intent, "name": instead}, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class IntentGuard(GraphComponent):
     """Reclassifies as an affair question a case request that names no case and asks nothing about one, and small
-    talk, a handoff or cancel that asks a question (see the module docstring for each)."""
+    talk, a handoff or cancel that asks a question; as a case request, an affair question that asks after an
+    application handed in (see the module docstring for each)."""
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -116,13 +137,10 @@ class IntentGuard(GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         """Change the intent of each such message; every other message is left as it is."""
         for message in messages:
-            if not is_an_affair_question(message):
-                continue
-            intent = message.get(INTENT)
-            ranking = message.get(INTENT_RANKING_KEY, [])
-            instead = next((r["name"] for r in ranking if r.get("name") in QUESTION_INTENTS), AFFAIR_QUESTION)
-            ranking = [{**r, "name": instead} if r.get("name") == intent["name"] else r
-                       for r in ranking if r.get("name") != instead]
-            message.set(INTENT, {**intent, "name": instead}, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+            if is_a_case_request(message):
+                _reread(message, CASE_REQUEST)
+            elif is_an_affair_question(message):
+                ranking = message.get(INTENT_RANKING_KEY, [])
+                _reread(message, next((r["name"] for r in ranking if r.get("name") in QUESTION_INTENTS),
+                                      AFFAIR_QUESTION))
         return messages

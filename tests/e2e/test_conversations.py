@@ -221,6 +221,25 @@ def test_how_a_relative_died_is_no_goodbye(stack: Stack) -> None:
     assert "再见" not in reply and "在哪个市、区县办理" in reply, reply
 
 
+def test_how_a_relative_died_said_after_the_hall_was_asked_is_no_goodbye(stack: Stack) -> None:
+    chat = stack.chat()
+    asked = chat.text("老爸退休了前几天刚走，丧葬费去哪里领")
+    assert "【丧葬补助金、抚恤金申领】" in asked and "在哪个市、区县" in asked, asked
+    reply = chat.text("生病走的")  # read as goodbye (走); it is how he died
+    assert "再见" not in reply and "【丧葬补助金、抚恤金申领】" in reply, reply
+
+
+def test_progress_of_an_application_handed_in_is_a_case_lookup(stack: Stack) -> None:
+    chat = stack.chat()
+    assert "受理编号" in chat.text("我之前交的居住证申请办好了没")  # not a new application for the permit
+    inside = stack.chat()
+    assert "您是怎么离开原单位的？" in inside.text("我要办失业金")
+    assert "受理编号" in inside.text("对了我之前交的居住证办好了没")
+    inside.say("ZJ2026330106000101")
+    result = inside.text("2481")
+    assert "当前状态" in result and "【失业保险金申领】" in result, result  # and the claim goes on
+
+
 def test_an_answer_after_a_follow_up_takes_the_affair_up(stack: Stack) -> None:
     chat = stack.chat()
     assert "身份证换领" in chat.text("身份证要换了 多久能拿到")  # answered, no questions asked yet

@@ -10,7 +10,7 @@ import yaml
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.config import PROJECT_ROOT
-from bot.dialogue.cases import asks_about_a_case
+from bot.dialogue.cases import asks_about_a_case, asks_after_a_handed_in_application
 from bot.rasa_runtime.intent_guard import IntentGuard, is_an_affair_question
 
 
@@ -118,3 +118,35 @@ def test_a_year_a_pinyin_word_or_a_service_number_is_no_number_or_code(text, kep
                                          ("kefu dianhua duoshao a", True), ("帮我找个真人问问可以吗", True)])
 def test_a_handoff_stays_unless_a_long_question_asks_for_no_person_or_number(text, stays):
     assert is_an_affair_question(_classified(text, "human_handoff")) is not stays
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("我之前交的居住证申请办好了没", "ask_materials"),
+    ("对了我之前交的居住证办好了没", "inform"),
+    ("我上周提交的失业金申请批下来没有", "ask_time_limit"),
+    ("上个月申请的生育津贴到账了没", "out_of_scope"),
+])
+def test_a_question_after_an_application_handed_in_is_a_case_request(text, intent):
+    message = _classified(text, intent)
+    IntentGuard().process([message])
+    assert message.get("intent") == {"name": "query_case_status", "confidence": 0.8}
+    assert [r["name"] for r in message.get("intent_ranking")] == ["query_case_status", "ask_materials", "greet"] \
+        if intent != "ask_materials" else ["query_case_status", "greet"]
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("居住证办好了要多久", "ask_time_limit"),  # nothing handed in yet
+    ("之前办的身份证丢了怎么补", "ask_materials"),  # handed in once, but no progress asked
+    ("我之前交的居住证申请办好了没", "cancel"),  # only a reading about an affair is changed
+])
+def test_a_question_about_how_or_another_reading_stays(text, intent):
+    message = _classified(text, intent)
+    IntentGuard().process([message])
+    assert message.get("intent")["name"] == intent
+
+
+@pytest.mark.parametrize("intent", ["ask_materials", "inform", "choose_affair", "out_of_scope", "ask_time_limit"])
+def test_no_affair_example_is_made_a_case_request(intent):
+    examples = _examples(intent)
+    assert len(examples) > 10
+    assert [e for e in examples if asks_after_a_handed_in_application(e)] == []
