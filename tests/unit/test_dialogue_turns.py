@@ -1062,3 +1062,13 @@ def test_a_new_request_after_a_follow_up_is_not_taken_as_an_answer_to_the_affair
     assert asked.affair == "id-card-renew" and asked.affair_state == T.DONE
     passport = _understand(snapshot, asked, "我还想办护照，我已满16周岁了", intent="inform")
     assert passport.state.affair != "id-card-renew"
+
+
+def test_the_affair_s_own_name_answers_none_of_its_questions(snapshot):
+    """灵活就业 names the affair (灵活就业人员参保登记): who works how is still asked, and a shop with a licence
+    answers it rather than starting the shop's own registration."""
+    first = _understand(snapshot, T.State(), "我想申请灵活就业交社保")
+    assert first.state.affair == "flexible-employment-insurance" and first.state.answers == {}
+    turn = T.take_situation_answer(snapshot, first.state, "我开了个小店有执照")
+    assert turn.state.affair == "flexible-employment-insurance"
+    assert turn.state.answers == {"work_type": "self_employed"}
