@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from bot.catalog.catalog import Catalog, MaterialLine, OfficeMatch, PendingQuestion, answer_key
@@ -121,6 +122,20 @@ def visits_text(affair: Affair) -> str:
     if affair.post_delivery:
         text += "，办好后可选择邮寄到家"
     return f"跑动次数：{text}"
+
+
+# a note that gives an amount, a length or the rule they follow (98天, 12个月, 缴费基数)
+BENEFIT_FIGURES = re.compile(r"\d+(?:\.\d+)?\s*(?:元|天|个月|%)|标准|基数|比例|金额")
+
+
+def benefit_text(affair: Affair, hotline: str) -> str:
+    """How much or how long a benefit pays: what the guide's notes say of it, or that the guide sets no figure."""
+    said = [note.strip("。 ") for note in affair.notes if BENEFIT_FIGURES.search(note)]
+    if said:
+        return ("能领多少、领多久，办事指南里是这样写的：" + "；".join(said) +
+                f"。具体数额按您的情况核定，以经办窗口的答复为准，也可以拨打 {hotline} 咨询。")
+    return (f"能领多少、领多久，要按您的情况和当地标准核定，办事指南里没有写统一的数字。"
+            f"请以经办窗口的答复为准，也可以拨打 {hotline} 咨询。")
 
 
 def post_text(affair: Affair, hotline: str) -> str:
@@ -258,6 +273,7 @@ def detail_reply(catalog: Catalog, affair: Affair, detail: str, answers: dict[st
         "online": lambda: online_text(affair),
         "visits": lambda: visits_text(affair),
         "post": lambda: post_text(affair, hotline),
+        "benefit": lambda: benefit_text(affair, hotline),
         "in_person": lambda: in_person_text(affair),
         "office": lambda: office_text(catalog, match, place, hotline),
         "hours": lambda: hours_text(catalog, match, place, hotline),

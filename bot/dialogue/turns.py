@@ -47,9 +47,12 @@ HOURS_WORDS = re.compile(r"几点|时间|开门|上班|下班|周末|周六|周�
 PLACE_DETAILS = ("office", "hours")
 # 能寄到家吗, 可以快递吗: whether the result can be posted, whichever follow-up the intent classifier read
 POST_WORDS = re.compile(r"邮寄|快递|寄到|寄回|寄给|寄过来|能寄|可以寄|送到家|送上门")
+# 一个月能领多少钱, 能领几个月, 能拿几天: how much or how long a benefit pays, not a fee or a time limit
+BENEFIT_WORDS = re.compile(r"(?:领|拿|发|报销?|退|补贴)(?:多少|几个月|几天|多久|多长时间)")
 # what a follow-up asks, read from its words when the intent classifier did not say (周末能办吗, 可以让爷爷带去吗);
 # the first that matches: visits before the office (跑几次), the time it takes before opening hours (多长时间)
 DETAIL_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("benefit", BENEFIT_WORDS),
     ("visits", re.compile(r"跑几次|跑几趟|几趟|去几次|跑一次")),
     ("time_limit", re.compile(r"多久|多长时间|几天|多少天|几个工作日|什么时候能(拿|好|办好|下来)")),
     ("hours", HOURS_WORDS),
@@ -59,6 +62,9 @@ DETAIL_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("in_person", re.compile(r"本人|代办|代领|代替|替我|替他|替她|带(他|她|孩子|小孩)?去|陪同|委托|别人|家里人|家人")),
     ("office", re.compile(r"在哪|哪里办|哪儿办|地址|什么地方|哪个窗口|去哪")),
 )
+# 要带啥, 需要哪些材料: what to bring, asked of the affair just answered (naming no other)
+MATERIALS_ASKED = re.compile(r"带(?:什么|啥|哪些|些啥)|(?:什么|啥|哪些|哪几样)(?:材料|资料|证件|东西)|"
+                             r"准备(?:什么|啥|哪些)")
 # a message that asks something (那需要本人去吗？): in the middle of the situation questions it is a follow-up, not
 # an answer, even when it holds an option's word (本人)
 QUESTION_WORDS = re.compile(r"[?？]|吗|怎么|咋|哪|什么|啥|多少|多久|多长时间|如何|能不能|可不可以|是不是|"
@@ -152,8 +158,11 @@ def detail_in_words(text: str) -> str | None:
 
 
 def detail_for(intent: str | None, text: str, pending: str | None = None) -> str:
-    """Which follow-up a message asks for: fee, time limit, online, office, hours, in person, visits or post."""
+    """Which follow-up a message asks for: fee, time limit, online, office, hours, in person, visits, post or what
+    a benefit pays."""
     detail = DETAIL_INTENTS.get(intent or "", pending or "office")
+    if BENEFIT_WORDS.search(text):
+        return "benefit"
     if POST_WORDS.search(text):
         return "post"
     if detail == "office" and HOURS_WORDS.search(text):
@@ -306,6 +315,8 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
     resumed = _resumed(snap, state, text)
     if resumed is not None:
         return resumed
+    if state.affair and state.affair_state == DONE and MATERIALS_ASKED.search(text):
+        return _choose(snap, state, state.affair, "")  # 要带啥, after the guide: the guide again, as its button gives
     detail = detail_in_words(text) if state.affair else None
     if detail is not None:  # no affair in the words, but a follow-up on the one just answered
         return answer_detail(snap, state, text, detail, hotline)

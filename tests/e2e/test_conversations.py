@@ -25,6 +25,16 @@ def test_lost_id_card_reaches_the_full_guide(stack: Stack) -> None:
     assert "监护人居民身份证" not in answer  # the adult situation leaves out the minor's materials
 
 
+def test_what_to_bring_asked_after_the_guide_gives_it_again(stack: Stack) -> None:
+    chat = stack.chat()
+    chat.say("身份证丢了怎么补办")
+    chat.say("已满16周岁")
+    chat.say("浙江户口")
+    assert "需要准备的材料" in chat.text("杭州市余杭区")
+    again = chat.text("要带啥")
+    assert "【居民身份证补领（遗失）】" in again and "需要准备的材料" in again and "居民身份证相片" in again, again
+
+
 def test_an_answer_the_classifier_reads_as_goodbye_is_taken_as_the_answer(stack: Stack) -> None:
     chat = stack.chat()
     chat.say("身份证丢了怎么补办")

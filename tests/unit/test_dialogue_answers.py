@@ -225,3 +225,15 @@ def test_a_hall_serves_the_extra_kinds_and_districts_it_lists(catalog):
                   also_places=("330106",))
     found = replace(catalog, offices=[hall, *catalog.offices]).office_for(affair, xihu)
     assert found.office.id == "t" and found.own_district
+
+
+def test_what_a_benefit_pays_is_said_from_the_guide_s_notes_or_not_at_all(catalog):
+    claim = catalog.affairs["unemployment-benefit"]
+    text = A.benefit_text(claim, HOTLINE)
+    figures = [n.strip("。") for n in claim.notes if A.BENEFIT_FIGURES.search(n)]
+    assert figures and text.startswith("能领多少、领多久，办事指南里是这样写的：" + figures[0])
+    bare = replace(claim, notes=("可在浙里办查询办理进度",))
+    assert A.benefit_text(bare, HOTLINE).startswith("能领多少、领多久，要按您的情况和当地标准核定，"
+                                                    "办事指南里没有写统一的数字")
+    reply = A.detail_reply(catalog, claim, "benefit", {}, None, HOTLINE)
+    assert reply.text == f"【{claim.short_name}】{text}"

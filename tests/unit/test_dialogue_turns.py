@@ -1072,3 +1072,30 @@ def test_the_affair_s_own_name_answers_none_of_its_questions(snapshot):
     turn = T.take_situation_answer(snapshot, first.state, "我开了个小店有执照")
     assert turn.state.affair == "flexible-employment-insurance"
     assert turn.state.answers == {"work_type": "self_employed"}
+
+
+@pytest.mark.parametrize("text", ["要带啥", "要带什么", "需要准备哪些材料"])
+def test_what_to_bring_asked_after_the_guide_gives_the_guide_again(snapshot, text):
+    answered = T.State(affair="id-card-reissue", affair_state=T.DONE, district="330106",
+                       answers={"applicant_age": "adult", "hukou_place": "local"})
+    turn = _understand(snapshot, answered, text, intent="ask_materials")
+    assert turn.state.affair == "id-card-reissue" and turn.state.affair_state == T.RESOLVED
+    assert turn.state.answers == answered.answers  # nothing asked again: the guide follows
+    assert T.required_slots(snapshot, turn.state) == []
+
+
+def test_what_to_bring_with_nothing_answered_yet_is_asked_about(snapshot):
+    turn = _understand(snapshot, T.State(), "要带啥", intent="ask_materials")
+    assert turn.state.affair is None and "请问您具体想办什么事呢" in turn.replies[0].text
+
+
+@pytest.mark.parametrize("text, intent", [("一个月能领多少钱", "ask_fee"), ("能领几个月", "ask_time_limit"),
+                                          ("二胎能拿几天", None)])
+def test_what_a_benefit_pays_is_no_fee_and_no_time_limit(text, intent):
+    assert T.detail_for(intent, text) == "benefit"
+    assert T.detail_in_words(text) == "benefit"
+
+
+@pytest.mark.parametrize("text, detail", [("几天能拿到", "time_limit"), ("补办要多少钱", "fee")])
+def test_a_time_limit_or_a_fee_stays_what_it_asks(text, detail):
+    assert T.detail_in_words(text) == detail
