@@ -328,6 +328,12 @@ def option_named(question: Question, text: str) -> Option | None:
     return next((o for o in question.options if normalize(o.label) == said), None) if said else None
 
 
+def _unsure(word: str) -> bool:
+    """Whether a hint says the person does not know (不清楚): an answer only to a question asked. 我也搞不清楚，到底
+    怎么弄 says nothing of earlier work years."""
+    return any(w in word for w in _UNSURE)
+
+
 def prefill(questions: list[tuple[str, Question]], text: str, readings: Sequence[str] = (),
             first_message: bool = False, claimants: Sequence[Question] = ()) -> dict[str, str]:
     """Answers already given in a message (我老婆是外省的 → 投靠配偶, 外省; 他75岁了 → 已满16周岁). An age decides
@@ -343,7 +349,8 @@ def prefill(questions: list[tuple[str, Question]], text: str, readings: Sequence
 
     def words_said(question: Question) -> dict[str, list[str]]:
         return {o.value: [w for w in map(normalize, (o.label, *o.hints))
-                          if len(w) >= 2 and w not in _YES + _NO and w in said and not _negated(text, w)]
+                          if len(w) >= 2 and w not in _YES + _NO and not _unsure(w) and w in said
+                          and not _negated(text, w)]
                 for o in question.options}
 
     claimed = [w for claimant in claimants for ws in words_said(claimant).values() for w in ws]

@@ -337,3 +337,11 @@ def test_a_spouse_whose_permit_it_is_is_no_family_visit(catalog, affair):
     assert "endorsement_type" not in prefill(keyed, "我老婆的通行证到期了", first_message=True)
     assert prefill(keyed, "老婆在那边工作，我要去探亲")["endorsement_type"] == "family"
     assert prefill(keyed, "我老公在那边上班，想过去看他")["endorsement_type"] == "family"
+
+
+def test_not_knowing_answers_only_the_question_asked():
+    """我也搞不清楚，到底怎么弄 says nothing of earlier work years; 不清楚, said to that question, answers it."""
+    years = _hinted("deemed_years", yes_deemed=("有工龄", "集体"), no_deemed=("没有", "不清楚", "实际缴费"))
+    assert prefill([("deemed_years", years)], "听说现在延迟退休了，我也搞不清楚，到底怎么弄") == {}
+    assert prefill([("deemed_years", years)], "早年在集体企业") == {"deemed_years": "yes_deemed"}
+    assert parse_answer(years, "不清楚") == "no_deemed"
