@@ -188,8 +188,8 @@ class ActionCancel(Action):
         stopped = [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("situation_answer", None),
                    SlotSet("case_number", None), SlotSet("case_factor", None)]
         resumed = turns.cancelled(default_provider().current(), before, in_lookup)
-        if resumed is not None:
-            return [*stopped, *apply(dispatcher, before, resumed), FollowupAction("situation_form")]
+        if resumed is not None:  # the question is asked again; its answer resumes the form, as after a lookup
+            return [*stopped, *apply(dispatcher, before, resumed)]
         dispatcher.utter_message(response="utter_cancelled")
         forgotten = [SlotSet("answers", {}), SlotSet("also_affair", None), SlotSet("also_set_aside", False),
                      SlotSet("clarify_answers", {}), SlotSet("suggested_answer", None)]

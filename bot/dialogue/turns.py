@@ -405,9 +405,8 @@ def cancelled(snap: Snapshot, state: State, in_lookup: bool) -> Turn | None:
     """取消 in a case lookup that broke into the situation questions stops the lookup only: the turn that says so,
     after which the affair's questions go on from where they were. None for any other 取消, which stops and forgets
     the half-answered situation (the domain's `utter_cancelled` says so)."""
-    affair = _in_progress(snap, state)
-    if in_lookup and affair is not None and required_slots(snap, state):
-        return Turn(state, [say.Reply(f"好的，已取消查询。我们接着办【{affair.name}】。")])
+    if in_lookup and unfinished(snap, state):
+        return Turn(state, [say.Reply("好的，已取消查询。"), *unfinished(snap, state)])
     return None
 
 
