@@ -11,10 +11,10 @@ from rasa_sdk.types import DomainDict
 
 from actions.handoff import hand_over
 from actions.rating import ask_for_rating, reason_pending, take_reason
-from actions.state import apply, entity, latest_text, say, state_of
+from actions.state import apply, entity, latest_text, loop_when_spoken, say, state_of
 from bot.catalog.provider import default_provider
 from bot.config import settings
-from bot.dialogue import handoff, misread, turns
+from bot.dialogue import cases, handoff, misread, turns
 
 
 class ActionResolveAffair(Action):
@@ -36,6 +36,9 @@ class ActionResolveAffair(Action):
             changes = {**turn.changes(before), "clarify_failures": 0}
             events = [SlotSet(name, value) for name, value in changes.items()]
             return events + await hand_over(dispatcher, tracker, handoff.REASON_MISSES, [handoff.misses_preface()])
+        if loop_when_spoken(tracker) == "case_form" and not tracker.active_loop_name and \
+                not turns.is_miss(before, turn):  # an affair asked about in the lookup: it waits
+            dispatcher.utter_message(text=cases.set_aside_text(tracker.get_slot("case_number") is not None))
         return apply(dispatcher, before, turn)
 
 

@@ -30,6 +30,17 @@ def state_of(tracker: Tracker) -> State:
     )
 
 
+def loop_when_spoken(tracker: Tracker) -> str | None:
+    """The form that was running when the person sent the latest message (it may have been stopped since)."""
+    active = spoken = None
+    for event in tracker.events:
+        if event.get("event") == "active_loop":
+            active = event.get("name")
+        elif event.get("event") == "user":
+            spoken = active
+    return spoken
+
+
 def latest_text(tracker: Tracker) -> str:
     """The person's last message as typed (button payloads count as empty)."""
     text = tracker.latest_message.get("text") or ""

@@ -85,6 +85,12 @@ def asks_after_a_handed_in_application(text: str) -> bool:
     return bool(HANDED_IN.search(text) and PROGRESS_ASKED.search(text))
 
 
+def set_aside_text(number_kept: bool) -> str:
+    """What a person hears when an affair question stops the case lookup: it waits, and how to take it up again."""
+    kept = "，刚才的受理编号我还记着" if number_kept else ""
+    return f"好的，办件查询先放一放。要接着查的时候说“查进度”就行{kept}。"
+
+
 def read_case_number(text: str) -> str | None:
     """The case number in a message (typed alone or inside a sentence)."""
     return normalize_case_number(text) or find_case_number(text)

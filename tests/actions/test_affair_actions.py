@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 from cryptography.fernet import Fernet
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.affairs import (
@@ -18,6 +19,7 @@ from actions.affairs import (
     ValidateSituationForm,
 )
 from actions.session import ActionSessionStart
+from actions.state import loop_when_spoken
 from bot.dialogue import turns
 from tests.actions.conftest import slot_events, tracker
 
@@ -284,3 +286,11 @@ def test_a_real_goodbye_is_left_to_its_rule(catalog_provider, dispatcher: Collec
     events = asyncio.run(ValidateSituationForm().run(dispatcher, _asked("好的再见", "goodbye", {}), domain))
     assert "answers" not in slot_events(events) and "situation_answer" not in slot_events(events)
     assert dispatcher.messages == []
+
+
+def test_the_form_running_when_the_person_spoke_is_known_after_it_stopped():
+    spoke = [{"event": "active_loop", "name": "case_form"}, {"event": "user", "text": "教师资格认定要什么材料"},
+             {"event": "active_loop", "name": None}]
+    assert loop_when_spoken(Tracker("u", {}, {}, spoke, False, None, {}, "action_listen")) == "case_form"
+    later = [*spoke, {"event": "user", "text": "好的"}]
+    assert loop_when_spoken(Tracker("u", {}, {}, later, False, None, {}, "action_listen")) is None

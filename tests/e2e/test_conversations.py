@@ -385,6 +385,18 @@ def test_after_a_lookup_inside_the_situation_questions_they_go_on(stack: Stack) 
     assert "户口是在浙江省内吗？" in other.text("已满16周岁")
 
 
+def test_an_affair_asked_about_in_a_case_lookup_sets_the_lookup_aside(stack: Stack) -> None:
+    chat = stack.chat()
+    chat.say("我要查询办件进度")
+    assert "手机号后四位" in chat.text("ZJ2026330106000101")
+    switched = chat.text("教师资格认定要什么材料")
+    assert switched.startswith("好的，办件查询先放一放。要接着查的时候说“查进度”就行，刚才的受理编号我还记着。"), switched
+    assert "【教师资格认定】" in switched
+    again = chat.text("查进度")
+    assert "手机号后四位" in again and "受理编号（" not in again, again  # the number is not asked again
+    assert "当前状态" in chat.text("2481")
+
+
 def test_a_person_who_forgot_the_case_number_is_told_where_to_find_it(stack: Stack) -> None:
     chat = stack.chat()
     chat.say("查一下办件进度")
