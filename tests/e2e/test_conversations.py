@@ -390,7 +390,8 @@ def test_an_affair_asked_about_in_a_case_lookup_sets_the_lookup_aside(stack: Sta
     chat.say("我要查询办件进度")
     assert "手机号后四位" in chat.text("ZJ2026330106000101")
     switched = chat.text("教师资格认定要什么材料")
-    assert switched.startswith("好的，办件查询先放一放。要接着查的时候说“查进度”就行，刚才的受理编号我还记着。"), switched
+    waits = "好的，办件查询先放一放。要接着查的时候说“查进度”就行，刚才的受理编号我还记着。"
+    assert switched.startswith(waits), switched
     assert "【教师资格认定】" in switched
     again = chat.text("查进度")
     assert "手机号后四位" in again and "受理编号（" not in again, again  # the number is not asked again
