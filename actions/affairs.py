@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -32,6 +33,10 @@ class ActionResolveAffair(Action):
                                 entity(tracker, "affair_choice"), settings().hotline)
         if turns.is_miss(before, turn) and reason_pending(tracker):
             return await take_reason(dispatcher, tracker, None, text)  # words after 不满意: the reason
+        if turns.is_miss(before, turn) and factor_while_locked(tracker, text):
+            dispatcher.utter_message(text=cases.still_locked_text(float(tracker.get_slot("case_locked_until")),
+                                                                  time.time(), settings().hotline))
+            return []  # the phone tail after the lookup was paused: no affair missed
         if turns.misses_reached(before, turn):  # handed over, the count starts again: a later miss is a new pair
             changes = {**turn.changes(before), "clarify_failures": 0}
             events = [SlotSet(name, value) for name, value in changes.items()]
@@ -40,6 +45,13 @@ class ActionResolveAffair(Action):
                 not turns.is_miss(before, turn):  # an affair asked about in the lookup: it waits
             dispatcher.utter_message(text=cases.set_aside_text(tracker.get_slot("case_number") is not None))
         return apply(dispatcher, before, turn)
+
+
+def factor_while_locked(tracker: Tracker, text: str) -> bool:
+    """Whether the message gives a phone tail or query code while this person's lookups are paused."""
+    until = tracker.get_slot("case_locked_until")
+    return until is not None and cases.locked(float(until), time.time()) and \
+        cases.read_factor(text, tracker.sender_id, consume=False) is not None
 
 
 class ActionAnswerAffair(Action):

@@ -145,6 +145,13 @@ def locked_text(locked_until: float, now: float, hotline: str, *, every_case: bo
     return what + f"您也可以在“浙里办”APP 的“我的办件”中查看，或拨打 {hotline} 咨询。"
 
 
+def still_locked_text(locked_until: float, now: float, hotline: str) -> str:
+    """A phone tail or query code sent while lookups are paused (after the lock was told): still paused."""
+    minutes = max(1, round((locked_until - now) / 60))
+    return (f"查询还在暂停中，约 {minutes} 分钟后可再试。您也可以在“浙里办”APP 的“我的办件”中查看，"
+            f"或拨打 {hotline} 咨询。")
+
+
 def bad_number_text(asked_next: bool = False) -> str:
     """A clear message for a malformed case number. With `asked_next`, the question for the number follows it
     (the chat's form asks again, saying what a number looks like), so the message only says what was wrong."""

@@ -294,3 +294,15 @@ def test_the_form_running_when_the_person_spoke_is_known_after_it_stopped():
     assert loop_when_spoken(Tracker("u", {}, {}, spoke, False, None, {}, "action_listen")) == "case_form"
     later = [*spoke, {"event": "user", "text": "好的"}]
     assert loop_when_spoken(Tracker("u", {}, {}, later, False, None, {}, "action_listen")) is None
+
+
+def test_a_phone_tail_while_lookups_are_paused_is_told_they_still_are(catalog_provider):
+    import time as clock
+
+    paused = {"case_locked_until": clock.time() + 600}
+    said = CollectingDispatcher()
+    events = asyncio.run(ActionResolveAffair().run(said, tracker("2481", "inform", paused), {}))
+    assert events == [] and said.messages[0]["text"].startswith("查询还在暂停中，约 ")  # minutes left, then where else
+    over = CollectingDispatcher()  # once the pause is over, the same digits are no affair of ours
+    asyncio.run(ActionResolveAffair().run(over, tracker("2481", "inform", {"case_locked_until": clock.time() - 1}), {}))
+    assert "暂停" not in over.messages[0]["text"]

@@ -398,6 +398,17 @@ def test_an_affair_asked_about_in_a_case_lookup_sets_the_lookup_aside(stack: Sta
     assert "当前状态" in chat.text("2481")
 
 
+def test_the_right_phone_tail_after_the_lock_hears_the_lookup_is_still_paused(stack: Stack) -> None:
+    chat = stack.chat()
+    chat.say("查一下我的办件")
+    chat.say("ZJ2026330106000102")
+    for wrong in ("1111", "2222"):
+        chat.say(wrong)
+    assert "暂停查询这个受理编号" in chat.text("3333")
+    after = chat.text("2481")
+    assert after.startswith("查询还在暂停中，约 ") and "不在我能办理的范围内" not in after, after
+
+
 def test_a_person_who_forgot_the_case_number_is_told_where_to_find_it(stack: Stack) -> None:
     chat = stack.chat()
     chat.say("查一下办件进度")
