@@ -95,7 +95,7 @@ AFFIRMATION = re.compile(r"(好的?|好嘞|嗯+|哦+|噢+|行|可以|知道了|�
 ANYTHING_ELSE = "好的。还有什么想办的事，请直接告诉我。"
 # 不是，我是说驾照 / 我说的是公积金: the person corrects which affair they mean
 # the words of a correction, removed before the rest is understood
-CORRECTION_WORDS = re.compile(rf"^{INTERJECTION}(不是|不对|错了|搞错了|弄错了)|我是说|我说的是|我要问的是|我想问的是"
+CORRECTION_WORDS = re.compile(rf"^{INTERJECTION}(?:不是|不对|错了|搞错了|弄错了)+|我是说|我说的是|我要问的是|我想问的是"
                               r"|我要办的是|换成|改成")
 # the button under a named affair, and what people type instead
 NOT_THIS = "不是这个"

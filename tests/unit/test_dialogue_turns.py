@@ -1099,3 +1099,10 @@ def test_what_a_benefit_pays_is_no_fee_and_no_time_limit(text, intent):
 @pytest.mark.parametrize("text, detail", [("几天能拿到", "time_limit"), ("补办要多少钱", "fee")])
 def test_a_time_limit_or_a_fee_stays_what_it_asks(text, detail):
     assert T.detail_in_words(text) == detail
+
+
+@pytest.mark.parametrize("text", ["不对 我买的是新房 开发商的", "不对不对 我买的是新房 开发商的"])
+def test_a_correction_said_twice_still_names_the_affair_meant(snapshot, text):
+    asked = T.State(affair="property-transfer", affair_state=T.RESOLVED)
+    turn = T.take_situation_answer(snapshot, asked, text)
+    assert turn.state.affair == "property-new-house" and turn.state.answers == {}  # no 卖方单身 from 不对
