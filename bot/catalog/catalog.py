@@ -206,7 +206,7 @@ def _pending(affair: Affair, answers: dict[str, str], part: str | None) -> list[
         if question.preference or question.id in answers or not matches(question.ask_if, answers,
                                                                           unknown_matches=False):
             continue
-        decides = (question.id in gating or any(question.id in c.when for c in affair.fee_cases)
+        decides = (question.id in gating or any(question.id in c.when for c in affair.situation_cases)
                    or any(question.id in m.when for m in affair.materials if m.applies(answers)))
         if decides:
             result.append(PendingQuestion(answer_key(part, question.id), question, part))

@@ -85,12 +85,18 @@ class Implication:
 
 
 @dataclass(frozen=True)
-class FeeCase:
-    """A fee that holds in one situation (a damaged ID card costs 40 yuan where an expired one costs 20)."""
+class SituationValue:
+    """A fee or a number of trips that holds in one situation (a damaged ID card costs 40 yuan where an expired one
+    costs 20; a car that must be inspected goes to a testing station once)."""
 
-    amount: float
+    value: float
     note: str
     when: Conditions
+
+
+def value_in(cases: tuple[SituationValue, ...], answers: dict[str, str]) -> SituationValue | None:
+    """The first case the answers meet (an unanswered condition does not), or None."""
+    return next((c for c in cases if matches(c.when, answers, unknown_matches=False)), None)
 
 
 @dataclass(frozen=True)
@@ -128,15 +134,26 @@ class Affair:
     source_url: str | None = None
     checked_by: str | None = None
     issued_within: dict[str, str] = field(default_factory=dict)  # a part's material name -> the part issuing it
-    fee_cases: tuple[FeeCase, ...] = ()
+    fee_cases: tuple[SituationValue, ...] = ()
+    visits_cases: tuple[SituationValue, ...] = ()
 
     def fee_in(self, answers: dict[str, str]) -> tuple[float, str]:
-        """The fee and its note in this situation: the first fee case the answers meet (an unanswered condition
-        does not), else the affair's own."""
-        case = next((c for c in self.fee_cases if matches(c.when, answers, unknown_matches=False)), None)
+        """The fee and its note in this situation: the first fee case the answers meet, else the affair's own."""
+        case = value_in(self.fee_cases, answers)
         if case is None:
             return self.fee.get("amount", 0), self.fee.get("note") or ""
-        return case.amount, case.note or self.fee.get("note") or ""
+        return case.value, case.note or self.fee.get("note") or ""
+
+    def visits_in(self, answers: dict[str, str]) -> tuple[int, str]:
+        """The trips needed in this situation, with where they go when that is said: the first case the answers
+        meet, else the affair's own."""
+        case = value_in(self.visits_cases, answers)
+        return (self.visits, "") if case is None else (int(case.value), case.note)
+
+    @property
+    def situation_cases(self) -> tuple[SituationValue, ...]:
+        """The fees and trips said by situation: their questions decide the answer too."""
+        return self.fee_cases + self.visits_cases
 
     @property
     def is_bundle(self) -> bool:
@@ -241,6 +258,8 @@ def affair_from_record(record: dict[str, Any]) -> Affair:
         implies=tuple(Implication({str(k): str(v) for k, v in i["answers"].items()}, as_conditions(i.get("when")))
                       for i in record.get("implies") or ()),
         issued_within={str(i["material"]): str(i["by"]) for i in record.get("issued_within") or ()},
-        fee_cases=tuple(FeeCase(c["amount"], c.get("note", ""), as_conditions(c["when"]))
+        fee_cases=tuple(SituationValue(c["amount"], c.get("note", ""), as_conditions(c["when"]))
                         for c in record["fee"].get("cases") or ()),
+        visits_cases=tuple(SituationValue(c["visits"], c.get("note", ""), as_conditions(c["when"]))
+                           for c in record.get("visits_cases") or ()),
     )

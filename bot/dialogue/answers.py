@@ -116,9 +116,11 @@ def online_text(affair: Affair) -> str:
     return f"网上办理：{head}" + (f"。{online['how']}" if online.get("how") else "")
 
 
-def visits_text(affair: Affair) -> str:
-    """How many trips it takes, and whether the result can be posted."""
-    text = "零次跑，全程网上办" if affair.visits == 0 else "最多跑一次"
+def visits_text(affair: Affair, answers: dict[str, str]) -> str:
+    """How many trips it takes in the person's situation (and where to, when not to the hall), and whether the
+    result can be posted."""
+    visits, where = affair.visits_in(answers)
+    text = "零次跑，全程网上办" if visits == 0 else "最多跑一次" + (f"（{where}）" if where else "")
     if affair.post_delivery:
         text += "，办好后可选择邮寄到家"
     return f"跑动次数：{text}"
@@ -169,7 +171,7 @@ def affair_answer(catalog: Catalog, affair: Affair, answers: dict[str, str], pla
     choices = [(p.question.preference, [o.label for o in p.question.options]) for p in preferences]
     match = catalog.office_for(affair, place) if place else None
     where = office_text(catalog, match, place, hotline)
-    rows = [time_limit_text(affair), fee_text(affair, answers), online_text(affair), visits_text(affair),
+    rows = [time_limit_text(affair), fee_text(affair, answers), online_text(affair), visits_text(affair, answers),
             in_person_text(affair)]
     bundle = [p.short_name for p in catalog.parts_of(affair)] if affair.is_bundle else []
     provenance = provenance_text(affair, hotline)
@@ -271,7 +273,7 @@ def detail_reply(catalog: Catalog, affair: Affair, detail: str, answers: dict[st
         "fee": lambda: fee_text(affair, answers),
         "time_limit": lambda: time_limit_text(affair),
         "online": lambda: online_text(affair),
-        "visits": lambda: visits_text(affair),
+        "visits": lambda: visits_text(affair, answers),
         "post": lambda: post_text(affair, hotline),
         "benefit": lambda: benefit_text(affair, hotline),
         "in_person": lambda: in_person_text(affair),

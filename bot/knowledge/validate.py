@@ -164,7 +164,7 @@ def _check_provenance(source: SourceFile, entry: dict[str, Any], prefix: list[An
 
 
 def _check_situations(source: SourceFile, affair: dict[str, Any]) -> None:
-    """`when` (of materials and fees) and `ask_if` must name known questions and options."""
+    """`when` (of materials, fees and trips) and `ask_if` must name known questions and options."""
     options: dict[str, set[str]] = {}
     for qi, question in enumerate(affair.get("situations") or []):
         _check_when(source, ["situations", qi, "ask_if"], question.get("ask_if"), options)
@@ -178,9 +178,10 @@ def _check_situations(source: SourceFile, affair: dict[str, Any]) -> None:
         if part is not None and part not in (affair.get("parts") or []):
             source.problem(["materials", mi, "part"], f"part {part} 不在本事项的 parts 列表中")
     fee = affair.get("fee") if isinstance(affair.get("fee"), dict) else {}
-    for ci, case in enumerate(fee.get("cases") or []):
-        if isinstance(case, dict):
-            _check_when(source, ["fee", "cases", ci, "when"], case.get("when"), options)
+    for path, cases in ((["fee", "cases"], fee.get("cases")), (["visits_cases"], affair.get("visits_cases"))):
+        for ci, case in enumerate(cases or []):
+            if isinstance(case, dict):
+                _check_when(source, [*path, ci, "when"], case.get("when"), options)
 
 
 def _check_yes_and_no(source: SourceFile, path: list[Any], question: dict[str, Any]) -> None:

@@ -97,7 +97,7 @@ def test_every_pending_question_decides_something(catalog):
     for affair in catalog.affairs.values():
         gates = {q for question in affair.situations for q in question.ask_if}
         gates |= {q for implication in affair.implies for q in implication.when}
-        conditions = {q for m in affair.materials for q in m.when} | {q for c in affair.fee_cases for q in c.when}
+        conditions = {q for m in affair.materials for q in m.when} | {q for c in affair.situation_cases for q in c.when}
         for pending in catalog.pending_questions(affair, {}):
             if pending.part is None:
                 assert pending.question.id in gates | conditions, (affair.id, pending.key)

@@ -77,7 +77,7 @@ def test_free_online_same_day_affair(catalog):
     assert filing.fee.get("note") == "不收费" and A.fee_text(filing, {}) == "收费：不收费"
     assert A.online_text(newborn).startswith("网上办理：可以网上办理（浙里办）。在浙江省内医院出生")
     assert A.time_limit_text(newborn).startswith("办理时限：即办（当场办结）。法律未规定办结时限")
-    assert A.visits_text(newborn) == "跑动次数：零次跑，全程网上办，办好后可选择邮寄到家"
+    assert A.visits_text(newborn, {}) == "跑动次数：零次跑，全程网上办，办好后可选择邮寄到家"
 
 
 def test_bundle_answer_names_parts(catalog):
@@ -237,3 +237,17 @@ def test_what_a_benefit_pays_is_said_from_the_guide_s_notes_or_not_at_all(catalo
                                                     "办事指南里没有写统一的数字")
     reply = A.detail_reply(catalog, claim, "benefit", {}, None, HOTLINE)
     assert reply.text == f"【{claim.short_name}】{text}"
+
+
+def test_the_trips_said_are_those_of_the_person_s_situation(catalog):
+    """A car that must be inspected goes to a testing station once; an exempt one is done online."""
+    mark = catalog.affairs["vehicle-inspection-mark"]
+    exempt = {"vehicle_kind": "private_small", "car_age": "exempt_year"}
+    assert A.visits_text(mark, exempt) == "跑动次数：零次跑，全程网上办"
+    inspected = A.visits_text(mark, {"vehicle_kind": "private_small", "car_age": "inspect_year"})
+    assert inspected.startswith("跑动次数：最多跑一次（") and "检验机构" in inspected
+    assert A.visits_text(mark, {"vehicle_kind": "other"}).startswith("跑动次数：最多跑一次（")
+    assert "跑动次数：最多跑一次（" in _answer(catalog, "vehicle-inspection-mark", {"vehicle_kind": "other"}, None).text
+    birth = catalog.affairs["one-thing-birth"]
+    assert A.visits_text(birth, {"hukou_in_zhejiang": "zhejiang"}).startswith("跑动次数：零次跑")
+    assert A.visits_text(birth, {"hukou_in_zhejiang": "other_province"}).startswith("跑动次数：最多跑一次（")

@@ -167,6 +167,18 @@ def _fee_case_unknown_option(root: Path) -> list[Expected]:
                      "情形问题 renew_reason 没有选项 broken")]
 
 
+def _visits_case_unknown_question(root: Path) -> list[Expected]:
+    """Trips said for a situation must name a question the affair asks."""
+    path = _affair(root, "vehicle-inspection-mark")
+    old = "  - when: {vehicle_kind: other}\n    visits: 1"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    text = text.replace(old, "  - when: {vehicle_type: other}\n    visits: 1", 1)
+    path.write_text(text, encoding="utf-8")
+    return [Expected("knowledge/affairs/vehicle-inspection-mark.yml", line_no(text, "vehicle_type: other"),
+                     "条件引用了不存在（或排在后面）的情形问题 vehicle_type")]
+
+
 def _yes_option_told_by_order_alone(root: Path) -> list[Expected]:
     path = _affair(root, "divorce-registration")
     # 结婚证还在吗？ without 有, a bare 是 has nothing to go by but the order of the options
@@ -290,6 +302,7 @@ BREAKS = {
     "alias-of-later-affair": _alias_of_later_affair,
     "when-unknown-question": _unknown_when_question,
     "fee-case-unknown-option": _fee_case_unknown_option,
+    "visits-case-unknown-question": _visits_case_unknown_question,
     "yes-option-told-by-order-alone": _yes_option_told_by_order_alone,
     "office-unknown-place": _office_unknown_place,
     "office-national-hotline": _office_national_hotline,
