@@ -360,8 +360,10 @@ def prefill(questions: list[tuple[str, Question]], text: str, readings: Sequence
         if by_age is not None:
             answers[key] = by_age.value
             continue
-        hits = [value for value, ws in words_said(question).items()
-                if any(not _inside_longer(w, claimed, said) for w in ws)]
+        said_for = words_said(question)
+        hits = [value for value, ws in said_for.items()  # 股份有限公司 is not 有限公司: the longer word wins
+                if any(not _inside_longer(w, [*claimed, *(o for v, os in said_for.items() if v != value for o in os)],
+                                          said) for w in ws)]
         if len(hits) == 1:
             answers[key] = hits[0]
     return answers

@@ -345,3 +345,10 @@ def test_not_knowing_answers_only_the_question_asked():
     assert prefill([("deemed_years", years)], "听说现在延迟退休了，我也搞不清楚，到底怎么弄") == {}
     assert prefill([("deemed_years", years)], "早年在集体企业") == {"deemed_years": "yes_deemed"}
     assert parse_answer(years, "不清楚") == "no_deemed"
+
+
+def test_the_longer_of_two_options_words_said_chooses():
+    """股份有限公司 holds 有限公司 (a limited company's word) inside 股份有限 (a joint-stock company's)."""
+    kind = _hinted("company_type", limited=("有限公司", "有限责任"), joint_stock=("股份有限公司", "股份公司"))
+    assert prefill([("company_type", kind)], "股份有限公司注册要什么材料") == {"company_type": "joint_stock"}
+    assert prefill([("company_type", kind)], "有限公司注册要什么材料") == {"company_type": "limited"}
