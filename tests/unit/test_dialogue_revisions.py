@@ -95,6 +95,9 @@ def test_an_answer_taken_back_after_the_guide_opens_the_form_again(snapshot):
      {"seller_married": "single", "buyer_loan": "full_payment"}, "seller_mortgage"),
     # a friend sold the car: a sale, and who will handle it is still to ask
     ("vehicle-transfer", {}, "朋友卖给我的", {"transfer_way": "sale"}, "buyer_type"),
+    # the bank will file the cancellation: said in the person's words
+    ("property-mortgage-cancel", {"mortgagee_type": "bank"}, "银行说会帮我弄",
+     {"mortgagee_type": "bank", "apply_way": "online_by_lender"}, None),
     # the family's own house is the premises; who applies is still to ask
     ("company-registration", {"company_type": "limited", "shareholder_kind": "natural_only"}, "自己家的房子",
      {"company_type": "limited", "shareholder_kind": "natural_only", "premises": "own_property"}, "applicant"),
