@@ -1106,3 +1106,10 @@ def test_a_correction_said_twice_still_names_the_affair_meant(snapshot, text):
     asked = T.State(affair="property-transfer", affair_state=T.RESOLVED)
     turn = T.take_situation_answer(snapshot, asked, text)
     assert turn.state.affair == "property-new-house" and turn.state.answers == {}  # no 卖方单身 from 不对
+
+
+def test_a_hearing_loss_is_no_lost_certificate(snapshot):
+    """听不见了 holds 不见了 (a lost certificate's word); 我婆婆 is a relative applying for her."""
+    first = _understand(snapshot, T.State(), "我婆婆耳朵听不见了想给她办个残疾症")
+    assert first.state.affair == "disability-certificate"
+    assert first.state.answers == {"applicant": "guardian"}
