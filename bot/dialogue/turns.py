@@ -254,7 +254,14 @@ def _rejected(state: State, hotline: str) -> Turn:
 
 def understand(snap: Snapshot, state: State, text: str, intent: str | None, choice: str | None,
                hotline: str) -> Turn:
-    """Work out the affair from a message: a pick from offered choices, a new affair, a district, or none."""
+    """Work out the affair from a message: a pick from offered choices, a new affair, a district, or none. A
+    message said when a case lookup that broke into an affair's questions is over (or cancelled) is read as those
+    questions read their replies: the questions go on."""
+    interrupted = _interrupted_form(snap, state) if not choice else None
+    if interrupted == "situation_answer":
+        return take_situation_answer(snap, state, text, intent, hotline)
+    if interrupted == "district":
+        return take_district(snap, state, text, intent, hotline)
     place = find_place(snap.catalog, text)
     if place is not None:
         state = replace(state, district=place.code)
@@ -301,8 +308,6 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
                             _the_same_choice(snap, state)])
     if state.affair_state == CLARIFY:
         return _choice_not_read(snap, state, hotline)
-    if place is not None and _in_progress(snap, state) is not None and not state.pending_detail:
-        return Turn(state)  # the place asked for before a case lookup broke in: the questions go on, or the guide
     if place is not None and state.affair:
         detail = state.pending_detail or "office"
         return answer_detail(snap, replace(state, pending_detail=None), text="", detail=detail, hotline=hotline)
@@ -312,9 +317,6 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
                     [say.Reply(f"好的，已记下您在{label}。请问您想办什么事？")])
     if intent == "deny" or is_rejection(text):
         return _rejected(state, hotline)
-    resumed = _resumed(snap, state, text)
-    if resumed is not None:
-        return resumed
     if state.affair and state.affair_state == DONE and MATERIALS_ASKED.search(text):
         return _choose(snap, state, state.affair, "")  # 要带啥, after the guide: the guide again, as its button gives
     detail = detail_in_words(text) if state.affair else None
@@ -392,13 +394,11 @@ def _in_progress(snap: Snapshot, state: State) -> Affair | None:
     return snap.catalog.affair(state.affair) if state.affair and state.affair_state == RESOLVED else None
 
 
-def _resumed(snap: Snapshot, state: State, text: str) -> Turn | None:
-    """An answer to the situation question left open when a case lookup broke in (身份证丢了 → 查进度 → 已满16周岁):
-    recorded, and the questions go on. None when no question is open or the message does not answer it."""
-    affair = _in_progress(snap, state)
-    pending = snap.catalog.pending_questions(affair, state.answers) if affair and not CORRECTION.search(text) else []
-    value = parse_answer(pending[0].question, text, _readings(snap, text)) if pending else None
-    return _answered(snap, state, pending, text, value) if value is not None else None
+def _interrupted_form(snap: Snapshot, state: State) -> str | None:
+    """The slot the situation questions were asking (an answer or the district) when a case lookup broke in, if
+    they are still under way; None otherwise."""
+    slots = required_slots(snap, state) if _in_progress(snap, state) is not None else []
+    return slots[0] if slots else None
 
 
 def cancelled(snap: Snapshot, state: State, in_lookup: bool) -> Turn | None:

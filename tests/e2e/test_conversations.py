@@ -409,6 +409,24 @@ def test_the_right_phone_tail_after_the_lock_hears_the_lookup_is_still_paused(st
     assert after.startswith("查询还在暂停中，约 ") and "不在我能办理的范围内" not in after, after
 
 
+def test_after_a_lookup_an_answer_in_another_affair_s_words_goes_on_with_the_affair(stack: Stack) -> None:
+    """没有抵押 names the mortgage affairs, 浙江户口 the hukou ones: after a lookup that broke into the questions,
+    they answer the question asked, as they would have without it."""
+    chat = stack.chat()
+    chat.say("二手房过户要带啥")
+    assert "卖方的房子目前还有没有抵押" in chat.text("卖方已婚")
+    chat.say("我上周交的居住证办好了没")
+    chat.say("ZJ2026330106000101")
+    assert chat.text("2481").endswith("卖方的房子目前还有没有抵押（贷款没还清）？")
+    assert chat.text("没有抵押").endswith("买方是全款还是贷款买房？")
+    other = stack.chat()
+    other.say("失业金怎么领")
+    other.say("被裁员")
+    other.say("我上周交的材料办好了没")
+    assert other.text("取消").endswith("劳动关系备案和社保停保？")
+    assert other.text("已停保") == "请问您在哪个市、区县办理？例如“杭州市西湖区”“宁波鄞州”。"
+
+
 def test_a_person_who_forgot_the_case_number_is_told_where_to_find_it(stack: Stack) -> None:
     chat = stack.chat()
     chat.say("查一下办件进度")
