@@ -34,6 +34,9 @@ from bot.dialogue.turns import (
 from bot.knowledge.pinyin_examples import intent_examples, without_annotations
 
 NLU_DIR = PROJECT_ROOT / "data" / "nlu"
+# 人走了, 我爸没了, 去世了: a death told, which the classifier may read as goodbye (as 我走了)
+DEATH_WORDS = re.compile(r"(?:人|他|她|爸|妈|爷|奶|公|婆|老伴|老头|老太|父亲|母亲)[^，。,.!?？！]{0,2}(?:走了|没了)|"
+                         r"去世|过世|病故|病逝|离世")
 # readings of a reply to a choice of affairs that may hide a pick: 找不着了 read as cancel, 人走了 as goodbye
 CHOICE_MISREADINGS = frozenset({"cancel", "goodbye"})
 
@@ -51,6 +54,8 @@ def answers_all_the_same(snap: Snapshot, state: State, text: str, intent: str) -
     situation questions, which read a change of an earlier answer, another affair, or nothing."""
     if intent == "human_handoff" and not asks_for_a_person(text):
         return True  # 旅游（个人游或跟团）: the situation questions read it, whatever it says
+    if intent == "goodbye" and DEATH_WORDS.search(text) and not FAREWELLS.search(text):
+        return True  # 人走了: a death told, no farewell; the situation questions read it
     examples = _classifier_examples().get(intent)
     question = question_answered(snap, state, text) if examples else None
     if question is None:  # with no examples to weigh it against, a reading alone is too lenient to take

@@ -239,6 +239,13 @@ def test_how_a_relative_died_said_after_the_hall_was_asked_is_no_goodbye(stack: 
     assert "再见" not in reply and "【丧葬补助金、抚恤金申领】" in reply, reply
 
 
+def test_a_death_told_in_the_questions_is_no_goodbye(stack: Stack) -> None:
+    chat = stack.chat()
+    asked = chat.text("我爷爷去世了 户口怎么销")
+    reply = chat.text("人走了")  # read as goodbye, as 我走了
+    assert "再见" not in reply and reply.endswith(asked.splitlines()[-1]), reply  # the question, asked again
+
+
 def test_progress_of_an_application_handed_in_is_a_case_lookup(stack: Stack) -> None:
     chat = stack.chat()
     assert "受理编号" in chat.text("我之前交的居住证申请办好了没")  # not a new application for the permit

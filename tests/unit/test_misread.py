@@ -14,6 +14,8 @@ from bot.dialogue.turns import CLARIFY, DONE, State, question_answered
     ("id-card-reissue", {}, "满16了", "goodbye"),  # as 88了
     ("hukou-cancel-death", {}, "是出车祸走的", "goodbye"),  # as 我先走了
     ("funeral-allowance", {"insurance_type": "employee"}, "生病走的", "goodbye"),  # 生病 is the option's word
+    ("funeral-allowance", {}, "人走了", "goodbye"),  # a death told: no farewell, whatever it answers
+    ("hukou-cancel-death", {}, "我爸没了", "goodbye"),
     # another option of an earlier question, 个人 read as 人工: the situation questions read the change
     ("hk-macau-permit", {"apply_type": "first", "endorsement_type": "family"}, "旅游（个人游或跟团）",
      "human_handoff"),
@@ -107,3 +109,9 @@ def test_a_reply_read_as_goodbye_with_no_affair_asked_about_is_a_goodbye(snapsho
     given = State(affair="funeral-allowance", affair_state=DONE, answers={"insurance_type": "employee",
                                                                          "death_cause": "non_work"})
     assert not misread.answers_all_the_same_after_a_follow_up(snapshot, given, "生病走的", "goodbye")  # all known
+
+
+def test_no_goodbye_the_classifier_learns_tells_a_death():
+    examples = misread._classifier_examples()["goodbye"]
+    assert len(examples) > 20
+    assert [e for e in examples if misread.DEATH_WORDS.search(e) and not misread.FAREWELLS.search(e)] == []
