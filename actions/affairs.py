@@ -41,10 +41,15 @@ class ActionResolveAffair(Action):
             changes = {**turn.changes(before), "clarify_failures": 0}
             events = [SlotSet(name, value) for name, value in changes.items()]
             return events + await hand_over(dispatcher, tracker, handoff.REASON_MISSES, [handoff.misses_preface()])
-        if loop_when_spoken(tracker) == "case_form" and not tracker.active_loop_name and \
-                not turns.is_miss(before, turn):  # an affair asked about in the lookup: it waits
-            dispatcher.utter_message(text=cases.set_aside_text(tracker.get_slot("case_number") is not None))
+        if not turns.is_miss(before, turn):
+            say_lookup_set_aside(dispatcher, tracker)
         return apply(dispatcher, before, turn)
+
+
+def say_lookup_set_aside(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """When an affair asked about stopped the case lookup: that it waits, and how to take it up again."""
+    if loop_when_spoken(tracker) == "case_form" and not tracker.active_loop_name:
+        dispatcher.utter_message(text=cases.set_aside_text(tracker.get_slot("case_number") is not None))
 
 
 def factor_while_locked(tracker: Tracker, text: str) -> bool:
@@ -79,6 +84,7 @@ class ActionAnswerDetail(Action):
         detail = turns.detail_for(intent, latest_text(tracker), before.pending_detail)
         turn = turns.answer_detail(default_provider().current(), before, latest_text(tracker), detail,
                                    settings().hotline)
+        say_lookup_set_aside(dispatcher, tracker)  # 护照要多少钱, asked for the phone tail
         return apply(dispatcher, before, turn)
 
 

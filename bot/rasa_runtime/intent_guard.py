@@ -20,7 +20,8 @@ with the same confidence, so the resolver reads it:
   the person wants done, not a command. 取消, 算了, 不办了 and every short message still cancel anywhere.
 The other way round, a question about how far an application already handed in has got (我之前交的居住证申请办好了
 没) is read as the affair it names, and would start a new application: such a message, read as an affair question
-or statement, is made a case-status request (`bot.dialogue.cases.asks_after_a_handed_in_application`).
+or statement, is made a case-status request (`bot.dialogue.cases.asks_after_a_handed_in_application`), and so is
+one that gives a case number (in a case lookup, a question about an affair sets the lookup aside).
 It learns nothing from the training data.
 """
 
@@ -108,9 +109,11 @@ def is_an_affair_question(message: Message) -> bool:
 
 
 def is_a_case_request(message: Message) -> bool:
-    """Whether a message read as about an affair asks how far an application already handed in has got."""
+    """Whether a message read as about an affair asks how far an application already handed in has got, or gives
+    a case number with its question (ZJ2026330106000101 多久能办好)."""
     intent = (message.get(INTENT) or {}).get("name")
-    return intent in AFFAIR_READINGS and asks_after_a_handed_in_application(message.get(TEXT) or "")
+    numbered = CASE_NUMBER in {e.get(ENTITY_ATTRIBUTE_TYPE) for e in message.get(ENTITIES, [])}
+    return intent in AFFAIR_READINGS and (numbered or asks_after_a_handed_in_application(message.get(TEXT) or ""))
 
 
 def _reread(message: Message, instead: str) -> None:

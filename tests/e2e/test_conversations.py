@@ -405,6 +405,16 @@ def test_an_affair_asked_about_in_a_case_lookup_sets_the_lookup_aside(stack: Sta
     assert "当前状态" in chat.text("2481")
 
 
+def test_a_fee_asked_about_in_a_case_lookup_is_answered_and_the_lookup_waits(stack: Stack) -> None:
+    chat = stack.chat()
+    chat.say("查进度")
+    assert "手机号后四位" in chat.text("ZJ2026330106000101")
+    answered = chat.text("护照要多少钱")
+    assert answered.startswith("好的，办件查询先放一放。") and "【护照办理】收费：" in answered, answered
+    assert "手机号后四位" in chat.text("查进度")  # the number is kept
+    assert "当前状态" in chat.text("2481")
+
+
 def test_the_right_phone_tail_after_the_lock_hears_the_lookup_is_still_paused(stack: Stack) -> None:
     chat = stack.chat()
     chat.say("查一下我的办件")

@@ -150,3 +150,12 @@ def test_no_affair_example_is_made_a_case_request(intent):
     examples = _examples(intent)
     assert len(examples) > 10
     assert [e for e in examples if asks_after_a_handed_in_application(e)] == []
+
+
+def test_a_question_with_a_case_number_is_a_case_request():
+    message = _classified("ZJ2026330106000101 多久能办好", "ask_time_limit", ["case_number"])
+    IntentGuard().process([message])
+    assert message.get("intent")["name"] == "query_case_status"
+    fee = _classified("护照要多少钱", "ask_fee")
+    IntentGuard().process([fee])
+    assert fee.get("intent")["name"] == "ask_fee"
