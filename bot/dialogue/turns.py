@@ -297,7 +297,7 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
         if noted is not None:
             return noted
     if result.affair:
-        return _choose(snap, state, result.affair, text)
+        return _with_detail_asked(snap, _choose(snap, state, result.affair, text), text, hotline)
     if result.clarify:
         if len(result.clarify) == 1:
             return _choose(snap, state, result.clarify[0], text)  # named with 不是这个, so a miss costs one tap
@@ -324,6 +324,21 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
         return answer_detail(snap, state, text, detail, hotline)
     reply = ask_more_text() if result.vague else not_mine_text(hotline)
     return Turn(replace(state, affair_state=DONE, clarify_failures=state.clarify_failures + 1), [say.Reply(reply)])
+
+
+# follow-ups a first message may ask with the affair (身份证坏了要换 多少钱), answered before its questions
+DETAILS_ANSWERED_FIRST = ("fee", "time_limit", "visits", "benefit")
+
+
+def _with_detail_asked(snap: Snapshot, turn: Turn, text: str, hotline: str) -> Turn:
+    """The turn that takes an affair up, with the answer to the fee, time limit, trips or benefit the message
+    asks about as well, right after the affair is named (the situation questions follow, and the guide)."""
+    detail = detail_in_words(text) if asks_something(text) else None
+    affair = snap.catalog.affair(turn.state.affair)
+    if detail not in DETAILS_ANSWERED_FIRST or affair is None or turn.state.affair_state != RESOLVED:
+        return turn
+    answer = replace(say.detail_reply(snap.catalog, affair, detail, turn.state.answers, None, hotline), buttons=[])
+    return Turn(turn.state, [*turn.replies[:1], answer, *turn.replies[1:]])
 
 
 def _tells_of_several(snap: Snapshot, state: State, text: str, picked: str, decided: str | None,

@@ -1113,3 +1113,11 @@ def test_a_hearing_loss_is_no_lost_certificate(snapshot):
     first = _understand(snapshot, T.State(), "我婆婆耳朵听不见了想给她办个残疾症")
     assert first.state.affair == "disability-certificate"
     assert first.state.answers == {"applicant": "guardian"}
+
+
+def test_a_fee_asked_with_the_affair_is_answered_before_its_questions(snapshot):
+    first = _understand(snapshot, T.State(), "身份证坏了要换 多少钱")
+    assert first.state.affair == "id-card-renew" and first.state.answers == {"renew_reason": "damaged"}
+    assert [r.text[:20] for r in first.replies][1] == "【身份证换领】收费：40元（损坏换领工本"
+    plain = _understand(snapshot, T.State(), "身份证丢了怎么补办")  # asks no fee: the questions alone
+    assert len(plain.replies) == 1
