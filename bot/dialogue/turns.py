@@ -86,6 +86,8 @@ PUTTING_OFF = re.compile(r"不(?:办|弄|整|搞|做|了|用|要|想|需要|必)
 FAREWELLS = re.compile(r"(?:^|我|那)(?:先|得|要|就)?走了|再见|拜拜|白白|回见|下回|回头聊|"
                        r"(?<!\d)88(?![\d岁])|bye", re.IGNORECASE)
 MAX_CLARIFY_FAILURES = 2
+# 不知道, 不清楚: the person cannot say which option is theirs
+UNSURE = re.compile(r"不知道|不清楚|不确定|不记得|记不清|搞不清|说不清|没数")
 # 这是啥意思, 看不懂: the question asked is unclear to the person
 PUZZLED = re.compile(r"什么意思|啥意思|咋个意思|看不懂|听不懂|不明白|不太懂|没看懂|不懂")
 # 好的, 嗯 with nothing pending: no question, nothing missed (a message the classifier reads as affirm and says
@@ -593,6 +595,9 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
         return Turn(replace(state, suggested_answer=suggestion_of(pending[0].key, likely)),
                     [say.Reply(f"我不太确定您的意思。您是说“{label}”吗？是的话请回复“是”；不是的话，请从下面选一项。")])
     options = "、".join(o.label for o in question.options)
+    if UNSURE.search(text):  # 不清楚, to a question none of whose options says so: how to find out
+        return Turn(state, [say.Reply("没关系。这一项决定要准备哪些材料，您可以先问问家人、看看相关证件，"
+                                      f"弄清楚后再告诉我；也可以拨打 {hotline} 咨询。")])
     if PUZZLED.search(text):  # 这是啥意思: the question itself is unclear to them
         return Turn(state, [say.Reply(f"请从这几项里选一个最接近您情况的：{options}。"
                                       "拿不准的话，说“转人工”找人工坐席。")])

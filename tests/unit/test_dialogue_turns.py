@@ -1121,3 +1121,11 @@ def test_a_fee_asked_with_the_affair_is_answered_before_its_questions(snapshot):
     assert [r.text[:20] for r in first.replies][1] == "【身份证换领】收费：40元（损坏换领工本"
     plain = _understand(snapshot, T.State(), "身份证丢了怎么补办")  # asks no fee: the questions alone
     assert len(plain.replies) == 1
+
+
+def test_not_knowing_an_answer_is_told_how_to_find_out(snapshot):
+    asked = T.State(affair="property-transfer", affair_state=T.RESOLVED)
+    turn = T.take_situation_answer(snapshot, asked, "不清楚")
+    assert turn.state.answers == {} and turn.replies[0].text.startswith("没关系。这一项决定要准备哪些材料")
+    covered = T.State(affair="unemployment-benefit", affair_state=T.RESOLVED, answers={"leave_reason": "dismissed"})
+    assert T.take_situation_answer(snapshot, covered, "不清楚").state.answers["separation_filed"] == "not_filed"
