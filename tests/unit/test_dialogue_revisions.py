@@ -98,6 +98,9 @@ def test_an_answer_taken_back_after_the_guide_opens_the_form_again(snapshot):
     # the bank will file the cancellation: said in the person's words
     ("property-mortgage-cancel", {"mortgagee_type": "bank"}, "银行说会帮我弄",
      {"mortgagee_type": "bank", "apply_way": "online_by_lender"}, None),
+    # 已结婚: the parents are married (then their hukou is asked)
+    ("hukou-newborn", {"birth_place": "born_zj"}, "已结婚", {"birth_place": "born_zj", "parents_marriage": "married"},
+     "parents_hukou"),
     # the family's own house is the premises; who applies is still to ask
     ("company-registration", {"company_type": "limited", "shareholder_kind": "natural_only"}, "自己家的房子",
      {"company_type": "limited", "shareholder_kind": "natural_only", "premises": "own_property"}, "applicant"),
