@@ -328,10 +328,14 @@ def option_named(question: Question, text: str) -> Option | None:
     return next((o for o in question.options if normalize(o.label) == said), None) if said else None
 
 
+# 不知道, 不清楚: the person cannot say which option is theirs
+NOT_SURE = re.compile(r"不知道|不清楚|不确定|不记得|记不清|搞不清|说不清|没数")
+
+
 def _unsure(word: str) -> bool:
     """Whether a hint says the person does not know (不清楚): an answer only to a question asked. 我也搞不清楚，到底
     怎么弄 says nothing of earlier work years."""
-    return any(w in word for w in _UNSURE)
+    return NOT_SURE.search(word) is not None
 
 
 def prefill(questions: list[tuple[str, Question]], text: str, readings: Sequence[str] = (),
@@ -370,8 +374,9 @@ def prefill(questions: list[tuple[str, Question]], text: str, readings: Sequence
 
 
 def _inside_longer(word: str, longer: list[str], said: str) -> bool:
-    """True when every mention of `word` lies inside a longer word said for another question: in 贷款还清了, 贷款 is
-    part of 贷款还清 (the seller's mortgage is paid off) and says nothing of how the buyer pays."""
+    """True when every mention of `word` lies inside one of the `longer` words said (for the question answered, or
+    for another option): in 贷款还清了, 贷款 is part of 贷款还清 (the seller's mortgage is paid off) and says nothing
+    of how the buyer pays."""
     spans = [(m.start(), m.start() + len(w)) for w in longer if len(w) > len(word) and word in w
              for m in re.finditer(re.escape(w), said)]
     starts = [m.start() for m in re.finditer(re.escape(word), said)]

@@ -33,7 +33,7 @@ from bot.dialogue.revisions import (
     with_changes,
     without_revision,
 )
-from bot.dialogue.situations import answers_then_explains, option_named, parse_answer, prefill
+from bot.dialogue.situations import NOT_SURE, answers_then_explains, option_named, parse_answer, prefill
 from bot.resolver.text import normalize
 
 RESOLVED, CLARIFY, DONE = "resolved", "clarify", "done"
@@ -86,8 +86,6 @@ PUTTING_OFF = re.compile(r"不(?:办|弄|整|搞|做|了|用|要|想|需要|必)
 FAREWELLS = re.compile(r"(?:^|我|那)(?:先|得|要|就)?走了|再见|拜拜|白白|回见|下回|回头聊|"
                        r"(?<!\d)88(?![\d岁])|bye", re.IGNORECASE)
 MAX_CLARIFY_FAILURES = 2
-# 不知道, 不清楚: the person cannot say which option is theirs
-UNSURE = re.compile(r"不知道|不清楚|不确定|不记得|记不清|搞不清|说不清|没数")
 # 这是啥意思, 看不懂: the question asked is unclear to the person
 PUZZLED = re.compile(r"什么意思|啥意思|咋个意思|看不懂|听不懂|不明白|不太懂|没看懂|不懂")
 # 好的, 嗯 with nothing pending: no question, nothing missed (a message the classifier reads as affirm and says
@@ -422,9 +420,8 @@ def cancelled(snap: Snapshot, state: State, in_lookup: bool) -> Turn | None:
     """取消 in a case lookup that broke into the situation questions stops the lookup only: the turn that says so,
     after which the affair's questions go on from where they were. None for any other 取消, which stops and forgets
     the half-answered situation (the domain's `utter_cancelled` says so)."""
-    if in_lookup and unfinished(snap, state):
-        return Turn(state, [say.Reply("好的，已取消查询。"), *unfinished(snap, state)])
-    return None
+    going_on = unfinished(snap, state) if in_lookup else []
+    return Turn(state, [say.Reply("好的，已取消查询。"), *going_on]) if going_on else None
 
 
 def unfinished(snap: Snapshot, state: State) -> list[say.Reply]:
@@ -595,7 +592,7 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
         return Turn(replace(state, suggested_answer=suggestion_of(pending[0].key, likely)),
                     [say.Reply(f"我不太确定您的意思。您是说“{label}”吗？是的话请回复“是”；不是的话，请从下面选一项。")])
     options = "、".join(o.label for o in question.options)
-    if UNSURE.search(text):  # 不清楚, to a question none of whose options says so: how to find out
+    if NOT_SURE.search(text):  # 不清楚, to a question none of whose options says so: how to find out
         return Turn(state, [say.Reply("没关系。这一项决定要准备哪些材料，您可以先问问家人、看看相关证件，"
                                       f"弄清楚后再告诉我；也可以拨打 {hotline} 咨询。")])
     if PUZZLED.search(text):  # 这是啥意思: the question itself is unclear to them
