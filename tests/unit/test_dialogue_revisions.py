@@ -101,6 +101,11 @@ def test_an_answer_taken_back_after_the_guide_opens_the_form_again(snapshot):
     # 已结婚: the parents are married (then their hukou is asked)
     ("hukou-newborn", {"birth_place": "born_zj"}, "已结婚", {"birth_place": "born_zj", "parents_marriage": "married"},
      "parents_hukou"),
+    # 病走的: died of illness
+    ("funeral-allowance", {"insurance_type": "employee"}, "病走的",
+     {"insurance_type": "employee", "death_cause": "non_work"}, None),
+    # 我帮她办: a relative applies for the elderly person
+    ("elderly-allowance", {}, "我帮她办", {"applicant": "agent"}, "payment_account"),
     # the family's own house is the premises; who applies is still to ask
     ("company-registration", {"company_type": "limited", "shareholder_kind": "natural_only"}, "自己家的房子",
      {"company_type": "limited", "shareholder_kind": "natural_only", "premises": "own_property"}, "applicant"),
