@@ -36,7 +36,7 @@ class ActionResolveAffair(Action):
         if turns.is_miss(before, turn) and factor_while_locked(tracker, text):
             dispatcher.utter_message(text=cases.still_locked_text(float(tracker.get_slot("case_locked_until")),
                                                                   time.time(), settings().hotline))
-            return []  # the phone tail after the lookup was paused: no affair missed
+            return [SlotSet("affair_state", turns.DONE)]  # the phone tail after the lookup was paused: no miss
         if turns.misses_reached(before, turn):  # handed over, the count starts again: a later miss is a new pair
             changes = {**turn.changes(before), "clarify_failures": 0}
             events = [SlotSet(name, value) for name, value in changes.items()]

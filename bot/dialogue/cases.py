@@ -220,8 +220,8 @@ def describe_case(case: Case, catalog: CatalogSource, hotline: str, today: date 
     elif status == CaseStatus.COMPLETED:
         lines.append("已经办结，无需再跑。如需纸质结果，请留意短信通知或在“浙里办”查看。")
     elif status == CaseStatus.REJECTED:
-        lines.append("不予受理的原因：" + (case.rejection_reason or "请查看短信或受理回执说明") +
-                     f"。如有疑问，可拨打 {hotline} 咨询。")
+        reason = (case.rejection_reason or "").strip().rstrip("。.") or "请查看短信或受理回执说明"
+        lines.append(f"不予受理的原因：{reason}。如有疑问，可拨打 {hotline} 咨询。")
     return "\n".join(lines)
 
 

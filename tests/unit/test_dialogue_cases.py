@@ -167,6 +167,8 @@ def test_result_posted_completed_rejected():
     assert "当前状态：已办结。" in completed and "已经办结，无需再跑" in completed
     rejected = C.result_text(Found(_case(CaseStatus.REJECTED)), _unused, 3, HOTLINE)
     assert rejected.splitlines()[-1] == f"不予受理的原因：申请人不符合换领条件。如有疑问，可拨打 {HOTLINE} 咨询。"
+    ended = C.result_text(Found(_case(CaseStatus.REJECTED, rejection_reason="无需许可）。")), _unused, 3, HOTLINE)
+    assert ended.splitlines()[-1] == f"不予受理的原因：无需许可）。如有疑问，可拨打 {HOTLINE} 咨询。"  # one 。
     no_reason = C.result_text(Found(_case(CaseStatus.REJECTED, rejection_reason=None)), _unused, 3, HOTLINE)
     assert "不予受理的原因：请查看短信或受理回执说明" in no_reason
 
