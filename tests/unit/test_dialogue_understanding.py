@@ -352,3 +352,14 @@ def test_the_longer_of_two_options_words_said_chooses():
     kind = _hinted("company_type", limited=("有限公司", "有限责任"), joint_stock=("股份有限公司", "股份公司"))
     assert prefill([("company_type", kind)], "股份有限公司注册要什么材料") == {"company_type": "joint_stock"}
     assert prefill([("company_type", kind)], "有限公司注册要什么材料") == {"company_type": "limited"}
+
+
+def test_where_one_is_says_nothing_of_one_s_hukou():
+    """我人在外地出差 tells where the person is; 户口在外省 and 外地户口 tell the hukou."""
+    places = (Option("local", "浙江户口", ("浙江", "本地")), Option("other_province", "外省户口", ("外省", "外地")))
+    hukou = Question(id="hukou_place", ask="户口是在浙江省内吗？", options=places)
+    assert prefill([("hukou_place", hukou)], "我人在外地出差，想让我妈帮我开证明") == {}
+    assert prefill([("hukou_place", hukou)], "我户口在外省") == {"hukou_place": "other_province"}
+    assert prefill([("hukou_place", hukou)], "我是外地户口") == {"hukou_place": "other_province"}
+    where = Question(id="treat_place", ask="是在省内还是外省看病？", options=hukou.options)
+    assert prefill([("treat_place", where)], "在外地看的病") == {"treat_place": "other_province"}  # where, asked
