@@ -148,9 +148,12 @@ def test_free_text_situation_answer_is_understood(catalog_provider, dispatcher: 
 
 def test_unclear_situation_answer_asks_again(catalog_provider, dispatcher: CollectingDispatcher):
     slots = {"affair": "id-card-reissue", "answers": {}}
-    result = ValidateSituationForm().validate_situation_answer("我也不清楚", dispatcher, tracker(slots=slots), {})
+    result = ValidateSituationForm().validate_situation_answer("蓝色的那种", dispatcher, tracker(slots=slots), {})
     assert "answers" not in result or result["answers"] == {}
     assert "没听明白" in dispatcher.messages[0]["text"]
+    unsure = CollectingDispatcher()  # not knowing: how to find out
+    result = ValidateSituationForm().validate_situation_answer("我也不清楚", unsure, tracker(slots=slots), {})
+    assert ("answers" not in result or result["answers"] == {}) and unsure.messages[0]["text"].startswith("没关系。")
 
 
 def test_correction_inside_the_form_switches_affair(catalog_provider, dispatcher: CollectingDispatcher):
