@@ -394,9 +394,13 @@ def _taken_up(snap: Snapshot, state: State, text: str, resolved: str | None) -> 
     if affair is None or resolved not in (None, affair.id) or asks_something(text) or REQUEST_WORDS.search(text) \
             or not snap.catalog.pending_questions(affair, state.answers):
         return None
-    if _prefilled(snap, affair, state.answers, text) == state.answers:
+    if _prefilled(snap, affair, state.answers, text) != state.answers:
+        return _choose(snap, state, affair.id, text)  # which records what the message answers
+    restated = _restated(snap, affair, state, text, _readings(snap, text))  # 企业退休的, when that was told
+    if not restated:
         return None
-    return _choose(snap, state, affair.id, text)  # which records what the message answers
+    taken = _choose(snap, state, affair.id, text)
+    return Turn(taken.state, [_restated_reply(snap, affair, restated), *taken.replies])
 
 
 def answers_the_affair_asked_about(snap: Snapshot, state: State, text: str) -> bool:

@@ -1129,3 +1129,13 @@ def test_not_knowing_an_answer_is_told_how_to_find_out(snapshot):
     assert turn.state.answers == {} and turn.replies[0].text.startswith("没关系。这一项决定要准备哪些材料")
     covered = T.State(affair="unemployment-benefit", affair_state=T.RESOLVED, answers={"leave_reason": "dismissed"})
     assert T.take_situation_answer(snapshot, covered, "不清楚").state.answers["separation_filed"] == "not_filed"
+
+
+def test_a_known_fact_said_again_after_a_follow_up_takes_the_affair_up(snapshot):
+    """丧葬费去哪里领 answered with the hall, then 企业退休的, which the first message had told: not 不在我能办理."""
+    asked_about = T.State(affair="funeral-allowance", affair_state=T.DONE, district="330106",
+                          answers={"insurance_type": "employee"})
+    turn = _understand(snapshot, asked_about, "企业退休的", intent="out_of_scope")
+    assert turn.state.affair == "funeral-allowance" and turn.state.affair_state == T.RESOLVED
+    assert turn.replies[0].text.startswith("好的，这一点已经记下了：企业职工养老保险")
+    assert T.required_slots(snapshot, turn.state) == ["situation_answer"]  # how he died is asked next
