@@ -114,9 +114,13 @@ class Catalog:
         """The affair with this id, or None."""
         return self.affairs.get(affair_id or "")
 
-    def parts_of(self, affair: Affair) -> list[Affair]:
-        """The part affairs of a bundle (empty for a plain affair)."""
-        return [self.affairs[p] for p in affair.parts if p in self.affairs]
+    def parts_of(self, affair: Affair, answers: dict[str, str] | None = None) -> list[Affair]:
+        """The part affairs of a bundle (empty for a plain affair); with `answers`, those done in that situation
+        (a part whose `parts_when` the answers contradict is left out; an unanswered condition keeps it: see
+        `told_not_asked`)."""
+        known = self.with_implied(affair, answers) if answers is not None else {}
+        return [self.affairs[p] for p in affair.parts if p in self.affairs
+                and matches(affair.parts_when.get(p, {}), known, unknown_matches=True)]
 
     def with_implied(self, affair: Affair, answers: dict[str, str]) -> dict[str, str]:
         """The answers given plus those the affair implies (a bundle's own facts, or earlier answers)."""
@@ -134,9 +138,15 @@ class Catalog:
         """
         answers = self.with_implied(affair, answers)
         pending = _pending(affair, answers, part=None)
-        for part in self.parts_of(affair):
+        for part in self.parts_of(affair, answers):
             pending += _pending(part, part_answers(answers, part.id), part=part.id)
         return pending
+
+    def told_not_asked(self, affair: Affair, answers: dict[str, str]) -> list[PendingQuestion]:
+        """A bundle's questions that leave a part out (没有公积金), unanswered: read from what the person says,
+        never asked (a bundle asks at most four questions, and the part is done unless told otherwise)."""
+        named = {qid for conditions in affair.parts_when.values() for qid in conditions}
+        return [PendingQuestion(q.id, q) for q in affair.situations if q.id in named and q.id not in answers]
 
     def materials_for(self, affair: Affair, answers: dict[str, str]) -> list[MaterialLine]:
         """Materials for the situation; bundles merge their parts' lists without duplicates."""
@@ -145,7 +155,7 @@ class Catalog:
         if not affair.is_bundle:
             return own
         merged: dict[str, MaterialLine] = {line.material.name: line for line in own}
-        for part in self.parts_of(affair):
+        for part in self.parts_of(affair, answers):
             scoped = part_answers(answers, part.id)
             for material in part.materials_applying(scoped):
                 material = self._issued_within(affair, material)
@@ -171,7 +181,7 @@ class Catalog:
         """Preference questions (领卡方式) the person has not answered, for listing their options."""
         answers = self.with_implied(affair, answers)
         found = [PendingQuestion(q.id, q) for q in affair.situations if q.preference and q.id not in answers]
-        for part in self.parts_of(affair):
+        for part in self.parts_of(affair, answers):
             own = part_answers(answers, part.id)
             found += [PendingQuestion(answer_key(part.id, q.id), q, part.id) for q in part.situations
                       if q.preference and q.id not in own]

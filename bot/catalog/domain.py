@@ -136,6 +136,7 @@ class Affair:
     issued_within: dict[str, str] = field(default_factory=dict)  # a part's material name -> the part issuing it
     fee_cases: tuple[SituationValue, ...] = ()
     visits_cases: tuple[SituationValue, ...] = ()
+    parts_when: dict[str, Conditions] = field(default_factory=dict)  # a part done only when these answers hold
 
     def fee_in(self, answers: dict[str, str]) -> tuple[float, str]:
         """The fee and its note in this situation: the first fee case the answers meet, else the affair's own."""
@@ -262,4 +263,5 @@ def affair_from_record(record: dict[str, Any]) -> Affair:
                         for c in record["fee"].get("cases") or ()),
         visits_cases=tuple(SituationValue(c["visits"], c.get("note", ""), as_conditions(c["when"]))
                            for c in record.get("visits_cases") or ()),
+        parts_when={str(p): as_conditions(c) for p, c in (record.get("parts_when") or {}).items()},
     )

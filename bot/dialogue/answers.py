@@ -173,7 +173,7 @@ def affair_answer(catalog: Catalog, affair: Affair, answers: dict[str, str], pla
     where = office_text(catalog, match, place, hotline)
     rows = [time_limit_text(affair), fee_text(affair, answers), online_text(affair), visits_text(affair, answers),
             in_person_text(affair)]
-    bundle = [p.short_name for p in catalog.parts_of(affair)] if affair.is_bundle else []
+    bundle = [p.short_name for p in catalog.parts_of(affair, answers)] if affair.is_bundle else []
     provenance = provenance_text(affair, hotline)
 
     lines = [f"【{affair.name}】{affair.department}"]

@@ -181,8 +181,9 @@ def _prefilled(snap: Snapshot, affair: Affair, answers: dict[str, str], text: st
                                         places_outside_as_other_province(snap.catalog, text)) if reading != text]
     answers = dict(answers)
     claimants = [asked] if asked is not None else []
-    while given := prefill([(p.key, p.question) for p in snap.catalog.pending_questions(affair, answers)], text,
-                           readings, first_message=True, claimants=claimants):
+    while given := prefill([(p.key, p.question) for p in (*snap.catalog.pending_questions(affair, answers),
+                                                          *snap.catalog.told_not_asked(affair, answers))],
+                           text, readings, first_message=True, claimants=claimants):
         answers.update(given)
     return answers
 

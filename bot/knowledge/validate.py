@@ -177,6 +177,10 @@ def _check_situations(source: SourceFile, affair: dict[str, Any]) -> None:
         part = material.get("part")
         if part is not None and part not in (affair.get("parts") or []):
             source.problem(["materials", mi, "part"], f"part {part} 不在本事项的 parts 列表中")
+    for part, conditions in (affair.get("parts_when") or {}).items():
+        if part not in (affair.get("parts") or []):
+            source.problem(["parts_when", part], f"parts_when 的 {part} 不在本事项的 parts 列表中")
+        _check_when(source, ["parts_when", part], conditions, options)
     fee = affair.get("fee") if isinstance(affair.get("fee"), dict) else {}
     for path, cases in ((["fee", "cases"], fee.get("cases")), (["visits_cases"], affair.get("visits_cases"))):
         for ci, case in enumerate(cases or []):

@@ -252,3 +252,19 @@ def test_a_material_conditional_on_a_question_never_asked_is_not_listed(catalog)
     assert consent in _names(catalog, "hukou-move-in", {"move_reason": "talent"})
     assert consent in _names(catalog, "hukou-move-in", {"move_reason": "talent", "talent_address": "collective"})
     assert consent not in _names(catalog, "hukou-move-in", {"move_reason": "talent", "talent_address": "own_house"})
+
+
+def test_a_bundle_part_done_only_in_some_situations_is_left_out_with_its_questions_and_materials(catalog):
+    """No housing fund account: the retirement bundle withdraws nothing, asks nothing about it, lists nothing."""
+    bundle = catalog.affairs["one-thing-retirement"]
+    fund = "housing-fund-withdrawal-leave"
+    assert "has_housing_fund" not in _keys(catalog, "one-thing-retirement", {})  # told, not asked
+    assert [p.key for p in catalog.told_not_asked(bundle, {})] == ["has_housing_fund"]
+    none = {"has_housing_fund": "no_fund"}
+    assert fund not in [p.id for p in catalog.parts_of(bundle, none)]
+    assert not any(k.startswith(fund) for k in _keys(catalog, "one-thing-retirement", none))
+    assert not any(fund in line.parts for line in catalog.materials_for(bundle, none))
+    some = {"has_housing_fund": "has_fund"}
+    assert fund in [p.id for p in catalog.parts_of(bundle, some)]
+    assert any(fund in line.parts for line in catalog.materials_for(bundle, some))
+    assert [p.id for p in catalog.parts_of(bundle)] == list(bundle.parts)  # without answers: every part

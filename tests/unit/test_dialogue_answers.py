@@ -251,3 +251,9 @@ def test_the_trips_said_are_those_of_the_person_s_situation(catalog):
     birth = catalog.affairs["one-thing-birth"]
     assert A.visits_text(birth, {"hukou_in_zhejiang": "zhejiang"}).startswith("跑动次数：零次跑")
     assert A.visits_text(birth, {"hukou_in_zhejiang": "other_province"}).startswith("跑动次数：最多跑一次（")
+
+
+def test_a_bundle_s_guide_names_only_the_parts_done(catalog):
+    none = {"has_housing_fund": "no_fund", "retirement-pension/retire_type": "normal"}
+    text = _answer(catalog, "one-thing-retirement", none, None).text
+    assert "一次办齐：退休养老金申领" in text and "退休离职提取" not in text and "住房公积金提取申请表" not in text

@@ -1139,3 +1139,12 @@ def test_a_known_fact_said_again_after_a_follow_up_takes_the_affair_up(snapshot)
     assert turn.state.affair == "funeral-allowance" and turn.state.affair_state == T.RESOLVED
     assert turn.replies[0].text.startswith("好的，这一点已经记下了：企业职工养老保险")
     assert T.required_slots(snapshot, turn.state) == ["situation_answer"]  # how he died is asked next
+
+
+def test_no_housing_fund_said_leaves_the_withdrawal_out_of_the_bundle(snapshot):
+    story = "我在厂里上班，单位交社保，没交过公积金，快到退休年龄了，退休手续怎么一次办"
+    first = _understand(snapshot, T.State(), story)
+    assert first.state.affair == "one-thing-retirement" and first.state.answers["has_housing_fund"] == "no_fund"
+    bundle = snapshot.catalog.affairs["one-thing-retirement"]
+    parts = [p.id for p in snapshot.catalog.parts_of(bundle, first.state.answers)]
+    assert parts == ["retirement-pension"]

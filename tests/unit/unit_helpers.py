@@ -179,6 +179,18 @@ def _visits_case_unknown_question(root: Path) -> list[Expected]:
                      "条件引用了不存在（或排在后面）的情形问题 vehicle_type")]
 
 
+def _parts_when_unknown_part(root: Path) -> list[Expected]:
+    """A part done only in some situations must be one of the bundle's parts."""
+    path = _affair(root, "one-thing-retirement")
+    old = "  housing-fund-withdrawal-leave: {has_housing_fund: has_fund}"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    text = text.replace(old, "  housing-fund-loan: {has_housing_fund: has_fund}", 1)
+    path.write_text(text, encoding="utf-8")
+    return [Expected("knowledge/affairs/one-thing-retirement.yml", line_no(text, "  housing-fund-loan:"),
+                     "parts_when 的 housing-fund-loan 不在本事项的 parts 列表中")]
+
+
 def _yes_option_told_by_order_alone(root: Path) -> list[Expected]:
     path = _affair(root, "divorce-registration")
     # 结婚证还在吗？ without 有, a bare 是 has nothing to go by but the order of the options
@@ -303,6 +315,7 @@ BREAKS = {
     "when-unknown-question": _unknown_when_question,
     "fee-case-unknown-option": _fee_case_unknown_option,
     "visits-case-unknown-question": _visits_case_unknown_question,
+    "parts-when-unknown-part": _parts_when_unknown_part,
     "yes-option-told-by-order-alone": _yes_option_told_by_order_alone,
     "office-unknown-place": _office_unknown_place,
     "office-national-hotline": _office_national_hotline,
