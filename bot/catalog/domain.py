@@ -89,7 +89,7 @@ class SituationValue:
     """A fee or a number of trips that holds in one situation (a damaged ID card costs 40 yuan where an expired one
     costs 20; a car that must be inspected goes to a testing station once)."""
 
-    value: float
+    value: float | None  # None: charged at a local rate the guide does not give
     note: str
     when: Conditions
 
@@ -138,7 +138,7 @@ class Affair:
     visits_cases: tuple[SituationValue, ...] = ()
     parts_when: dict[str, Conditions] = field(default_factory=dict)  # a part done only when these answers hold
 
-    def fee_in(self, answers: dict[str, str]) -> tuple[float, str]:
+    def fee_in(self, answers: dict[str, str]) -> tuple[float | None, str]:
         """The fee and its note in this situation: the first fee case the answers meet, else the affair's own."""
         case = value_in(self.fee_cases, answers)
         if case is None:

@@ -101,7 +101,7 @@ def time_limit_text(affair: Affair) -> str:
 def fee_text(affair: Affair, answers: dict[str, str]) -> str:
     """The fee in the person's situation (or the affair's, while the situation is not known), or that it is free."""
     amount, note = affair.fee_in(answers)
-    text = "不收费" if not amount else f"{amount:g}元"
+    text = "按当地标准收费" if amount is None else "不收费" if not amount else f"{amount:g}元"
     note = note.strip("。 ")
     if note and note != text:  # 不收费（不收费） says it twice
         text += f"（{note}）"

@@ -209,6 +209,9 @@ def test_the_fee_said_is_the_one_of_the_person_s_situation(catalog):
     permit = catalog.affairs["hk-macau-permit"]
     assert A.fee_text(permit, {"apply_type": "endorsement_only"}).startswith("收费：15元（只办签注不收通行证费用")
     assert A.fee_text(permit, {"apply_type": "first"}).startswith("收费：60元（")
+    residence = catalog.affairs["residence-permit"]  # charged at a local rate: not 不收费
+    assert A.fee_text(residence, {"service": "replace"}).startswith("收费：按当地标准收费（换领、补领收取证件工本费")
+    assert A.fee_text(residence, {"service": "first"}).startswith("收费：不收费（")
 
 
 def test_a_detail_reply_carries_no_structure(catalog):
