@@ -901,7 +901,10 @@ def answer_detail(snap: Snapshot, state: State, text: str, detail: str, hotline:
         if state.affair_state == CLARIFY and state.clarify_options:  # 多久能拿 while choosing: the choices stay
             return Turn(replace(state, pending_detail=detail),
                         [_the_same_choice(snap, state)])
-        return Turn(replace(state, affair_state=DONE, pending_detail=detail),
+        if state.clarify_failures:  # asked which affair before, and still none: most likely not one of ours
+            return Turn(replace(state, affair_state=DONE, pending_detail=None,
+                                clarify_failures=state.clarify_failures + 1), [say.Reply(not_mine_text(hotline))])
+        return Turn(replace(state, affair_state=DONE, pending_detail=detail, clarify_failures=1),
                     [say.Reply("请问您问的是哪个事项？比如“补办身份证要多少钱”。")])
     district = snap.catalog.places.get(state.district or "")
     if detail in PLACE_DETAILS and district is None:

@@ -440,6 +440,8 @@ def test_detail_without_affair_asks_which(snapshot):
     turn = T.answer_detail(snapshot, T.State(), "", "fee", HOTLINE)
     assert turn.state.affair is None and turn.state.pending_detail == "fee"
     assert turn.replies[0].text == "请问您问的是哪个事项？比如“补办身份证要多少钱”。"
+    again = T.answer_detail(snapshot, turn.state, "就是问结婚能请几天婚假", "time_limit", HOTLINE)  # no loop
+    assert again.replies[0].text == T.not_mine_text(HOTLINE) and again.state.pending_detail is None
 
 
 def test_detail_naming_a_topic_offers_choices_and_keeps_the_question(snapshot):
@@ -1148,3 +1150,8 @@ def test_no_housing_fund_said_leaves_the_withdrawal_out_of_the_bundle(snapshot):
     bundle = snapshot.catalog.affairs["one-thing-retirement"]
     parts = [p.id for p in snapshot.catalog.parts_of(bundle, first.state.answers)]
     assert parts == ["retirement-pension"]
+
+
+def test_where_a_couple_lives_says_nothing_of_their_certificates(snapshot):
+    first = _understand(snapshot, T.State(), "市民咨询离婚手续，双方协议离婚，都在湖州，问需要带什么")
+    assert first.state.affair == "divorce-registration" and "marriage_cert" not in first.state.answers
