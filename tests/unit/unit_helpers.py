@@ -194,7 +194,8 @@ def _parts_when_unknown_part(root: Path) -> list[Expected]:
 def _yes_option_told_by_order_alone(root: Path) -> list[Expected]:
     path = _affair(root, "divorce-registration")
     # 结婚证还在吗？ without 有, a bare 是 has nothing to go by but the order of the options
-    _replace_once(path, "hints: [在, 有, 都在, 还在]", "hints: [在, 都在, 还在]")
+    _replace_once(path, "hints: [在, 有, 都还在, 证都在, 结婚证在, 还在]",
+                  "hints: [在, 都还在, 证都在, 结婚证在, 还在]")
     text = path.read_text(encoding="utf-8")
     return [Expected("knowledge/affairs/divorce-registration.yml",
                      line_no(text, "options:", after=line_no(text, "id: marriage_cert")),
