@@ -145,49 +145,33 @@ def _alias_of_later_affair(root: Path) -> list[Expected]:
 
 
 def _unknown_when_question(root: Path) -> list[Expected]:
-    path = _affair(root, "hukou-newborn")
-    old = "when: {birth_place: born_abroad}"
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    text = text.replace(old, "when: {no_such_question: born_abroad}", 1)
-    path.write_text(text, encoding="utf-8")
-    return [Expected("knowledge/affairs/hukou-newborn.yml", line_no(text, "no_such_question"),
+    line = _replace_once(_affair(root, "hukou-newborn"), "when: {birth_place: born_abroad}",
+                         "when: {no_such_question: born_abroad}")
+    return [Expected("knowledge/affairs/hukou-newborn.yml", line,
                      "条件引用了不存在（或排在后面）的情形问题 no_such_question")]
 
 
 def _fee_case_unknown_option(root: Path) -> list[Expected]:
     """A fee said for a situation must name an option its question has."""
-    path = _affair(root, "id-card-renew")
-    old = "when: {renew_reason: damaged}"
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    text = text.replace(old, "when: {renew_reason: broken}", 1)
-    path.write_text(text, encoding="utf-8")
-    return [Expected("knowledge/affairs/id-card-renew.yml", line_no(text, "renew_reason: broken"),
-                     "情形问题 renew_reason 没有选项 broken")]
+    line = _replace_once(_affair(root, "id-card-renew"), "when: {renew_reason: damaged}",
+                         "when: {renew_reason: broken}")
+    return [Expected("knowledge/affairs/id-card-renew.yml", line, "情形问题 renew_reason 没有选项 broken")]
 
 
 def _visits_case_unknown_question(root: Path) -> list[Expected]:
     """Trips said for a situation must name a question the affair asks."""
-    path = _affair(root, "vehicle-inspection-mark")
-    old = "  - when: {vehicle_kind: other}\n    visits: 1"
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    text = text.replace(old, "  - when: {vehicle_type: other}\n    visits: 1", 1)
-    path.write_text(text, encoding="utf-8")
-    return [Expected("knowledge/affairs/vehicle-inspection-mark.yml", line_no(text, "vehicle_type: other"),
+    line = _replace_once(_affair(root, "vehicle-inspection-mark"), "  - when: {vehicle_kind: other}",  # visits_cases
+                         "  - when: {vehicle_type: other}")
+    return [Expected("knowledge/affairs/vehicle-inspection-mark.yml", line,
                      "条件引用了不存在（或排在后面）的情形问题 vehicle_type")]
 
 
 def _parts_when_unknown_part(root: Path) -> list[Expected]:
     """A part done only in some situations must be one of the bundle's parts."""
-    path = _affair(root, "one-thing-retirement")
-    old = "  housing-fund-withdrawal-leave: {has_housing_fund: has_fund}"
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    text = text.replace(old, "  housing-fund-loan: {has_housing_fund: has_fund}", 1)
-    path.write_text(text, encoding="utf-8")
-    return [Expected("knowledge/affairs/one-thing-retirement.yml", line_no(text, "  housing-fund-loan:"),
+    line = _replace_once(_affair(root, "one-thing-retirement"),
+                         "  housing-fund-withdrawal-leave: {has_housing_fund: has_fund}",
+                         "  housing-fund-loan: {has_housing_fund: has_fund}")
+    return [Expected("knowledge/affairs/one-thing-retirement.yml", line,
                      "parts_when 的 housing-fund-loan 不在本事项的 parts 列表中")]
 
 
