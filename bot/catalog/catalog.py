@@ -143,8 +143,8 @@ class Catalog:
         return pending
 
     def told_not_asked(self, affair: Affair, answers: dict[str, str]) -> list[PendingQuestion]:
-        """A bundle's questions that leave a part out (没有公积金), unanswered: read from what the person says,
-        never asked (a bundle asks at most four questions, and the part is done unless told otherwise)."""
+        """A bundle's questions that leave a part out (没有公积金), unanswered: read from what the person says, and
+        not asked for that alone (a bundle asks at most four questions; the part is done unless told otherwise)."""
         named = {qid for conditions in affair.parts_when.values() for qid in conditions}
         return [PendingQuestion(q.id, q) for q in affair.situations if q.id in named and q.id not in answers]
 
@@ -155,10 +155,11 @@ class Catalog:
         if not affair.is_bundle:
             return own
         merged: dict[str, MaterialLine] = {line.material.name: line for line in own}
-        for part in self.parts_of(affair, answers):
+        parts = self.parts_of(affair, answers)
+        for part in parts:
             scoped = part_answers(answers, part.id)
             for material in part.materials_applying(scoped):
-                material = self._issued_within(affair, material)
+                material = self._issued_within(affair, material, parts)
                 line = merged.get(material.name)
                 if line is not None and part.id in line.parts:
                     continue  # two situation variants of one material within the same part
@@ -169,11 +170,11 @@ class Catalog:
                                                          max(line.count, material.count))
         return list(merged.values())
 
-    def _issued_within(self, bundle: Affair, material: Material) -> Material:
-        """A part's material as the bundle lists it: one that another of its parts issues (the newborn's 出生医学证明)
-        is not brought, and says which part issues it."""
+    def _issued_within(self, bundle: Affair, material: Material, parts: list[Affair]) -> Material:
+        """A part's material as the bundle lists it: one that another of its `parts` done in this situation issues
+        (the newborn's 出生医学证明) is not brought, and says which part issues it."""
         issuer = self.affairs.get(bundle.issued_within.get(material.name, ""))
-        if issuer is None or material.exempt:
+        if issuer is None or issuer.id not in {p.id for p in parts} or material.exempt:
             return material
         return replace(material, exempt=True, exempt_reason=f"由本次联办中的【{issuer.name}】出具，无需另带")
 

@@ -268,3 +268,18 @@ def test_a_bundle_part_done_only_in_some_situations_is_left_out_with_its_questio
     assert fund in [p.id for p in catalog.parts_of(bundle, some)]
     assert any(fund in line.parts for line in catalog.materials_for(bundle, some))
     assert [p.id for p in catalog.parts_of(bundle)] == list(bundle.parts)  # without answers: every part
+
+
+def test_a_birth_registered_outside_zhejiang_leaves_the_newborn_s_registration_out(catalog):
+    """Neither parent's hukou in Zhejiang: no Zhejiang registration, no question about it, and the baby's
+    户口簿 is not said to come from this bundle."""
+    bundle = catalog.affairs["one-thing-birth"]
+    away = {"hukou_in_zhejiang": "other_province"}
+    assert "hukou-newborn" not in [p.id for p in catalog.parts_of(bundle, away)]
+    assert not any(k.startswith("hukou-newborn/") for k in _keys(catalog, "one-thing-birth", away))
+    issued = f"由本次联办中的【{catalog.affairs['hukou-newborn'].name}】出具"
+    lines = catalog.materials_for(bundle, away)
+    assert not any("hukou-newborn" in line.parts for line in lines)
+    assert not any(issued in line.material.exempt_reason for line in lines)
+    here = catalog.materials_for(bundle, {"hukou_in_zhejiang": "zhejiang"})
+    assert any(issued in line.material.exempt_reason for line in here)
