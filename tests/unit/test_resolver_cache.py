@@ -25,11 +25,18 @@ QUESTIONS = ("身份证丢了怎么补", "身份正过期了咋换", "shenfenzhe
              "租房能取公积金吗", "银行卡怎么注销", "我在宁波市")
 
 
+# of the thousands of out-of-scope questions, enough for the near miss among QUESTIONS to be declined
+OUT_OF_SCOPE_KEPT = 300
+
+
 @pytest.fixture(scope="module")
 def small(catalog: Catalog) -> Catalog:
-    """The real knowledge cut down to a few affairs: fitted in a second or two."""
-    return replace(catalog, affairs={i: catalog.affairs[i] for i in AFFAIRS}, umbrellas={},
-                   phrasings={k: v for k, v in catalog.phrasings.items() if k in AFFAIRS or k == OUT_OF_SCOPE})
+    """The real knowledge cut down to a few affairs, the first out-of-scope questions and no question of two
+    affairs: fitted in two or three seconds (these tests fit a dozen times)."""
+    phrasings = {k: v for k, v in catalog.phrasings.items() if k in AFFAIRS}
+    phrasings[OUT_OF_SCOPE] = catalog.phrasings[OUT_OF_SCOPE][:OUT_OF_SCOPE_KEPT]
+    return replace(catalog, affairs={i: catalog.affairs[i] for i in AFFAIRS}, umbrellas={}, two_affairs=(),
+                   phrasings=phrasings)
 
 
 def counted_fits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
