@@ -266,8 +266,10 @@ def question_reply(ask: str, options: list[tuple[str, str]]) -> Reply:
 
 
 def detail_reply(catalog: Catalog, affair: Affair, detail: str, answers: dict[str, str], place: Place | None,
-                 hotline: str) -> Reply:
-    """One follow-up answer about the current affair, in the situation the answers tell."""
+                 hotline: str, *, buttons: bool = True) -> Reply:
+    """One follow-up answer about the current affair, in the situation the answers tell. Without `buttons` when
+    situation questions come next: the pending question brings its own, and 完整办理指南 in the middle of the
+    questions would only be taken as an answer."""
     match = catalog.office_for(affair, place) if place else None
     texts = {
         "fee": lambda: fee_text(affair, answers),
@@ -281,6 +283,6 @@ def detail_reply(catalog: Catalog, affair: Affair, detail: str, answers: dict[st
         "hours": lambda: hours_text(catalog, match, place, hotline),
     }
     text = texts.get(detail, texts["office"])()
-    return Reply(f"【{affair.short_name}】{text}", [FULL_GUIDE, *FOLLOW_UPS])
+    return Reply(f"【{affair.short_name}】{text}", [FULL_GUIDE, *FOLLOW_UPS] if buttons else [])
 
 

@@ -338,7 +338,7 @@ def _with_detail_asked(snap: Snapshot, turn: Turn, text: str, hotline: str) -> T
     affair = snap.catalog.affair(turn.state.affair)
     if detail not in DETAILS_ANSWERED_FIRST or affair is None or turn.state.affair_state != RESOLVED:
         return turn
-    answer = replace(say.detail_reply(snap.catalog, affair, detail, turn.state.answers, None, hotline), buttons=[])
+    answer = say.detail_reply(snap.catalog, affair, detail, turn.state.answers, None, hotline, buttons=False)
     return Turn(turn.state, [*turn.replies[:1], answer, *turn.replies[1:]])
 
 
@@ -728,13 +728,12 @@ def _answered(snap: Snapshot, state: State, pending: list[PendingQuestion], text
 
 
 def _answered_between(snap: Snapshot, state: State, affair: Affair, detail: str, hotline: str) -> Turn:
-    """A follow-up answered between situation questions. Its reply has no buttons: the pending question comes
-    next with its own, and 完整办理指南 in the middle of the questions would only be taken as an answer. A question
-    about the hall, with no district known, waits (`pending_detail`) for the place the reply asks for."""
+    """A follow-up answered between situation questions (without buttons: see `detail_reply`). A question about
+    the hall, with no district known, waits (`pending_detail`) for the place the reply asks for."""
     district = snap.catalog.places.get(state.district or "")
     waiting = detail if detail in PLACE_DETAILS and district is None else None  # answered once the place is said
     return Turn(replace(state, pending_detail=waiting),
-                [replace(say.detail_reply(snap.catalog, affair, detail, state.answers, district, hotline), buttons=[])])
+                [say.detail_reply(snap.catalog, affair, detail, state.answers, district, hotline, buttons=False)])
 
 
 def _readings(snap: Snapshot, text: str) -> list[str]:
