@@ -254,6 +254,10 @@ def test_the_trips_said_are_those_of_the_person_s_situation(catalog):
     birth = catalog.affairs["one-thing-birth"]
     assert A.visits_text(birth, {"hukou_in_zhejiang": "zhejiang"}).startswith("跑动次数：零次跑")
     assert A.visits_text(birth, {"hukou_in_zhejiang": "other_province"}).startswith("跑动次数：最多跑一次（")
+    query = catalog.affairs["property-record-query"]  # one's own record online; an heir's at the window
+    assert A.visits_text(query, {"applicant": "self", "include_family": "self_only"}).startswith("跑动次数：零次跑")
+    for applicant in ("agent", "heir", "interested"):
+        assert A.visits_text(query, {"applicant": applicant}).startswith("跑动次数：最多跑一次（"), applicant
 
 
 def test_a_bundle_s_guide_names_only_the_parts_done(catalog):
