@@ -140,6 +140,23 @@ def benefit_text(affair: Affair, hotline: str) -> str:
             f"请以经办窗口的答复为准，也可以拨打 {hotline} 咨询。")
 
 
+# what a guide says of the payments a person makes into an insurance (社保费按缴费基数和比例缴纳)
+PREMIUM_TERMS = re.compile(r"社保费|医保费|保费|缴费基数|缴费档次|筹资标准|月缴")
+
+
+def premium_text(affair: Affair, answers: dict[str, str], hotline: str) -> str:
+    """What a person pays in, for an insurance: what the guide's fee note, conditions and notes say of it, with
+    whether the affair itself costs anything; the fee, when the guide says nothing of such payments."""
+    amount, note = affair.fee_in(answers)
+    said = [clause.strip("。 ") for text in (note, *affair.conditions, *affair.notes)
+            for clause in re.split("[；;]", text) if PREMIUM_TERMS.search(clause)]
+    if not said:
+        return fee_text(affair, answers)
+    free = "办理本身不收费。" if amount == 0 else ""
+    return (f"{free}每月或每年要交多少，办事指南里是这样写的：" + "；".join(said) +
+            f"。指南里没有写统一的金额，请以税务部门和经办窗口公布的为准，也可以拨打 {hotline} 咨询。")
+
+
 def post_text(affair: Affair, hotline: str) -> str:
     """Whether the result can be posted home, as far as the guide says."""
     if affair.post_delivery:
@@ -278,6 +295,7 @@ def detail_reply(catalog: Catalog, affair: Affair, detail: str, answers: dict[st
         "visits": lambda: visits_text(affair, answers),
         "post": lambda: post_text(affair, hotline),
         "benefit": lambda: benefit_text(affair, hotline),
+        "premium": lambda: premium_text(affair, answers, hotline),
         "in_person": lambda: in_person_text(affair),
         "office": lambda: office_text(catalog, match, place, hotline),
         "hours": lambda: hours_text(catalog, match, place, hotline),

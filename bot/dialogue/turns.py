@@ -49,10 +49,15 @@ PLACE_DETAILS = ("office", "hours")
 POST_WORDS = re.compile(r"邮寄|快递|寄到|寄回|寄给|寄过来|能寄|可以寄|送到家|送上门")
 # 一个月能领多少钱, 能领几个月, 能拿几天: how much or how long a benefit pays, not a fee or a time limit
 BENEFIT_WORDS = re.compile(r"(?:领|拿|发|报销?|退|补贴)(?:多少|几个月|几天|多久|多长时间)")
+# 一个月交多少钱, 每年要缴多少, 缴费基数怎么选: what a person pays in, for insurance; for an affair whose guide says
+# nothing of such payments it is the fee (护照要交多少钱)
+PREMIUM_WORDS = re.compile(r"(?:每个?月|一个月|每年|一年|按月|按年)[^，。？?]{0,4}?(?:交|缴)|(?:交|缴)(?:多少|几多)|"
+                           r"缴费(?:标准|基数|档次|金额)|保费")
 # what a follow-up asks, read from its words when the intent classifier did not say (周末能办吗, 可以让爷爷带去吗);
 # the first that matches: visits before the office (跑几次), the time it takes before opening hours (多长时间)
 DETAIL_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("benefit", BENEFIT_WORDS),
+    ("premium", PREMIUM_WORDS),
     ("visits", re.compile(r"跑几次|跑几趟|几趟|去几次|跑一次")),
     ("time_limit", re.compile(r"多久|多长时间|几天|多少天|几个工作日|什么时候能(拿|好|办好|下来)")),
     ("hours", HOURS_WORDS),
@@ -158,11 +163,13 @@ def detail_in_words(text: str) -> str | None:
 
 
 def detail_for(intent: str | None, text: str, pending: str | None = None) -> str:
-    """Which follow-up a message asks for: fee, time limit, online, office, hours, in person, visits, post or what
-    a benefit pays."""
+    """Which follow-up a message asks for: fee, time limit, online, office, hours, in person, visits, post, what
+    a benefit pays or what one pays in."""
     detail = DETAIL_INTENTS.get(intent or "", pending or "office")
     if BENEFIT_WORDS.search(text):
         return "benefit"
+    if PREMIUM_WORDS.search(text):
+        return "premium"
     if POST_WORDS.search(text):
         return "post"
     if detail == "office" and HOURS_WORDS.search(text):
@@ -328,7 +335,7 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
 
 
 # follow-ups a first message may ask with the affair (身份证坏了要换 多少钱), answered before its questions
-DETAILS_ANSWERED_FIRST = ("fee", "time_limit", "visits", "benefit")
+DETAILS_ANSWERED_FIRST = ("fee", "time_limit", "visits", "benefit", "premium")
 
 
 def _with_detail_asked(snap: Snapshot, turn: Turn, text: str, hotline: str) -> Turn:

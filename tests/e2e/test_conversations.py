@@ -35,6 +35,15 @@ def test_what_to_bring_asked_after_the_guide_gives_it_again(stack: Stack) -> Non
     assert "【居民身份证补领（遗失）】" in again and "需要准备的材料" in again and "居民身份证相片" in again, again
 
 
+def test_what_one_pays_in_asked_after_the_guide_is_not_told_it_is_free(stack: Stack) -> None:
+    chat = stack.chat()
+    chat.say("我打零工的，想自己交社保")
+    chat.say("浙江户口")
+    assert "需要准备的材料" in chat.text("杭州市西湖区")
+    paid = chat.text("一个月交多少钱")
+    assert "缴费基数" in paid and "收费：不收费" not in paid, paid
+
+
 def test_an_answer_the_classifier_reads_as_goodbye_is_taken_as_the_answer(stack: Stack) -> None:
     chat = stack.chat()
     chat.say("身份证丢了怎么补办")

@@ -242,6 +242,20 @@ def test_what_a_benefit_pays_is_said_from_the_guide_s_notes_or_not_at_all(catalo
     assert reply.text == f"【{claim.short_name}】{text}"
 
 
+def test_what_one_pays_in_is_said_from_the_guide_or_is_the_fee(catalog):
+    insurance = catalog.affairs["flexible-employment-insurance"]
+    terms = [c for text in (insurance.fee.get("note", ""), *insurance.conditions, *insurance.notes)
+             for c in text.split("；") if A.PREMIUM_TERMS.search(c)]
+    text = A.premium_text(insurance, {}, HOTLINE)
+    assert terms
+    assert text.startswith("办理本身不收费。每月或每年要交多少，办事指南里是这样写的：" + terms[0].strip("。"))
+    assert text.endswith(f"也可以拨打 {HOTLINE} 咨询。")
+    plain = replace(insurance, notes=(), conditions=(), fee={"amount": 0, "note": "参保登记本身不收费"})
+    assert A.premium_text(plain, {}, HOTLINE) == A.fee_text(plain, {}) == "收费：不收费（参保登记本身不收费）"
+    reply = A.detail_reply(catalog, insurance, "premium", {}, None, HOTLINE)
+    assert reply.text == f"【{insurance.short_name}】{text}"
+
+
 def test_the_trips_said_are_those_of_the_person_s_situation(catalog):
     """A car that must be inspected goes to a testing station once; an exempt one is done online."""
     mark = catalog.affairs["vehicle-inspection-mark"]

@@ -1103,6 +1103,23 @@ def test_a_time_limit_or_a_fee_stays_what_it_asks(text, detail):
     assert T.detail_in_words(text) == detail
 
 
+@pytest.mark.parametrize("text, intent", [("一个月交多少钱", "ask_fee"), ("每年要缴多少", None),
+                                          ("缴费基数怎么选", None)])
+def test_what_one_pays_in_is_asked_apart_from_the_fee(text, intent):
+    assert T.detail_for(intent, text) == "premium"
+    assert T.detail_in_words(text) == "premium"
+
+
+def test_what_one_pays_in_asked_with_the_affair_is_the_guide_s_word_on_it_not_a_free_registration(snapshot):
+    first = _understand(snapshot, T.State(), "灵活就业社保一个月要交多少钱")
+    assert first.state.affair == "flexible-employment-insurance"
+    said = first.replies[1].text
+    assert "缴费基数" in said and "收费：不收费" not in said
+    asked = T.State(affair="flexible-employment-insurance", affair_state=T.RESOLVED)
+    between = T.take_situation_answer(snapshot, asked, "一个月交多少钱")
+    assert between.state.answers == {} and between.replies[0].text == said
+
+
 @pytest.mark.parametrize("text", ["不对 我买的是新房 开发商的", "不对不对 我买的是新房 开发商的"])
 def test_a_correction_said_twice_still_names_the_affair_meant(snapshot, text):
     asked = T.State(affair="property-transfer", affair_state=T.RESOLVED)
