@@ -35,11 +35,12 @@ def protect(text: str, sender: str, *, expect: Collection[str] = (), vault: Vaul
     ``sender`` is the conversation's sender id: only that sender can have a sealed factor read back.
     ``expect`` may name the factor kinds the assistant has just asked for (a bare "5803，谢谢" then
     counts, see `bot.entities`). Idempotent: a protected text comes back unchanged. Raises when the vault
-    cannot be written (the caller then must not pass the message on).
+    cannot be written (the caller then must not pass the message on). A mobile number sent alone keeps only its
+    last four digits, sealed as a phone tail (see `factors.tail_of_a_lone_mobile`).
     """
-    from bot.privacy.factors import seal_factors
+    from bot.privacy.factors import seal_factors, tail_of_a_lone_mobile
 
-    return seal_factors(mask(text), sender, expect, vault)
+    return seal_factors(mask(tail_of_a_lone_mobile(text)), sender, expect, vault)
 
 
 # A masked number with the word that labels it right before (身份证号, 号码是, 手机号：): once the number is gone the

@@ -8,6 +8,7 @@ placeholder are no factors.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 
 from bot.entities import PHONE_LAST4, QUERY_CODE, Entity
@@ -20,6 +21,33 @@ FACTOR_KINDS = (PHONE_LAST4, QUERY_CODE)
 def _could_hold_factor(text: str) -> bool:
     """Cheap test before spaCy: a factor has at least four ASCII (or full-width) letters or digits."""
     return sum(1 for c in text if c.isalnum() and (c.isascii() or "\uff10" <= c <= "\uff5a")) >= 4
+
+
+# what may stand around a mobile number sent alone, as a person asked for its last four digits sends it
+# (手机号是13900005803, 我登记的电话：139 0000 5803，谢谢)
+_PUNCTUATION = r"[\s,，。.:：!！~]*"
+_AROUND_A_LONE_MOBILE = re.compile(
+    _PUNCTUATION + r"(?:我的?|本人的?|登记的?|预留的?|留的|申请时(?:登记|留)?的?)*"
+    r"(?:手机号码?|手机|电话号码?|联系电话|电话|号码)?(?:是|为)?" + _PUNCTUATION + r"(?:谢谢|好的)?" + _PUNCTUATION)
+
+
+def tail_of_a_lone_mobile(text: str) -> str:
+    """A message that is a mobile number alone, perhaps labelled (手机号是13900005803), with the number in its masked
+    form and its last four digits written after it as a phone tail (手机号是139********，尾号5803), which
+    `seal_factors` then seals: a person asked for the last four digits who sends the whole number is understood,
+    and the rest of the number is never kept. Any other message comes back unchanged (a number given in passing,
+    身份证丢了，电话138…, says nothing about a lookup)."""
+    from bot.privacy.masking import MOBILE, find_personal_numbers, neutral
+
+    numbers = find_personal_numbers(text)
+    if len(numbers) != 1 or numbers[0].kind != MOBILE:
+        return text
+    number = numbers[0]
+    if not (_AROUND_A_LONE_MOBILE.fullmatch(text[:number.start])
+            and _AROUND_A_LONE_MOBILE.fullmatch(text[number.end:])):
+        return text
+    tail = "".join(c for c in neutral(text[number.start:number.end]) if c.isdigit())[-4:]
+    return f"{text[:number.start]}{number.masked}，尾号{tail}{text[number.end:]}"
 
 
 def find_factors(text: str, expect: Collection[str] = ()) -> list[Entity]:

@@ -55,6 +55,22 @@ def test_a_bare_answer_is_sealed_and_an_expected_one_too(vault):
     assert find_placeholders(protect("5803，谢谢", "alice", expect=("phone_last4",), vault=vault))
 
 
+@pytest.mark.parametrize("text", ["13900005803", "手机号是13900005803", "我登记的电话：139 0000 5803，谢谢",
+                                  "+86 13900005803", "１３９００００５８０３"])
+def test_a_mobile_number_sent_alone_keeps_only_its_last_four_digits_sealed(vault, text):
+    protected = protect(text, "alice", vault=vault)
+    assert "5803" not in protected and "0000" not in protected and "139********" in protected
+    [tail] = find_placeholders(protected)
+    assert tail.kind == "phone_last4" and vault.unseal(tail.text, "alice") == "5803"
+    assert protect(protected, "alice", vault=vault) == protected
+
+
+@pytest.mark.parametrize("text", ["身份证丢了，电话13900005803", "13900005803 13812345678", "电话13900005803在哪办"])
+def test_a_mobile_number_given_with_anything_else_is_masked_whole(vault, text):
+    protected = protect(text, "alice", vault=vault)
+    assert "139********" in protected and not find_placeholders(protected)
+
+
 def test_read_factor_keeps_its_old_signature_for_plain_text():
     assert cases.read_factor("尾号5678") == PhoneLast4("5678")
     assert cases.read_factor("查询码 K7M3Q9TX") == QueryCode("K7M3Q9TX")
