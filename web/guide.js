@@ -167,6 +167,7 @@
     var affair = g.affair || {};
     var lines = [str(affair.name) + (str(affair.department) ? "（" + str(affair.department) + "）" : "")];
     if (str(g.situation)) { lines.push("您的情况：" + str(g.situation)); }
+    strings(g.notices).forEach(function (n) { lines.push("请注意：" + n); });
     var conditions = strings(g.conditions);
     if (conditions.length) { lines.push("受理条件：" + conditions.join("；")); }
     var materials = objects(g.materials);
@@ -266,6 +267,7 @@
     head.appendChild(title);
     if (str(affair.department)) { head.appendChild(el("p", "guide-department", "主管部门：" + str(affair.department))); }
     if (str(g.situation)) { head.appendChild(el("p", "guide-situation", "您的情况：" + str(g.situation))); }
+    strings(g.notices).forEach(function (n) { head.appendChild(el("p", "guide-notice", "请注意：" + n)); });
     card.appendChild(head);
 
     var conditions = strings(g.conditions);

@@ -39,6 +39,7 @@ class Option:
     label: str
     hints: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()  # whole replies people give for this option (knowledge/answers/)
+    notice: str = ""  # what a person who gives this answer must know first (said at the top of the guide)
 
 
 @dataclass(frozen=True)
@@ -234,7 +235,7 @@ def affair_from_record(record: dict[str, Any]) -> Affair:
     questions = tuple(
         Question(id=q["id"], ask=q["ask"], ask_if=as_conditions(q.get("ask_if")), preference=q.get("preference", ""),
                  options=tuple(Option(o["value"], o["label"], tuple(o.get("hints") or ()),
-                                      tuple(o.get("examples") or ())) for o in q["options"]))
+                                      tuple(o.get("examples") or ()), o.get("notice", "")) for o in q["options"]))
         for q in record.get("situations") or ()
     )
     materials = tuple(

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.catalog.catalog import Catalog, MaterialLine, OfficeMatch, PendingQuestion, answer_key
-from bot.catalog.domain import Affair, Place
+from bot.catalog.domain import Affair, Option, Place
 from bot.dialogue.guide import (
     GUIDE_TYPE,
     GUIDE_VERSION,
@@ -182,6 +182,7 @@ def affair_answer(catalog: Catalog, affair: Affair, answers: dict[str, str], pla
                   hotline: str) -> Reply:
     """The full guide for the affair in the person's situation and district, as text and as structure."""
     situation = situation_summary(catalog, affair, answers)
+    notices = situation_notices(catalog, affair, answers)
     preferences = catalog.open_preferences(affair, answers)
     lines_for_situation = catalog.materials_for(affair, answers)
     bring, held = material_items(catalog, affair, lines_for_situation, preferences)
@@ -196,6 +197,7 @@ def affair_answer(catalog: Catalog, affair: Affair, answers: dict[str, str], pla
     lines = [f"【{affair.name}】{affair.department}"]
     if situation:
         lines.append(f"您的情况：{situation}")
+    lines += [f"请注意：{notice}" for notice in notices]
     if affair.conditions:
         lines.append("办理条件：" + "；".join(affair.conditions))
     lines.append("需要准备的材料：")
@@ -211,7 +213,7 @@ def affair_answer(catalog: Catalog, affair: Affair, answers: dict[str, str], pla
     data = {
         "type": GUIDE_TYPE, "version": GUIDE_VERSION,
         "affair": {"id": affair.id, "name": affair.name, "department": affair.department},
-        "situation": situation, "conditions": list(affair.conditions),
+        "situation": situation, "notices": notices, "conditions": list(affair.conditions),
         "materials": [item.as_json() for item in bring], "exempt": [item.as_json() for item in held],
         "choices": [{"label": label, "options": options} for label, options in choices],
         "office": office_card(match, hotline), "office_text": where,
@@ -234,16 +236,26 @@ def provenance_text(affair: Affair, hotline: str) -> str:
     return f"提示：本指南尚未与官方办事指南逐项核对，出发前请在浙里办查看或拨打 {hotline} 确认。"
 
 
-def situation_summary(catalog: Catalog, affair: Affair, answers: dict[str, str]) -> str:
-    """The chosen options as text: 未满16周岁、外省户口."""
-    labels = []
+def chosen_options(catalog: Catalog, affair: Affair, answers: dict[str, str]) -> list[Option]:
+    """The options the answers chose, the affair's questions first, then its parts' (for a bundle)."""
+    chosen = []
     for owner in [affair, *catalog.parts_of(affair)]:
         part = None if owner is affair else owner.id
         for question in owner.situations:
             option = question.option(answers.get(answer_key(part, question.id), ""))
             if option:
-                labels.append(option.label)
-    return "、".join(labels)
+                chosen.append(option)
+    return chosen
+
+
+def situation_summary(catalog: Catalog, affair: Affair, answers: dict[str, str]) -> str:
+    """The chosen options as text: 未满16周岁、外省户口."""
+    return "、".join(option.label for option in chosen_options(catalog, affair, answers))
+
+
+def situation_notices(catalog: Catalog, affair: Affair, answers: dict[str, str]) -> list[str]:
+    """What the person must know first about the answers they gave (an option's `notice`), each once."""
+    return list(dict.fromkeys(option.notice for option in chosen_options(catalog, affair, answers) if option.notice))
 
 
 def clarify_reply(catalog: Catalog, options: list[str], topic: str = "", each: bool = False) -> Reply:

@@ -231,7 +231,8 @@ def _choose(snap: Snapshot, state: State, affair_id: str, text: str, also: str |
     what = "先问您几个问题，好给您准确的材料清单。" if "situation_answer" in asked else "再告诉我在哪里办就行。"
     later = "" if second is None else (f"【{second.name}】先放一放，这件说完后再接着办。" if aside else
                                        f"您可能还要办【{second.name}】，这件说完后再给您讲。")
-    return Turn(chosen, [say.Reply(f"好的，您要办的是【{affair.name}】。{what}{later}如果不是，请点“不是这个”。",
+    heed = "".join(f"请注意：{notice}" for notice in say.situation_notices(snap.catalog, affair, chosen.answers))
+    return Turn(chosen, [say.Reply(f"好的，您要办的是【{affair.name}】。{heed}{what}{later}如果不是，请点“不是这个”。",
                                    [(NOT_THIS, NOT_THIS_PAYLOAD)])])
 
 
@@ -729,9 +730,22 @@ def _answered(snap: Snapshot, state: State, pending: list[PendingQuestion], text
     (有一方离过婚或丧偶 says nothing of how the earlier marriage ended)."""
     affair = snap.catalog.affair(state.affair)
     answers = {**state.answers, pending[0].key: value}
-    if affair is None or option_named(pending[0].question, text) is not None:
+    if affair is None:
         return Turn(replace(state, answers=answers))
-    return Turn(replace(state, answers=_prefilled(snap, affair, answers, text, asked=pending[0].question)))
+    if option_named(pending[0].question, text) is None:
+        answers = _prefilled(snap, affair, answers, text, asked=pending[0].question)
+    return _with_notices(snap, state, replace(state, answers=answers))
+
+
+def _with_notices(snap: Snapshot, before: State, after: State) -> Turn:
+    """The turn that records answers, telling first what the person must know about the ones just given (an
+    option's `notice`): 本人主动辞职的，不能领取失业保险金. Not when the guide comes next, which says it."""
+    affair = snap.catalog.affair(after.affair)
+    told = set(say.situation_notices(snap.catalog, affair, before.answers)) if affair else set()
+    new = [n for n in say.situation_notices(snap.catalog, affair, after.answers) if n not in told] if affair else []
+    if not new or not required_slots(snap, after):
+        return Turn(after)
+    return Turn(after, [say.Reply(f"请注意：{notice}") for notice in new])
 
 
 def _answered_between(snap: Snapshot, state: State, affair: Affair, detail: str, hotline: str) -> Turn:

@@ -35,6 +35,14 @@ def test_what_to_bring_asked_after_the_guide_gives_it_again(stack: Stack) -> Non
     assert "【居民身份证补领（遗失）】" in again and "需要准备的材料" in again and "居民身份证相片" in again, again
 
 
+def test_quitting_of_one_s_own_accord_is_told_at_once_that_it_gets_no_benefit(stack: Stack) -> None:
+    chat = stack.chat()
+    first = chat.text("我自己辞职的能不能领失业金")
+    assert "【失业保险金申领】" in first and "请注意：本人主动辞职的，不能领取失业保险金" in first, first
+    guide = chat.text("杭州市西湖区")
+    assert "需要准备的材料" in guide and "请注意：本人主动辞职的" in guide, guide
+
+
 def test_what_one_pays_in_asked_after_the_guide_is_not_told_it_is_free(stack: Stack) -> None:
     chat = stack.chat()
     chat.say("我打零工的，想自己交社保")

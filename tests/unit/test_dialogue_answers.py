@@ -256,6 +256,17 @@ def test_what_one_pays_in_is_said_from_the_guide_or_is_the_fee(catalog):
     assert reply.text == f"【{insurance.short_name}】{text}"
 
 
+def test_what_an_answer_must_know_first_comes_right_after_the_situation(catalog):
+    claim = catalog.affairs["unemployment-benefit"]
+    [notice] = [o.notice for q in claim.situations for o in q.options if o.value == "voluntary"]
+    reply = _answer(catalog, "unemployment-benefit", {"leave_reason": "voluntary"}, None)
+    lines = reply.text.splitlines()
+    assert lines[1].startswith("您的情况：本人主动辞职") and lines[2] == f"请注意：{notice}"
+    assert reply.data["notices"] == [notice]
+    forced = _answer(catalog, "unemployment-benefit", {"leave_reason": "forced", "separation_filed": "filed"}, None)
+    assert "请注意：" not in forced.text and forced.data["notices"] == []
+
+
 def test_the_trips_said_are_those_of_the_person_s_situation(catalog):
     """A car that must be inspected goes to a testing station once; an exempt one is done online."""
     mark = catalog.affairs["vehicle-inspection-mark"]

@@ -1127,6 +1127,19 @@ def test_a_correction_said_twice_still_names_the_affair_meant(snapshot, text):
     assert turn.state.affair == "property-new-house" and turn.state.answers == {}  # no 卖方单身 from 不对
 
 
+def test_an_answer_that_rules_the_benefit_out_is_told_so_at_once(snapshot):
+    first = _understand(snapshot, T.State(), "我自己辞职的能不能领失业金")
+    assert first.state.answers == {"leave_reason": "voluntary"}
+    assert "请注意：本人主动辞职的，不能领取失业保险金" in first.replies[0].text
+    asked = T.State(affair="unemployment-benefit", affair_state=T.RESOLVED)
+    answered = T.take_situation_answer(snapshot, asked, "我自己辞职的")
+    assert [r.text[:20] for r in answered.replies] == ["请注意：本人主动辞职的，不能领取失业保险"]
+    placed = replace(asked, district="330106")  # the guide comes next, and says it: not said twice
+    assert T.take_situation_answer(snapshot, placed, "我自己辞职的").replies == []
+    dismissed = T.take_situation_answer(snapshot, asked, "被单位辞退了")
+    assert dismissed.state.answers["leave_reason"] == "dismissed" and dismissed.replies == []
+
+
 def test_a_hearing_loss_is_no_lost_certificate(snapshot):
     """听不见了 holds 不见了 (a lost certificate's word); 我婆婆 is a relative applying for her."""
     first = _understand(snapshot, T.State(), "我婆婆耳朵听不见了想给她办个残疾症")

@@ -24,6 +24,7 @@ GUIDE: dict[str, Any] = {
     "type": "onevisit.guide", "version": 1,
     "affair": {"id": "id-card-reissue", "name": "居民身份证补领", "department": "公安"},
     "situation": "已满16周岁、本省户籍",
+    "notices": ["补领期间原证件作废，找回的也不能再用"],
     "conditions": ["本省户籍居民", "身份证遗失或损坏"],
     "materials": [
         {"name": "居民户口簿", "form": "原件", "count": 1, "medium": "纸质", "notes": "", "needed_when": "", "for": ""},

@@ -20,6 +20,7 @@ def test_the_card_shows_everything_in_the_payload(page: Page, fake_edge: str) ->
     card = item.locator("article.guide")
     expect(card.locator("h2")).to_have_text(GUIDE["affair"]["name"])
     expect(card).to_contain_text(GUIDE["situation"])
+    expect(card.locator(".guide-notice")).to_have_text([f"请注意：{n}" for n in GUIDE["notices"]])
     # The card replaces the text bubble; the follow-up buttons stay with it.
     expect(page.locator("li.bot .bubble", has_text="【居民身份证补领】")).to_have_count(0)
     expect(item.locator(".buttons button")).to_have_text(["要多少钱", "多久能办好", "能网上办吗", "在哪里办"])
@@ -75,7 +76,8 @@ def test_copy_puts_a_text_version_on_the_clipboard(open_page: Callable[..., Page
     expected = [GUIDE["affair"]["name"], "需要准备的材料（4 项）", "1. 居民户口簿（原件，1 份，纸质）",
                 "2. 居民身份证相片（原件，2 份，纸质）：用于：身份证、社保卡；近 6 个月内白底正面免冠照片",
                 "无需提供", "户籍信息核验", "领卡方式（任选其一）：窗口领取；邮寄到家", "办理地点：余杭区民生服务中心",
-                "电话：0571-86990000、12345", "地图：" + MAP_URL, GUIDE["provenance"]]
+                "电话：0571-86990000、12345", "地图：" + MAP_URL, GUIDE["provenance"],
+                *(f"请注意：{n}" for n in GUIDE["notices"])]
     expected += [f"{r['label']}：{r['value']}" for r in GUIDE["rows"]]
     missing = [line for line in expected if line not in copied]
     assert not missing, f"missing from the copied text: {missing}\n{copied}"
