@@ -56,6 +56,9 @@ def answers_all_the_same(snap: Snapshot, state: State, text: str, intent: str) -
         return True  # 旅游（个人游或跟团）: the situation questions read it, whatever it says
     if intent == "goodbye" and DEATH_WORDS.search(text) and not FAREWELLS.search(text):
         return True  # 人走了: a death told, no farewell; the situation questions read it
+    if intent == "cancel" and not any(words.search(text) for words in (PUTTING_OFF, FAREWELLS)) \
+            and question_answered(snap, state, text, by_words=True) is not None:
+        return True  # 找不着了: a lost card, in words the lexicon reads as an option's (遗失), and no word of stopping
     examples = _classifier_examples().get(intent)
     question = question_answered(snap, state, text) if examples else None
     if question is None:  # with no examples to weigh it against, a reading alone is too lenient to take

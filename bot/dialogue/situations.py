@@ -203,9 +203,15 @@ def marked_yes_and_no(question: Question) -> tuple[Option, Option] | None:
     return None
 
 
+# words of losing that hold a 不 and negate nothing (找不着了, 寻不到, 不见了): the lexicon reads them as 遗失
+_LOSING = re.compile(r"[找寻]不[着到见]|不见")
+
+
 def _with_readings(norm: str, readings: Sequence[str]) -> str:
-    """The answer and what its words mean, unless it negates (不是安徽的 does not say 外省)."""
-    return norm if any(n in norm for n in _NEGATIONS) else "|".join([norm, *map(normalize, readings)])
+    """The answer and what its words mean, unless it negates (不是安徽的 does not say 外省); a word of losing negates
+    nothing (找不着了 reads 遗失)."""
+    negates = any(n in _LOSING.sub("", norm) for n in _NEGATIONS)
+    return norm if negates else "|".join([norm, *map(normalize, readings)])
 
 
 def _negated(text: str, word: str) -> bool:

@@ -48,7 +48,7 @@ PLACE_DETAILS = ("office", "hours")
 # 能寄到家吗, 可以快递吗: whether the result can be posted, whichever follow-up the intent classifier read
 POST_WORDS = re.compile(r"邮寄|快递|寄到|寄回|寄给|寄过来|能寄|可以寄|送到家|送上门")
 # 一个月能领多少钱, 能领几个月, 能拿几天: how much or how long a benefit pays, not a fee or a time limit
-BENEFIT_WORDS = re.compile(r"(?:领|拿|发|报销?|退|补贴)(?:多少|几个月|几天|多久|多长时间)")
+BENEFIT_WORDS = re.compile(r"(?:领|拿|发|报销?|退|补贴)(?:多少|几个月|几天|多久|多长时间)|(?:能|会|可以)给(?:多少|几)")
 # 一个月交多少钱, 每年要缴多少, 缴费基数怎么选: what a person pays in, for insurance; for an affair whose guide says
 # nothing of such payments it is the fee (护照要交多少钱)
 PREMIUM_WORDS = re.compile(r"(?:每个?月|一个月|每年|一年|按月|按年)[^，。？?]{0,4}?(?:交|缴)|(?:交|缴)(?:多少|几多)|"
@@ -59,14 +59,18 @@ DETAIL_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("benefit", BENEFIT_WORDS),
     ("premium", PREMIUM_WORDS),
     ("visits", re.compile(r"跑几次|跑几趟|几趟|去几次|跑一次")),
-    ("time_limit", re.compile(r"多久|多长时间|几天|多少天|几个工作日|什么时候能(拿|好|办好|下来)")),
+    ("time_limit", re.compile(r"多久|多长时间|几天|多少天|几个工作日|"
+                              r"(?:什么时候|啥时候|啥辰光|几时)(?:能|可以|好|会)?(?:拿|领|好|办好|下来|出来)")),
     ("hours", HOURS_WORDS),
-    ("fee", re.compile(r"多少钱|收费|收钱|要钱|费用|工本费|免费|花多少")),
+    ("fee", re.compile(r"多少钱|多少钞票|几钿|铜钿|收费|收钱|要钱|费用|工本费|免费|花多少")),
     ("post", POST_WORDS),
     ("online", re.compile(r"网上|线上|浙里办|手机上|网办|app", re.IGNORECASE)),
-    ("in_person", re.compile(r"本人|代办|代领|代替|替我|替他|替她|带(他|她|孩子|小孩)?去|陪同|委托|别人|家里人|家人")),
+    ("in_person", re.compile(r"本人|代办|代领|代替|替我|替俺|替他|替她|带(他|她|孩子|小孩)?去|陪同|委托|别人|"
+                             r"家里人|家人|(?:叫|让)(?:儿子|女儿|闺女|孩子|老伴|老公|老婆|亲戚)|自己不去|不去能办|"
+                             r"不到场|不用去")),
     ("office", re.compile(r"在哪|哪里办|哪儿办|地址|什么地方|哪个窗口|去哪")),
 )
+DETAIL_PATTERNS = dict(DETAIL_WORDS)
 # 要带啥, 需要哪些材料: what to bring, asked of the affair just answered (naming no other)
 MATERIALS_ASKED = re.compile(r"带(?:什么|啥|哪些|些啥)|(?:什么|啥|哪些|哪几样)(?:材料|资料|证件|东西)|"
                              r"准备(?:什么|啥|哪些)")
@@ -174,6 +178,9 @@ def detail_for(intent: str | None, text: str, pending: str | None = None) -> str
         return "post"
     if detail == "office" and HOURS_WORDS.search(text):
         return "hours"
+    worded = detail_in_words(text)  # 要多少钞票, read as a time limit: the words say a fee
+    if worded is not None and detail in DETAIL_PATTERNS and not DETAIL_PATTERNS[detail].search(text):
+        return worded
     return detail
 
 
@@ -771,17 +778,18 @@ def _with_province(readings: list[str], text: str, place: Place | None) -> list[
     return [*readings, places_as_province(text)] if place else readings
 
 
-def question_answered(snap: Snapshot, state: State, text: str) -> Question | None:
-    """The situation question asked, when the message reads as one of its options, by the question's words or its
-    example replies, and asks nothing, names no stop and rejects nothing; else None. Read alone this is lenient
-    (查一下办件进度 reads as 未满16周岁 by its 一): `bot.dialogue.misread` weighs it against the intent read."""
+def question_answered(snap: Snapshot, state: State, text: str, by_words: bool = False) -> Question | None:
+    """The situation question asked, when the message reads as one of its options, by the question's words or
+    (unless `by_words`) its example replies, and asks nothing, names no stop and rejects nothing; else None. Read
+    alone this is lenient (查一下办件进度 reads as 未满16周岁 by its 一): `bot.dialogue.misread` weighs it against the
+    intent read."""
     question = _question_asked(snap, state)
     if question is None or asks_something(text) or is_rejection(text) or STOP_WORDS.search(text) or "取消" in text:
         return None
     readings = _with_province(_readings(snap, text), text, find_place(snap.catalog, text))
-    if parse_answer(question, text, readings) is None and snap.answer_examples.choose(question, text) is None:
-        return None
-    return question
+    if parse_answer(question, text, readings) is not None:
+        return question
+    return None if by_words or snap.answer_examples.choose(question, text) is None else question
 
 
 def _answers_to_later_questions(later: list[PendingQuestion], text: str,

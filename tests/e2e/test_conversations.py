@@ -35,6 +35,23 @@ def test_what_to_bring_asked_after_the_guide_gives_it_again(stack: Stack) -> Non
     assert "【居民身份证补领（遗失）】" in again and "需要准备的材料" in again and "居民身份证相片" in again, again
 
 
+def test_a_lost_card_told_in_dialect_is_the_answer_not_a_stop(stack: Stack) -> None:
+    chat = stack.chat()
+    assert "是社保卡丢了，还是卡坏了" in chat.text("社保卡没了要补")
+    reply = chat.text("寻不着了嘛")
+    assert "已经取消" not in reply and "是否已满16周岁" in reply, reply
+
+
+def test_follow_ups_in_homely_words_after_the_guide_are_answered(stack: Stack) -> None:
+    chat = stack.chat()
+    chat.say("身份证到期了要换")
+    chat.say("我自己")
+    chat.say("浙江")
+    assert "需要准备的材料" in chat.text("宁波镇海")
+    assert "收费：20元" in chat.text("要多少钞票")
+    assert "是否本人到场：需本人到场" in chat.text("俺家闺女能替俺去不")
+
+
 def test_quitting_of_one_s_own_accord_is_told_at_once_that_it_gets_no_benefit(stack: Stack) -> None:
     chat = stack.chat()
     first = chat.text("我自己辞职的能不能领失业金")

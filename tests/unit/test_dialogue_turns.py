@@ -1103,6 +1103,19 @@ def test_a_time_limit_or_a_fee_stays_what_it_asks(text, detail):
     assert T.detail_in_words(text) == detail
 
 
+@pytest.mark.parametrize("text, intent, detail", [
+    ("要多少钞票", "ask_time_limit", "fee"),  # the words say a fee, whatever the classifier read
+    ("侬讲要多少钞票", None, "fee"),
+    ("啥辰光好拿到", None, "time_limit"),
+    ("俺家闺女能替俺去不", "out_of_scope", "in_person"),
+    ("她自己不去能办吗", None, "in_person"),
+    ("一个月能给多少", "ask_fee", "benefit"),
+    ("多久能办好，要多少钱", "ask_time_limit", "time_limit"),  # both asked: the classifier's reading stands
+])
+def test_a_follow_up_in_homely_words_is_read_by_its_words(text, intent, detail):
+    assert T.detail_for(intent, text) == detail
+
+
 @pytest.mark.parametrize("text, intent", [("一个月交多少钱", "ask_fee"), ("每年要缴多少", None),
                                           ("缴费基数怎么选", None)])
 def test_what_one_pays_in_is_asked_apart_from_the_fee(text, intent):
@@ -1125,6 +1138,14 @@ def test_a_correction_said_twice_still_names_the_affair_meant(snapshot, text):
     asked = T.State(affair="property-transfer", affair_state=T.RESOLVED)
     turn = T.take_situation_answer(snapshot, asked, text)
     assert turn.state.affair == "property-new-house" and turn.state.answers == {}  # no 卖方单身 from 不对
+
+
+@pytest.mark.parametrize("reply, reason", [("找不着了", "lost"), ("寻不着了嘛", "lost"),
+                                           ("不是丢了，是坏了", "damaged")])
+def test_a_word_the_lexicon_reads_answers_though_it_holds_a_not(snapshot, reply, reason):
+    """找不着 holds 不 but says 遗失; 不是丢了 still takes 丢 back."""
+    asked = T.State(affair="social-security-card-reissue", affair_state=T.RESOLVED)
+    assert T.take_situation_answer(snapshot, asked, reply).state.answers == {"reason": reason}
 
 
 def test_an_answer_that_rules_the_benefit_out_is_told_so_at_once(snapshot):

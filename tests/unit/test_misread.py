@@ -22,6 +22,8 @@ from bot.dialogue.turns import CLARIFY, DONE, State, question_answered
     ("housing-fund-withdrawal-purchase", {"purpose": "buy_new"}, "证早就下来了", "query_case_status"),
     ("property-new-house", {"apply_way": "self"}, "证上只写我一个人的名字", "bot_challenge"),  # as 你叫什么名字
     ("vehicle-purchase-tax", {}, "我个人买的", "human_handoff"),
+    ("social-security-card-reissue", {}, "找不着了", "cancel"),  # 找不着 reads 遗失: no stop
+    ("social-security-card-reissue", {}, "寻不着了嘛", "cancel"),
 ])
 def test_an_answer_read_as_something_else_is_the_answer(snapshot, affair, answers, reply, intent):
     assert misread.answers_all_the_same(snapshot, State(affair=affair, answers=answers), reply, intent)
@@ -38,7 +40,8 @@ def test_what_names_an_option_by_chance_stays_what_it_was_read_as(snapshot, affa
     assert not misread.answers_all_the_same(snapshot, state, reply, intent)
 
 
-@pytest.mark.parametrize("reply, intent", [("再见", "goodbye"), ("取消", "cancel"), ("你是机器人吗", "bot_challenge")])
+@pytest.mark.parametrize("reply, intent", [("再见", "goodbye"), ("取消", "cancel"), ("你是机器人吗", "bot_challenge"),
+                                          ("算了，丢了就丢了不弄了", "cancel")])
 def test_what_answers_nothing_stays_what_it_was_read_as(snapshot, reply, intent):
     assert not misread.answers_all_the_same(snapshot, State(affair="id-card-reissue", answers={}), reply, intent)
 
