@@ -33,7 +33,14 @@ from bot.dialogue.revisions import (
     with_changes,
     without_revision,
 )
-from bot.dialogue.situations import NOT_SURE, answers_then_explains, option_named, parse_answer, prefill
+from bot.dialogue.situations import (
+    HUKOU_QUESTION,
+    NOT_SURE,
+    answers_then_explains,
+    option_named,
+    parse_answer,
+    prefill,
+)
 from bot.resolver.text import normalize
 
 RESOLVED, CLARIFY, DONE = "resolved", "clarify", "done"
@@ -114,6 +121,10 @@ REJECTION = re.compile(r"(不是这个|不是这件事|不是这个事|不是我
 # the reply to 您是说“…”吗？ that takes the option asked about, or that says it is not that one
 CONFIRMS = re.compile(r"(对+|是+的?|没错|就是|就是这个|是这个|正是|嗯+|好的?|可以|行)[啊呀吧了的啦哈呢]*")
 DECLINES = re.compile(r"(不是|不对|都不是|都不对|错了|不是这个(意思)?|不)[啊呀吧了的啦哈呢]*")
+# 不对，… / 不是 …: words of correction set apart from what follows (not 不是本地的, which negates 本地)
+CORRECTION_APART = re.compile(rf"^{INTERJECTION}(?:不是|不对|错了|搞错了|弄错了)+[，,。.!！\s]+")
+# 不对，…: the same, but not 不是, which also answers a question of yes or no (不是，我们是头婚)
+WRONG_APART = re.compile(rf"^{INTERJECTION}(?:不对|错了|搞错了|弄错了)+[，,。.!！\s]+")
 CORRECTION = re.compile(rf"^{INTERJECTION}(不是|不对|错了|搞错|弄错)..|我是说|我说的是|我要问的是|我想问的是|"
                         r"我要办的是|换成|改成")
 
@@ -548,6 +559,9 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
     place = find_place(snap.catalog, text)
     if place is not None:
         state = replace(state, district=place.code)
+        if _corrects_the_place(snap, pending[0].question, text, place):
+            return Turn(state, [say.Reply(f"好的，已改为在{place_label(snap.catalog, place)}办理。")])
+    text = _answer_after_correcting(snap, pending[0].question, text) or text  # 不对，是杭州户口: 是杭州户口
     turned = _turned_from(snap, state, text, hotline, pending[0].question,
                           explains=answers_then_explains(pending[0].question, text))
     if turned is not None:
@@ -622,6 +636,25 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
         return Turn(state, [say.Reply(f"这一点要看您的具体情况。请先回答这个问题（{options}），最后的办理指南会写明"
                                       "要带的全部材料和注意事项。")])
     return Turn(state, [say.Reply(f"抱歉，我没听明白。请从这几项里选一个：{options}；或说“取消”结束。")])
+
+
+def _corrects_the_place(snap: Snapshot, question: Question, text: str, place: Place) -> bool:
+    """Whether a reply corrects where the affair is done (不对，我是在嘉兴南湖区办) and answers nothing of the question
+    asked: its 不对 is no 不是 to it (补证的人是否已满16周岁？ would read 未满). A question about a hukou keeps such a
+    reply (不对，是杭州户口)."""
+    return not HUKOU_QUESTION.search(question.ask) and bool(CORRECTION_APART.search(text)) and \
+        _answer_after_correcting(snap, question, text) is None
+
+
+def _answer_after_correcting(snap: Snapshot, question: Question, text: str) -> str | None:
+    """What a reply says after its 不对, when that answers the question asked (不对，是杭州户口, to
+    户口是在浙江省内吗？): the 不对 corrects what the person had in mind, not the affair, and is no 不是 to the
+    question. None when the reply has no such words, or the rest answers nothing."""
+    rest = WRONG_APART.sub("", text.strip())
+    if rest == text.strip() or not rest:
+        return None
+    place = find_place(snap.catalog, rest)
+    return rest if parse_answer(question, rest, _with_province(_readings(snap, rest), rest, place)) else None
 
 
 def _turned_from(snap: Snapshot, state: State, text: str, hotline: str, asked: Question | None,

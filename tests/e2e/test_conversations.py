@@ -35,6 +35,14 @@ def test_what_to_bring_asked_after_the_guide_gives_it_again(stack: Stack) -> Non
     assert "【居民身份证补领（遗失）】" in again and "需要准备的材料" in again and "居民身份证相片" in again, again
 
 
+def test_the_place_corrected_mid_form_keeps_the_question_asked(stack: Stack) -> None:
+    chat = stack.chat()
+    assert "是否已满16周岁" in chat.text("身份证丢了要补办")
+    chat.say("杭州拱墅区")
+    moved = chat.text("不对，我是在嘉兴南湖区办")
+    assert "已改为在嘉兴市南湖区办理" in moved and "是否已满16周岁" in moved, moved
+
+
 def test_a_lost_card_told_in_dialect_is_the_answer_not_a_stop(stack: Stack) -> None:
     chat = stack.chat()
     assert "是社保卡丢了，还是卡坏了" in chat.text("社保卡没了要补")

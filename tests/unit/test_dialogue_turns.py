@@ -1148,6 +1148,17 @@ def test_a_word_the_lexicon_reads_answers_though_it_holds_a_not(snapshot, reply,
     assert T.take_situation_answer(snapshot, asked, reply).state.answers == {"reason": reason}
 
 
+def test_a_place_corrected_mid_form_is_no_answer_to_the_question_asked(snapshot):
+    """不对，我是在嘉兴南湖区办, to 是否已满16周岁？: its 不对 had recorded 未满16周岁 (a minor's guide)."""
+    asked = T.State(affair="id-card-reissue", affair_state=T.RESOLVED, district="330105")
+    moved = T.take_situation_answer(snapshot, asked, "不对，我是在嘉兴南湖区办")
+    assert moved.state.answers == {} and moved.state.district == "330402"
+    assert moved.replies[0].text == "好的，已改为在嘉兴市南湖区办理。"
+    grown = replace(asked, answers={"applicant_age": "adult"})  # 户口是在浙江省内吗？
+    assert T.take_situation_answer(snapshot, grown, "不对，是杭州户口").state.answers["hukou_place"] == "local"
+    assert T.take_situation_answer(snapshot, grown, "不是本地的").state.answers["hukou_place"] == "other_province"
+
+
 def test_an_answer_that_rules_the_benefit_out_is_told_so_at_once(snapshot):
     first = _understand(snapshot, T.State(), "我自己辞职的能不能领失业金")
     assert first.state.answers == {"leave_reason": "voluntary"}
