@@ -95,6 +95,8 @@ REQUEST_WORDS = re.compile(r"想|要办|要补|要换|要领|办理|办个|申�
 # Words that stop the conversation whatever else the message says (算了，这个不办了，怎么重新开始？).
 STOP_WORDS = re.compile(r"算了|算啦|不办了|不查了|不弄了|不问了|别问了|不用了|不用查|不用继续|不想办|不继续|不要了|"
                         r"结束对话|退出对话|放弃|到此为止|重新开始|从头来|回头再说|以后再说|先这样|(?<!有)没必要|不整了|不搞了")
+# 继续, 好，继续办护照, 接着来: go on with the questions (the classifier reads 继续 as a stop, like 不继续了)
+CONTINUES = re.compile(r"继续|接着(?:办|来|说|问|聊)|往下(?:说|问|办)")
 # words of declining or putting off (不办, 不了, 再说, 等我, 下次, 找人帮忙), not of losing (找不着, 不见了)
 PUTTING_OFF = re.compile(r"不(?:办|弄|整|搞|做|了|用|要|想|需要|必)|再(?:说|办|弄|来|讲|看|问)|等(?:我|下|会|等|一下)|"
                          r"下次|下趟|明天|明早|改天|回头|帮忙")
@@ -170,6 +172,14 @@ class Turn:
 def asks_something(text: str) -> bool:
     """Whether a message asks a question (吗, ？, 怎么, zenme ...)."""
     return bool(QUESTION_WORDS.search(text.lower()))
+
+
+def says_to_go_on(text: str) -> bool:
+    """Whether a message asks to go on with the questions under way (继续, 好，继续办护照), saying no stop."""
+    return bool(CONTINUES.search(text)) and not STOP_WORDS.search(text) and "取消" not in text
+
+
+GO_ON = "好的，我们接着来。"
 
 
 def detail_in_words(text: str) -> str | None:
@@ -556,6 +566,8 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
     tapped = option_named(pending[0].question, text)
     if tapped is not None:  # its button (不是登记备案人员): no correction, though it starts with 不是
         return _answered(snap, state, pending, text, tapped.value)
+    if says_to_go_on(text) and parse_answer(pending[0].question, text) is None:
+        return Turn(state, [say.Reply(GO_ON)])  # the question comes again
     place = find_place(snap.catalog, text)
     if place is not None:
         state = replace(state, district=place.code)
@@ -884,6 +896,8 @@ def take_district(snap: Snapshot, state: State, text: str, intent: str | None = 
     affair = snap.catalog.affair(state.affair)
     if place is None:
         state = replace(state, district=None)  # in Rasa the slot holds the raw reply until it is validated
+    if place is None and says_to_go_on(text):
+        return Turn(state, [say.Reply(GO_ON)])  # the question for the place comes again
     if place is None and affair is not None:
         instead = _instead_of_the_place(snap, state, affair, text, intent, hotline) or \
             _mistake_owned(snap, state, affair, text, None)

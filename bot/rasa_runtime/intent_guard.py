@@ -17,7 +17,8 @@ with the same confidence, so the resolver reads it:
 - a request for a person (human_handoff) for such a message that names no person and no number to call: in
   狂犬疫苗被猫抓了要打吗, 打 is an injection, not a call;
 - cancel for a long question that says no word of stopping: in 股东退出了，要取消他的股东资格怎么办？ 取消 is what
-  the person wants done, not a command. 取消, 算了, 不办了 and every short message still cancel anywhere.
+  the person wants done, not a command. 取消, 算了, 不办了 and every short message still cancel anywhere, except one
+  that asks to go on (继续, 好，继续办护照: the classifier learned 不继续了 as a stop), which becomes assent.
 The other way round, a question about how far an application already handed in has got (我之前交的居住证申请办好了
 没) is read as the affair it names, and would start a new application: such a message, read as an affair question
 or statement, is made a case-status request (`bot.dialogue.cases.asks_after_a_handed_in_application`), and so is
@@ -38,7 +39,7 @@ from rasa.shared.nlu.constants import ENTITIES, ENTITY_ATTRIBUTE_TYPE, INTENT, I
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.dialogue.cases import asks_about_a_case, asks_after_a_handed_in_application
-from bot.dialogue.turns import DETAIL_INTENTS, STOP_WORDS, asks_something
+from bot.dialogue.turns import DETAIL_INTENTS, STOP_WORDS, asks_something, says_to_go_on
 from bot.entities import CASE_NUMBER, PHONE_LAST4, QUERY_CODE
 
 CASE_REQUEST = "query_case_status"
@@ -61,6 +62,9 @@ HANDOFF = "human_handoff"
 PERSON_OR_PHONE = re.compile(r"人工|真人|客服|坐席|工作人员|接线|转接|电话|热线|号码|联系|找人|12345|"
                              r"rengong|zhenren|kefu|dianhua|rexian|haoma|lianxi", re.IGNORECASE)
 CANCEL = "cancel"
+# what a cancel reading of a message that asks to go on (继续, 好，继续办护照) becomes: assent, which the questions
+# under way read as going on
+GO_ON = "affirm"
 # A cancel reading this long that asks something and says no stop word is a question about an affair.
 LONGEST_CANCEL = 12
 # What such a message becomes: the likeliest of these in the classifier's ranking, else an affair question.
@@ -140,7 +144,9 @@ class IntentGuard(GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         """Change the intent of each such message; every other message is left as it is."""
         for message in messages:
-            if is_a_case_request(message):
+            if (message.get(INTENT) or {}).get("name") == CANCEL and says_to_go_on(message.get(TEXT) or ""):
+                _reread(message, GO_ON)
+            elif is_a_case_request(message):
                 _reread(message, CASE_REQUEST)
             elif is_an_affair_question(message):
                 ranking = message.get(INTENT_RANKING_KEY, [])

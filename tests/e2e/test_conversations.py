@@ -35,6 +35,14 @@ def test_what_to_bring_asked_after_the_guide_gives_it_again(stack: Stack) -> Non
     assert "【居民身份证补领（遗失）】" in again and "需要准备的材料" in again and "居民身份证相片" in again, again
 
 
+def test_going_on_is_no_stop(stack: Stack) -> None:
+    chat = stack.chat()
+    question = "您是第一次办护照，还是已有护照需要换发或补发？"
+    assert question in chat.text("想办个护照")
+    again = chat.text("继续")
+    assert "已经取消" not in again and question in again, again
+
+
 def test_the_place_corrected_mid_form_keeps_the_question_asked(stack: Stack) -> None:
     chat = stack.chat()
     assert "是否已满16周岁" in chat.text("身份证丢了要补办")

@@ -1148,6 +1148,15 @@ def test_a_word_the_lexicon_reads_answers_though_it_holds_a_not(snapshot, reply,
     assert T.take_situation_answer(snapshot, asked, reply).state.answers == {"reason": reason}
 
 
+@pytest.mark.parametrize("affair, answers", [("passport", {}), ("id-card-reissue", {"applicant_age": "adult",
+                                                                                     "hukou_place": "local"})])
+def test_going_on_asks_the_question_again(snapshot, affair, answers):
+    asked = T.State(affair=affair, affair_state=T.RESOLVED, answers=answers)
+    take = T.take_situation_answer if T.required_slots(snapshot, asked) == ["situation_answer"] else T.take_district
+    turn = take(snapshot, asked, "好，继续")
+    assert turn.state.answers == answers and [r.text for r in turn.replies] == [T.GO_ON]
+
+
 def test_a_place_corrected_mid_form_is_no_answer_to_the_question_asked(snapshot):
     """不对，我是在嘉兴南湖区办, to 是否已满16周岁？: its 不对 had recorded 未满16周岁 (a minor's guide)."""
     asked = T.State(affair="id-card-reissue", affair_state=T.RESOLVED, district="330105")

@@ -91,6 +91,14 @@ def test_cancel_stays_unless_a_long_question_says_no_word_of_stopping(text, stay
     assert message.get("intent")["name"] == ("cancel" if stays else "ask_materials")
 
 
+@pytest.mark.parametrize("text, intent", [("继续", "affirm"), ("好，继续办护照", "affirm"), ("接着来吧", "affirm"),
+                                          ("不继续了", "cancel"), ("算了，不用继续了", "cancel")])
+def test_a_stop_reading_of_going_on_is_assent(text, intent):
+    message = _classified(text, "cancel")
+    IntentGuard().process([message])
+    assert message.get("intent")["name"] == intent
+
+
 def test_a_guarded_message_takes_the_likeliest_question_intent():
     message = Message(data={"text": "谢谢你，那需要本人去吗？", "intent": {"name": "thanks", "confidence": 0.6},
                             "intent_ranking": [{"name": "thanks", "confidence": 0.6},
