@@ -85,6 +85,24 @@ def asks_after_a_handed_in_application(text: str) -> bool:
     return bool(HANDED_IN.search(text) and PROGRESS_ASKED.search(text))
 
 
+# 为什么被驳回, 驳回的原因是什么, 为什么没通过: why an application was turned down or sent back
+TURNED_DOWN_ASKED = re.compile(r"(?:为什么|为啥|咋|怎么|什么原因|啥原因|原因).{0,6}(?:驳回|不予受理|不受理|没通过|"
+                               r"不通过|没批|不批|被拒|拒绝|退回|退件)|"
+                               r"(?:驳回|不予受理|不受理|没通过|被拒|退回)的?(?:原因|理由)")
+
+
+def asks_why_turned_down(text: str) -> bool:
+    """Whether a message asks why an application was turned down or sent back (为什么被驳回)."""
+    return bool(TURNED_DOWN_ASKED.search(text))
+
+
+def turned_down_text(hotline: str) -> str:
+    """What a person who asks why an application was turned down hears: where the reason is, and what to do."""
+    return ("不予受理或退回的原因，部门会写在办件结果里：查进度时“不予受理的原因”一行就是，也会短信告知。"
+            "按原因改正或补齐后，可以重新提交申请；原因里说应当办理其他事项的（比如改为备案），告诉我那件事，"
+            f"我告诉您怎么办。对结果有疑问，可以拨打 {hotline}，或联系受理部门咨询。")
+
+
 def set_aside_text(number_kept: bool) -> str:
     """What a person hears when an affair question stops the case lookup: it waits, and how to take it up again."""
     kept = "，刚才的受理编号我还记着" if number_kept else ""

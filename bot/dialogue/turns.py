@@ -12,6 +12,7 @@ from bot.catalog.catalog import PendingQuestion
 from bot.catalog.domain import Affair, Option, Place, Question
 from bot.catalog.provider import Snapshot
 from bot.dialogue import answers as say
+from bot.dialogue.cases import asks_why_turned_down, turned_down_text
 from bot.dialogue.choices import NONE_OF_THESE, asks_something_else, by_position, pick
 from bot.dialogue.guide import GUIDE_TYPE
 from bot.dialogue.places import (
@@ -359,6 +360,9 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
     detail = detail_in_words(text) if state.affair else None
     if detail is not None:  # no affair in the words, but a follow-up on the one just answered
         return answer_detail(snap, state, text, detail, hotline)
+    if asks_why_turned_down(text):  # 为什么被驳回, after a lookup told of a rejection: not "not mine", no handoff
+        return Turn(replace(state, affair_state=DONE if state.affair else state.affair_state),
+                    [say.Reply(turned_down_text(hotline))])
     reply = ask_more_text() if result.vague else not_mine_text(hotline)
     return Turn(replace(state, affair_state=DONE, clarify_failures=state.clarify_failures + 1), [say.Reply(reply)])
 

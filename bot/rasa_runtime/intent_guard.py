@@ -12,7 +12,8 @@ in thanks as thanks (……网上能打印吗 谢谢): the person would get 不�
 with the same confidence, so the resolver reads it:
 - `query_case_status` for a question that names no case (no case number, phone tail, query code or other number;
   a public service number such as 12123 is none of them) and says none of the words of a status request
-  (`bot.dialogue.cases.asks_about_a_case`);
+  (`bot.dialogue.cases.asks_about_a_case`), or that asks why an application was turned down (为什么没通过: the
+  reason was in the lookup's answer, and a new lookup would ask for the case number again);
 - thanks or goodbye for a message long enough to say more, that asks a question;
 - a request for a person (human_handoff) for such a message that names no person and no number to call: in
   狂犬疫苗被猫抓了要打吗, 打 is an injection, not a call;
@@ -38,7 +39,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, ENTITY_ATTRIBUTE_TYPE, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.dialogue.cases import asks_about_a_case, asks_after_a_handed_in_application
+from bot.dialogue.cases import asks_about_a_case, asks_after_a_handed_in_application, asks_why_turned_down
 from bot.dialogue.turns import DETAIL_INTENTS, STOP_WORDS, asks_something, says_to_go_on
 from bot.entities import CASE_NUMBER, PHONE_LAST4, QUERY_CODE
 
@@ -82,6 +83,13 @@ def names_no_case(message: Message) -> bool:
             and not NUMBER_OR_CODE.search(SERVICE_NUMBER.sub(" ", text)) and not asks_about_a_case(text))
 
 
+def asks_why_turned_down_with_no_case(message: Message) -> bool:
+    """Whether a message read as a case request asks why an application was turned down (为什么没通过), giving no
+    case number, phone tail or query code: a question answered where the assistant reads affairs, not a new lookup."""
+    entities = {e.get(ENTITY_ATTRIBUTE_TYPE) for e in message.get(ENTITIES, [])}
+    return asks_why_turned_down(message.get(TEXT) or "") and not entities & CASE_ENTITIES
+
+
 def asks_beyond_small_talk(text: str) -> bool:
     """Whether a message read as thanks or goodbye is long and asks something (……网上能打印吗 谢谢)."""
     return len(text) >= LONGEST_SMALL_TALK and asks_something(text)
@@ -104,7 +112,7 @@ def is_an_affair_question(message: Message) -> bool:
     resolver."""
     intent = (message.get(INTENT) or {}).get("name")
     if intent == CASE_REQUEST:
-        return names_no_case(message)
+        return names_no_case(message) or asks_why_turned_down_with_no_case(message)
     if intent == CANCEL:
         return asks_beyond_cancel(message.get(TEXT) or "")
     if intent == HANDOFF:

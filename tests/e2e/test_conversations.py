@@ -35,6 +35,15 @@ def test_what_to_bring_asked_after_the_guide_gives_it_again(stack: Stack) -> Non
     assert "【居民身份证补领（遗失）】" in again and "需要准备的材料" in again and "居民身份证相片" in again, again
 
 
+def test_why_a_rejected_application_was_turned_down_is_no_new_lookup(stack: Stack) -> None:
+    chat = stack.chat()
+    chat.say("查一下办件进度")
+    chat.say("ZJ2026330402000107")
+    assert "不予受理的原因" in chat.text("4347")
+    why = chat.text("为什么没通过")
+    assert "不予受理或退回的原因" in why and "受理编号（" not in why, why
+
+
 def test_going_on_is_no_stop(stack: Stack) -> None:
     chat = stack.chat()
     question = "您是第一次办护照，还是已有护照需要换发或补发？"

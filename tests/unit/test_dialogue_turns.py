@@ -10,6 +10,7 @@ from unit_helpers import HOTLINE
 
 from bot.dialogue import turns as T
 from bot.dialogue.answers import detail_reply
+from bot.dialogue.cases import turned_down_text
 from bot.dialogue.choices import NONE_OF_THESE
 from bot.dialogue.situations import parse_answer
 from bot.situation_eval import pending_at
@@ -1146,6 +1147,13 @@ def test_a_word_the_lexicon_reads_answers_though_it_holds_a_not(snapshot, reply,
     """找不着 holds 不 but says 遗失; 不是丢了 still takes 丢 back."""
     asked = T.State(affair="social-security-card-reissue", affair_state=T.RESOLVED)
     assert T.take_situation_answer(snapshot, asked, reply).state.answers == {"reason": reason}
+
+
+@pytest.mark.parametrize("text", ["为什么被驳回", "驳回的原因是什么", "为什么没通过啊", "不予受理的理由是啥"])
+def test_why_an_application_was_turned_down_is_told_where_the_reason_is(snapshot, text):
+    turn = _understand(snapshot, T.State(), text)
+    assert [r.text for r in turn.replies] == [turned_down_text(HOTLINE)]
+    assert turn.state.clarify_failures == 0  # no step towards handing over to a person
 
 
 @pytest.mark.parametrize("affair, answers", [("passport", {}), ("id-card-reissue", {"applicant_age": "adult",

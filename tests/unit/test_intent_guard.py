@@ -91,6 +91,17 @@ def test_cancel_stays_unless_a_long_question_says_no_word_of_stopping(text, stay
     assert message.get("intent")["name"] == ("cancel" if stays else "ask_materials")
 
 
+@pytest.mark.parametrize("text, entities, intent", [("为什么没通过", [], "ask_materials"),
+                                                    ("驳回的原因是什么", [], "ask_materials"),
+                                                    ("为什么没通过 ZJ2026330402000107", ["case_number"],
+                                                     "query_case_status"),
+                                                    ("我的件通过了没", [], "query_case_status")])
+def test_why_an_application_was_turned_down_is_no_new_lookup(text, entities, intent):
+    message = _classified(text, "query_case_status", entities)
+    IntentGuard().process([message])
+    assert message.get("intent")["name"] == intent
+
+
 @pytest.mark.parametrize("text, intent", [("继续", "affirm"), ("好，继续办护照", "affirm"), ("接着来吧", "affirm"),
                                           ("不继续了", "cancel"), ("算了，不用继续了", "cancel")])
 def test_a_stop_reading_of_going_on_is_assent(text, intent):
