@@ -32,19 +32,21 @@ _AROUND_A_LONE_MOBILE = re.compile(
 
 
 def tail_of_a_lone_mobile(text: str) -> str:
-    """A message that is a mobile number alone, perhaps labelled (手机号是13900005803), with the number in its masked
-    form and its last four digits written after it as a phone tail (手机号是139********，尾号5803), which
-    `seal_factors` then seals: a person asked for the last four digits who sends the whole number is understood,
-    and the rest of the number is never kept. Any other message comes back unchanged (a number given in passing,
-    身份证丢了，电话138…, says nothing about a lookup)."""
-    from bot.privacy.masking import MOBILE, find_personal_numbers, neutral
+    """A message that is a mobile number alone, perhaps labelled (手机号是13900005803), or one mobile number beside
+    a case number (ZJ2026330106000101 13800002481), with the number in its masked form and its last four digits
+    written after it as a phone tail (手机号是139********，尾号5803), which `seal_factors` then seals: a person asked
+    for the last four digits who sends the whole number is understood, and the rest of the number is never kept.
+    Any other message comes back unchanged (a number given in passing, 身份证丢了，电话138…, says nothing about a
+    lookup)."""
+    from bot.privacy.masking import MOBILE, case_number_spans, find_personal_numbers, neutral
 
     numbers = find_personal_numbers(text)
     if len(numbers) != 1 or numbers[0].kind != MOBILE:
         return text
     number = numbers[0]
-    if not (_AROUND_A_LONE_MOBILE.fullmatch(text[:number.start])
-            and _AROUND_A_LONE_MOBILE.fullmatch(text[number.end:])):
+    alone = _AROUND_A_LONE_MOBILE.fullmatch(text[:number.start]) and \
+        _AROUND_A_LONE_MOBILE.fullmatch(text[number.end:])
+    if not (alone or case_number_spans(text)):
         return text
     tail = "".join(c for c in neutral(text[number.start:number.end]) if c.isdigit())[-4:]
     return f"{text[:number.start]}{number.masked}，尾号{tail}{text[number.end:]}"

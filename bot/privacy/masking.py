@@ -162,18 +162,39 @@ def _ascii_alnum(char: str) -> bool:
     return char.isascii() and char.isalnum()
 
 
+def case_number_spans(text: str) -> list[tuple[int, int]]:
+    """Where case numbers stand in ``text``, typed with or without separators (ZJ 2026 3301 0600 0101)."""
+    return [m.span() for m in _CASE_NUMBER.finditer(neutral(text))]
+
+
 def find_personal_numbers(text: str) -> list[PersonalNumber]:
     """ID, mobile and bank-card numbers in ``text``, in order, with offsets into ``text``."""
     searched = neutral(text)
     if not any(c.isdigit() for c in searched):
         return []
-    case_numbers = [m.span() for m in _CASE_NUMBER.finditer(searched)]
+    case_numbers = case_number_spans(text)
     found: list[PersonalNumber] = []
     for run in _RUN.finditer(searched):
-        if any(start < run.end() and run.start() < end for start, end in case_numbers):
-            continue
-        found += _read_run(searched, run.start(), run.end())
+        for start, end in _outside(run.start(), run.end(), case_numbers):
+            digits = _RUN.search(searched, start, end)  # the part of the run left, without its separators
+            if digits is not None:
+                found += _read_run(searched, digits.start(), digits.end())
     return found
+
+
+def _outside(start: int, end: int, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The pieces of [start, end) that no span covers: a case number is no personal number, but a mobile number
+    typed after it with a space (ZJ2026330106000101 13800002481) is one."""
+    pieces, position = [], start
+    for span_start, span_end in sorted(spans):
+        if span_end <= position or span_start >= end:
+            continue
+        if span_start > position:
+            pieces.append((position, span_start))
+        position = max(position, span_end)
+    if position < end:
+        pieces.append((position, end))
+    return pieces
 
 
 @dataclass(frozen=True)

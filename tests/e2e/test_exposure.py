@@ -55,10 +55,15 @@ def test_personal_data_never_reaches_the_tracker_store_or_the_logs(stack: Stack)
     assert ID_NUMBER not in logs and MOBILE not in logs and text not in logs
 
 
-def test_a_whole_mobile_number_sent_for_its_last_four_digits_is_read_and_never_stored(stack: Stack) -> None:
-    """Asked for the phone's last four digits, a person sends the whole number: the lookup reads its tail, and
-    neither the number nor the tail reaches the tracker store."""
-    sender, whole = "privacy-probe-tail", "13900002481"  # the fake backend's case below was applied with …2481
+@pytest.mark.parametrize("sender, sent", [
+    ("privacy-probe-tail", ["帮我查一下办件进度", "ZJ2026330106000101", "手机号是{}"]),
+    ("privacy-probe-beside", ["帮我查一下办件进度", "ZJ2026330106000101 {}"]),
+])
+def test_a_whole_mobile_number_sent_for_its_last_four_digits_is_read_and_never_stored(stack: Stack, sender: str,
+                                                                                       sent: list[str]) -> None:
+    """Asked for the phone's last four digits, a person sends the whole number, alone or beside the case number:
+    the lookup reads its tail, and neither the number nor the tail reaches the tracker store."""
+    whole = "13900002481"  # the fake backend's case below was applied with …2481
 
     def say(text: str) -> str:
         reply = requests.post(stack.edge_url + "/webhooks/rest/webhook", json={"sender": sender, "message": text},
@@ -66,10 +71,8 @@ def test_a_whole_mobile_number_sent_for_its_last_four_digits_is_read_and_never_s
         assert reply.status_code == 200, reply.text
         return "\n".join(m.get("text", "") for m in reply.json())
 
-    assert "受理编号" in say("帮我查一下办件进度")
-    assert "手机号后四位" in say("ZJ2026330106000101")
-    status = say(f"手机号是{whole}")
-    assert "当前状态" in status, status
+    replies = [say(text.format(whole)) for text in sent]
+    assert "受理编号" in replies[0] and "当前状态" in replies[-1], replies
     tracker_db = stack.env["TRACKER_STORE_URL"].removeprefix("sqlite:///")
     with sqlite3.connect(tracker_db) as db:
         stored = " ".join(row[0] for row in db.execute("SELECT data FROM events WHERE sender_id = ?", (sender,)))

@@ -73,6 +73,8 @@ def test_an_id_whose_birth_date_is_impossible_fails_although_its_check_character
     ("我是19912345678。", "我是199********。"),
     ("2026-03-05 13812345678", "2026-03-05 138********"),
     ("编号ZJ2026330106000101 手机13812345678", "编号ZJ2026330106000101 手机138********"),
+    ("ZJ2026330106000101 13812345678", "ZJ2026330106000101 138********"),  # a space apart: one run of digits
+    ("13812345678 ZJ2026330106000101", "138******** ZJ2026330106000101"),
 ])
 def test_mobile_numbers_are_masked_without_their_last_four(text, masked):
     assert mask(text) == masked

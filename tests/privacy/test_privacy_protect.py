@@ -65,6 +65,15 @@ def test_a_mobile_number_sent_alone_keeps_only_its_last_four_digits_sealed(vault
     assert protect(protected, "alice", vault=vault) == protected
 
 
+@pytest.mark.parametrize("text", ["ZJ2026330106000101 13900005803",
+                                  "编号ZJ2026330106000101，手机13900005803，办到哪了"])
+def test_a_mobile_number_beside_a_case_number_keeps_only_its_last_four_digits_sealed(vault, text):
+    protected = protect(text, "alice", vault=vault)
+    assert "ZJ2026330106000101" in protected and "5803" not in protected and "139********" in protected
+    [tail] = find_placeholders(protected)
+    assert vault.unseal(tail.text, "alice") == "5803"
+
+
 @pytest.mark.parametrize("text", ["身份证丢了，电话13900005803", "13900005803 13812345678", "电话13900005803在哪办"])
 def test_a_mobile_number_given_with_anything_else_is_masked_whole(vault, text):
     protected = protect(text, "alice", vault=vault)
