@@ -140,6 +140,19 @@ def benefit_text(affair: Affair, hotline: str) -> str:
             f"请以经办窗口的答复为准，也可以拨打 {hotline} 咨询。")
 
 
+# a note that says how often (每年可办理一次, 按月发放, 按季自动提取)
+HOW_OFTEN = re.compile(r"每年|每月|每季|每半年|按月|按季|按年")
+
+
+def frequency_text(affair: Affair, hotline: str) -> str:
+    """How often the affair can be done or pays: what the guide's notes say of it, or that it says nothing."""
+    said = [note.strip("。 ") for note in affair.notes if HOW_OFTEN.search(note)]
+    if said:
+        return ("多久能办一次，办事指南里是这样写的：" + "；".join(said) +
+                f"。具体以经办窗口的答复为准，也可以拨打 {hotline} 咨询。")
+    return f"多久能办一次，办事指南里没有写。请以经办窗口的答复为准，也可以拨打 {hotline} 咨询。"
+
+
 # what a guide says of the payments a person makes into an insurance (社保费按缴费基数和比例缴纳)
 PREMIUM_TERMS = re.compile(r"社保费|医保费|保费|缴费基数|缴费档次|筹资标准|月缴")
 
@@ -308,6 +321,7 @@ def detail_reply(catalog: Catalog, affair: Affair, detail: str, answers: dict[st
         "post": lambda: post_text(affair, hotline),
         "benefit": lambda: benefit_text(affair, hotline),
         "premium": lambda: premium_text(affair, answers, hotline),
+        "frequency": lambda: frequency_text(affair, hotline),
         "in_person": lambda: in_person_text(affair),
         "office": lambda: office_text(catalog, match, place, hotline),
         "hours": lambda: hours_text(catalog, match, place, hotline),

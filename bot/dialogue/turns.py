@@ -57,6 +57,10 @@ PLACE_DETAILS = ("office", "hours")
 POST_WORDS = re.compile(r"邮寄|快递|寄到|寄回|寄给|寄过来|能寄|可以寄|送到家|送上门")
 # 一个月能领多少钱, 能领几个月, 能拿几天: how much or how long a benefit pays, not a fee or a time limit
 BENEFIT_WORDS = re.compile(r"(?:领|拿|发|报销?|退|补贴)(?:多少|几个月|几天|多久|多长时间)|(?:能|会|可以)给(?:多少|几)")
+# 一年能取几次, 多久能提一次: how often the affair can be done (a withdrawal), not how many trips it takes
+FREQUENCY_WORDS = re.compile(r"(?:取|提|领|申请|报销?)几次|"
+                             r"(?:多久|多长时间)(?:才)?(?:能|可以)?(?:取|提|领|办|申请)一次|"
+                             r"(?:一年|每年|一个月|每月)(?:能|可以|最多)?(?:取|提|领|办|申请)(?:几|多少)次")
 # 一个月交多少钱, 每年要缴多少, 缴费基数怎么选: what a person pays in, for insurance; for an affair whose guide says
 # nothing of such payments it is the fee (护照要交多少钱)
 PREMIUM_WORDS = re.compile(r"(?:每个?月|一个月|每年|一年|按月|按年)[^，。？?]{0,4}?(?:交|缴)|(?:交|缴)(?:多少|几多)|"
@@ -66,6 +70,7 @@ PREMIUM_WORDS = re.compile(r"(?:每个?月|一个月|每年|一年|按月|按年
 DETAIL_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("benefit", BENEFIT_WORDS),
     ("premium", PREMIUM_WORDS),
+    ("frequency", FREQUENCY_WORDS),
     ("visits", re.compile(r"跑几次|跑几趟|几趟|去几次|跑一次")),
     ("time_limit", re.compile(r"多久|多长时间|几天|多少天|几个工作日|"
                               r"(?:什么时候|啥时候|啥辰光|几时)(?:能|可以|好|会)?(?:拿|领|好|办好|下来|出来)")),
@@ -368,7 +373,7 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
 
 
 # follow-ups a first message may ask with the affair (身份证坏了要换 多少钱), answered before its questions
-DETAILS_ANSWERED_FIRST = ("fee", "time_limit", "visits", "benefit", "premium")
+DETAILS_ANSWERED_FIRST = ("fee", "time_limit", "visits", "benefit", "premium", "frequency")
 
 
 def _with_detail_asked(snap: Snapshot, turn: Turn, text: str, hotline: str) -> Turn:

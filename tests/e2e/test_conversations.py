@@ -44,6 +44,16 @@ def test_why_a_rejected_application_was_turned_down_is_no_new_lookup(stack: Stac
     assert "不予受理或退回的原因" in why and "受理编号（" not in why, why
 
 
+def test_how_often_a_withdrawal_can_be_made_is_no_number_of_trips(stack: Stack) -> None:
+    chat = stack.chat()
+    chat.say("租房提取公积金")
+    chat.say("普通租房，合同没备案")
+    chat.say("单身")
+    assert "需要准备的材料" in chat.text("湖州吴兴区")
+    often = chat.text("一年能取几次")
+    assert "每年可办理一次" in often and "跑动次数" not in often, often
+
+
 def test_going_on_is_no_stop(stack: Stack) -> None:
     chat = stack.chat()
     question = "您是第一次办护照，还是已有护照需要换发或补发？"

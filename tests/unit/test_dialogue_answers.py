@@ -242,6 +242,16 @@ def test_what_a_benefit_pays_is_said_from_the_guide_s_notes_or_not_at_all(catalo
     assert reply.text == f"【{claim.short_name}】{text}"
 
 
+def test_how_often_is_said_from_the_guide_s_notes_or_not_at_all(catalog):
+    rent = catalog.affairs["housing-fund-withdrawal-rent"]
+    said = [n.strip("。") for n in rent.notes if A.HOW_OFTEN.search(n)]
+    assert said and A.frequency_text(rent, HOTLINE).startswith("多久能办一次，办事指南里是这样写的：" + said[0])
+    bare = replace(rent, notes=("材料请妥善保存",))
+    assert A.frequency_text(bare, HOTLINE).startswith("多久能办一次，办事指南里没有写。")
+    reply = A.detail_reply(catalog, rent, "frequency", {}, None, HOTLINE)
+    assert reply.text == f"【{rent.short_name}】{A.frequency_text(rent, HOTLINE)}"
+
+
 def test_what_one_pays_in_is_said_from_the_guide_or_is_the_fee(catalog):
     insurance = catalog.affairs["flexible-employment-insurance"]
     terms = [c for text in (insurance.fee.get("note", ""), *insurance.conditions, *insurance.notes)

@@ -1112,6 +1112,9 @@ def test_a_time_limit_or_a_fee_stays_what_it_asks(text, detail):
     ("她自己不去能办吗", None, "in_person"),
     ("一个月能给多少", "ask_fee", "benefit"),
     ("多久能办好，要多少钱", "ask_time_limit", "time_limit"),  # both asked: the classifier's reading stands
+    ("一年能取几次", "ask_visits", "frequency"),  # how often, not how many trips
+    ("多久能提一次", None, "frequency"),
+    ("要跑几次", "ask_visits", "visits"),
 ])
 def test_a_follow_up_in_homely_words_is_read_by_its_words(text, intent, detail):
     assert T.detail_for(intent, text) == detail
