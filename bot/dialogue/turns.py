@@ -331,6 +331,8 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
         picked = pick(text, list(state.clarify_options), snap.resolver)
         if picked == NONE_OF_THESE:
             return _none_fits(state, hotline)
+        if _asks_of_no_choice(snap, state, text, result.affair):
+            return _which_first(snap, state, detail_in_words(text))
         if picked and not _tells_of_several(snap, state, text, picked, result.affair, given):
             return _choose(snap, state, picked, text, also=_not_picked(state, picked))
     options = list(state.clarify_options)
@@ -424,6 +426,30 @@ def _noted_among_choices(snap: Snapshot, state: State, text: str, given: dict[st
     kept = replace(state, clarify_answers={o: a for o, a in given.items() if a})
     return Turn(kept, [say.Reply("好的，这一点记下了。"),
                        _the_same_choice(snap, state)])
+
+
+# what a bare follow-up says besides its detail words (吗, 呢): nothing about which affair
+FOLLOW_UP_FILLER = re.compile(r"[吗呢啊呀吧嘛\s，。,.？?！!]")
+
+
+def _asks_of_no_choice(snap: Snapshot, state: State, text: str, resolved: str | None) -> bool:
+    """Whether a message sent while choices are open is a bare follow-up (多少钱一年) that says nothing else, so not
+    which affair it is about: ranking the choices by it would pick one the person never chose. 补的那个多久能拿
+    says which, and 地址变了要改 holds 地址 by chance."""
+    options = list(state.clarify_options)
+    if detail_in_words(text) is None or by_position(text, options) or resolved in options:
+        return False
+    rest = normalize(text)
+    for words in DETAIL_PATTERNS.values():
+        rest = words.sub("", rest)
+    return len(FOLLOW_UP_FILLER.sub("", rest)) <= 2
+
+
+def _which_first(snap: Snapshot, state: State, detail: str | None) -> Turn:
+    """A follow-up asked while choices are open, of none of them: the choices again, and the follow-up answered
+    once one is picked (`pending_detail`)."""
+    return Turn(replace(state, pending_detail=detail), [say.Reply("您问的是哪一项？请先从下面选一项，我再告诉您。"),
+                                                         _the_same_choice(snap, state)])
 
 
 def _the_same_choice(snap: Snapshot, state: State) -> say.Reply:
@@ -970,8 +996,10 @@ def answer_detail(snap: Snapshot, state: State, text: str, detail: str, hotline:
     place = find_place(snap.catalog, text) if text else None
     if place is not None:
         state = replace(state, district=place.code)
-    picked = pick(text, list(state.clarify_options), snap.resolver) \
-        if text and state.affair_state == CLARIFY and state.clarify_options else None
+    choosing = bool(text and state.affair_state == CLARIFY and state.clarify_options)
+    if choosing and _asks_of_no_choice(snap, state, text, snap.resolver.resolve(text).affair):
+        return _which_first(snap, state, detail)  # 多少钱一年: which of the choices is not said
+    picked = pick(text, list(state.clarify_options), snap.resolver) if choosing else None
     named = None if picked in state.clarify_options else snap.resolver.resolve(text) if text else None
     chosen = named.affair if named else picked  # an offered affair the question picks (补的那个多久能拿)
     switched = bool(chosen and chosen != state.affair)

@@ -54,6 +54,13 @@ def test_how_often_a_withdrawal_can_be_made_is_no_number_of_trips(stack: Stack) 
     assert "每年可办理一次" in often and "跑动次数" not in often, often
 
 
+def test_a_bare_follow_up_among_choices_starts_no_affair(stack: Stack) -> None:
+    chat = stack.chat()
+    assert "您要办的是下面哪一项" in chat.text("身份证怎么办")
+    reply = chat.text("要多少钱")
+    assert "您问的是哪一项" in reply and "您要办的是" not in reply, reply
+
+
 def test_going_on_is_no_stop(stack: Stack) -> None:
     chat = stack.chat()
     question = "您是第一次办护照，还是已有护照需要换发或补发？"

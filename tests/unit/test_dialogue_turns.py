@@ -473,7 +473,8 @@ def test_a_detail_question_that_picks_nothing_keeps_the_choices_open(snapshot):
     turn = T.answer_detail(snapshot, ID_CARDS_OFFERED, "多久能拿", "time_limit", HOTLINE)
     assert turn.state.affair_state == T.CLARIFY and turn.state.clarify_options == ID_CARDS_OFFERED.clarify_options
     assert turn.state.pending_detail == "time_limit"
-    assert "身份证补领" in turn.replies[0].text and [b[0] for b in turn.replies[0].buttons][-1] == "都不是"
+    assert turn.replies[0].text == "您问的是哪一项？请先从下面选一项，我再告诉您。"
+    assert "身份证补领" in turn.replies[1].text and [b[0] for b in turn.replies[1].buttons][-1] == "都不是"
 
 
 def test_the_hall_asked_about_mid_form_is_given_once_the_place_is_said(snapshot):
@@ -1150,6 +1151,17 @@ def test_a_word_the_lexicon_reads_answers_though_it_holds_a_not(snapshot, reply,
     """找不着 holds 不 but says 遗失; 不是丢了 still takes 丢 back."""
     asked = T.State(affair="social-security-card-reissue", affair_state=T.RESOLVED)
     assert T.take_situation_answer(snapshot, asked, reply).state.answers == {"reason": reason}
+
+
+def test_a_bare_follow_up_among_choices_picks_none_of_them(snapshot):
+    """多少钱一年, to 居民医保参保 or 中小学入学报名: the school's questions had started, unchosen."""
+    offered = T.State(affair_state=T.CLARIFY, clarify_options=("medical-insurance-enrollment", "school-enrollment"))
+    turn = _understand(snapshot, offered, "多少钱一年")
+    assert turn.state.affair_state == T.CLARIFY and turn.state.affair is None
+    assert turn.replies[0].text == "您问的是哪一项？请先从下面选一项，我再告诉您。"
+    assert [b[0] for b in turn.replies[1].buttons][:2] == ["居民医保参保", "中小学入学报名"]
+    named = _understand(snapshot, offered, "医保多少钱一年")  # says which
+    assert named.state.affair == "medical-insurance-enrollment"
 
 
 @pytest.mark.parametrize("text", ["为什么被驳回", "驳回的原因是什么", "为什么没通过啊", "不予受理的理由是啥"])
