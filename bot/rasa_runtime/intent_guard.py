@@ -65,7 +65,7 @@ PERSON_OR_PHONE = re.compile(r"人工|真人|客服|坐席|工作人员|接线|�
 CANCEL = "cancel"
 # what a cancel reading of a message that asks to go on (继续, 好，继续办护照) becomes: assent, which the questions
 # under way read as going on
-GO_ON = "affirm"
+GO_ON_INTENT = "affirm"
 # A cancel reading this long that asks something and says no stop word is a question about an affair.
 LONGEST_CANCEL = 12
 # What such a message becomes: the likeliest of these in the classifier's ranking, else an affair question.
@@ -153,7 +153,7 @@ class IntentGuard(GraphComponent):
         """Change the intent of each such message; every other message is left as it is."""
         for message in messages:
             if (message.get(INTENT) or {}).get("name") == CANCEL and says_to_go_on(message.get(TEXT) or ""):
-                _reread(message, GO_ON)
+                _reread(message, GO_ON_INTENT)
             elif is_a_case_request(message):
                 _reread(message, CASE_REQUEST)
             elif is_an_affair_question(message):
