@@ -27,7 +27,7 @@ class MaterialItem:
     count: int
     medium: str
     notes: str = ""
-    needed_when: str = ""  # 领卡方式为邮寄到家时需要: which open preference needs it
+    needed_when: str = ""  # 领卡方式选“邮寄到家”时需要: which open preference needs it
     used_for: str = ""  # in a bundle: the parts it serves
 
     def as_json(self) -> dict:
@@ -66,8 +66,8 @@ def material_items(catalog: Catalog, affair: Affair, lines: list[MaterialLine],
             for question_id, allowed in m.when.items():
                 question = open_by_part.get((part, question_id))
                 if question is not None:
-                    labels = "、".join(o.label for o in question.options if o.value in allowed)
-                    needed.append(f"{question.preference}为{labels}时需要")
+                    labels = "或".join(f"“{o.label}”" for o in question.options if o.value in allowed)
+                    needed.append(f"{question.preference}选{labels}时需要")
         used_for = ""
         if affair.is_bundle and line.parts:
             used_for = "、".join(catalog.affairs[p].short_name for p in line.parts if p in catalog.affairs)

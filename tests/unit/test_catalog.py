@@ -89,7 +89,7 @@ def test_a_preference_is_listed_in_the_answer_not_asked(catalog):
     assert "channel" not in [p.key for p in catalog.pending_questions(card, {"applicant_age": "minor"})]
     text = affair_answer(catalog, card, {"applicant_age": "minor", "id_type": "mainland"}, None, "12345").text
     assert "办卡方式（任选其一）：合作银行网点即时制卡；人社/政务服务中心社保卡窗口；浙里办网上申请（邮寄）" in text
-    assert "〔办卡方式为合作银行网点即时制卡、人社/政务服务中心社保卡窗口时需要〕" in text
+    assert "〔办卡方式选“合作银行网点即时制卡”或“人社/政务服务中心社保卡窗口”时需要〕" in text
 
 
 def test_every_pending_question_decides_something(catalog):

@@ -31,7 +31,7 @@ GUIDE: dict[str, Any] = {
         {"name": "居民身份证相片", "form": "原件", "count": 2, "medium": "纸质",
          "notes": "近 6 个月内白底正面免冠照片", "needed_when": "", "for": "身份证、社保卡"},
         {"name": "邮寄地址确认单", "form": "复印件", "count": 1, "medium": "纸质", "notes": HOSTILE,
-         "needed_when": "领卡方式为邮寄到家时需要", "for": ""},
+         "needed_when": "领卡方式选“邮寄到家”时需要", "for": ""},
         {"name": "遗失情况说明", "form": "原件", "count": 1, "medium": "电子", "notes": "可在浙里办填写",
          "needed_when": "", "for": ""},
     ],
