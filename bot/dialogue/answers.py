@@ -132,12 +132,8 @@ BENEFIT_FIGURES = re.compile(r"\d+(?:\.\d+)?\s*(?:元|天|个月|%)|标准|基�
 
 def benefit_text(affair: Affair, hotline: str) -> str:
     """How much or how long a benefit pays: what the guide's notes say of it, or that the guide sets no figure."""
-    said = [note.strip("。 ") for note in affair.notes if BENEFIT_FIGURES.search(note)]
-    if said:
-        return ("能领多少、领多久，办事指南里是这样写的：" + "；".join(said) +
-                f"。具体数额按您的情况核定，以经办窗口的答复为准，也可以拨打 {hotline} 咨询。")
-    return (f"能领多少、领多久，要按您的情况和当地标准核定，办事指南里没有写统一的数字。"
-            f"请以经办窗口的答复为准，也可以拨打 {hotline} 咨询。")
+    return _as_the_notes_say(affair, BENEFIT_FIGURES, "能领多少、领多久", "具体数额按您的情况核定，",
+                             "要按您的情况和当地标准核定，办事指南里没有写统一的数字", hotline)
 
 
 # a note that says how often (每年可办理一次, 按月发放, 按季自动提取)
@@ -146,11 +142,18 @@ HOW_OFTEN = re.compile(r"每年|每月|每季|每半年|按月|按季|按年")
 
 def frequency_text(affair: Affair, hotline: str) -> str:
     """How often the affair can be done or pays: what the guide's notes say of it, or that it says nothing."""
-    said = [note.strip("。 ") for note in affair.notes if HOW_OFTEN.search(note)]
+    return _as_the_notes_say(affair, HOW_OFTEN, "多久能办一次", "具体", "办事指南里没有写", hotline)
+
+
+def _as_the_notes_say(affair: Affair, about: re.Pattern[str], asked: str, then: str, unsaid: str,
+                      hotline: str) -> str:
+    """A follow-up (`asked`) answered with the guide's notes that speak `about` it, quoted, `then` where the final
+    word lies; or, when no note does, what is `unsaid`. Either way the window and the hotline have the last word."""
+    said = [note.strip("。 ") for note in affair.notes if about.search(note)]
     if said:
-        return ("多久能办一次，办事指南里是这样写的：" + "；".join(said) +
-                f"。具体以经办窗口的答复为准，也可以拨打 {hotline} 咨询。")
-    return f"多久能办一次，办事指南里没有写。请以经办窗口的答复为准，也可以拨打 {hotline} 咨询。"
+        return f"{asked}，办事指南里是这样写的：" + "；".join(said) + \
+            f"。{then}以经办窗口的答复为准，也可以拨打 {hotline} 咨询。"
+    return f"{asked}，{unsaid}。请以经办窗口的答复为准，也可以拨打 {hotline} 咨询。"
 
 
 # what a guide says of the payments a person makes into an insurance (社保费按缴费基数和比例缴纳)
