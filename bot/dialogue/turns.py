@@ -959,8 +959,8 @@ def _instead_of_the_place(snap: Snapshot, state: State, affair: Affair, text: st
     turned = _turned_from(snap, state, text, hotline, None)
     if turned is not None:
         return turned
-    if not (REQUEST_WORDS.search(text) or asks_something(text)):
-        return None
+    if not (REQUEST_WORDS.search(text) or asks_something(text) or detail_in_words(text)):
+        return None  # 能领几个月 asks with 几, which is no question word (交了十几年 answers)
     elsewhere = _to_other_affairs(snap, state, _other_affairs(snap, affair, ask_district().text, text), text)
     if elsewhere is not None:
         return elsewhere

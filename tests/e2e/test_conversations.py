@@ -54,6 +54,15 @@ def test_how_often_a_withdrawal_can_be_made_is_no_number_of_trips(stack: Stack) 
     assert "每年可办理一次" in often and "跑动次数" not in often, often
 
 
+def test_a_follow_up_at_the_place_question_is_answered_before_the_place(stack: Stack) -> None:
+    chat = stack.chat()
+    chat.say("失业金怎么领")
+    chat.say("公司裁员")
+    assert "在哪个市、区县" in chat.text("已经停保了")
+    reply = chat.text("能领几个月")
+    assert "能领多少、领多久" in reply and "没有识别出地区" not in reply, reply
+
+
 def test_a_bare_follow_up_among_choices_starts_no_affair(stack: Stack) -> None:
     chat = stack.chat()
     assert "您要办的是下面哪一项" in chat.text("身份证怎么办")

@@ -1153,6 +1153,15 @@ def test_a_word_the_lexicon_reads_answers_though_it_holds_a_not(snapshot, reply,
     assert T.take_situation_answer(snapshot, asked, reply).state.answers == {"reason": reason}
 
 
+def test_a_follow_up_asked_with_ji_at_the_place_question_is_answered(snapshot):
+    """能领几个月 asks with 几, no question word: it had been told 没有识别出地区."""
+    asked = T.State(affair="unemployment-benefit", affair_state=T.RESOLVED,
+                    answers={"leave_reason": "dismissed", "separation_filed": "filed"})
+    assert T.required_slots(snapshot, asked) == ["district"]
+    turn = T.take_district(snapshot, asked, "能领几个月")
+    assert turn.replies[0].text.startswith("【失业金申领】能领多少、领多久") and turn.state.district is None
+
+
 def test_a_bare_follow_up_among_choices_picks_none_of_them(snapshot):
     """多少钱一年, to 居民医保参保 or 中小学入学报名: the school's questions had started, unchosen."""
     offered = T.State(affair_state=T.CLARIFY, clarify_options=("medical-insurance-enrollment", "school-enrollment"))
