@@ -59,6 +59,65 @@ def material_lines(catalog: Catalog, affair: Affair, lines: list[MaterialLine],
     return out
 
 
+# parts of material names that say what kind of paper it is, not which: 居民, 证明 alone match nothing
+GENERIC_IN_NAMES = frozenset({"居民", "证明", "材料", "申请", "本人", "原件", "复印", "证件", "证书", "申请表", "身份"})
+
+
+# what people call a material, against the word its name uses (照片 for 相片, 户口本 for 户口簿)
+MATERIAL_WORDS = {"照片": "相片", "证件照": "相片", "户口本": "户口簿", "户口薄": "户口簿"}
+
+
+def _in_the_lexicon(catalog: Catalog, text: str) -> str:
+    """`text` with the lexicon's words, and people's words for materials, put in their canonical form, longest
+    first (不动产权证书 -> 房产证, 户口本 -> 户口簿)."""
+    for word, canonical in sorted({**catalog.lexicon, **MATERIAL_WORDS}.items(), key=lambda w: -len(w[0])):
+        if len(word) >= 2 and word in text:
+            text = text.replace(word, canonical)
+    return text
+
+
+def _shared_part(a: str, b: str) -> str:
+    """The longest run of characters two short texts share."""
+    best = ""
+    for i in range(len(a)):
+        for j in range(i + len(best) + 1, len(a) + 1):
+            if a[i:j] in b:
+                best = a[i:j]
+            else:
+                break
+    return best
+
+
+def _names(catalog: Catalog, thing: str, name: str) -> bool:
+    """Whether what a person calls `thing` is the material `name` (户口本: 居民户口簿)."""
+    shared = _shared_part(_in_the_lexicon(catalog, thing), _in_the_lexicon(catalog, name))
+    return len(shared) >= 2 and shared not in GENERIC_IN_NAMES
+
+
+def is_a_material(catalog: Catalog, thing: str) -> bool:
+    """Whether `thing` names a material some affair of the catalog asks for (孩子去, in 要带孩子去吗, names none)."""
+    return any(_names(catalog, thing, m.name) for a in catalog.affairs.values() for m in a.materials)
+
+
+def material_asked_text(catalog: Catalog, affair: Affair, answers: dict[str, str], thing: str, hotline: str) -> str:
+    """Whether `thing` (身份证, 户口本) is among the materials to bring in the person's situation, needed by
+    none of them, or not on the list at all."""
+    bring, held = material_items(catalog, affair, catalog.materials_for(affair, answers), [])
+
+    def names(name: str) -> bool:
+        return _names(catalog, thing, name)
+
+    needed = [item for item in bring if names(item.name)]
+    if needed:
+        said = "；".join(f"{item.name}（{item.form}{item.count}份）" + (f"，{item.notes}" if item.notes else "")
+                        for item in needed)
+        return f"按您的情况，要带：{said}。"
+    spared = [item for item in held if names(item.name)]
+    if spared:
+        return "；".join(f"{item.name}不用带" + (f"：{item.reason}" if item.reason else "") for item in spared) + "。"
+    return f"按您的情况，要准备的材料里没有“{thing}”。要带的全部材料以办理指南为准，拿不准的可以拨打 {hotline} 确认。"
+
+
 def office_text(catalog: Catalog, match: OfficeMatch | None, place: Place | None, hotline: str) -> str:
     """Where to go, saying when the details are unconfirmed or belong to the city's centre."""
     if place is None:

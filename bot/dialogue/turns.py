@@ -87,6 +87,14 @@ DETAIL_PATTERNS = dict(DETAIL_WORDS)
 # 要带啥, 需要哪些材料: what to bring, asked of the affair just answered (naming no other)
 MATERIALS_ASKED = re.compile(r"带(?:什么|啥|哪些|些啥)|(?:什么|啥|哪些|哪几样)(?:材料|资料|证件|东西)|"
                              r"准备(?:什么|啥|哪些)")
+# 可以不带身份证吗, 要带房产证吗, 户口本要带吗: whether one material is needed (not 带什么, which asks for them all;
+# not 交, which also pays: 社保要交吗)
+MATERIAL_ASKED_ABOUT = re.compile(
+    r"(?:可以|能|能不能|可不可以)?不(?:用)?(?:带|拿|提供)(?P<a>[^，。？?！!\s]{1,8}?)"
+    r"(?:吗|么|嘛|呢|行不行|可以吗|行吗|也行吗)?[？?。！!]*$"
+    r"|(?:要不要|需不需要|要|需要|得|用不用)(?:带|拿|提供|准备)(?P<b>[^，。？?！!\s]{1,8}?)(?:吗|么|嘛|不|呢)[？?。！!]*$"
+    r"|^(?P<c>[^，。？?！!\s]{1,8}?)(?:要不要|需不需要|要|需要|得|用不用)(?:自己)?(?:带|拿|提供)(?:吗|么|嘛|不|呢)?[？?。！!]*$")
+NOT_A_MATERIAL = re.compile(r"什么|啥|哪|东西|材料|资料|证件|钱")
 # a message that asks something (那需要本人去吗？): in the middle of the situation questions it is a follow-up, not
 # an answer, even when it holds an option's word (本人)
 QUESTION_WORDS = re.compile(r"[?？]|吗|怎么|咋|哪|什么|啥|多少|多久|多长时间|如何|能不能|可不可以|是不是|"
@@ -186,6 +194,26 @@ def says_to_go_on(text: str) -> bool:
 
 
 GO_ON = "好的，我们接着来。"
+
+
+def material_asked_about(text: str) -> str | None:
+    """The one material a message asks whether to bring (可以不带身份证吗: 身份证), or None."""
+    found = MATERIAL_ASKED_ABOUT.search(text.strip())
+    if found is None or NOT_A_MATERIAL.search(found.group()):
+        return None  # 要带什么: every material, which the guide gives
+    return next((t for t in found.groups() if t), None)
+
+
+def _material_answered(snap: Snapshot, state: State, text: str, hotline: str) -> Turn | None:
+    """可以不带身份证吗, about the affair under way or just answered: whether it is on the list in the person's
+    situation. None for any other message, one the resolver reads as another affair, or with no affair."""
+    thing = material_asked_about(text)
+    affair = snap.catalog.affair(state.affair) if state.affair_state in (DONE, RESOLVED) else None
+    if thing is None or affair is None or not say.is_a_material(snap.catalog, thing) or \
+            snap.resolver.resolve(text).affair not in (None, affair.id):
+        return None  # 办护照要带身份证吗, among another affair's questions: about the passport
+    said = say.material_asked_text(snap.catalog, affair, state.answers, thing, hotline)
+    return Turn(state, [say.Reply(f"【{affair.short_name}】{said}")])
 
 
 def detail_in_words(text: str) -> str | None:
@@ -321,6 +349,9 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
         revised = _revised(snap, state, text, None)  # 不对，我记错了，其实是外省户口, after the guide: the guide again
         if revised is not None:
             return Turn(replace(revised.state, affair_state=RESOLVED), revised.replies)
+        asked_about = _material_answered(snap, state, text, hotline)  # 可以不带户口本吗, after the guide
+        if asked_about is not None:
+            return asked_about
     result = snap.resolver.resolve(text)
     taken_up = _taken_up(snap, state, text, result.affair)
     if taken_up is not None:
@@ -603,6 +634,9 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
         return _answered(snap, state, pending, text, tapped.value)
     if says_to_go_on(text) and parse_answer(pending[0].question, text) is None:
         return Turn(state, [say.Reply(GO_ON)])  # the question comes again
+    asked_about = _material_answered(snap, state, text, hotline)  # 可以不带户口本吗: not an answer, not 户口
+    if asked_about is not None:
+        return asked_about
     place = find_place(snap.catalog, text)
     if place is not None:
         state = replace(state, district=place.code)
@@ -956,7 +990,7 @@ def _instead_of_the_place(snap: Snapshot, state: State, affair: Affair, text: st
     """What a reply to the district question says instead of a place, or None: 不是这个, a correction, another
     affair asked about (对了，身份证丢了怎么补), or a follow-up about this one (要本人去吗), answered before the place
     is asked again. The hall itself comes with the guide once the place is known."""
-    turned = _turned_from(snap, state, text, hotline, None)
+    turned = _turned_from(snap, state, text, hotline, None) or _material_answered(snap, state, text, hotline)
     if turned is not None:
         return turned
     if not (REQUEST_WORDS.search(text) or asks_something(text) or detail_in_words(text)):

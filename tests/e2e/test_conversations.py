@@ -54,6 +54,16 @@ def test_how_often_a_withdrawal_can_be_made_is_no_number_of_trips(stack: Stack) 
     assert "每年可办理一次" in often and "跑动次数" not in often, often
 
 
+def test_whether_to_bring_one_material_is_answered_for_the_affair_under_way(stack: Stack) -> None:
+    chat = stack.chat()
+    chat.say("失业金怎么领")
+    chat.say("公司裁员")
+    chat.say("已经停保了")
+    assert "需要准备的材料" in chat.text("杭州市西湖区")
+    reply = chat.text("可以不带身份证吗")
+    assert reply.startswith("【失业金申领】") and "本人居民身份证或社会保障卡" in reply, reply
+
+
 def test_a_follow_up_at_the_place_question_is_answered_before_the_place(stack: Stack) -> None:
     chat = stack.chat()
     chat.say("失业金怎么领")

@@ -1153,6 +1153,26 @@ def test_a_word_the_lexicon_reads_answers_though_it_holds_a_not(snapshot, reply,
     assert T.take_situation_answer(snapshot, asked, reply).state.answers == {"reason": reason}
 
 
+@pytest.mark.parametrize("text, thing", [("可以不带身份证吗", "身份证"), ("要带房产证吗", "房产证"),
+                                         ("户口本要带吗", "户口本"), ("照片要自己带吗", "照片"),
+                                         ("要带什么", None), ("需要哪些材料", None)])
+def test_one_material_asked_about_is_read(text, thing):
+    assert T.material_asked_about(text) == thing
+
+
+def test_whether_to_bring_one_material_is_told_from_the_situation_s_list(snapshot):
+    """可以不带户口本吗 had offered the hukou affairs, or 不在我能办理的范围内."""
+    grown = T.State(affair="passport", affair_state=T.DONE, district="330106",
+                    answers={"apply_type": "first", "applicant_age": "adult", "civil_servant": "no"})
+    assert "居民身份证（原件1份）" in _understand(snapshot, grown, "要带身份证吗").replies[0].text
+    no_book = _understand(snapshot, grown, "可以不带户口本吗")
+    assert no_book.state == grown and no_book.replies[0].text.startswith("【护照办理】")
+    assert "要带：居民户口簿" not in no_book.replies[0].text  # a minor's material, not this adult's
+    asked = T.State(affair="passport", affair_state=T.RESOLVED, answers={"apply_type": "first"})
+    mid = T.take_situation_answer(snapshot, asked, "可以不带户口本吗")  # the age still to come: a minor's too
+    assert mid.state.answers == {"apply_type": "first"} and "居民户口簿" in mid.replies[0].text
+
+
 def test_a_follow_up_asked_with_ji_at_the_place_question_is_answered(snapshot):
     """能领几个月 asks with 几, no question word: it had been told 没有识别出地区."""
     asked = T.State(affair="unemployment-benefit", affair_state=T.RESOLVED,
