@@ -8,7 +8,17 @@ import pytest
 from ruamel.yaml import YAML
 
 from tests.conftest import Stack
+from tests.e2e.stack import Chat
 from tests.e2e.test_style_conversations import GUIDE, affair_names
+
+
+def to_the_guide(chat: Chat, *messages: str) -> str:
+    """Send the messages, the last of which brings the full guide; its text."""
+    for message in messages[:-1]:
+        chat.say(message)
+    guide = chat.text(messages[-1])
+    assert "需要准备的材料" in guide, guide
+    return guide
 
 
 def test_lost_id_card_reaches_the_full_guide(stack: Stack) -> None:
@@ -27,10 +37,7 @@ def test_lost_id_card_reaches_the_full_guide(stack: Stack) -> None:
 
 def test_what_to_bring_asked_after_the_guide_gives_it_again(stack: Stack) -> None:
     chat = stack.chat()
-    chat.say("身份证丢了怎么补办")
-    chat.say("已满16周岁")
-    chat.say("浙江户口")
-    assert "需要准备的材料" in chat.text("杭州市余杭区")
+    to_the_guide(chat, "身份证丢了怎么补办", "已满16周岁", "浙江户口", "杭州市余杭区")
     again = chat.text("要带啥")
     assert "【居民身份证补领（遗失）】" in again and "需要准备的材料" in again and "居民身份证相片" in again, again
 
@@ -46,20 +53,14 @@ def test_why_a_rejected_application_was_turned_down_is_no_new_lookup(stack: Stac
 
 def test_how_often_a_withdrawal_can_be_made_is_no_number_of_trips(stack: Stack) -> None:
     chat = stack.chat()
-    chat.say("租房提取公积金")
-    chat.say("普通租房，合同没备案")
-    chat.say("单身")
-    assert "需要准备的材料" in chat.text("湖州吴兴区")
+    to_the_guide(chat, "租房提取公积金", "普通租房，合同没备案", "单身", "湖州吴兴区")
     often = chat.text("一年能取几次")
     assert "每年可办理一次" in often and "跑动次数" not in often, often
 
 
 def test_whether_to_bring_one_material_is_answered_for_the_affair_under_way(stack: Stack) -> None:
     chat = stack.chat()
-    chat.say("失业金怎么领")
-    chat.say("公司裁员")
-    chat.say("已经停保了")
-    assert "需要准备的材料" in chat.text("杭州市西湖区")
+    to_the_guide(chat, "失业金怎么领", "公司裁员", "已经停保了", "杭州市西湖区")
     reply = chat.text("可以不带身份证吗")
     assert reply.startswith("【失业金申领】") and "本人居民身份证或社会保障卡" in reply, reply
 
@@ -105,10 +106,7 @@ def test_a_lost_card_told_in_dialect_is_the_answer_not_a_stop(stack: Stack) -> N
 
 def test_follow_ups_in_homely_words_after_the_guide_are_answered(stack: Stack) -> None:
     chat = stack.chat()
-    chat.say("身份证到期了要换")
-    chat.say("我自己")
-    chat.say("浙江")
-    assert "需要准备的材料" in chat.text("宁波镇海")
+    to_the_guide(chat, "身份证到期了要换", "我自己", "浙江", "宁波镇海")
     assert "收费：20元" in chat.text("要多少钞票")
     assert "是否本人到场：需本人到场" in chat.text("俺家闺女能替俺去不")
 
@@ -123,9 +121,7 @@ def test_quitting_of_one_s_own_accord_is_told_at_once_that_it_gets_no_benefit(st
 
 def test_what_one_pays_in_asked_after_the_guide_is_not_told_it_is_free(stack: Stack) -> None:
     chat = stack.chat()
-    chat.say("我打零工的，想自己交社保")
-    chat.say("浙江户口")
-    assert "需要准备的材料" in chat.text("杭州市西湖区")
+    to_the_guide(chat, "我打零工的，想自己交社保", "浙江户口", "杭州市西湖区")
     paid = chat.text("一个月交多少钱")
     assert "缴费基数" in paid and "收费：不收费" not in paid, paid
 
