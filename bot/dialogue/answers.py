@@ -95,7 +95,8 @@ def _names(catalog: Catalog, thing: str, name: str) -> bool:
 
 
 def is_a_material(catalog: Catalog, thing: str) -> bool:
-    """Whether `thing` names a material some affair of the catalog asks for (孩子去, in 要带孩子去吗, names none)."""
+    """Whether `thing` names, as `_names` reads it, a material some affair of the catalog asks for (户口本 names
+    居民户口簿)."""
     return any(_names(catalog, thing, m.name) for a in catalog.affairs.values() for m in a.materials)
 
 

@@ -94,7 +94,9 @@ MATERIAL_ASKED_ABOUT = re.compile(
     r"(?:吗|么|嘛|呢|行不行|可以吗|行吗|也行吗)?[？?。！!]*$"
     r"|(?:要不要|需不需要|要|需要|得|用不用)(?:带|拿|提供|准备)(?P<b>[^，。？?！!\s]{1,8}?)(?:吗|么|嘛|不|呢)[？?。！!]*$"
     r"|^(?P<c>[^，。？?！!\s]{1,8}?)(?:要不要|需不需要|要|需要|得|用不用)(?:自己)?(?:带|拿|提供)(?:吗|么|嘛|不|呢)?[？?。！!]*$")
-NOT_A_MATERIAL = re.compile(r"什么|啥|哪|东西|材料|资料|证件|钱")
+# not one material: every material (带什么), money, or a person taken along (要带孩子去吗: whether the child comes)
+NOT_A_MATERIAL = re.compile(r"什么|啥|哪|东西|材料|资料|证件|钱|带[^，。？?！!\s]{0,6}[去来]|"
+                            r"带(?:他|她|孩子|小孩|老人|家人|本人)")
 # a message that asks something (那需要本人去吗？): in the middle of the situation questions it is a follow-up, not
 # an answer, even when it holds an option's word (本人)
 QUESTION_WORDS = re.compile(r"[?？]|吗|怎么|咋|哪|什么|啥|多少|多久|多长时间|如何|能不能|可不可以|是不是|"

@@ -1155,7 +1155,8 @@ def test_a_word_the_lexicon_reads_answers_though_it_holds_a_not(snapshot, reply,
 
 @pytest.mark.parametrize("text, thing", [("可以不带身份证吗", "身份证"), ("要带房产证吗", "房产证"),
                                          ("户口本要带吗", "户口本"), ("照片要自己带吗", "照片"),
-                                         ("要带什么", None), ("需要哪些材料", None)])
+                                         ("要带什么", None), ("需要哪些材料", None),
+                                         ("要带孩子去吗", None), ("需要带老人过来吗", None)])
 def test_one_material_asked_about_is_read(text, thing):
     assert T.material_asked_about(text) == thing
 
@@ -1171,6 +1172,9 @@ def test_whether_to_bring_one_material_is_told_from_the_situation_s_list(snapsho
     asked = T.State(affair="passport", affair_state=T.RESOLVED, answers={"apply_type": "first"})
     mid = T.take_situation_answer(snapshot, asked, "可以不带户口本吗")  # the age still to come: a minor's too
     assert mid.state.answers == {"apply_type": "first"} and "居民户口簿" in mid.replies[0].text
+    child = T.State(affair="id-card-first", affair_state=T.RESOLVED, answers={"applicant_age": "minor"})
+    along = T.take_situation_answer(snapshot, child, "要带孩子去吗")  # whether the child comes: in person
+    assert along.replies[0].text.startswith("【身份证首次申领】是否本人到场：")
 
 
 def test_a_follow_up_asked_with_ji_at_the_place_question_is_answered(snapshot):
