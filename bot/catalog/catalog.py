@@ -142,6 +142,15 @@ class Catalog:
             pending += _pending(part, part_answers(answers, part.id), part=part.id)
         return pending
 
+    def waiting_questions(self, affair: Affair, answers: dict[str, str]) -> list[PendingQuestion]:
+        """Questions not open yet because an answer they wait for is unknown (the parents' hukou is asked once they
+        are known to be married): a message that already answers one (我们都是杭州户口) spares asking it later."""
+        answers = self.with_implied(affair, answers)
+        waiting = _waiting(affair, answers, part=None)
+        for part in self.parts_of(affair, answers):
+            waiting += _waiting(part, part_answers(answers, part.id), part=part.id)
+        return waiting
+
     def told_not_asked(self, affair: Affair, answers: dict[str, str]) -> list[PendingQuestion]:
         """A bundle's questions that leave a part out (没有公积金), unanswered: read from what the person says, and
         not asked for that alone (a bundle asks at most four questions; the part is done unless told otherwise)."""
@@ -222,6 +231,14 @@ def _pending(affair: Affair, answers: dict[str, str], part: str | None) -> list[
         if decides:
             result.append(PendingQuestion(answer_key(part, question.id), question, part))
     return result
+
+
+def _waiting(affair: Affair, answers: dict[str, str], part: str | None) -> list[PendingQuestion]:
+    """Unanswered questions whose `ask_if` waits on an answer not given yet (and no answer given rules out)."""
+    return [PendingQuestion(answer_key(part, q.id), q, part) for q in affair.situations
+            if not q.preference and q.id not in answers and q.ask_if
+            and not matches(q.ask_if, answers, unknown_matches=False)
+            and matches(q.ask_if, answers, unknown_matches=True)]
 
 
 def _office(record: dict) -> Office:

@@ -165,9 +165,9 @@ class Affair:
     def materials_applying(self, answers: dict[str, str]) -> list[Material]:
         """The materials whose conditions the answers meet. An unanswered condition counts as met (the person
         may be in either case), unless its question is never asked in this situation: a spouse moving in is
-        not asked where a talent will live, so the collective household's consent is not theirs to bring."""
-        never_asked = {q.id for q in self.situations
-                       if q.id not in answers and not matches(q.ask_if, answers, unknown_matches=True)}
+        not asked where a talent will live, so the collective household's consent is not theirs to bring. Nor
+        does an answer to such a question count (told before the answer it waited on ruled it out)."""
+        never_asked = {q.id for q in self.situations if not matches(q.ask_if, answers, unknown_matches=True)}
         return [m for m in self.materials if m.applies(answers) and not never_asked & m.when.keys()]
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.catalog.catalog import Catalog, MaterialLine, OfficeMatch, PendingQuestion, answer_key
-from bot.catalog.domain import Affair, Option, Place
+from bot.catalog.catalog import Catalog, MaterialLine, OfficeMatch, PendingQuestion, answer_key, part_answers
+from bot.catalog.domain import Affair, Option, Place, matches
 from bot.dialogue.guide import (
     GUIDE_TYPE,
     GUIDE_VERSION,
@@ -314,12 +314,13 @@ def provenance_text(affair: Affair, hotline: str) -> str:
 
 def chosen_options(catalog: Catalog, affair: Affair, answers: dict[str, str]) -> list[Option]:
     """The options the answers chose, the affair's questions first, then its parts' (for a bundle)."""
-    chosen = []
+    chosen, known = [], catalog.with_implied(affair, answers)
     for owner in [affair, *catalog.parts_of(affair)]:
         part = None if owner is affair else owner.id
+        scoped = known if part is None else part_answers(known, part)
         for question in owner.situations:
             option = question.option(answers.get(answer_key(part, question.id), ""))
-            if option:
+            if option and matches(question.ask_if, scoped, unknown_matches=True):  # not one told, then ruled out
                 chosen.append(option)
     return chosen
 

@@ -361,7 +361,7 @@ def prefill(questions: list[tuple[str, Question]], text: str, readings: Sequence
         about_hukou = HUKOU_QUESTION.search(question.ask) is not None
         return {o.value: [w for w in map(normalize, (o.label, *o.hints))
                           if len(w) >= 2 and w not in _YES + _NO and not _unsure(w) and w in said
-                          and not _negated(text, w) and not (about_hukou and _where_one_is(text, w))]
+                          and not _negated(text, w) and not (about_hukou and _where_one_is(said, w))]
                 for o in question.options}
 
     claimed = [w for claimant in claimants for ws in words_said(claimant).values() for w in ws]
@@ -385,7 +385,8 @@ HUKOU_QUESTION = re.compile(r"户口|户籍")
 
 
 def _where_one_is(text: str, word: str) -> bool:
-    """True when every mention of `word` says where the person is, not their hukou: 我人在外地出差 (在外地)."""
+    """True when every mention of `word` in `text` (an answer and its readings) says where the person is, not
+    their hukou: 我人在外地出差 (在外地), 宝宝在上海生的 (read 在外省生的)."""
     marked = normalize(text)
     starts = [m.start() for m in re.finditer(re.escape(word), marked)]
     return bool(starts) and all(marked[max(0, s - 1):s] == "在" and "户" not in marked[max(0, s - 4):s]

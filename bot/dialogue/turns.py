@@ -244,7 +244,8 @@ def detail_for(intent: str | None, text: str, pending: str | None = None) -> str
 def _prefilled(snap: Snapshot, affair: Affair, answers: dict[str, str], text: str,
                asked: Question | None = None) -> dict[str, str]:
     """`answers` and those the text gives to the affair's questions still pending, including the questions its
-    own answers open (已经结婚了，我们都是杭州户口: married, so the parents' hukou is asked, and it is given too). The
+    own answers open (已经结婚了，我们都是杭州户口: married, so the parents' hukou is asked, and it is given too),
+    and those waiting on an answer not given yet (我们都是杭州户口 alone: kept for when marriage opens it). The
     question `asked`, which the text answers, keeps its words (贷款还清了 says nothing of a buyer's loan). A
     place of the province names a hukou's province only when it says so (杭州户口): see `hukou_places_as_province`;
     one outside it reads 外省 (在上海生的, against 宁波 in 户口要落在宁波: then the birthplace stays to ask)."""
@@ -253,7 +254,8 @@ def _prefilled(snap: Snapshot, affair: Affair, answers: dict[str, str], text: st
     answers = dict(answers)
     claimants = [asked] if asked is not None else []
     while given := prefill([(p.key, p.question) for p in (*snap.catalog.pending_questions(affair, answers),
-                                                          *snap.catalog.told_not_asked(affair, answers))],
+                                                          *snap.catalog.told_not_asked(affair, answers),
+                                                          *snap.catalog.waiting_questions(affair, answers))],
                            text, readings, first_message=True, claimants=claimants):
         answers.update(given)
     return answers

@@ -622,3 +622,11 @@ def test_hot_reload_of_an_edited_material(stack: Stack) -> None:
     finally:
         path.write_text(original, encoding="utf-8")
         stack.load_knowledge()
+
+
+def test_the_parents_hukou_told_before_their_marriage_is_not_asked_for(stack: Stack) -> None:
+    chat = stack.chat()
+    first = chat.text("孩子刚出生，出生证、户口、医保能一起办吗，我们都是杭州西湖区户口")
+    assert "出生\"一件事\"" in first and "父母是否已登记结婚" in first, first
+    guide = chat.text("已登记结婚")  # the hukou question it opens was answered by the first message
+    assert GUIDE in guide and "父母双方的户口" not in guide and "父母都是浙江户口" in guide, guide

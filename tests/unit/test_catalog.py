@@ -252,6 +252,8 @@ def test_a_material_conditional_on_a_question_never_asked_is_not_listed(catalog)
     assert consent in _names(catalog, "hukou-move-in", {"move_reason": "talent"})
     assert consent in _names(catalog, "hukou-move-in", {"move_reason": "talent", "talent_address": "collective"})
     assert consent not in _names(catalog, "hukou-move-in", {"move_reason": "talent", "talent_address": "own_house"})
+    # told before the answer it waited on (我住集体户, then: 是投靠配偶): ruled out, the answer no longer counts
+    assert consent not in _names(catalog, "hukou-move-in", {"move_reason": "spouse", "talent_address": "collective"})
 
 
 def test_a_bundle_part_done_only_in_some_situations_is_left_out_with_its_questions_and_materials(catalog):

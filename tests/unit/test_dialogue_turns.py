@@ -756,6 +756,30 @@ def test_a_first_message_answers_the_questions_its_own_answers_open(snapshot):
         {"parents_marriage": "married", "parents_hukou": "both_zj"}
 
 
+def test_a_first_message_answers_a_question_before_the_answer_it_waits_on(snapshot):
+    """我们都是杭州西湖区户口 answers the parents' hukou before their marriage opens the question: it is not asked
+    then. Were the marriage to rule it out, the answer would not be said back as the person's situation."""
+    from bot.dialogue.answers import situation_summary
+
+    text = "孩子刚出生，出生证、户口、医保能一起办吗，我们都是杭州西湖区户口"
+    state = _understand(snapshot, T.State(), text).state
+    assert state.affair == "one-thing-birth" and state.answers["hukou-newborn/parents_hukou"] == "both_zj"
+    assert T.next_question(snapshot, state).text.startswith("孩子的父母是否已登记结婚")
+    married = T.take_situation_answer(snapshot, state, "已登记结婚").state
+    assert T.next_question(snapshot, married) is None
+    assert "父母都是浙江户口" in situation_summary(snapshot.catalog, snapshot.catalog.affairs[married.affair],
+                                                married.answers)
+    unmarried = {**state.answers, "hukou-newborn/parents_marriage": "unmarried_mother"}
+    assert "父母都是浙江户口" not in situation_summary(snapshot.catalog, snapshot.catalog.affairs[state.affair],
+                                                    unmarried)
+
+
+def test_a_birthplace_is_not_where_the_parents_hukou_is(snapshot):
+    """在上海生的 says where the baby was born: read 在外省生的, it says nothing of a parent's hukou."""
+    state = _understand(snapshot, T.State(), "宝宝在上海生的，出生证户口医保想一起办").state
+    assert state.affair == "one-thing-birth" and "hukou-newborn/parents_hukou" not in state.answers
+
+
 def test_a_place_said_on_the_side_is_not_the_province_of_a_hukou(snapshot):
     from bot.dialogue.places import hukou_places_as_province
 
