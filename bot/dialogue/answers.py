@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.catalog.catalog import Catalog, MaterialLine, OfficeMatch, PendingQuestion, answer_key, part_answers
-from bot.catalog.domain import Affair, Option, Place, matches
+from bot.catalog.domain import Affair, Option, Place, Question, matches
 from bot.dialogue.guide import (
     GUIDE_TYPE,
     GUIDE_VERSION,
@@ -313,21 +313,29 @@ def provenance_text(affair: Affair, hotline: str) -> str:
 
 
 def chosen_options(catalog: Catalog, affair: Affair, answers: dict[str, str]) -> list[Option]:
-    """The options the answers chose, the affair's questions first, then its parts' (for a bundle)."""
+    """The options the answers chose, the affair's questions first, then those of its parts done in this situation
+    (for a bundle)."""
+    return [option for _, option in _chosen(catalog, affair, answers)]
+
+
+def _chosen(catalog: Catalog, affair: Affair, answers: dict[str, str]) -> list[tuple[Question, Option]]:
+    """Each question answered, with the option chosen, in the order of `chosen_options`."""
     chosen, known = [], catalog.with_implied(affair, answers)
-    for owner in [affair, *catalog.parts_of(affair)]:
+    for owner in [affair, *catalog.parts_of(affair, answers)]:  # not a part left out in this situation
         part = None if owner is affair else owner.id
         scoped = known if part is None else part_answers(known, part)
         for question in owner.situations:
             option = question.option(answers.get(answer_key(part, question.id), ""))
             if option and matches(question.ask_if, scoped, unknown_matches=True):  # not one told, then ruled out
-                chosen.append(option)
+                chosen.append((question, option))
     return chosen
 
 
 def situation_summary(catalog: Catalog, affair: Affair, answers: dict[str, str]) -> str:
-    """The chosen options as text: 未满16周岁、外省户口."""
-    return "、".join(option.label for option in chosen_options(catalog, affair, answers))
+    """The chosen options as text: 未满16周岁、外省户口; a preference says what it is about (社保、公积金单位开户：
+    暂时不需要)."""
+    return "、".join(f"{q.preference}：{o.label}" if q.preference else o.label
+                    for q, o in _chosen(catalog, affair, answers))
 
 
 def situation_notices(catalog: Catalog, affair: Affair, answers: dict[str, str]) -> list[str]:

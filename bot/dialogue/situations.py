@@ -152,6 +152,9 @@ def _by_age(question: Question, age: int) -> Option | None:
 
 
 _NEGATIONS = ("不是", "不", "非", "没", "没有", "未")
+# words that say a thing is not needed (暂时不用开发票, 无需刻章); 要不要 asks, it does not say
+_NO_NEED = ("不用", "不要", "不需要", "无需", "不必", "用不着")
+_ASKS_EITHER_WAY = re.compile(r"(.)不\1$")
 _UNSURE = ("知道", "清楚", "确定", "记得")
 
 
@@ -215,10 +218,16 @@ def _with_readings(norm: str, readings: Sequence[str]) -> str:
 
 
 def _negated(text: str, word: str) -> bool:
-    """True when every mention of `word` follows a negation in its clause (不是本地户口, 没有房; not 不是，个体户)."""
+    """True when every mention of `word` follows a negation in its clause (不是本地户口, 没有房, 暂时不用开发票; not
+    不是，个体户, nor 要不要开发票)."""
     marked = "|".join(n for n in map(normalize, _clauses(text)) if n)
     starts = [m.start() for m in re.finditer(re.escape(word), marked)]
-    return bool(starts) and all(marked[max(0, s - 2):s].endswith(_NEGATIONS) for s in starts)
+    return bool(starts) and all(_negates(marked[max(0, s - 3):s]) for s in starts)
+
+
+def _negates(before: str) -> bool:
+    """Whether the characters before a word negate it."""
+    return before.endswith(_NEGATIONS + _NO_NEED) and not _ASKS_EITHER_WAY.search(before)
 
 
 # A yes hint (是, 有) chooses only in an answer this short: in 我们是外地来打工的 the 是 says nothing.

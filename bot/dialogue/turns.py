@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bot.catalog.catalog import PendingQuestion
+from bot.catalog.catalog import PendingQuestion, part_answers
 from bot.catalog.domain import Affair, Option, Place, Question
 from bot.catalog.provider import Snapshot
 from bot.dialogue import answers as say
@@ -42,6 +42,7 @@ from bot.dialogue.situations import (
     parse_answer,
     prefill,
 )
+from bot.resolver.resolver import Resolution
 from bot.resolver.text import normalize
 
 RESOLVED, CLARIFY, DONE = "resolved", "clarify", "done"
@@ -245,7 +246,8 @@ def _prefilled(snap: Snapshot, affair: Affair, answers: dict[str, str], text: st
                asked: Question | None = None) -> dict[str, str]:
     """`answers` and those the text gives to the affair's questions still pending, including the questions its
     own answers open (已经结婚了，我们都是杭州户口: married, so the parents' hukou is asked, and it is given too),
-    and those waiting on an answer not given yet (我们都是杭州户口 alone: kept for when marriage opens it). The
+    and those waiting on an answer not given yet (我们都是杭州户口 alone: kept for when marriage opens it), and
+    preferences told on the way (也没员工: no social-insurance account opening, not listed as a choice). The
     question `asked`, which the text answers, keeps its words (贷款还清了 says nothing of a buyer's loan). A
     place of the province names a hukou's province only when it says so (杭州户口): see `hukou_places_as_province`;
     one outside it reads 外省 (在上海生的, against 宁波 in 户口要落在宁波: then the birthplace stays to ask)."""
@@ -255,7 +257,8 @@ def _prefilled(snap: Snapshot, affair: Affair, answers: dict[str, str], text: st
     claimants = [asked] if asked is not None else []
     while given := prefill([(p.key, p.question) for p in (*snap.catalog.pending_questions(affair, answers),
                                                           *snap.catalog.told_not_asked(affair, answers),
-                                                          *snap.catalog.waiting_questions(affair, answers))],
+                                                          *snap.catalog.waiting_questions(affair, answers),
+                                                          *snap.catalog.open_preferences(affair, answers))],
                            text, readings, first_message=True, claimants=claimants):
         answers.update(given)
     return answers
@@ -376,6 +379,8 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
         noted = _noted_among_choices(snap, state, text, given)
         if noted is not None:
             return noted
+    if (detail := detail_in_words(text)) and _part_of_the_bundle(snap, state, result):
+        return answer_detail(snap, state, text, detail, hotline)  # 丧葬费能领多少, after 身后一件事's guide
     if result.affair:
         return _with_detail_asked(snap, _choose(snap, state, result.affair, text), text, hotline)
     if result.clarify:
@@ -1028,6 +1033,39 @@ def full_answer(snap: Snapshot, state: State, hotline: str) -> Turn:
     return Turn(replace(state, affair_state=DONE, clarify_failures=0, also_affair=None), replies)
 
 
+# follow-ups on one part of a bundle that the part answers (丧葬费能领多少); trips, the hall, the online way and
+# going in person are the bundle's own, done together (最多跑一次 for it all, not the part's 零次跑)
+ANSWERED_BY_THE_PART = ("fee", "time_limit", "benefit", "premium", "frequency")
+
+
+def _part_of_the_bundle(snap: Snapshot, state: State, result: Resolution | None) -> Affair | None:
+    """The part of the bundle whose guide was given that a follow-up names (丧葬费 after 身后一件事), or that is
+    the one part among the affairs it may mean (社保卡多久能拿到: a newborn's first card, not a replacement)."""
+    bundle = snap.catalog.affair(state.affair)
+    if result is None or bundle is None or not bundle.is_bundle or state.affair_state != DONE:
+        return None
+    parts = [a for a in (result.affair,) if a in bundle.parts] or [a for a in result.clarify if a in bundle.parts]
+    return snap.catalog.affair(parts[0]) if len(parts) == 1 else None
+
+
+def _answer_for_the_part(snap: Snapshot, state: State, part: Affair, detail: str, hotline: str) -> Turn:
+    """A follow-up on one part of the bundle just answered, in the situation told for it; the bundle stays the
+    affair under way (its questions are not asked again for the part, and what the bundle does together, such as
+    its trips, stays the bundle's)."""
+    bundle = snap.catalog.affairs[state.affair]
+    if detail not in ANSWERED_BY_THE_PART:
+        part = bundle
+    answers = part_answers(snap.catalog.with_implied(bundle, state.answers), part.id) if part is not bundle \
+        else state.answers
+    district = snap.catalog.places.get(state.district or "")
+    if detail in PLACE_DETAILS and district is None:
+        return Turn(replace(state, pending_detail=detail), [ask_district()])
+    reply = say.detail_reply(snap.catalog, part, detail, answers, district, hotline)
+    if part is not bundle:  # 【出生一件事】里的【居民医保参保】…
+        reply = replace(reply, text=f"【{bundle.short_name}】里的{reply.text}")
+    return Turn(replace(state, pending_detail=None), [reply])
+
+
 def answer_detail(snap: Snapshot, state: State, text: str, detail: str, hotline: str) -> Turn:
     """A follow-up (fee, time, online, office, hours, in person, visits, post) about the current or named affair, or
     about the offered affair it picks."""
@@ -1040,6 +1078,9 @@ def answer_detail(snap: Snapshot, state: State, text: str, detail: str, hotline:
     picked = pick(text, list(state.clarify_options), snap.resolver) if choosing else None
     named = None if picked in state.clarify_options else snap.resolver.resolve(text) if text else None
     chosen = named.affair if named else picked  # an offered affair the question picks (补的那个多久能拿)
+    part = _part_of_the_bundle(snap, state, named)
+    if part is not None:
+        return _answer_for_the_part(snap, state, part, detail, hotline)
     switched = bool(chosen and chosen != state.affair)
     if switched:
         state = _choose(snap, state, chosen, text).state

@@ -630,3 +630,20 @@ def test_the_parents_hukou_told_before_their_marriage_is_not_asked_for(stack: St
     assert "出生\"一件事\"" in first and "父母是否已登记结婚" in first, first
     guide = chat.text("已登记结婚")  # the hukou question it opens was answered by the first message
     assert GUIDE in guide and "父母双方的户口" not in guide and "父母都是浙江户口" in guide, guide
+
+
+def test_a_question_on_one_part_after_a_bundle_guide_keeps_the_bundle(stack: Stack) -> None:
+    chat = stack.chat()
+    to_the_guide(chat, "宝宝刚出生，我们都是安徽户口，出生证医保社保卡想一起办，在杭州西湖区")
+    premium = chat.text("宝宝医保一年交多少钱")
+    assert premium.startswith("【出生一件事】里的【居民医保参保】") and "先问您几个问题" not in premium, premium
+    trips = chat.text("要跑几次")  # the bundle's trips, not the part's 零次跑
+    assert trips.startswith("【出生一件事】跑动次数：最多跑一次"), trips
+
+
+def test_preferences_told_in_a_bundle_story_are_kept_in_its_guide(stack: Stack) -> None:
+    chat = stack.chat()
+    story = ("想在宁波鄞州注册一个一人有限公司，用自己家的房子做地址，找代办公司帮我办，暂时不用开发票，也没员工，"
+             "开公司一条龙能一起办吗")
+    guide = to_the_guide(chat, story, "没有，就我一个人")
+    assert "社保、公积金单位开户：暂时不需要" in guide and "任选其一" not in guide and "发票领用" not in guide, guide

@@ -1306,3 +1306,67 @@ def test_no_housing_fund_said_leaves_the_withdrawal_out_of_the_bundle(snapshot):
 def test_where_a_couple_lives_says_nothing_of_their_certificates(snapshot):
     first = _understand(snapshot, T.State(), "市民咨询离婚手续，双方协议离婚，都在湖州，问需要带什么")
     assert first.state.affair == "divorce-registration" and "marriage_cert" not in first.state.answers
+
+
+@pytest.mark.parametrize("bundle, answers, question, part", [
+    ("one-thing-death", {}, "丧葬费能领多少", "funeral-allowance"),
+    ("one-thing-birth", {"hukou_in_zhejiang": "other_province"}, "宝宝医保一年交多少钱",
+     "medical-insurance-enrollment"),
+    ("one-thing-birth", {"hukou_in_zhejiang": "zhejiang"}, "社保卡多久能拿到", "social-security-card"),  # not 补换
+])
+def test_a_follow_up_on_one_part_of_a_bundle_is_answered_by_that_part_and_the_bundle_stays(
+        snapshot, bundle, answers, question, part):
+    """After a bundle's guide, a question about one of its parts gets that part's answer; the bundle stays the affair
+    under way (its questions are not asked again for the part)."""
+    state = T.State(affair=bundle, affair_state=T.DONE, answers=answers, district="330106")
+    turn = _understand(snapshot, state, question)
+    names = snapshot.catalog.affairs
+    assert (turn.state.affair, turn.state.affair_state, turn.state.answers) == (bundle, T.DONE, answers)
+    assert [r.text.split("】")[:2] for r in turn.replies] == [[f"【{names[bundle].short_name}",
+                                                               f"里的【{names[part].short_name}"]]
+
+
+def test_trips_asked_after_a_bundle_are_the_bundles_not_a_parts(snapshot):
+    state = T.State(affair="one-thing-birth", affair_state=T.DONE, answers={"hukou_in_zhejiang": "other_province"},
+                    district="330106")
+    asked = _understand(snapshot, state, "宝宝医保一年交多少钱").state
+    trips = _understand(snapshot, asked, "要跑几次")
+    assert trips.state.affair == "one-thing-birth"
+    assert trips.replies[0].text.startswith("【出生一件事】跑动次数：最多跑一次"), trips.replies[0].text
+
+
+def test_a_follow_up_the_classifier_reads_as_a_detail_stays_on_the_bundle_too(snapshot):
+    state = T.State(affair="one-thing-death", affair_state=T.DONE, answers={}, district="330106")
+    turn = T.answer_detail(snapshot, state, "公积金要多久到账", "time_limit", HOTLINE)
+    assert turn.state.affair == "one-thing-death"
+    assert turn.replies[0].text.startswith("【身后一件事】里的【退休离职提取】办理时限"), turn.replies[0].text
+
+
+def test_answers_for_a_part_the_situation_leaves_out_are_not_said_back(snapshot):
+    """Parents of another province: the bundle does no hukou registration here, so nothing read for it is the
+    person's situation."""
+    from bot.dialogue.answers import situation_summary
+
+    answers = {"hukou_in_zhejiang": "other_province", "hukou-newborn/parents_hukou": "one_zj"}
+    summary = situation_summary(snapshot.catalog, snapshot.catalog.affairs["one-thing-birth"], answers)
+    assert "外省" in summary and "一方浙江户口" not in summary, summary
+
+
+def test_preferences_told_in_a_bundle_story_shape_its_guide(snapshot):
+    """暂时不用开发票，也没员工: the invoice part is not done now, and the accounts are not listed as a choice."""
+    text = ("想在宁波鄞州注册一个一人有限公司，用自己家的房子做地址，找代办公司帮我办，暂时不用开发票，也没员工，"
+            "开公司一条龙能一起办吗")
+    state = _understand(snapshot, T.State(), text).state
+    assert (state.affair, state.answers["need_invoice"], state.answers["hire_staff"]) == \
+        ("one-thing-business-start", "no_invoice", "no_staff")
+    state = T.take_situation_answer(snapshot, state, "没有，就我一个人").state
+    guide = T.full_answer(snapshot, state, HOTLINE).replies[0].text
+    assert "社保、公积金单位开户：暂时不需要" in guide and "任选其一" not in guide, guide
+    assert "发票领用" not in guide and "税务UKey" not in guide.split("办理地点")[0], guide
+
+
+def test_a_story_that_wants_invoices_keeps_the_invoice_part(snapshot):
+    state = _understand(snapshot, T.State(), "在宁波鄞州开个一人有限公司，马上要开发票，开公司一条龙能一起办吗").state
+    assert state.answers["need_invoice"] == "yes_invoice"
+    parts = [p.id for p in snapshot.catalog.parts_of(snapshot.catalog.affairs[state.affair], state.answers)]
+    assert "invoice-application" in parts

@@ -194,6 +194,14 @@ def test_parse_answer_negated_local_hukou(catalog, affair_id, question_id, value
     assert parse_answer(_question(catalog, affair_id, question_id), "不是本地户口") == value
 
 
+@pytest.mark.parametrize("text, negated", [("暂时不用开发票", True), ("不需要开发票", True), ("无需开发票", True),
+                                           ("要不要开发票", False), ("我要开发票", False)])
+def test_a_word_said_not_to_be_needed_is_negated(text, negated):
+    from bot.dialogue.situations import _negated
+
+    assert _negated(text, "开发票") is negated
+
+
 def test_prefill_from_the_first_message(catalog):
     affair = catalog.affairs["hukou-move-in"]
     keyed = [(p.key, p.question) for p in catalog.pending_questions(affair, {})]
