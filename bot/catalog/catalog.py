@@ -14,6 +14,7 @@ from bot.catalog.domain import (
     Office,
     Place,
     Question,
+    SameMaterial,
     TwoAffairQuestion,
     Umbrella,
     affair_from_record,
@@ -163,20 +164,26 @@ class Catalog:
         own = [MaterialLine(m, (m.part,) if m.part else (), m.count) for m in affair.materials_applying(answers)]
         if not affair.is_bundle:
             return own
-        merged: dict[str, MaterialLine] = {line.material.name: line for line in own}
+        merged: dict[str, MaterialLine] = {_document(affair, line.material): line for line in own}
         parts = self.parts_of(affair, answers)
         for part in parts:
             scoped = part_answers(answers, part.id)
             for material in part.materials_applying(scoped):
                 material = self._issued_within(affair, material, parts)
-                line = merged.get(material.name)
+                document = _document(affair, material)
+                line = merged.get(document)
+                if line is not None and line.material.exempt != material.exempt:
+                    if material.exempt:
+                        continue  # brought for one part, so not "need not be provided" for another
+                    line = None  # the other way round: the one to bring takes the place of the exempt one
                 if line is not None and part.id in line.parts:
                     continue  # two situation variants of one material within the same part
                 if line is None:
-                    merged[material.name] = MaterialLine(material, (part.id,), material.count)
+                    merged[document] = MaterialLine(_as_the_bundle_lists(affair, material), (part.id,),
+                                                    material.count)
                 else:
-                    merged[material.name] = MaterialLine(line.material, (*line.parts, part.id),
-                                                         max(line.count, material.count))
+                    merged[document] = MaterialLine(line.material, (*line.parts, part.id),
+                                                    max(line.count, material.count))
         return list(merged.values())
 
     def _issued_within(self, bundle: Affair, material: Material, parts: list[Affair]) -> Material:
@@ -215,6 +222,27 @@ class Catalog:
                 if office is not None:
                     return OfficeMatch(office, where, own_district=where.code == place.code)
         return None
+
+
+def _same_material(bundle: Affair, material: Material) -> SameMaterial | None:
+    """The document of the bundle's `same_material` that a part's material is, or None."""
+    return next((same for same in bundle.same_material if material.name in same.materials), None)
+
+
+def _document(bundle: Affair, material: Material) -> str:
+    """The document a material is, by the name the bundle lists it under: one 申请人居民身份证 for the 申报人's,
+    申领人's and 申请人's."""
+    same = _same_material(bundle, material)
+    return same.name if same else material.name
+
+
+def _as_the_bundle_lists(bundle: Affair, material: Material) -> Material:
+    """A part's material to bring under the bundle's name for the document, with the bundle's notes when it has
+    them; one the government holds keeps its own name and reason."""
+    same = _same_material(bundle, material)
+    if same is None or material.exempt:
+        return material
+    return replace(material, name=same.name, notes=same.notes or material.notes)
 
 
 def _pending(affair: Affair, answers: dict[str, str], part: str | None) -> list[PendingQuestion]:

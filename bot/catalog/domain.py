@@ -86,6 +86,16 @@ class Implication:
 
 
 @dataclass(frozen=True)
+class SameMaterial:
+    """One document that a bundle's parts list under different names (申报人居民身份证, 申领人居民身份证): the
+    bundle lists it once, as `name`, with its own `notes` when given."""
+
+    name: str
+    materials: frozenset[str]
+    notes: str = ""
+
+
+@dataclass(frozen=True)
 class SituationValue:
     """A fee or a number of trips that holds in one situation (a damaged ID card costs 40 yuan where an expired one
     costs 20; a car that must be inspected goes to a testing station once)."""
@@ -138,6 +148,7 @@ class Affair:
     fee_cases: tuple[SituationValue, ...] = ()
     visits_cases: tuple[SituationValue, ...] = ()
     parts_when: dict[str, Conditions] = field(default_factory=dict)  # a part done only when these answers hold
+    same_material: tuple[SameMaterial, ...] = ()  # one document its parts list under different names
 
     def fee_in(self, answers: dict[str, str]) -> tuple[float | None, str]:
         """The fee and its note in this situation: the first fee case the answers meet, else the affair's own."""
@@ -265,4 +276,6 @@ def affair_from_record(record: dict[str, Any]) -> Affair:
         visits_cases=tuple(SituationValue(c["visits"], c.get("note", ""), as_conditions(c["when"]))
                            for c in record.get("visits_cases") or ()),
         parts_when={str(p): as_conditions(c) for p, c in (record.get("parts_when") or {}).items()},
+        same_material=tuple(SameMaterial(str(m["name"]), frozenset(map(str, m["materials"])), m.get("notes", ""))
+                            for m in record.get("same_material") or ()),
     )

@@ -254,6 +254,7 @@ def _check_affairs(files: KnowledgeFiles, office_kinds: set[str]) -> None:
                 source.problem(["parts", pi], f"{part} 本身是“一件事”，不能再被组合")
         _check_implies(source, affair, by_id)
         _check_issued_within(source, affair, by_id)
+        _check_same_material(source, affair, by_id)
 
 
 def _check_issued_within(source: SourceFile, affair: dict[str, Any],
@@ -272,6 +273,21 @@ def _check_issued_within(source: SourceFile, affair: dict[str, Any],
         if not listed:
             source.problem(["issued_within", ii, "material"],
                            f"其他组成事项的材料里没有“{name}”：请照组成事项 materials 里的名称填写")
+
+
+def _check_same_material(source: SourceFile, affair: dict[str, Any],
+                         by_id: dict[str, tuple[SourceFile, dict[str, Any]]]) -> None:
+    """Each name of a bundle's `same_material` must be a material of one of its parts."""
+    parts = [p for p in affair.get("parts") or [] if p in by_id]
+    listed = {str(m.get("name")) for p in parts for m in by_id[p][1].get("materials") or []}
+    for si, same in enumerate(affair.get("same_material") or []):
+        if not parts:
+            source.problem(["same_material", si], "same_material 只用于“一件事”（有 parts 的事项）")
+            return
+        for mi, name in enumerate(same.get("materials") or []):
+            if name not in listed:
+                source.problem(["same_material", si, "materials", mi],
+                               f"组成事项的材料里没有“{name}”：请照组成事项 materials 里的名称填写")
 
 
 def _question_options(affair: dict[str, Any], by_id: dict[str, tuple[SourceFile, dict[str, Any]]]) -> dict[str, set]:

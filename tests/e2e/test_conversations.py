@@ -630,6 +630,7 @@ def test_the_parents_hukou_told_before_their_marriage_is_not_asked_for(stack: St
     assert "出生\"一件事\"" in first and "父母是否已登记结婚" in first, first
     guide = chat.text("已登记结婚")  # the hukou question it opens was answered by the first message
     assert GUIDE in guide and "父母双方的户口" not in guide and "父母都是浙江户口" in guide, guide
+    assert guide.count("父母双方居民身份证") == 1 and "母亲居民身份证" not in guide, guide  # one entry, not six
 
 
 def test_a_question_on_one_part_after_a_bundle_guide_keeps_the_bundle(stack: Stack) -> None:

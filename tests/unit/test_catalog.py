@@ -285,3 +285,29 @@ def test_a_birth_registered_outside_zhejiang_leaves_the_newborn_s_registration_o
     assert not any(issued in line.material.exempt_reason for line in lines)
     here = catalog.materials_for(bundle, {"hukou_in_zhejiang": "zhejiang"})
     assert any(issued in line.material.exempt_reason for line in here)
+
+
+@pytest.mark.parametrize("bundle, answers, names", [
+    ("one-thing-death", {}, ["办理人居民身份证"]),
+    ("one-thing-birth", {"hukou_in_zhejiang": "zhejiang"}, ["父母双方居民身份证"]),
+    ("one-thing-retirement", {}, ["本人居民身份证"]),
+])
+def test_a_bundle_lists_one_document_once_whatever_its_parts_call_it(catalog, bundle, answers, names):
+    """The applicant's ID card is the 申报人's, 申领人's and 申请人's in the death bundle's parts: one entry, for
+    every part that needs it."""
+    lines = catalog.materials_for(catalog.affairs[bundle], answers)
+    id_cards = [line for line in lines if "居民身份证" in line.material.name and not line.material.exempt
+                and not any(other in line.material.name for other in ("代", "死者"))]
+    assert [line.material.name for line in id_cards] == names
+    assert len(id_cards[0].parts) >= 2
+
+
+def test_a_document_one_part_needs_brought_is_not_also_said_to_need_no_bringing(catalog):
+    """The transfer takes the property certificate back; the utilities part reads the same record by shared data:
+    the certificate is listed to bring, once, and not under 无需提供 too."""
+    lines = catalog.materials_for(catalog.affairs["one-thing-property-transfer"], {})
+    about = [(line.material.name, line.material.exempt) for line in lines if "不动产权证书" in line.material.name]
+    assert about == [("不动产权证书（房屋所有权证）", False)]
+    death = catalog.materials_for(catalog.affairs["one-thing-death"], {"hukou-cancel-death/death_type": "unnatural"})
+    held = [line.material.name for line in death if line.material.exempt and "死亡" in line.material.name]
+    assert held == ["死亡信息（居民死亡医学证明、火化证明或户口注销信息）"]  # two parts' records, said once

@@ -288,6 +288,14 @@ def _issued_within_unknown_material(root: Path) -> list[Expected]:
             Expected("knowledge/affairs/one-thing-birth.yml", by, "by 必须是本“一件事”的组成事项之一")]
 
 
+def _same_material_unknown_material(root: Path) -> list[Expected]:
+    """A document a bundle lists once must name its parts' materials as they list them."""
+    line = _replace_once(_affair(root, "one-thing-death"),
+                         "    materials: [申报人居民身份证, 申领人居民身份证, 申请人居民身份证]",
+                         "    materials: [申报人身份证, 申领人居民身份证, 申请人居民身份证]")
+    return [Expected("knowledge/affairs/one-thing-death.yml", line, "组成事项的材料里没有“申报人身份证”")]
+
+
 BREAKS = {
     "missing-required-field": _remove_fee,
     "missing-material-field": _remove_material_form,
@@ -314,4 +322,5 @@ BREAKS = {
     "two-affairs-same-affair-twice": _two_affairs_same_affair_twice,
     "two-affairs-question-that-is-a-phrasing": _two_affairs_question_that_is_a_phrasing,
     "issued-within-unknown-material": _issued_within_unknown_material,
+    "same-material-unknown-material": _same_material_unknown_material,
 }
