@@ -158,7 +158,7 @@ def test_hukou_newborn_materials_per_situation(catalog):
 
 
 def test_bundle_merges_parts_without_duplicate_names(catalog):
-    lines = catalog.materials_for(catalog.affairs["one-thing-birth"], {})
+    lines = catalog.materials_for(catalog.affairs["one-thing-birth"], {"hukou_in_zhejiang": "zhejiang"})
     names = [line.material.name for line in lines]
     assert len(names) == len(set(names))
     assert names[:2] == ['出生"一件事"联办申请表', "父母身份、户籍和婚姻登记信息"]
@@ -166,8 +166,8 @@ def test_bundle_merges_parts_without_duplicate_names(catalog):
     assert by_name['出生"一件事"联办申请表'].parts == ()
     assert by_name["落户方居民户口簿"].parts == ("hukou-newborn",)
     assert by_name["本人近期彩色免冠相片"].parts == ("social-security-card",)
-    # a first certificate for a hospital birth needs no paternity test; enrolment follows the joint hukou
-    # registration, so only the hukou part asks for the birth certificate
+    # a first certificate for a hospital birth needs no paternity test; with the hukou registered here, enrolment
+    # follows the joint hukou registration, so only the hukou part asks for the birth certificate
     assert set(by_name["亲子鉴定证明"].parts) == {"hukou-newborn"}
     assert set(by_name["出生医学证明"].parts) == {"hukou-newborn"}
 
@@ -311,3 +311,16 @@ def test_a_document_one_part_needs_brought_is_not_also_said_to_need_no_bringing(
     death = catalog.materials_for(catalog.affairs["one-thing-death"], {"hukou-cancel-death/death_type": "unnatural"})
     held = [line.material.name for line in death if line.material.exempt and "死亡" in line.material.name]
     assert held == ["死亡信息（居民死亡医学证明、火化证明或户口注销信息）"]  # two parts' records, said once
+
+
+def test_a_birth_bundle_for_parents_of_another_province_asks_for_no_page_of_a_hukou_not_yet_registered(catalog):
+    """Neither parent's hukou in Zhejiang: the child's hukou is registered at home later, so the bundle does the
+    birth certificate and the insurance (enrolled with the certificate it issues), and no 户口簿 page is asked for."""
+    bundle = catalog.affairs["one-thing-birth"]
+    answers = {"hukou_in_zhejiang": "other_province"}
+    assert [p.id for p in catalog.parts_of(bundle, answers)] == ["birth-medical-certificate",
+                                                                  "medical-insurance-enrollment"]
+    brought = [line.material.name for line in catalog.materials_for(bundle, answers) if not line.material.exempt]
+    assert not [name for name in brought if "户口簿" in name], brought
+    local = [line.material.name for line in catalog.materials_for(bundle, {"hukou_in_zhejiang": "zhejiang"})]
+    assert "落户方居民户口簿" in local

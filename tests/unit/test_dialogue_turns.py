@@ -1349,7 +1349,7 @@ def test_answers_for_a_part_the_situation_leaves_out_are_not_said_back(snapshot)
 
     answers = {"hukou_in_zhejiang": "other_province", "hukou-newborn/parents_hukou": "one_zj"}
     summary = situation_summary(snapshot.catalog, snapshot.catalog.affairs["one-thing-birth"], answers)
-    assert "外省" in summary and "一方浙江户口" not in summary, summary
+    assert summary == "父母都是外省户口", summary  # its label's 不是， is no situation
 
 
 def test_preferences_told_in_a_bundle_story_shape_its_guide(snapshot):
@@ -1370,3 +1370,10 @@ def test_a_story_that_wants_invoices_keeps_the_invoice_part(snapshot):
     assert state.answers["need_invoice"] == "yes_invoice"
     parts = [p.id for p in snapshot.catalog.parts_of(snapshot.catalog.affairs[state.affair], state.answers)]
     assert "invoice-application" in parts
+
+
+def test_a_story_that_says_the_house_has_no_mortgage_is_not_asked_it(snapshot):
+    text = "我在温州鹿城区买了套二手房，全款，卖家是单身，房子没有贷款抵押，想把水电燃气也一起过户，二手房一件事怎么办"
+    state = _understand(snapshot, T.State(), text).state
+    assert state.answers["property-transfer/seller_mortgage"] == "no_mortgage"
+    assert state.answers["property-transfer/buyer_loan"] == "full_payment"
