@@ -497,13 +497,20 @@ def _the_same_choice(snap: Snapshot, state: State) -> say.Reply:
     return say.clarify_reply(snap.catalog, list(state.clarify_options), each=state.clarify_each)
 
 
+# a reply this short that answers a question of the affair asked about is taken as an answer, whatever affair its
+# words alone would suggest
+FEW_WORDS = 8
+
+
 def _taken_up(snap: Snapshot, state: State, text: str, resolved: str | None) -> Turn | None:
     """已满16周岁, after 身份证要换了，多久能拿到 was answered with no questions asked: an answer, in its own words, to
     situation questions of the affair asked about starts its questions with it. None for any other message (one
-    that asks or requests something, or that the resolver reads as another affair (`resolved`), may be another
-    affair), or when the guide was given (nothing is pending then)."""
+    that asks or requests something, or a longer one the resolver reads as another affair (`resolved`), may be
+    another affair; a few words that answer, 合同没备案, are an answer though 备案 sounds like 异地就医备案), or
+    when the guide was given (nothing is pending then)."""
     affair = snap.catalog.affair(state.affair) if state.affair and state.affair_state == DONE else None
-    if affair is None or resolved not in (None, affair.id) or asks_something(text) or REQUEST_WORDS.search(text) \
+    elsewhere = resolved not in (None, getattr(affair, "id", None)) and len(normalize(text)) > FEW_WORDS
+    if affair is None or elsewhere or asks_something(text) or REQUEST_WORDS.search(text) \
             or not snap.catalog.pending_questions(affair, state.answers):
         return None
     if _prefilled(snap, affair, state.answers, text) != state.answers:

@@ -648,3 +648,11 @@ def test_preferences_told_in_a_bundle_story_are_kept_in_its_guide(stack: Stack) 
              "开公司一条龙能一起办吗")
     guide = to_the_guide(chat, story, "没有，就我一个人")
     assert "社保、公积金单位开户：暂时不需要" in guide and "任选其一" not in guide and "发票领用" not in guide, guide
+
+
+def test_a_short_answer_after_where_to_go_stays_on_the_affair_asked_about(stack: Stack) -> None:
+    chat = stack.chat()
+    assert "哪个市、区县" in chat.text("租房提取公积金在哪办")
+    answered = chat.text("合同没备案")  # 备案 alone sounds like 异地就医备案
+    assert "住房公积金提取（租房）" in answered and "异地就医" not in answered, answered
+    assert GUIDE in to_the_guide(chat, "单身", "湖州吴兴区")

@@ -1377,3 +1377,14 @@ def test_a_story_that_says_the_house_has_no_mortgage_is_not_asked_it(snapshot):
     state = _understand(snapshot, T.State(), text).state
     assert state.answers["property-transfer/seller_mortgage"] == "no_mortgage"
     assert state.answers["property-transfer/buyer_loan"] == "full_payment"
+
+
+def test_a_few_words_that_answer_the_affair_asked_about_are_an_answer_not_another_affair(snapshot):
+    """租房提取公积金在哪办, then 合同没备案: 备案 alone sounds like 异地就医备案, but it answers the rent withdrawal's
+    question. A longer message that the resolver reads as another affair still goes to it."""
+    asked = T.answer_detail(snapshot, T.State(), "租房提取公积金在哪办", "office", HOTLINE).state
+    assert (asked.affair, asked.affair_state) == ("housing-fund-withdrawal-rent", T.DONE)
+    answered = _understand(snapshot, asked, "合同没备案").state
+    assert (answered.affair, answered.answers) == ("housing-fund-withdrawal-rent", {"rent_type": "market_no_filing"})
+    other = _understand(snapshot, asked, "我妈要去上海看病，异地就医备案怎么弄").state
+    assert other.affair == "cross-region-medical-filing"
