@@ -205,6 +205,16 @@ def frequency_text(affair: Affair, hotline: str) -> str:
     return _as_the_notes_say(affair, HOW_OFTEN, "多久能办一次", "具体", "办事指南里没有写", hotline)
 
 
+# what a guide says of when an insurance is paid in (集中参保缴费期一般在每年下半年)
+PAY_WHEN_TERMS = re.compile(r"缴费期|参保期|每年[上下]半年|按年度缴费|按月缴费|按月缴纳")
+
+
+def pay_when_text(affair: Affair, hotline: str) -> str:
+    """When the person pays in: what the guide's notes say of the payment period, or that it says nothing."""
+    return _as_the_notes_say(affair, PAY_WHEN_TERMS, "什么时候交费", "具体起止时间", "办事指南里没有写交费的时间",
+                             hotline)
+
+
 def _as_the_notes_say(affair: Affair, about: re.Pattern[str], asked: str, then: str, unsaid: str,
                       hotline: str) -> str:
     """A follow-up (`asked`) answered with the guide's notes that speak `about` it, quoted, `then` where the final
@@ -399,6 +409,7 @@ def detail_reply(catalog: Catalog, affair: Affair, detail: str, answers: dict[st
         "benefit": lambda: benefit_text(affair, hotline),
         "premium": lambda: premium_text(affair, answers, hotline),
         "frequency": lambda: frequency_text(affair, hotline),
+        "pay_when": lambda: pay_when_text(affair, hotline),
         "in_person": lambda: in_person_text(affair),
         "office": lambda: office_text(catalog, match, place, hotline),
         "hours": lambda: hours_text(catalog, match, place, hotline),

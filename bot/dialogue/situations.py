@@ -210,11 +210,14 @@ def marked_yes_and_no(question: Question) -> tuple[Option, Option] | None:
 _LOSING = re.compile(r"[找寻]不[着到见]|不见")
 
 
-def _with_readings(norm: str, readings: Sequence[str]) -> str:
-    """The answer and what its words mean, unless it negates (不是安徽的 does not say 外省); a word of losing negates
+def _with_readings(text: str, readings: Sequence[str]) -> str:
+    """The answer and what its words mean, but not a reading that rewrites a clause that negates (不是安徽的 does
+    not say 外省; in 我妈没工作，杭州余杭的户口 the 没 is not where 余杭 is read as 浙江); a word of losing negates
     nothing (找不着了 reads 遗失)."""
-    negates = any(n in _LOSING.sub("", norm) for n in _NEGATIONS)
-    return norm if negates else "|".join([norm, *map(normalize, readings)])
+    negating = [clause for clause in map(normalize, _clauses(text))
+                if any(n in _LOSING.sub("", clause) for n in _NEGATIONS)]
+    kept = [reading for reading in map(normalize, readings) if all(clause in reading for clause in negating)]
+    return "|".join([normalize(text), *kept])
 
 
 def _negated(text: str, word: str) -> bool:
@@ -250,7 +253,7 @@ def parse_answer(question: Question, text: str, readings: Sequence[str] = ()) ->
         option = _option_for_age(question, age)
         if option:
             return option.value
-    said = _with_readings(norm, readings)
+    said = _with_readings(text, readings)
     hits, negated = [], []
     for option in question.options:
         words = [normalize(w) for w in (option.label, *option.hints) if normalize(w)]
@@ -364,7 +367,7 @@ def prefill(questions: list[tuple[str, Question]], text: str, readings: Sequence
     changes and how)."""
     answers = {}
     age = age_of_the_person(text)
-    said = _with_readings(normalize(text), readings)
+    said = _with_readings(text, readings)
 
     def words_said(question: Question) -> dict[str, list[str]]:
         about_hukou = HUKOU_QUESTION.search(question.ask) is not None

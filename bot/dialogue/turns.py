@@ -62,6 +62,9 @@ BENEFIT_WORDS = re.compile(r"(?:领|拿|发|报销?|退|补贴)(?:多少|几个�
 FREQUENCY_WORDS = re.compile(r"(?:取|提|领|申请|报销?)几次|"
                              r"(?:多久|多长时间)(?:才)?(?:能|可以)?(?:取|提|领|办|申请)一次|"
                              r"(?:一年|每年|一个月|每月)(?:能|可以|最多)?(?:取|提|领|办|申请)(?:几|多少)次")
+# 医保什么时候交, 几月份缴费: when an insurance is paid in (its payment period), not how long the affair takes
+PAY_WHEN_WORDS = re.compile(r"(?:什么时候|啥时候|啥辰光|几时|几月份?|哪个月|哪段时间)(?:开始|可以|能|要|得)?(?:交|缴)|"
+                            r"缴费(?:期|时间)")
 # 一个月交多少钱, 每年要缴多少, 缴费基数怎么选: what a person pays in, for insurance; for an affair whose guide says
 # nothing of such payments it is the fee (护照要交多少钱)
 PREMIUM_WORDS = re.compile(r"(?:每个?月|一个月|每年|一年|按月|按年)[^，。？?]{0,4}?(?:交|缴)|(?:交|缴)(?:多少|几多)|"
@@ -70,6 +73,7 @@ PREMIUM_WORDS = re.compile(r"(?:每个?月|一个月|每年|一年|按月|按年
 # the first that matches: visits before the office (跑几次), the time it takes before opening hours (多长时间)
 DETAIL_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("benefit", BENEFIT_WORDS),
+    ("pay_when", PAY_WHEN_WORDS),
     ("premium", PREMIUM_WORDS),
     ("frequency", FREQUENCY_WORDS),
     ("visits", re.compile(r"跑几次|跑几趟|几趟|去几次|跑一次")),
@@ -230,6 +234,8 @@ def detail_for(intent: str | None, text: str, pending: str | None = None) -> str
     detail = DETAIL_INTENTS.get(intent or "", pending or "office")
     if BENEFIT_WORDS.search(text):
         return "benefit"
+    if PAY_WHEN_WORDS.search(text):
+        return "pay_when"
     if PREMIUM_WORDS.search(text):
         return "premium"
     if POST_WORDS.search(text):
@@ -415,7 +421,7 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
 
 
 # follow-ups a first message may ask with the affair (身份证坏了要换 多少钱), answered before its questions
-DETAILS_ANSWERED_FIRST = ("fee", "time_limit", "visits", "benefit", "premium", "frequency")
+DETAILS_ANSWERED_FIRST = ("fee", "time_limit", "visits", "benefit", "premium", "frequency", "pay_when")
 
 
 def _with_detail_asked(snap: Snapshot, turn: Turn, text: str, hotline: str) -> Turn:
@@ -1042,7 +1048,7 @@ def full_answer(snap: Snapshot, state: State, hotline: str) -> Turn:
 
 # follow-ups on one part of a bundle that the part answers (丧葬费能领多少); trips, the hall, the online way and
 # going in person are the bundle's own, done together (最多跑一次 for it all, not the part's 零次跑)
-ANSWERED_BY_THE_PART = ("fee", "time_limit", "benefit", "premium", "frequency")
+ANSWERED_BY_THE_PART = ("fee", "time_limit", "benefit", "premium", "frequency", "pay_when")
 
 
 def _part_of_the_bundle(snap: Snapshot, state: State, result: Resolution | None) -> Affair | None:

@@ -656,3 +656,11 @@ def test_a_short_answer_after_where_to_go_stays_on_the_affair_asked_about(stack:
     answered = chat.text("合同没备案")  # 备案 alone sounds like 异地就医备案
     assert "住房公积金提取（租房）" in answered and "异地就医" not in answered, answered
     assert GUIDE in to_the_guide(chat, "单身", "湖州吴兴区")
+
+
+def test_when_to_pay_an_insurance_is_its_payment_period(stack: Stack) -> None:
+    chat = stack.chat()
+    guide = to_the_guide(chat, "我妈没工作，想给她交居民医保，杭州余杭的户口")  # the hukou read from 杭州余杭的户口
+    assert "浙江户口" in guide, guide
+    when = chat.text("什么时候交")
+    assert "集中参保缴费期" in when and "办理时限" not in when, when

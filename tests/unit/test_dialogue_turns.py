@@ -1388,3 +1388,22 @@ def test_a_few_words_that_answer_the_affair_asked_about_are_an_answer_not_anothe
     assert (answered.affair, answered.answers) == ("housing-fund-withdrawal-rent", {"rent_type": "market_no_filing"})
     other = _understand(snapshot, asked, "我妈要去上海看病，异地就医备案怎么弄").state
     assert other.affair == "cross-region-medical-filing"
+
+
+def test_a_negation_in_another_clause_does_not_drop_what_a_place_says(snapshot):
+    """我妈没工作: its 没 says nothing of 杭州余杭的户口, which reads 浙江户口; 户口不是杭州的 still says no such
+    thing."""
+    state = _understand(snapshot, T.State(), "我妈没工作，想给她交居民医保，杭州余杭的户口").state
+    assert state.answers == {"person_type": "adult", "hukou_place": "local"}
+    state = _understand(snapshot, T.State(), "我妈没工作，想给她交居民医保，户口不是杭州的").state
+    assert "hukou_place" not in state.answers
+
+
+@pytest.mark.parametrize("question", ["什么时候交", "医保一般几月份交", "缴费期是什么时候"])
+def test_when_an_insurance_is_paid_in_is_its_payment_period_not_the_time_limit(snapshot, question):
+    state = T.State(affair="medical-insurance-enrollment", affair_state=T.DONE,
+                    answers={"person_type": "adult", "hukou_place": "local"}, district="330110")
+    for turn in (_understand(snapshot, state, question),
+                 T.answer_detail(snapshot, state, question, T.detail_for("ask_time_limit", question), HOTLINE)):
+        reply = turn.replies[0].text
+        assert reply.startswith("【居民医保参保】什么时候交费") and "集中参保缴费期" in reply, reply
