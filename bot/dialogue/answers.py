@@ -205,6 +205,22 @@ def frequency_text(affair: Affair, hotline: str) -> str:
     return _as_the_notes_say(affair, HOW_OFTEN, "多久能办一次", "具体", "办事指南里没有写", hotline)
 
 
+# a clause that only says who decides (以税务部门核定为准): the answer says so once, at its end
+_DEFERS = re.compile(r"^以.{0,10}为准$")
+
+
+def tax_text(affair: Affair, answers: dict[str, str], hotline: str) -> str:
+    """The taxes the affair involves: what the guide's fee note, conditions and notes say of them, or that it
+    says nothing of taxes."""
+    _, note = affair.fee_in(answers)
+    said = list(dict.fromkeys(clause.strip("。 ") for text in (note, *affair.conditions, *affair.notes)
+                              for clause in re.split("[；;。]", text) if "税" in clause and not _DEFERS.search(clause)))
+    if not said:
+        return f"要交哪些税，办事指南里没有写。请以税务部门和经办窗口的答复为准，也可以拨打 {hotline} 咨询。"
+    return ("要交哪些税、交多少，办事指南里是这样写的：" + "；".join(said) +
+            f"。具体税额以税务部门核定为准，也可以拨打 {hotline} 咨询。")
+
+
 # what a guide says of when an insurance is paid in (集中参保缴费期一般在每年下半年)
 PAY_WHEN_TERMS = re.compile(r"缴费期|参保期|每年[上下]半年|按年度缴费|按月缴费|按月缴纳")
 
@@ -410,6 +426,7 @@ def detail_reply(catalog: Catalog, affair: Affair, detail: str, answers: dict[st
         "premium": lambda: premium_text(affair, answers, hotline),
         "frequency": lambda: frequency_text(affair, hotline),
         "pay_when": lambda: pay_when_text(affair, hotline),
+        "tax": lambda: tax_text(affair, answers, hotline),
         "in_person": lambda: in_person_text(affair),
         "office": lambda: office_text(catalog, match, place, hotline),
         "hours": lambda: hours_text(catalog, match, place, hotline),

@@ -65,6 +65,9 @@ FREQUENCY_WORDS = re.compile(r"(?:取|提|领|申请|报销?)几次|"
 # 医保什么时候交, 几月份缴费: when an insurance is paid in (its payment period), not how long the affair takes
 PAY_WHEN_WORDS = re.compile(r"(?:什么时候|啥时候|啥辰光|几时|几月份?|哪个月|哪段时间)(?:开始|可以|能|要|得)?(?:交|缴)|"
                             r"缴费(?:期|时间)")
+# 契税要交多少, 要交哪些税: the taxes an affair involves, not its fee
+TAX_WORDS = re.compile(r"契税|增值税|个人所得税|个税|印花税|税费|[交缴纳]税|(?:交|缴)(?:哪些|什么|几种|多少)税|"
+                       r"税(?:要|得)?(?:交|缴)?多少")
 # 一个月交多少钱, 每年要缴多少, 缴费基数怎么选: what a person pays in, for insurance; for an affair whose guide says
 # nothing of such payments it is the fee (护照要交多少钱)
 PREMIUM_WORDS = re.compile(r"(?:每个?月|一个月|每年|一年|按月|按年)[^，。？?]{0,4}?(?:交|缴)|(?:交|缴)(?:多少|几多)|"
@@ -74,6 +77,7 @@ PREMIUM_WORDS = re.compile(r"(?:每个?月|一个月|每年|一年|按月|按年
 DETAIL_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("benefit", BENEFIT_WORDS),
     ("pay_when", PAY_WHEN_WORDS),
+    ("tax", TAX_WORDS),
     ("premium", PREMIUM_WORDS),
     ("frequency", FREQUENCY_WORDS),
     ("visits", re.compile(r"跑几次|跑几趟|几趟|去几次|跑一次")),
@@ -236,6 +240,8 @@ def detail_for(intent: str | None, text: str, pending: str | None = None) -> str
         return "benefit"
     if PAY_WHEN_WORDS.search(text):
         return "pay_when"
+    if TAX_WORDS.search(text):
+        return "tax"
     if PREMIUM_WORDS.search(text):
         return "premium"
     if POST_WORDS.search(text):
@@ -421,7 +427,7 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
 
 
 # follow-ups a first message may ask with the affair (身份证坏了要换 多少钱), answered before its questions
-DETAILS_ANSWERED_FIRST = ("fee", "time_limit", "visits", "benefit", "premium", "frequency", "pay_when")
+DETAILS_ANSWERED_FIRST = ("fee", "time_limit", "visits", "benefit", "premium", "frequency", "pay_when", "tax")
 
 
 def _with_detail_asked(snap: Snapshot, turn: Turn, text: str, hotline: str) -> Turn:
@@ -1048,7 +1054,7 @@ def full_answer(snap: Snapshot, state: State, hotline: str) -> Turn:
 
 # follow-ups on one part of a bundle that the part answers (丧葬费能领多少); trips, the hall, the online way and
 # going in person are the bundle's own, done together (最多跑一次 for it all, not the part's 零次跑)
-ANSWERED_BY_THE_PART = ("fee", "time_limit", "benefit", "premium", "frequency", "pay_when")
+ANSWERED_BY_THE_PART = ("fee", "time_limit", "benefit", "premium", "frequency", "pay_when", "tax")
 
 
 def _part_of_the_bundle(snap: Snapshot, state: State, result: Resolution | None) -> Affair | None:

@@ -664,3 +664,10 @@ def test_when_to_pay_an_insurance_is_its_payment_period(stack: Stack) -> None:
     assert "浙江户口" in guide, guide
     when = chat.text("什么时候交")
     assert "集中参保缴费期" in when and "办理时限" not in when, when
+
+
+def test_the_taxes_of_a_house_sale_are_what_its_guide_says_not_its_fee(stack: Stack) -> None:
+    chat = stack.chat()
+    to_the_guide(chat, "温州鹿城区二手房过户怎么办，卖家单身，房子没有抵押，我全款买的")
+    taxes = chat.text("契税要交多少")
+    assert "要交哪些税" in taxes and "契税一般按成交价" in taxes and "收费：" not in taxes, taxes

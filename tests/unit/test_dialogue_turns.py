@@ -1407,3 +1407,19 @@ def test_when_an_insurance_is_paid_in_is_its_payment_period_not_the_time_limit(s
                  T.answer_detail(snapshot, state, question, T.detail_for("ask_time_limit", question), HOTLINE)):
         reply = turn.replies[0].text
         assert reply.startswith("【居民医保参保】什么时候交费") and "集中参保缴费期" in reply, reply
+
+
+@pytest.mark.parametrize("question", ["契税要交多少", "要交哪些税"])
+def test_the_taxes_of_a_property_transfer_are_what_its_guide_says_of_taxes_not_its_fee(snapshot, question):
+    state = T.State(affair="property-transfer", affair_state=T.DONE, answers={}, district="330302")
+    for turn in (_understand(snapshot, state, question),
+                 T.answer_detail(snapshot, state, question, T.detail_for("ask_fee", question), HOTLINE)):
+        reply = turn.replies[0].text
+        assert reply.startswith("【二手房过户】要交哪些税") and "契税一般按成交价的1%" in reply, reply
+        assert "收费：" not in reply and reply.count("核定为准") == 1, reply
+
+
+def test_taxes_asked_of_an_affair_whose_guide_says_none_are_not_made_up(snapshot):
+    state = T.State(affair="passport", affair_state=T.DONE, answers={}, district="330302")
+    reply = _understand(snapshot, state, "要交税吗").replies[0].text
+    assert reply.startswith("【护照办理】要交哪些税，办事指南里没有写"), reply
