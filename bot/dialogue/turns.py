@@ -391,8 +391,9 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
         noted = _noted_among_choices(snap, state, text, given)
         if noted is not None:
             return noted
-    if (detail := detail_in_words(text)) and _part_of_the_bundle(snap, state, result):
-        return answer_detail(snap, state, text, detail, hotline)  # 丧葬费能领多少, after 身后一件事's guide
+    if (detail := detail_in_words(text)) and state.affair_state == DONE and \
+            (result.affair == state.affair or _part_of_the_bundle(snap, state, result)):
+        return answer_detail(snap, state, text, detail, hotline)  # 交了6年能领几个月, after its guide: no restart
     if result.affair:
         return _with_detail_asked(snap, _choose(snap, state, result.affair, text), text, hotline)
     if result.clarify:

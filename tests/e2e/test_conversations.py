@@ -671,3 +671,10 @@ def test_the_taxes_of_a_house_sale_are_what_its_guide_says_not_its_fee(stack: St
     to_the_guide(chat, "温州鹿城区二手房过户怎么办，卖家单身，房子没有抵押，我全款买的")
     taxes = chat.text("契税要交多少")
     assert "要交哪些税" in taxes and "契税一般按成交价" in taxes and "收费：" not in taxes, taxes
+
+
+def test_a_follow_up_naming_the_affair_just_answered_gets_its_answer_not_the_guide_again(stack: Stack) -> None:
+    chat = stack.chat()
+    to_the_guide(chat, "公司裁员了，失业金怎么领，已经办了停保，在杭州西湖区")
+    length = chat.text("我交了6年失业保险能领几个月")
+    assert "最长18个月" in length and GUIDE not in length, length

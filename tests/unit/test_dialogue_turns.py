@@ -1423,3 +1423,12 @@ def test_taxes_asked_of_an_affair_whose_guide_says_none_are_not_made_up(snapshot
     state = T.State(affair="passport", affair_state=T.DONE, answers={}, district="330302")
     reply = _understand(snapshot, state, "要交税吗").replies[0].text
     assert reply.startswith("【护照办理】要交哪些税，办事指南里没有写"), reply
+
+
+def test_a_follow_up_naming_the_affair_just_answered_is_answered_not_started_again(snapshot):
+    """我交了6年失业保险能领几个月, after the unemployment guide: the benefit's length, not the guide again."""
+    state = T.State(affair="unemployment-benefit", affair_state=T.DONE,
+                    answers={"leave_reason": "dismissed", "separation_filed": "filed"}, district="330106")
+    turn = _understand(snapshot, state, "我交了6年失业保险能领几个月")
+    assert turn.state.affair_state == T.DONE and turn.state.answers == state.answers
+    assert turn.replies[0].text.startswith("【失业金申领】能领多少、领多久") and "最长18个月" in turn.replies[0].text
