@@ -363,7 +363,7 @@ _YES_OR_NO_FIRST = re.compile(r"^(?:是|不是|否)，")
 
 def situation_summary(catalog: Catalog, affair: Affair, answers: dict[str, str]) -> str:
     """The chosen options as text: 未满16周岁、外省户口; a preference says what it is about (社保、公积金单位开户：
-    暂时不需要), and a bare 是 or 不是 before what an option says is left out (父母都是外省户口)."""
+    暂时不开户), and a bare 是 or 不是 before what an option says is left out (父母都是外省户口)."""
     return "、".join(f"{q.preference}：{o.label}" if q.preference else _YES_OR_NO_FIRST.sub("", o.label)
                     for q, o in _chosen(catalog, affair, answers))
 

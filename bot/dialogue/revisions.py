@@ -84,12 +84,13 @@ def _reached(snap: Snapshot, affair: Affair, answers: dict[str, str]) -> dict[st
 
 
 def told_back(snap: Snapshot, affair: Affair, answers: dict[str, str]) -> str:
-    """Answers as the person reads them (未满16周岁；外省户口)."""
+    """Answers as the person reads them (未满16周岁；外省户口; a preference with what it is about)."""
     labels = []
     for key, value in answers.items():
         question = question_of(snap, affair, key)
         option = question.option(value) if question else None
-        labels.append(option.label if option else value)
+        label = option.label if option else value
+        labels.append(f"{question.preference}：{label}" if question and question.preference else label)
     return "；".join(labels)
 
 

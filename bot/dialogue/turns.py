@@ -368,6 +368,9 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
         revised = _revised(snap, state, text, None)  # 不对，我记错了，其实是外省户口, after the guide: the guide again
         if revised is not None:
             return Turn(replace(revised.state, affair_state=RESOLVED), revised.replies)
+        chosen = _bundle_choice_told(snap, state, text)  # 水电不用过户了, after a bundle's guide: the guide again
+        if chosen is not None:
+            return chosen
         asked_about = _material_answered(snap, state, text, hotline)  # 可以不带户口本吗, after the guide
         if asked_about is not None:
             return asked_about
@@ -800,6 +803,34 @@ def _revised(snap: Snapshot, state: State, text: str, asked: Question | None) ->
         return None
     answers = _prefilled(snap, affair, with_changes(snap, affair, state.answers, changed), without_revision(text))
     return Turn(replace(state, answers=answers), [say.Reply(f"好的，已改为：{told_back(snap, affair, changed)}。")])
+
+
+# a word this long says which part or preference a remark is about (没有公积金, 水电不用); 没有, 不用 do not
+SPECIFIC_WORD = 3
+
+
+def _specific(question: Question) -> Question:
+    """The question with only the words of its options that are specific enough to be read from a remark."""
+    return replace(question, options=tuple(
+        replace(o, label=o.label if len(o.label) >= SPECIFIC_WORD else "",
+                hints=tuple(h for h in o.hints if len(h) >= SPECIFIC_WORD)) for o in question.options))
+
+
+def _bundle_choice_told(snap: Snapshot, state: State, text: str) -> Turn | None:
+    """After a bundle's guide, a part or a preference told otherwise (先不办公积金那块, 水电不用过户了, 社保公积金先不
+    开户了): recorded, said back, and the guide given again (without the part). None for a question or anything
+    else."""
+    affair = snap.catalog.affair(state.affair)
+    if affair is None or not affair.is_bundle or state.affair_state != DONE or asks_something(text):
+        return None
+    deciding = {qid for conditions in affair.parts_when.values() for qid in conditions}
+    questions = [(q.id, _specific(q)) for q in affair.situations if q.id in deciding or q.preference]
+    told = prefill(questions, text, _readings(snap, text))
+    changed = {key: value for key, value in told.items() if state.answers.get(key) != value}
+    if not changed:
+        return None
+    return Turn(replace(state, answers={**state.answers, **changed}, affair_state=RESOLVED),
+                [say.Reply(f"好的，已改为：{told_back(snap, affair, changed)}。")])
 
 
 def _mistake_owned(snap: Snapshot, state: State, affair: Affair, text: str, asked: Question | None) -> Turn | None:

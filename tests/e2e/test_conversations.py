@@ -647,7 +647,7 @@ def test_preferences_told_in_a_bundle_story_are_kept_in_its_guide(stack: Stack) 
     story = ("想在宁波鄞州注册一个一人有限公司，用自己家的房子做地址，找代办公司帮我办，暂时不用开发票，也没员工，"
              "开公司一条龙能一起办吗")
     guide = to_the_guide(chat, story, "没有，就我一个人")
-    assert "社保、公积金单位开户：暂时不需要" in guide and "任选其一" not in guide and "发票领用" not in guide, guide
+    assert "社保、公积金单位开户：暂时不开户" in guide and "任选其一" not in guide and "发票领用" not in guide, guide
 
 
 def test_a_short_answer_after_where_to_go_stays_on_the_affair_asked_about(stack: Stack) -> None:
@@ -678,3 +678,12 @@ def test_a_follow_up_naming_the_affair_just_answered_gets_its_answer_not_the_gui
     to_the_guide(chat, "公司裁员了，失业金怎么领，已经办了停保，在杭州西湖区")
     length = chat.text("我交了6年失业保险能领几个月")
     assert "最长18个月" in length and GUIDE not in length, length
+
+
+def test_a_part_declined_after_a_bundle_guide_is_left_out_of_it(stack: Stack) -> None:
+    chat = stack.chat()
+    guide = to_the_guide(chat, "我到龄正常退休，在杭州西湖区企业上班，一直在交公积金，退休一件事怎么办", "没有")
+    assert "退休离职提取" in guide, guide
+    again = chat.text("那我暂时不想取公积金，先不办公积金那块")
+    assert again.startswith("好的，已改为：没有公积金") and GUIDE in again, again
+    assert "退休离职提取" not in again and "一次办齐：退休养老金申领" in again, again

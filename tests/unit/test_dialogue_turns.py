@@ -1361,7 +1361,7 @@ def test_preferences_told_in_a_bundle_story_shape_its_guide(snapshot):
         ("one-thing-business-start", "no_invoice", "no_staff")
     state = T.take_situation_answer(snapshot, state, "没有，就我一个人").state
     guide = T.full_answer(snapshot, state, HOTLINE).replies[0].text
-    assert "社保、公积金单位开户：暂时不需要" in guide and "任选其一" not in guide, guide
+    assert "社保、公积金单位开户：暂时不开户" in guide and "任选其一" not in guide, guide
     assert "发票领用" not in guide and "税务UKey" not in guide.split("办理地点")[0], guide
 
 
@@ -1432,3 +1432,32 @@ def test_a_follow_up_naming_the_affair_just_answered_is_answered_not_started_aga
     turn = _understand(snapshot, state, "我交了6年失业保险能领几个月")
     assert turn.state.affair_state == T.DONE and turn.state.answers == state.answers
     assert turn.replies[0].text.startswith("【失业金申领】能领多少、领多久") and "最长18个月" in turn.replies[0].text
+
+
+@pytest.mark.parametrize("bundle, answers, remark, told, left_out", [
+    ("one-thing-retirement", {"has_housing_fund": "has_fund"}, "那我暂时不想取公积金，先不办公积金那块",
+     {"has_housing_fund": "no_fund"}, "housing-fund-withdrawal-leave"),
+    ("one-thing-death", {}, "他没有公积金的，那些公积金的不用弄吧", {"has_housing_fund": "no_fund"},
+     "housing-fund-withdrawal-leave"),
+    ("one-thing-property-transfer", {"utilities": "with_utilities"}, "水电不用过户了，我自己后面去弄",
+     {"utilities": "property_only"}, "utilities-transfer"),
+    ("one-thing-business-start", {"hire_staff": "yes_staff", "need_invoice": "yes_invoice"}, "社保公积金先不开户了",
+     {"hire_staff": "no_staff", "need_invoice": "yes_invoice"}, None),
+])
+def test_a_part_or_preference_told_otherwise_after_a_bundle_guide_changes_it(snapshot, bundle, answers, remark, told,
+                                                                             left_out):
+    """After a bundle's guide, 先不办公积金那块 / 水电不用过户了 is recorded and said back, and the guide comes again
+    without that part (it had started a withdrawal, the utilities transfer alone, or was refused)."""
+    state = T.State(affair=bundle, affair_state=T.DONE, answers=answers, district="330106")
+    turn = _understand(snapshot, state, remark)
+    assert (turn.state.affair, turn.state.affair_state, turn.state.answers) == (bundle, T.RESOLVED, told)
+    assert turn.replies[0].text.startswith("好的，已改为：")
+    parts = [p.id for p in snapshot.catalog.parts_of(snapshot.catalog.affairs[bundle], told)]
+    assert left_out not in parts
+
+
+@pytest.mark.parametrize("remark", ["我也不知道", "好的谢谢", "公积金多久到账"])
+def test_a_remark_that_names_no_part_or_preference_changes_nothing(snapshot, remark):
+    state = T.State(affair="one-thing-death", affair_state=T.DONE, answers={"has_housing_fund": "has_fund"},
+                    district="330106")
+    assert _understand(snapshot, state, remark).state.answers == {"has_housing_fund": "has_fund"}
