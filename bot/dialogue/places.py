@@ -14,9 +14,10 @@ from bot.entities.places import short_place_name
 PROVINCE = "浙江"
 # What the knowledge's lexicon reads every province and large city outside the province as.
 OTHER_PROVINCE = "外省"
-# A place followed by this, or after the second, says where a hukou is (杭州户口, 安徽的户籍; 户口在宁波, 户口是安徽的).
+# A place followed by this, or after the second, says where a hukou is (杭州户口, 安徽的户籍; 户口在宁波, 户口是安徽的,
+# 落在温州).
 _HUKOU_AFTER = re.compile(r"(?:市|省|的)?(?:户口|户籍)")
-_HUKOU_BEFORE = re.compile(r"(?:户口|户籍)(?:都|也|还)?(?:是|在)$")
+_HUKOU_BEFORE = re.compile(r"(?:户口|户籍)(?:都|也|还)?(?:是|在)$|落户?(?:在|到)$")
 # suffixes a place typed in pinyin may carry (yinzhou qu, ningbo shi), written joined or apart
 _PINYIN_SUFFIXES = ("", "qu", "shi", "xian")
 _LATIN_WORD = re.compile(r"[a-z]+")

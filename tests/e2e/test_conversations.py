@@ -687,3 +687,12 @@ def test_a_part_declined_after_a_bundle_guide_is_left_out_of_it(stack: Stack) ->
     again = chat.text("那我暂时不想取公积金，先不办公积金那块")
     assert again.startswith("好的，已改为：没有公积金") and GUIDE in again, again
     assert "退休离职提取" not in again and "一次办齐：退休养老金申领" in again, again
+
+
+def test_a_child_registered_with_the_zhejiang_parent_keeps_the_hukou_part(stack: Stack) -> None:
+    chat = stack.chat()
+    assert "在浙江落户吗" in chat.text("宝宝出生了想办出生一件事")
+    answered = chat.text("是的，随妈妈落在温州鹿城，爸爸是江西户口")
+    assert "父母都是外省户口" not in answered and "父母是否已登记结婚" in answered, answered
+    guide = to_the_guide(chat, "已登记结婚")
+    assert "新生儿落户" in guide and "一方浙江户口、另一方外省户口" in guide, guide

@@ -1461,3 +1461,23 @@ def test_a_remark_that_names_no_part_or_preference_changes_nothing(snapshot, rem
     state = T.State(affair="one-thing-death", affair_state=T.DONE, answers={"has_housing_fund": "has_fund"},
                     district="330106")
     assert _understand(snapshot, state, remark).state.answers == {"has_housing_fund": "has_fund"}
+
+
+@pytest.mark.parametrize("story", [
+    "我是宁波鄞州的户口，我老公是安徽阜阳人户口还在老家，宝宝前天在鄞州二院生的，想跟我落户在宁波，出生证明、户口、医保一起办",
+    "我老公是安徽的，我是杭州户口，宝宝刚出生，出生一件事怎么办",
+])
+def test_one_parent_of_another_province_is_no_family_of_another_province(snapshot, story):
+    """One parent's hukou outside Zhejiang says nothing of the other's: the child is registered here with the
+    Zhejiang parent, and the bundle keeps its hukou registration."""
+    state = _understand(snapshot, T.State(), story).state
+    assert state.affair == "one-thing-birth" and state.answers["hukou_in_zhejiang"] == "zhejiang"
+    assert state.answers["hukou-newborn/parents_hukou"] == "one_zj"
+
+
+def test_where_the_child_is_registered_answers_whether_it_is_in_zhejiang(snapshot):
+    state = _understand(snapshot, T.State(), "宝宝出生了想办出生一件事").state
+    answered = T.take_situation_answer(snapshot, state, "是的，随妈妈落在温州鹿城，爸爸是江西户口").state
+    assert answered.answers["hukou_in_zhejiang"] == "zhejiang"
+    both = T.take_situation_answer(snapshot, state, "我们两口子都是安徽户口").state
+    assert both.answers["hukou_in_zhejiang"] == "other_province"
