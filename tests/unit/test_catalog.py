@@ -161,7 +161,7 @@ def test_bundle_merges_parts_without_duplicate_names(catalog):
     lines = catalog.materials_for(catalog.affairs["one-thing-birth"], {"hukou_in_zhejiang": "zhejiang"})
     names = [line.material.name for line in lines]
     assert len(names) == len(set(names))
-    assert names[:2] == ['出生"一件事"联办申请表', "父母身份、户籍和婚姻登记信息"]
+    assert names[:2] == ['出生"一件事"联办申请表', "《出生医学证明》首次签发登记表（信息确认单）"]
     by_name = {line.material.name: line for line in lines}
     assert by_name['出生"一件事"联办申请表'].parts == ()
     assert by_name["落户方居民户口簿"].parts == ("hukou-newborn",)
@@ -324,3 +324,13 @@ def test_a_birth_bundle_for_parents_of_another_province_asks_for_no_page_of_a_hu
     assert not [name for name in brought if "户口簿" in name], brought
     local = [line.material.name for line in catalog.materials_for(bundle, {"hukou_in_zhejiang": "zhejiang"})]
     assert "落户方居民户口簿" in local
+
+
+def test_the_birth_bundle_says_each_document_once_and_none_both_needed_and_not(catalog):
+    """The child's 户口簿 page (two names in two parts) is said once; nothing to bring is also said to be held."""
+    lines = catalog.materials_for(catalog.affairs["one-thing-birth"], {"hukou_in_zhejiang": "zhejiang"})
+    held = [line.material.name for line in lines if line.material.exempt]
+    assert [name for name in held if "户口簿" in name] == ["居民户口簿（宝宝户籍页）"]
+    brought = {line.material.name for line in lines if not line.material.exempt}
+    assert not brought & set(held) and "父母双方居民身份证" in brought
+    assert not [name for name in held if "父母身份" in name], held  # the ID cards are brought, not held
