@@ -50,8 +50,9 @@ GROWN_UPS: Final = ("爸", "妈", "父亲", "母亲", "爷爷", "奶奶", "外�
 """Words for someone grown up, whoever speaks of them: a parent or grandparent, a spouse, an old person."""
 RELATIVES: Final = (*CHILDREN, *GROWN_UPS, "哥", "姐", "弟", "妹", "亲戚", "朋友", "同事")
 """Words for someone other than the speaker: an age said beside one is theirs."""
-AGE_HOLDERS: Final = (*RELATIVES, "我", "他", "她", "本人")
-"""Whoever an age without 岁 may follow (我妈70了, 我都35了)."""
+AGE_HOLDERS: Final = (*RELATIVES, "我", "他", "她", "本人", "伊", "俺", "侬")
+"""Whoever an age without 岁 may follow (我妈70了, 我都35了, 伊今年72了: 伊, 俺, 侬 are he or she, I and you in
+dialect)."""
 
 PHONE_CUES: Final = ("尾号", "尾数", "后四位", "后4位", "末四位", "末4位", "后四个", "后4个", "手机", "电话", "号码")
 QUERY_CODE_CUES: Final = ("查询码", "验证码", "回执", "查询号")

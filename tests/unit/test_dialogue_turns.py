@@ -1481,3 +1481,20 @@ def test_where_the_child_is_registered_answers_whether_it_is_in_zhejiang(snapsho
     assert answered.answers["hukou_in_zhejiang"] == "zhejiang"
     both = T.take_situation_answer(snapshot, state, "我们两口子都是安徽户口").state
     assert both.answers["hukou_in_zhejiang"] == "other_province"
+
+
+@pytest.mark.parametrize("reply, affair_id, question_id, value", [
+    ("在自己家里，农村的房子没有房产证", "company-registration", "premises", "no_certificate"),
+    ("我跟老公两个人弄", "individual-business-registration", "operator_form", "family"),
+])
+def test_the_words_that_say_which_case_outweigh_a_shorter_word_of_the_other(snapshot, reply, affair_id, question_id,
+                                                                            value):
+    """农村的房子没有房产证 is no property certificate, though 自己家 is said; 两个人 with 老公 is a family business,
+    though 个人 lies inside 两个人."""
+    question = next(q for q in snapshot.catalog.affairs[affair_id].situations if q.id == question_id)
+    assert parse_answer(question, reply) == value
+
+
+def test_an_age_after_a_dialect_pronoun_is_the_persons(snapshot):
+    state = _understand(snapshot, T.State(), "阿拉爸爸驾照过期了，伊今年72了，哪能换").state
+    assert state.affair == "driving-license-renew" and state.answers.get("age_70") == "over_70"
