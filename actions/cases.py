@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.rating import ask_for_rating
 from actions.state import say, state_of
-from bot.cases import Found, NotFoundOrMismatch, Unavailable, UnavailableReason, get_client
+from bot.cases import Found, NotFoundOrMismatch, PhoneLast4, Unavailable, UnavailableReason, get_client
 from bot.cases.attempts import CASE, USER, AttemptLimiter, Decision, get_limiter
 from bot.catalog.catalog import Catalog
 from bot.catalog.provider import default_provider
@@ -56,6 +56,17 @@ async def _decision(tracker: Tracker, number: str | None, now: float) -> tuple[A
         log.error("case attempt limiter unavailable: %s", type(exc).__name__)
         return None
     return limiter, end_user, decision
+
+
+async def _tail_paused(limiter: AttemptLimiter, number: str, now: float) -> int | None:
+    """Seconds until ``number`` may be verified by phone tail again, or None when it may now. When the count
+    cannot be read, the tail is paused too: guessing must stay limited."""
+    try:
+        decision = await asyncio.to_thread(limiter.tail_allowed, number, now)
+    except LIMITER_ERRORS as exc:
+        log.error("case attempt limiter unavailable: %s", type(exc).__name__)
+        return 60
+    return None if decision.allowed else decision.retry_after
 
 
 def _locked_answer(decision: Decision, now: float, hotline: str) -> str:
@@ -125,6 +136,11 @@ class ActionQueryCase(Action):
         if number is None or factor is None:
             dispatcher.utter_message(text=cases.bad_number_text() if number is None else cases.bad_factor_text())
             return reset
+        if isinstance(factor, PhoneLast4):
+            paused = await _tail_paused(limiter, number, now)
+            if paused is not None:  # too many guesses on this case by anyone: the query code still works
+                dispatcher.utter_message(text=cases.tail_paused_text(now + paused, now, hotline))
+                return [SlotSet("case_factor", None), ActiveLoop("case_form"), FollowupAction("case_form")]
         result = await get_client().alookup(number, factor, end_user)
         if isinstance(result, NotFoundOrMismatch):
             after = await self._record_failure(limiter, number, end_user, now, decision)

@@ -11,7 +11,12 @@ count kept in slots. The assistant therefore records every failed verification (
   case lookup.
 
 Only the end user who failed is locked: a stranger's guesses never lock the owner (the case-status
-API does the same per end user, and a correct receipt query code always works there).
+API does the same per end user, and a correct receipt query code always works there). But a new
+sender id is cheap, and a phone's last four digits are only 10,000 guesses, so:
+
+- 10 failures on one case number by anyone within an hour pause verifying that case by phone tail,
+  for everyone, until the oldest of them is an hour old (`tail_allowed`); its 8-character receipt
+  query code still works, so strangers cannot lock the owner out.
 
 The end user is a pseudonym, `end_user_id(sender_id)`: an HMAC of the person's part of the channel's
 sender id under a server-side secret, never the raw id. Channels namespace sender ids
@@ -58,6 +63,7 @@ failures = Table(
 
 CASE = "case"
 USER = "user"
+CASE_TAIL = "case_tail"  # the case's phone-tail verification, for everyone
 
 
 @dataclass(frozen=True)
@@ -68,10 +74,18 @@ class Limits:
     per_case_window: float = 15 * 60
     per_user: int = 10
     per_user_window: float = 60 * 60
+    per_case_tail: int = 10  # failures on a case by anyone that pause its phone-tail verification
+    per_case_tail_window: float = 60 * 60
 
     def __post_init__(self) -> None:
-        if self.per_case < 1 or self.per_user < 1 or self.per_case_window <= 0 or self.per_user_window <= 0:
+        if min(self.per_case, self.per_user, self.per_case_tail) < 1 or \
+                min(self.per_case_window, self.per_user_window, self.per_case_tail_window) <= 0:
             raise ValueError("limits must be at least 1 and windows positive")
+
+    @property
+    def longest_window(self) -> float:
+        """How long a failure can still count."""
+        return max(self.per_case_window, self.per_user_window, self.per_case_tail_window)
 
 
 @dataclass(frozen=True)
@@ -80,7 +94,8 @@ class Decision:
 
     ``retry_after``: whole seconds until the lock ends (0 when allowed). ``attempts_left``: failures
     still possible before a lock (for this case, or overall when no case was named). ``scope``:
-    which limit locks, ``"case"`` (this case number) or ``"user"`` (every case), None when allowed.
+    which limit locks, ``"case"`` (this case number) or ``"user"`` (every case), or ``"case_tail"``
+    (verifying this case by phone tail, for everyone), None when allowed.
     """
 
     allowed: bool
@@ -122,10 +137,27 @@ class AttemptLimiter:
             left = min(left, limits.per_case - len(case_times))
         return Decision(True, 0, left)
 
+    def tail_allowed(self, case_number: str, now: float) -> Decision:
+        """May anyone verify ``case_number`` by phone tail now? Not after `Limits.per_case_tail` failures on it
+        by all end users together within its window (the query code is never paused so)."""
+        self._ensure_table()
+        since = now - self.limits.per_case_tail_window
+        query = (select(failures.c.failed_at)
+                 .where(failures.c.case_key == self._case_key(case_number), failures.c.failed_at > since,
+                        failures.c.failed_at <= now)
+                 .order_by(failures.c.failed_at))
+        with self.engine.connect() as conn:
+            times = conn.execute(query).scalars().all()
+        limit = self.limits.per_case_tail
+        if len(times) < limit:
+            return Decision(True, 0, limit - len(times))
+        wait = times[len(times) - limit] + self.limits.per_case_tail_window - now
+        return Decision(False, max(1, math.ceil(wait)), 0, CASE_TAIL)
+
     def record_failure(self, case_number: str, end_user: str, now: float) -> Decision:
         """Count one failed verification; the decision for the next try."""
         self._ensure_table()
-        horizon = now - max(self.limits.per_case_window, self.limits.per_user_window)
+        horizon = now - self.limits.longest_window
         with self.engine.begin() as conn:
             conn.execute(delete(failures).where(failures.c.failed_at <= horizon))
             conn.execute(
@@ -146,7 +178,7 @@ class AttemptLimiter:
     def _failures(self, case_number: str | None, end_user: str, now: float) -> tuple[list[float], list[float]]:
         """Times of this end user's failures on the case (per-case window) and overall (per-user window)."""
         self._ensure_table()
-        since = now - max(self.limits.per_case_window, self.limits.per_user_window)
+        since = now - self.limits.longest_window
         query = (
             select(failures.c.case_key, failures.c.failed_at)
             .where(failures.c.end_user == end_user, failures.c.failed_at > since, failures.c.failed_at <= now)

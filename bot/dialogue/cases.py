@@ -163,6 +163,15 @@ def locked_text(locked_until: float, now: float, hotline: str, *, every_case: bo
     return what + f"您也可以在“浙里办”APP 的“我的办件”中查看，或拨打 {hotline} 咨询。"
 
 
+def tail_paused_text(paused_until: float, now: float, hotline: str) -> str:
+    """Why a phone tail is not checked now: too many failed guesses on this case number, by anyone; the
+    receipt's query code still works. The chat's form asks for it next."""
+    minutes = max(1, round((paused_until - now) / 60))
+    return ("这个受理编号最近验证失败的次数较多，为防止他人猜测，暂时不能用手机号后四位查询"
+            f"（约 {minutes} 分钟后恢复）。请改发受理回执上的 8 位查询码；"
+            f"也可以在“浙里办”APP 的“我的办件”中查看，或拨打 {hotline} 咨询。")
+
+
 def still_locked_text(locked_until: float, now: float, hotline: str) -> str:
     """A phone tail or query code sent while lookups are paused (after the lock was told): still paused."""
     minutes = max(1, round((locked_until - now) / 60))

@@ -115,6 +115,21 @@ def test_a_new_conversation_of_the_same_sender_is_still_locked(catalog_provider,
     assert "已受理" in dispatcher.messages[0]["text"]
 
 
+def test_many_strangers_pause_the_phone_tail_but_not_the_query_code(catalog_provider, live,
+                                                                    limiter: AttemptLimiter) -> None:
+    """Ten failed guesses on a case, each from a new sender id, pause its phone-tail verification for everyone;
+    the owner is asked for the receipt's query code instead (the case number is kept), which still works."""
+    now = time.time()
+    for n in range(10):
+        limiter.record_failure(NUMBER, limiter.end_user(f"web-stranger-{n}"), now - 60 + n)
+    dispatcher, events = query_events({"case_number": NUMBER, "case_factor": "2481"}, sender="web-owner")
+    text, changed = dispatcher.messages[0]["text"], slot_events(events)
+    assert "暂时不能用手机号后四位查询" in text and "8 位查询码" in text and "已受理" not in text, text
+    assert "case_number" not in changed and changed["case_factor"] is None
+    dispatcher, _ = query({"case_number": NUMBER, "case_factor": "K7M3Q9TX"}, sender="web-owner")
+    assert "已受理" in dispatcher.messages[0]["text"]
+
+
 def test_too_many_failures_over_several_cases_lock_every_lookup(catalog_provider, live,
                                                                  limiter: AttemptLimiter) -> None:
     user = limiter.end_user("test-user")

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from bot.cases import END_USER_RE
 from bot.cases.attempts import (
     CASE,
+    CASE_TAIL,
     USER,
     AttemptLimiter,
     Decision,
@@ -153,6 +154,21 @@ def test_the_table_holds_no_raw_ids_and_old_rows_go(engine: Engine, limiter: Att
     assert "oAbCdEfGhIjK" not in dumped and CASE_B not in dumped and CASE_B[-6:] not in dumped
 
 
+def test_many_strangers_pause_verifying_a_case_by_phone_tail_for_everyone(limiter: AttemptLimiter) -> None:
+    """New sender ids are cheap: ten failures on one case by anyone pause its phone-tail verification for an
+    hour, for everyone. No one is locked out as such (the query code still works), and other cases are free."""
+    for n in range(9):
+        fail(limiter, CASE_A, limiter.end_user(f"web-stranger-{n}"), 1, start=T0 + n)
+    assert limiter.tail_allowed(CASE_A, T0 + 60) == Decision(True, 0, 1)
+    fail(limiter, CASE_A, limiter.end_user("web-stranger-9"), 1, start=T0 + 9)
+    paused = limiter.tail_allowed(CASE_A, T0 + 60)
+    assert (paused.allowed, paused.scope, paused.retry_after) == (False, CASE_TAIL, 3600 - 60)
+    owner = limiter.end_user("web-owner")
+    assert limiter.allowed(CASE_A, owner, T0 + 60).allowed  # the owner is not locked out of the case
+    assert limiter.tail_allowed(CASE_B, T0 + 60).allowed
+    assert limiter.tail_allowed(CASE_A, T0 + 3600).allowed  # the oldest failure has left the window
+
+
 def test_limits_are_configurable(engine: Engine) -> None:
     limiter = AttemptLimiter(engine, SECRET, Limits(per_case=1, per_case_window=10, per_user=2, per_user_window=20))
     user = limiter.end_user("web-me")
@@ -160,6 +176,8 @@ def test_limits_are_configurable(engine: Engine) -> None:
     assert limiter.allowed(CASE_A, user, T0 + 10).allowed
     with pytest.raises(ValueError):
         Limits(per_case=0)
+    with pytest.raises(ValueError):
+        Limits(per_case_tail_window=0)
     with pytest.raises(ValueError):
         AttemptLimiter(engine, b"")
 
