@@ -15,6 +15,7 @@ from bot.dialogue import answers as say
 from bot.dialogue.cases import asks_why_turned_down, turned_down_text
 from bot.dialogue.choices import NONE_OF_THESE, asks_something_else, by_position, pick
 from bot.dialogue.guide import GUIDE_TYPE
+from bot.dialogue.guide_passages import guide_passage
 from bot.dialogue.places import (
     find_place,
     find_place_in_pinyin,
@@ -397,6 +398,13 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
     if (detail := detail_in_words(text)) and state.affair_state == DONE and \
             (result.affair == state.affair or _part_of_the_bundle(snap, state, result)):
         return answer_detail(snap, state, text, detail, hotline)  # 交了6年能领几个月, after its guide: no restart
+    if state.affair_state == DONE and result.affair == state.affair and asks_something(text) and \
+            (quoted := _quoted_from_the_guide(snap, state, text, hotline)) is not None:
+        return quoted  # 领失业金期间医保要自己交吗, after its guide: the sentence that says, not the guide again
+    if state.affair_state == DONE and state.affair in result.clarify:  # 体检在哪做, among 驾照 and 教师资格
+        followed = _follow_up_on_the_guide(snap, state, text, hotline)
+        if followed is not None:
+            return followed
     if result.affair:
         return _with_detail_asked(snap, _choose(snap, state, result.affair, text), text, hotline)
     if result.clarify:
@@ -421,8 +429,10 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
     if state.affair and state.affair_state == DONE and MATERIALS_ASKED.search(text):
         return _choose(snap, state, state.affair, "")  # 要带啥, after the guide: the guide again, as its button gives
     detail = detail_in_words(text) if state.affair else None
-    if detail is not None:  # no affair in the words, but a follow-up on the one just answered
-        return answer_detail(snap, state, text, detail, hotline)
+    if detail is not None or state.affair and state.affair_state == DONE:  # a follow-up on the affair answered
+        followed = _follow_up_on_the_guide(snap, state, text, hotline)
+        if followed is not None:
+            return followed
     if asks_why_turned_down(text):  # 为什么被驳回, after a lookup told of a rejection: not "not mine", no handoff
         return Turn(replace(state, affair_state=DONE if state.affair else state.affair_state),
                     [say.Reply(turned_down_text(hotline))])
@@ -1084,6 +1094,40 @@ def full_answer(snap: Snapshot, state: State, hotline: str) -> Turn:
     return Turn(replace(state, affair_state=DONE, clarify_failures=0, also_affair=None), replies)
 
 
+# follow-ups a sentence of the guide answers better than the hall or the in-person line: 去哪里体检 asks where the
+# medical check is done (a hospital), not where the licence is renewed; 三力测试要本人去吗 asks of the test
+QUOTED_BEFORE = (None, "office", "in_person")
+# a follow-up answered from a sentence of the guide is this short, and the affair among the resolver's first few
+# candidates for it
+LONGEST_FOLLOW_UP = 20
+NEAR_CANDIDATES = 3
+
+
+def _follow_up_on_the_guide(snap: Snapshot, state: State, text: str, hotline: str) -> Turn | None:
+    """A follow-up on the affair whose guide was given: the guide's sentence it asks about (登报还要吗), or the
+    detail its words ask for (要多少钱); None when neither."""
+    detail = detail_in_words(text)
+    quoted = _quoted_from_the_guide(snap, state, text, hotline) if detail in QUOTED_BEFORE else None
+    if quoted is not None:
+        return quoted
+    return answer_detail(snap, state, text, detail, hotline) if detail is not None else None
+
+
+def _quoted_from_the_guide(snap: Snapshot, state: State, text: str, hotline: str) -> Turn | None:
+    """The sentence of the guide just given that a short follow-up asks about, quoted; None when none is, or when
+    the message is long or its words lead elsewhere (the affair is not among the resolver's first candidates):
+    优惠券过期了还能用吗 shares 过期 with a driving licence's guide and is no question about it."""
+    affair = snap.catalog.affair(state.affair)
+    if affair is None or state.affair_state != DONE or len(normalize(text)) > LONGEST_FOLLOW_UP:
+        return None
+    sentence = guide_passage(snap.catalog, affair, text)
+    near = {c.id for c in snap.resolver.resolve(text).candidates[:NEAR_CANDIDATES]}
+    if sentence is None or not near & {affair.id, *affair.parts}:
+        return None
+    return Turn(state, [say.Reply(f"【{affair.short_name}】办事指南里有这样一句：{sentence}。"
+                                  f"如果没答到您问的，请换个说法，或拨打 {hotline} 咨询。")])
+
+
 # follow-ups on one part of a bundle that the part answers (丧葬费能领多少); trips, the hall, the online way and
 # going in person are the bundle's own, done together (最多跑一次 for it all, not the part's 零次跑)
 ANSWERED_BY_THE_PART = ("fee", "time_limit", "benefit", "premium", "frequency", "pay_when", "tax")
@@ -1148,6 +1192,9 @@ def answer_detail(snap: Snapshot, state: State, text: str, detail: str, hotline:
                                 clarify_failures=state.clarify_failures + 1), [say.Reply(not_mine_text(hotline))])
         return Turn(replace(state, affair_state=DONE, pending_detail=detail, clarify_failures=1),
                     [say.Reply("请问您问的是哪个事项？比如“补办身份证要多少钱”。")])
+    if not switched and text and detail in QUOTED_BEFORE and \
+            (quoted := _quoted_from_the_guide(snap, state, text, hotline)) is not None:
+        return quoted  # 伊要去哪里体检: where the check is done, as the guide says, not the licence's hall
     district = snap.catalog.places.get(state.district or "")
     if detail in PLACE_DETAILS and district is None:
         replies = [ask_district()]

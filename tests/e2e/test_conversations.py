@@ -696,3 +696,10 @@ def test_a_child_registered_with_the_zhejiang_parent_keeps_the_hukou_part(stack:
     assert "父母都是外省户口" not in answered and "父母是否已登记结婚" in answered, answered
     guide = to_the_guide(chat, "已登记结婚")
     assert "新生儿落户" in guide and "一方浙江户口、另一方外省户口" in guide, guide
+
+
+def test_a_follow_up_the_guide_answers_in_a_sentence_gets_it(stack: Stack) -> None:
+    chat = stack.chat()
+    to_the_guide(chat, "公司裁员了，失业金怎么领，已经办了停保，在杭州西湖区")
+    quoted = chat.text("领失业金期间医保要自己交吗")
+    assert "办事指南里有这样一句" in quoted and "由失业保险基金代缴" in quoted and GUIDE not in quoted, quoted

@@ -1498,3 +1498,39 @@ def test_the_words_that_say_which_case_outweigh_a_shorter_word_of_the_other(snap
 def test_an_age_after_a_dialect_pronoun_is_the_persons(snapshot):
     state = _understand(snapshot, T.State(), "阿拉爸爸驾照过期了，伊今年72了，哪能换").state
     assert state.affair == "driving-license-renew" and state.answers.get("age_70") == "over_70"
+
+
+@pytest.mark.parametrize("affair_id, answers, question, said", [
+    ("property-certificate-reissue", {}, "登报还要吗", "无需自行登报"),
+    ("housing-fund-loan", {}, "贷款利率多少", "个人住房公积金贷款利率"),
+    ("unemployment-benefit", {"leave_reason": "dismissed", "separation_filed": "filed"}, "领失业金期间医保要自己交吗",
+     "由失业保险基金代缴"),
+    ("driving-license-renew", {"expiry_status": "due", "age_70": "under_70", "applicant": "self"}, "体检在哪做",
+     "联网的医疗机构完成体检"),
+])
+def test_a_follow_up_the_guide_answers_in_a_sentence_is_told_that_sentence(snapshot, affair_id, answers, question,
+                                                                           said):
+    """登报还要吗, after the guide: the guide's own sentence about it, hedged, not 不在我能办理的范围内 (nor the hall,
+    nor a choice with 教师资格认定 for 体检在哪做, nor the whole guide again)."""
+    state = T.State(affair=affair_id, affair_state=T.DONE, answers=answers, district="330106")
+    turn = _understand(snapshot, state, question)
+    short = snapshot.catalog.affairs[affair_id].short_name
+    assert turn.replies[0].text.startswith(f"【{short}】办事指南里有这样一句：") and said in turn.replies[0].text
+    assert (turn.state.affair, turn.state.affair_state, turn.state.clarify_failures) == (affair_id, T.DONE, 0)
+
+
+@pytest.mark.parametrize("question", ["体检在哪做", "伊要去哪里体检"])
+def test_where_a_step_is_done_is_what_the_guide_says_of_it_not_the_hall(snapshot, question):
+    """Read by the classifier as asking where: the medical check is done at a hospital, as the guide says."""
+    state = T.State(affair="driving-license-renew", affair_state=T.DONE,
+                    answers={"expiry_status": "due", "age_70": "under_70", "applicant": "self"}, district="330106")
+    reply = T.answer_detail(snapshot, state, question, "office", HOTLINE).replies[0].text
+    assert "联网的医疗机构完成体检" in reply and "办理地点" not in reply, reply
+
+
+@pytest.mark.parametrize("question", ["银行卡怎么注销",
+                                      "上个月在网上认识了一个投资导师，说带我炒外汇稳赚不赔，现在提现提不出来怎么办"])
+def test_a_question_of_no_affair_after_a_guide_quotes_nothing(snapshot, question):
+    state = T.State(affair="driving-license-renew", affair_state=T.DONE,
+                    answers={"expiry_status": "due", "age_70": "under_70", "applicant": "self"}, district="330106")
+    assert "办事指南里有这样一句" not in _understand(snapshot, state, question).replies[0].text
