@@ -58,7 +58,8 @@ PLACE_DETAILS = ("office", "hours")
 # 能寄到家吗, 可以快递吗: whether the result can be posted, whichever follow-up the intent classifier read
 POST_WORDS = re.compile(r"邮寄|快递|寄到|寄回|寄给|寄过来|能寄|可以寄|送到家|送上门")
 # 一个月能领多少钱, 能领几个月, 能拿几天: how much or how long a benefit pays, not a fee or a time limit
-BENEFIT_WORDS = re.compile(r"(?:领|拿|发|报销?|退|补贴)(?:多少|几个月|几天|多久|多长时间)|(?:能|会|可以)给(?:多少|几)")
+BENEFIT_WORDS = re.compile(r"(?:领|拿|发|报销?|退|补贴)(?:多少|几个月|几天|多久|多长时间|几钿|几多)|"
+                           r"(?:能|会|可以)给(?:多少|几)|(?:每个?月|一个月)(?:能|可以)?(?:有|领|拿|发)(?:多少|几钿|几多)")
 # 一年能取几次, 多久能提一次: how often the affair can be done (a withdrawal), not how many trips it takes
 FREQUENCY_WORDS = re.compile(r"(?:取|提|领|申请|报销?)几次|"
                              r"(?:多久|多长时间)(?:才)?(?:能|可以)?(?:取|提|领|办|申请)一次|"

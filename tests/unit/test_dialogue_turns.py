@@ -1534,3 +1534,12 @@ def test_a_question_of_no_affair_after_a_guide_quotes_nothing(snapshot, question
     state = T.State(affair="driving-license-renew", affair_state=T.DONE,
                     answers={"expiry_status": "due", "age_70": "under_70", "applicant": "self"}, district="330106")
     assert "办事指南里有这样一句" not in _understand(snapshot, state, question).replies[0].text
+
+
+@pytest.mark.parametrize("affair_id, question", [("retirement-pension", "每个月能领几钿"),
+                                                 ("elderly-allowance", "每个月有几钿")])
+def test_what_a_benefit_pays_asked_in_dialect_is_no_fee(snapshot, affair_id, question):
+    state = T.State(affair=affair_id, affair_state=T.DONE, answers={}, district="330106")
+    for turn in (_understand(snapshot, state, question),
+                 T.answer_detail(snapshot, state, question, T.detail_for("ask_fee", question), HOTLINE)):
+        assert "能领多少、领多久" in turn.replies[0].text and "收费" not in turn.replies[0].text, turn.replies[0].text
