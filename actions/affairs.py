@@ -10,6 +10,7 @@ from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.cases import answered_on_the_case_shown
 from actions.handoff import hand_over
 from actions.rating import ask_for_rating, reason_pending, take_reason
 from actions.state import apply, entity, latest_text, loop_when_spoken, say, state_of
@@ -26,6 +27,9 @@ class ActionResolveAffair(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
+        on_the_case = answered_on_the_case_shown(dispatcher, tracker)  # 超时了怎么办, after a lookup
+        if on_the_case is not None:
+            return on_the_case
         before = state_of(tracker)
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         text = latest_text(tracker)
@@ -79,6 +83,9 @@ class ActionAnswerDetail(Action):
         return "action_answer_detail"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        on_the_case = answered_on_the_case_shown(dispatcher, tracker)  # 什么时候能办好, after a lookup
+        if on_the_case is not None:
+            return on_the_case
         before = state_of(tracker)
         intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
         detail = turns.detail_for(intent, latest_text(tracker), before.pending_detail)

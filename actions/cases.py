@@ -20,17 +20,19 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.rating import ask_for_rating
-from actions.state import say, state_of
+from actions.state import latest_text, messages_sent, say, state_of
 from bot.cases import Found, NotFoundOrMismatch, PhoneLast4, Unavailable, UnavailableReason, get_client
 from bot.cases.attempts import CASE, USER, AttemptLimiter, Decision, get_limiter
 from bot.catalog.catalog import Catalog
 from bot.catalog.provider import default_provider
 from bot.config import settings
 from bot.dialogue import cases, turns
+from bot.dialogue.case_follow_ups import CaseShown, answer
 
 log = logging.getLogger(__name__)
 
 LIMITER_ERRORS = (SQLAlchemyError, OSError)
+CASE_SHOWN = "case_shown"  # what the last lookup showed, for the follow-ups right after it
 
 
 def _catalog() -> Catalog | None:
@@ -67,6 +69,21 @@ async def _tail_paused(limiter: AttemptLimiter, number: str, now: float) -> int 
         log.error("case attempt limiter unavailable: %s", type(exc).__name__)
         return 60
     return None if decision.allowed else decision.retry_after
+
+
+def answered_on_the_case_shown(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]] | None:
+    """A follow-up on the case a lookup just showed (什么时候能办好, 去哪里拿, 为什么被驳回), answered from what it
+    showed; None when the message asks nothing of it, or names an affair (身份证多久能办好 asks of ID cards)."""
+    shown = CaseShown.from_slot(tracker.get_slot(CASE_SHOWN))
+    now, said = messages_sent(tracker), latest_text(tracker)
+    text = answer(shown, said, now, cases.province_today(), settings().hotline)
+    if text is None:
+        return None
+    named = default_provider().current().resolver.resolve(said)
+    if named.affair or named.clarify:
+        return None
+    dispatcher.utter_message(text=text)
+    return [SlotSet(CASE_SHOWN, shown.later(now).as_slot()), SlotSet("affair_state", turns.DONE)]
 
 
 def _locked_answer(decision: Decision, now: float, hotline: str) -> str:
@@ -153,11 +170,14 @@ class ActionQueryCase(Action):
             # first, so that running the form is no re-activation, which would fill the factor again from this same
             # message (and fail 3 times at once).
             return [SlotSet("case_factor", None), ActiveLoop("case_form"), FollowupAction("case_form")]
+        shown = None
         if isinstance(result, Found):
             try:
                 await asyncio.to_thread(limiter.record_success, number, end_user)
             except LIMITER_ERRORS as exc:
                 log.error("case attempt limiter could not record a success: %s", type(exc).__name__)
+            shown = CaseShown.of(result.case, messages_sent(tracker)).as_slot()  # for 什么时候能办好 next
+        reset.append(SlotSet(CASE_SHOWN, shown))
         dispatcher.utter_message(text=cases.result_text(result, _catalog, decision.attempts_left, hotline))
         unfinished = turns.unfinished(default_provider().current(), state_of(tracker))
         say(dispatcher, unfinished)  # the affair the lookup broke into goes on; its guide asks for the rating

@@ -47,6 +47,11 @@ def latest_text(tracker: Tracker) -> str:
     return "" if text.startswith("/") else text
 
 
+def messages_sent(tracker: Tracker) -> int:
+    """How many messages the person has sent in this conversation (the one being answered included)."""
+    return sum(1 for event in tracker.events if event.get("event") == "user")
+
+
 def entity(tracker: Tracker, name: str) -> str | None:
     """The first value of an entity in the last message."""
     return next(tracker.get_latest_entity_values(name), None)

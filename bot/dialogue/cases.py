@@ -239,8 +239,8 @@ def describe_case(case: Case, catalog: CatalogSource, hotline: str, today: date 
         when = f"，请在 {_date(p.collect_by)} 前领取" if p.collect_by else ""
         if p.collect_by and p.collect_by < today:
             when = f"，领取期限 {_date(p.collect_by)} 已过，去之前请先拨打 {hotline} 确认还能否领取"
-        lines.append(f"已办好{when}：{p.office_name}（{p.address}）" + (f"{p.window}，" if p.window else "，")
-                     + f"办公时间 {p.hours}。领取时请带上本人身份证和受理回执。")
+        lines.append(f"已办好{when}：{pickup_place(p.office_name, p.address, p.window, p.hours)}。"
+                     "领取时请带上本人身份证和受理回执。")
     elif status == CaseStatus.POSTED and case.delivery:
         d = case.delivery
         lines.append(f"结果已通过{d.carrier}寄出，运单号 {d.tracking_number}，可在快递官网或小程序查询物流。")
@@ -250,6 +250,11 @@ def describe_case(case: Case, catalog: CatalogSource, hotline: str, today: date 
         reason = (case.rejection_reason or "").strip().rstrip("。.") or "请查看短信或受理回执说明"
         lines.append(f"不予受理的原因：{reason}。如有疑问，可拨打 {hotline} 咨询。")
     return "\n".join(lines)
+
+
+def pickup_place(office_name: str, address: str, window: str | None, hours: str) -> str:
+    """Where a result is collected: the office, its address and window, and its hours."""
+    return f"{office_name}（{address}）" + (f"{window}，" if window else "，") + f"办公时间 {hours}"
 
 
 def _where_to_correct(case: Case, source: CatalogSource, hotline: str) -> str:

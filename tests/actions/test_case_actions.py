@@ -12,6 +12,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import create_engine
 
+from actions.affairs import ActionAnswerDetail, ActionResolveAffair
 from actions.cases import ActionQueryCase, ValidateCaseForm
 from backend.testing import running_server
 from bot.cases import CaseApiConfig, CaseClient, NotFoundOrMismatch
@@ -197,3 +198,19 @@ def test_backend_down_answers_within_three_seconds(catalog_provider, tmp_path: P
         assert "12345" in text and "浙里办" in text
     finally:
         set_client(None)
+
+
+def test_a_follow_up_right_after_a_result_is_answered_from_it(catalog_provider, live) -> None:
+    """什么时候能办好 / 超时了怎么办 after the lookup: the promised date it showed, and what to do now it has passed;
+    no new lookup, no "which affair". The slot keeps nothing that identifies the case or the person."""
+    _, events = query_events({"case_number": NUMBER, "case_factor": "2481"})
+    shown = slot_events(events)["case_shown"]
+    assert shown and NUMBER not in shown and "2481" not in shown
+    for action, text, intent in ((ActionAnswerDetail(), "什么时候能办好", "ask_time_limit"),
+                                 (ActionResolveAffair(), "超时了怎么办", "out_of_scope")):
+        dispatcher = CollectingDispatcher()
+        result = action.run(dispatcher, tracker(text, intent, {"case_shown": shown}), {})
+        later = slot_events(asyncio.run(result) if asyncio.iscoroutine(result) else result)
+        answer = dispatcher.messages[0]["text"]
+        assert "承诺 2026年11月25日 前办结" in answer and "承诺的日期已经过了" in answer, answer
+        assert later["case_shown"]  # kept for the next follow-up

@@ -47,8 +47,9 @@ def test_why_a_rejected_application_was_turned_down_is_no_new_lookup(stack: Stac
     chat.say("查一下办件进度")
     chat.say("ZJ2026330402000107")
     assert "不予受理的原因" in chat.text("4347")
-    why = chat.text("为什么没通过")
-    assert "不予受理或退回的原因" in why and "受理编号（" not in why, why
+    why = chat.text("为什么没通过")  # the reason the lookup just showed, again, and what to do next
+    assert why.startswith("不予受理的原因：申请的经营项目不属于食品经营许可范围") and "受理编号（" not in why, why
+    assert "直接告诉我要办的事" in why and "没太明白" not in why, why
 
 
 def test_how_often_a_withdrawal_can_be_made_is_no_number_of_trips(stack: Stack) -> None:
@@ -703,3 +704,13 @@ def test_a_follow_up_the_guide_answers_in_a_sentence_gets_it(stack: Stack) -> No
     to_the_guide(chat, "公司裁员了，失业金怎么领，已经办了停保，在杭州西湖区")
     quoted = chat.text("领失业金期间医保要自己交吗")
     assert "办事指南里有这样一句" in quoted and "由失业保险基金代缴" in quoted and GUIDE not in quoted, quoted
+
+
+def test_a_follow_up_after_a_lookup_result_is_about_that_case(stack: Stack) -> None:
+    chat = stack.chat()
+    chat.say("查进度 ZJ2026330106000101")
+    assert "已受理" in chat.text("2481")
+    when = chat.text("什么时候能办好")
+    assert "承诺 2026年11月25日 前办结" in when and "哪个事项" not in when, when
+    late = chat.text("超时了怎么办")
+    assert "承诺的日期已经过了" in late and "不在我能办理的范围内" not in late, late

@@ -212,3 +212,62 @@ def test_a_person_without_the_number_or_factor_is_told_where_to_find_it():
     where, instead = C.where_to_find_the_number_text(HOTLINE), C.other_ways_to_verify_text(HOTLINE)
     assert "我的办件" in where and HOTLINE in where
     assert "查询码" in instead and HOTLINE in instead
+
+
+# follow-ups on the case just shown (bot.dialogue.case_follow_ups)
+
+TODAY = dt.date(2026, 11, 25)
+
+
+def _shown(status: CaseStatus, **changes):
+    from bot.dialogue.case_follow_ups import CaseShown
+
+    return CaseShown.of(_case(status, **changes), message=4)
+
+
+def _follow_up(shown, text: str, message: int = 5) -> str | None:
+    from bot.dialogue.case_follow_ups import answer
+
+    return answer(shown, text, message, TODAY, HOTLINE)
+
+
+def test_what_is_kept_of_a_case_shown_is_what_its_answer_said_and_no_more():
+    from bot.dialogue.case_follow_ups import CaseShown
+
+    shown = _shown(CaseStatus.READY_FOR_PICKUP)
+    slot = shown.as_slot()
+    assert CaseShown.from_slot(slot) == shown
+    for secret in (NUMBER, "周*", "1234567890123", "0571-00000000"):
+        assert secret not in slot
+    assert CaseShown.from_slot("{not json") is None and CaseShown.from_slot(None) is None
+
+
+def test_when_it_will_be_done_is_the_promised_date_and_past_it_what_to_do():
+    reviewing = _shown(CaseStatus.REVIEWING)
+    late = _follow_up(reviewing, "什么时候能办好")
+    assert "承诺 2026年11月20日 前办结" in late and "承诺的日期已经过了" in late and HOTLINE in late
+    early = _follow_up(_shown(CaseStatus.REVIEWING, promised_date=dt.date(2026, 12, 20)), "超时了怎么办")
+    assert "2026年12月20日" in early and "已经过了" not in early
+
+
+def test_where_to_collect_is_the_office_shown_or_that_it_is_not_ready():
+    ready = _follow_up(_shown(CaseStatus.READY_FOR_PICKUP), "能让我女儿去帮我拿吗")
+    assert ready.startswith("领取地点：杭州市西湖区政务服务中心（杭州市西湖区文三路1号）3号窗口")
+    assert "2026年12月17日 前领取" in ready and "代领" in ready
+    assert _follow_up(_shown(CaseStatus.REVIEWING), "办好了去哪领") == "还没办好。办好后会短信通知您领取的方式和地点。"
+    posted = _follow_up(_shown(CaseStatus.POSTED), "快递到哪了")
+    assert "EMS" in posted and "1234567890123" not in posted
+
+
+def test_why_it_was_turned_down_is_the_reason_shown():
+    turned_down = _shown(CaseStatus.REJECTED)
+    for text in ("为什么被驳回", "那我该怎么办"):
+        assert _follow_up(turned_down, text).startswith("不予受理的原因：申请人不符合换领条件。")
+
+
+def test_only_the_messages_right_after_the_result_and_about_it_are_taken():
+    shown = _shown(CaseStatus.REVIEWING)
+    assert _follow_up(shown, "什么时候能办好", message=4 + 3) is not None
+    assert _follow_up(shown, "什么时候能办好", message=4 + 4) is None  # long after
+    assert _follow_up(shown, "好的谢谢") is None
+    assert _follow_up(None, "什么时候能办好") is None
