@@ -667,7 +667,8 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
     pending = snap.catalog.pending_questions(affair, state.answers) if affair else []
     if not pending:
         return Turn(state)
-    suggested, state = _suggestion(state, pending[0]), replace(state, suggested_answer=None)
+    suggested, asked = _suggestion(state, pending[0]), state.suggested_answer
+    state = replace(state, suggested_answer=None)
     if suggested is not None and CONFIRMS.fullmatch(normalize(text)):  # 您是说“冷静期已满”吗？ 是的
         return _answered(snap, state, pending, "", suggested)
     if suggested is not None and DECLINES.fullmatch(normalize(text)):
@@ -729,7 +730,10 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
     if later:  # 户口是安徽的 to the age question: 外省户口 is kept and told back, and the age is asked again
         noted = "；".join(option.label for _, option in later)
         given = {key: option.value for key, option in later}
-        return Turn(replace(state, answers={**state.answers, **given}), [say.Reply(f"好的，已记下：{noted}。")])
+        still = f"刚才问您的，是“{pending[0].question.option(suggested).label}”吗？是的话请回复“是”。" \
+            if suggested is not None else ""
+        return Turn(replace(state, answers={**state.answers, **given}, suggested_answer=asked),  # 您是说… still
+                    [say.Reply(f"好的，已记下：{noted}。{still}")])
     restated = {} if asks_something(text) or place is not None and not _says_a_hukou(snap, text) else \
         _restated(snap, affair, state, text, readings)  # not 父母都是本地户口吗？, nor 杭州西湖区 (where, not 户口)
     if restated:  # 孩子十岁, when 未满16周岁 was known

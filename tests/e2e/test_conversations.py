@@ -647,7 +647,7 @@ def test_preferences_told_in_a_bundle_story_are_kept_in_its_guide(stack: Stack) 
     chat = stack.chat()
     story = ("想在宁波鄞州注册一个一人有限公司，用自己家的房子做地址，找代办公司帮我办，暂时不用开发票，也没员工，"
              "开公司一条龙能一起办吗")
-    guide = to_the_guide(chat, story, "没有，就我一个人")
+    guide = to_the_guide(chat, story)  # 一人有限公司: no company shareholder to ask about
     assert "社保、公积金单位开户：暂时不开户" in guide and "任选其一" not in guide and "发票领用" not in guide, guide
 
 

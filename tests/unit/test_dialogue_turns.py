@@ -1359,7 +1359,7 @@ def test_preferences_told_in_a_bundle_story_shape_its_guide(snapshot):
     state = _understand(snapshot, T.State(), text).state
     assert (state.affair, state.answers["need_invoice"], state.answers["hire_staff"]) == \
         ("one-thing-business-start", "no_invoice", "no_staff")
-    state = T.take_situation_answer(snapshot, state, "没有，就我一个人").state
+    assert T.next_question(snapshot, state) is None  # 一人有限公司: no company shareholder to ask about
     guide = T.full_answer(snapshot, state, HOTLINE).replies[0].text
     assert "社保、公积金单位开户：暂时不开户" in guide and "任选其一" not in guide, guide
     assert "发票领用" not in guide and "税务UKey" not in guide.split("办理地点")[0], guide
@@ -1543,3 +1543,21 @@ def test_what_a_benefit_pays_asked_in_dialect_is_no_fee(snapshot, affair_id, que
     for turn in (_understand(snapshot, state, question),
                  T.answer_detail(snapshot, state, question, T.detail_for("ask_fee", question), HOTLINE)):
         assert "能领多少、领多久" in turn.replies[0].text and "收费" not in turn.replies[0].text, turn.replies[0].text
+
+
+def test_a_suggestion_not_yet_confirmed_stays_when_another_answer_comes_first(snapshot):
+    """您是说“都是自然人”吗？ then 租的写字楼 (the next question's answer): it is recorded, the suggestion is asked
+    again, and 是 confirms it (it had answered 有没有单位 with yes: 有单位股东)."""
+    state = _understand(snapshot, T.State(), "我要开公司办营业执照").state
+    state = T.take_situation_answer(snapshot, state, "有限责任公司").state
+    asked = T.take_situation_answer(snapshot, state, "就我一个人")
+    assert "您是说“都是自然人”吗" in asked.replies[0].text
+    noted = T.take_situation_answer(snapshot, asked.state, "租的写字楼")
+    assert noted.replies[0].text == "好的，已记下：租来的房子。刚才问您的，是“都是自然人”吗？是的话请回复“是”。"
+    confirmed = T.take_situation_answer(snapshot, noted.state, "是").state
+    assert confirmed.answers["shareholder_kind"] == "natural_only"
+
+
+def test_a_one_person_company_has_no_company_shareholder_to_ask_about(snapshot):
+    state = _understand(snapshot, T.State(), "想在宁波鄞州注册一个一人有限公司，用自己家的房子做地址").state
+    assert state.answers["shareholder_kind"] == "natural_only"
