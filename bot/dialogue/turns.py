@@ -332,6 +332,15 @@ def is_rejection(text: str) -> bool:
     return text.strip() == NOT_THIS_PAYLOAD or REJECTION.fullmatch(normalize(text)) is not None
 
 
+def _bundle_named(snap: Snapshot, options: Sequence[str], text: str) -> str | None:
+    """The one bundle among the affairs offered that the message names word for word (退休一件事, 出生一件事),
+    or None."""
+    said = normalize(text)
+    named = [option for option in options if (affair := snap.catalog.affair(option)) is not None and affair.is_bundle
+             and any(normalize(name) in said for name in (affair.short_name, *affair.aliases) if normalize(name))]
+    return named[0] if len(named) == 1 else None
+
+
 def _rejected(state: State, hotline: str) -> Turn:
     """Forget the affair that was named wrongly and ask again; offer the hotline after two misses."""
     failures = state.clarify_failures + 1
@@ -408,6 +417,8 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
             return followed
     if result.affair:
         return _with_detail_asked(snap, _choose(snap, state, result.affair, text), text, hotline)
+    if result.clarify and (bundle := _bundle_named(snap, result.clarify, text)) is not None:
+        return _choose(snap, state, bundle, text)  # 退休一件事怎么办: no choice with the pension it holds
     if result.clarify:
         if len(result.clarify) == 1:
             return _choose(snap, state, result.clarify[0], text)  # named with 不是这个, so a miss costs one tap

@@ -1561,3 +1561,18 @@ def test_a_suggestion_not_yet_confirmed_stays_when_another_answer_comes_first(sn
 def test_a_one_person_company_has_no_company_shareholder_to_ask_about(snapshot):
     state = _understand(snapshot, T.State(), "想在宁波鄞州注册一个一人有限公司，用自己家的房子做地址").state
     assert state.answers["shareholder_kind"] == "natural_only"
+
+
+@pytest.mark.parametrize("text, bundle", [
+    ("来电人今年到龄退休，在衢州一家企业上班，以前在江西交过8年社保，没有公积金，问退休一件事", "one-thing-retirement"),
+    ("我想办二手房过户一件事，房子在湖州吴兴", "one-thing-property-transfer"),
+])
+def test_a_bundle_named_word_for_word_is_taken_up_without_a_choice(snapshot, text, bundle):
+    state = _understand(snapshot, T.State(), text).state
+    assert (state.affair, state.affair_state) == (bundle, T.RESOLVED)
+
+
+def test_no_housing_fund_told_in_the_story_leaves_the_withdrawal_out(snapshot):
+    """交过8年社保 says nothing of a housing fund; 没有公积金 does."""
+    text = "来电人今年到龄退休，在衢州一家企业上班，以前在江西交过8年社保，没有公积金，问退休一件事"
+    assert _understand(snapshot, T.State(), text).state.answers["has_housing_fund"] == "no_fund"
