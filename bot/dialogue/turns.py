@@ -152,6 +152,8 @@ CONFIRMS = re.compile(r"(对+|是+的?|没错|就是|就是这个|是这个|正�
 DECLINES = re.compile(r"(不是|不对|都不是|都不对|错了|不是这个(意思)?|不)[啊呀吧了的啦哈呢]*")
 # 不对，… / 不是 …: words of correction set apart from what follows (not 不是本地的, which negates 本地)
 CORRECTION_APART = re.compile(rf"^{INTERJECTION}(?:不是|不对|错了|搞错了|弄错了)+[，,。.!！\s]+")
+# 在嘉兴办, 去宁波办: where the affair is done (not 杭州户口, where a hukou is)
+WHERE_DONE = re.compile(r"[在去到][^，。,；;]{1,8}办")
 # 不对，…: the same, but not 不是, which also answers a question of yes or no (不是，我们是头婚)
 WRONG_APART = re.compile(rf"^{INTERJECTION}(?:不对|错了|搞错了|弄错了)+[，,。.!！\s]+")
 CORRECTION = re.compile(rf"^{INTERJECTION}(不是|不对|错了|搞错|弄错)..|我是说|我说的是|我要问的是|我想问的是|"
@@ -382,6 +384,10 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
         chosen = _bundle_choice_told(snap, state, text)  # 水电不用过户了, after a bundle's guide: the guide again
         if chosen is not None:
             return chosen
+        if place is not None and state.affair_state == DONE and CORRECTION_APART.search(text) and \
+                (WHERE_DONE.search(text) or not _says_a_hukou(snap, text)):
+            return Turn(replace(state, affair_state=RESOLVED),  # 不对，我们在嘉兴办: the guide again, for 嘉兴
+                        [say.Reply(f"好的，已改为在{place_label(snap.catalog, place)}办理。")])
         asked_about = _material_answered(snap, state, text, hotline)  # 可以不带户口本吗, after the guide
         if asked_about is not None:
             return asked_about
@@ -824,7 +830,9 @@ def _revised(snap: Snapshot, state: State, text: str, asked: Question | None) ->
     earlier answers the reply changes are changed and told back, and the questions go on from the first one left
     open. None when it changes none."""
     affair = snap.catalog.affair(state.affair)
-    changed = changed_answers(snap, affair, state.answers, text, _readings(snap, text), asked) if affair else {}
+    hukou = hukou_places_as_province(snap.catalog, text)  # 不对，是杭州户口: 浙江户口
+    readings = [*_readings(snap, text), *([hukou] if hukou != text else [])]
+    changed = changed_answers(snap, affair, state.answers, text, readings, asked) if affair else {}
     if not changed:
         return None
     answers = _prefilled(snap, affair, with_changes(snap, affair, state.answers, changed), without_revision(text))

@@ -714,3 +714,10 @@ def test_a_follow_up_after_a_lookup_result_is_about_that_case(stack: Stack) -> N
     assert "承诺 2026年11月25日 前办结" in when and "哪个事项" not in when, when
     late = chat.text("超时了怎么办")
     assert "承诺的日期已经过了" in late and "不在我能办理的范围内" not in late, late
+
+
+def test_a_place_corrected_after_the_guide_gives_the_guide_for_it(stack: Stack) -> None:
+    chat = stack.chat()
+    assert "嘉兴" not in to_the_guide(chat, "身份证丢了怎么补办", "已满16周岁", "浙江户口", "杭州市余杭区")
+    again = chat.text("不对，我是在嘉兴南湖区办")
+    assert again.startswith("好的，已改为在嘉兴市南湖区办理。") and GUIDE in again and "嘉兴" in again, again

@@ -1576,3 +1576,21 @@ def test_no_housing_fund_told_in_the_story_leaves_the_withdrawal_out(snapshot):
     """交过8年社保 says nothing of a housing fund; 没有公积金 does."""
     text = "来电人今年到龄退休，在衢州一家企业上班，以前在江西交过8年社保，没有公积金，问退休一件事"
     assert _understand(snapshot, T.State(), text).state.answers["has_housing_fund"] == "no_fund"
+
+
+def test_where_the_affair_is_done_corrected_after_the_guide_gives_it_again_there(snapshot):
+    """不对，我们在嘉兴办，她户口在嘉兴, after the marriage guide for 杭州: the place changes and the guide comes again
+    (户口 had offered the hukou affairs)."""
+    state = T.State(affair="marriage-registration", affair_state=T.DONE, answers={}, district="330100")
+    turn = _understand(snapshot, state, "不对，我们在嘉兴办，她户口在嘉兴")
+    assert (turn.state.affair, turn.state.affair_state, turn.state.district) == (
+        "marriage-registration", T.RESOLVED, "330400")
+    assert turn.replies[0].text == "好的，已改为在嘉兴市办理。"
+
+
+def test_a_hukou_corrected_after_the_guide_is_the_hukou_not_the_place(snapshot):
+    state = T.State(affair="id-card-reissue", affair_state=T.DONE,
+                    answers={"applicant_age": "adult", "hukou_place": "other_province"}, district="330100")
+    turn = _understand(snapshot, state, "不对，是杭州户口")
+    assert turn.state.answers["hukou_place"] == "local" and turn.state.affair_state == T.RESOLVED
+    assert turn.replies[0].text == "好的，已改为：浙江户口。"
