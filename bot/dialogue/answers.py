@@ -345,12 +345,16 @@ def chosen_options(catalog: Catalog, affair: Affair, answers: dict[str, str]) ->
 
 
 def _chosen(catalog: Catalog, affair: Affair, answers: dict[str, str]) -> list[tuple[Question, Option]]:
-    """Each question answered, with the option chosen, in the order of `chosen_options`."""
+    """Each question answered, with the option chosen, in the order of `chosen_options`; not a part's answer that
+    the bundle settles itself (`implies`: a newborn's insurance follows its hukou), which would only repeat."""
     chosen, known = [], catalog.with_implied(affair, answers)
+    settled = {key for implication in affair.implies for key in implication.answers} if affair.is_bundle else set()
     for owner in [affair, *catalog.parts_of(affair, answers)]:  # not a part left out in this situation
         part = None if owner is affair else owner.id
         scoped = known if part is None else part_answers(known, part)
         for question in owner.situations:
+            if part is not None and answer_key(part, question.id) in settled:
+                continue
             option = question.option(answers.get(answer_key(part, question.id), ""))
             if option and matches(question.ask_if, scoped, unknown_matches=True):  # not one told, then ruled out
                 chosen.append((question, option))

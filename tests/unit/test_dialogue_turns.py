@@ -1594,3 +1594,16 @@ def test_a_hukou_corrected_after_the_guide_is_the_hukou_not_the_place(snapshot):
     turn = _understand(snapshot, state, "不对，是杭州户口")
     assert turn.state.answers["hukou_place"] == "local" and turn.state.affair_state == T.RESOLVED
     assert turn.replies[0].text == "好的，已改为：浙江户口。"
+
+
+def test_a_birth_story_is_said_back_without_repeats_or_a_hukou_the_baby_has_not_got(snapshot):
+    """已经领了结婚证 is no 已上户口 (已经 alone was a hint of it), and the insurance's hukou, which the bundle settles
+    from the parents', is not said again."""
+    from bot.dialogue.answers import situation_summary
+
+    text = ("我老婆上周在宁波鄞州二院生了个女儿，我们俩都是鄞州户口，已经领了结婚证，"
+            "想给宝宝报户口、办医保和社保卡，出生一件事")
+    state = _understand(snapshot, T.State(), text).state
+    assert "medical-insurance-enrollment/birth_registered" not in state.answers
+    summary = situation_summary(snapshot.catalog, snapshot.catalog.affairs[state.affair], state.answers)
+    assert summary == "在浙江落户、父母已登记结婚、父母都是浙江户口", summary
