@@ -210,6 +210,11 @@ def marked_yes_and_no(question: Question) -> tuple[Option, Option] | None:
 _LOSING = re.compile(r"[找寻]不[着到见]|不见")
 
 
+# pronouns of dialect read as those of the hints (阿拉帮伊办: 我帮他办)
+DIALECT_PRONOUNS = {"阿拉": "我", "伊": "他", "侬": "你", "俺": "我"}
+_DIALECT_PRONOUN = re.compile("|".join(DIALECT_PRONOUNS))
+
+
 def _with_readings(text: str, readings: Sequence[str]) -> str:
     """The answer and what its words mean, but not a reading that rewrites a clause that negates (不是安徽的 does
     not say 外省; in 我妈没工作，杭州余杭的户口 the 没 is not where 余杭 is read as 浙江); a word of losing negates
@@ -217,7 +222,8 @@ def _with_readings(text: str, readings: Sequence[str]) -> str:
     negating = [clause for clause in map(normalize, _clauses(text))
                 if any(n in _LOSING.sub("", clause) for n in _NEGATIONS)]
     kept = [reading for reading in map(normalize, readings) if all(clause in reading for clause in negating)]
-    return "|".join([normalize(text), *kept])
+    plain = normalize(_DIALECT_PRONOUN.sub(lambda m: DIALECT_PRONOUNS[m.group()], text))
+    return "|".join([normalize(text), *kept, *([plain] if plain != normalize(text) else [])])
 
 
 def _negated(text: str, word: str) -> bool:

@@ -1607,3 +1607,9 @@ def test_a_birth_story_is_said_back_without_repeats_or_a_hukou_the_baby_has_not_
     assert "medical-insurance-enrollment/birth_registered" not in state.answers
     summary = situation_summary(snapshot.catalog, snapshot.catalog.affairs[state.affair], state.answers)
     assert summary == "在浙江落户、父母已登记结婚、父母都是浙江户口", summary
+
+
+@pytest.mark.parametrize("reply, value", [("阿拉帮伊办", "agent"), ("伊自己去", "self")])
+def test_an_answer_with_dialect_pronouns_is_read_as_with_plain_ones(snapshot, reply, value):
+    question = next(q for q in snapshot.catalog.affairs["driving-license-renew"].situations if q.id == "applicant")
+    assert parse_answer(question, reply) == value
