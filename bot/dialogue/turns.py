@@ -415,10 +415,10 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
             (result.affair == state.affair or _part_of_the_bundle(snap, state, result)):
         return answer_detail(snap, state, text, detail, hotline)  # 交了6年能领几个月, after its guide: no restart
     if state.affair_state == DONE and result.affair == state.affair and asks_something(text) and \
-            (quoted := _quoted_from_the_guide(snap, state, text, hotline)) is not None:
+            (quoted := _quoted_from_the_guide(snap, state, text, hotline, result)) is not None:
         return quoted  # 领失业金期间医保要自己交吗, after its guide: the sentence that says, not the guide again
     if state.affair_state == DONE and state.affair in result.clarify:  # 体检在哪做, among 驾照 and 教师资格
-        followed = _follow_up_on_the_guide(snap, state, text, hotline)
+        followed = _follow_up_on_the_guide(snap, state, text, hotline, result)
         if followed is not None:
             return followed
     if result.affair:
@@ -448,7 +448,7 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
         return _choose(snap, state, state.affair, "")  # 要带啥, after the guide: the guide again, as its button gives
     detail = detail_in_words(text) if state.affair else None
     if detail is not None or state.affair and state.affair_state == DONE:  # a follow-up on the affair answered
-        followed = _follow_up_on_the_guide(snap, state, text, hotline)
+        followed = _follow_up_on_the_guide(snap, state, text, hotline, result)
         if followed is not None:
             return followed
     if asks_why_turned_down(text):  # 为什么被驳回, after a lookup told of a rejection: not "not mine", no handoff
@@ -1127,17 +1127,19 @@ LONGEST_FOLLOW_UP = 20
 NEAR_CANDIDATES = 3
 
 
-def _follow_up_on_the_guide(snap: Snapshot, state: State, text: str, hotline: str) -> Turn | None:
+def _follow_up_on_the_guide(snap: Snapshot, state: State, text: str, hotline: str,
+                            result: Resolution) -> Turn | None:
     """A follow-up on the affair whose guide was given: the guide's sentence it asks about (登报还要吗), or the
-    detail its words ask for (要多少钱); None when neither."""
+    detail its words ask for (要多少钱); None when neither. `result`: the resolver's reading of the text."""
     detail = detail_in_words(text)
-    quoted = _quoted_from_the_guide(snap, state, text, hotline) if detail in QUOTED_BEFORE else None
+    quoted = _quoted_from_the_guide(snap, state, text, hotline, result) if detail in QUOTED_BEFORE else None
     if quoted is not None:
         return quoted
     return answer_detail(snap, state, text, detail, hotline) if detail is not None else None
 
 
-def _quoted_from_the_guide(snap: Snapshot, state: State, text: str, hotline: str) -> Turn | None:
+def _quoted_from_the_guide(snap: Snapshot, state: State, text: str, hotline: str,
+                           result: Resolution) -> Turn | None:
     """The sentence of the guide just given that a short follow-up asks about, quoted; None when none is, or when
     the message is long or its words lead elsewhere (the affair is not among the resolver's first candidates):
     优惠券过期了还能用吗 shares 过期 with a driving licence's guide and is no question about it."""
@@ -1145,7 +1147,7 @@ def _quoted_from_the_guide(snap: Snapshot, state: State, text: str, hotline: str
     if affair is None or state.affair_state != DONE or len(normalize(text)) > LONGEST_FOLLOW_UP:
         return None
     sentence = guide_passage(snap.catalog, affair, text)
-    near = {c.id for c in snap.resolver.resolve(text).candidates[:NEAR_CANDIDATES]}
+    near = {c.id for c in result.candidates[:NEAR_CANDIDATES]}
     if sentence is None or not near & {affair.id, *affair.parts}:
         return None
     return Turn(state, [say.Reply(f"【{affair.short_name}】办事指南里有这样一句：{sentence}。"
@@ -1217,7 +1219,7 @@ def answer_detail(snap: Snapshot, state: State, text: str, detail: str, hotline:
         return Turn(replace(state, affair_state=DONE, pending_detail=detail, clarify_failures=1),
                     [say.Reply("请问您问的是哪个事项？比如“补办身份证要多少钱”。")])
     if not switched and text and detail in QUOTED_BEFORE and \
-            (quoted := _quoted_from_the_guide(snap, state, text, hotline)) is not None:
+            (quoted := _quoted_from_the_guide(snap, state, text, hotline, named)) is not None:
         return quoted  # 伊要去哪里体检: where the check is done, as the guide says, not the licence's hall
     district = snap.catalog.places.get(state.district or "")
     if detail in PLACE_DETAILS and district is None:
