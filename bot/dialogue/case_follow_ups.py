@@ -86,8 +86,7 @@ def answer(shown: CaseShown | None, text: str, message: int, today: dt.date, hot
     status = CaseStatus(shown.status) if shown.status in CaseStatus._value2member_map_ else None
     if status is None:
         return None
-    if WHY_TURNED_DOWN.search(text) and status == CaseStatus.REJECTED or \
-            WHAT_NOW.search(text) and status == CaseStatus.REJECTED:
+    if status == CaseStatus.REJECTED and (WHY_TURNED_DOWN.search(text) or WHAT_NOW.search(text)):
         return _turned_down(shown, hotline)
     if WHERE_TO_COLLECT.search(text):
         return _where_to_collect(shown, status, text, today, hotline)
