@@ -38,6 +38,7 @@ from bot.channels.store import ChannelStore
 from bot.channels.wechat_api import WeChatApi
 from bot.channels.wechat_settings import WeChatSettings, load_wechat_settings
 from bot.edge import messages as edge_messages
+from bot.edge.handoff import left_by_chat
 from bot.handoff_relay import relaying
 
 if TYPE_CHECKING:
@@ -226,6 +227,9 @@ class WeChatInput(DeliveringChannel, InputChannel):
             return edge_messages.MESSAGE_TOO_LONG.format(max_chars=self.settings.max_message_chars)
         options = await self._blocking(self.store.load_options, sender)
         text = reply_for_digit(text, options) or text
+        left = await left_by_chat(sender, text)  # outside the hours, after the offer to leave a message
+        if left is not None:
+            return left
         try:
             masked = await self._protect(text, sender)
         except Exception as error:  # the unmasked text must not go on

@@ -43,6 +43,7 @@ from bot.channels.wecom_api import (
 from bot.channels.wecom_callback import KfEvent
 from bot.channels.wecom_quota import SendQuota, fit
 from bot.channels.wecom_settings import WeComSettings
+from bot.edge.handoff import left_by_chat
 
 logger = logging.getLogger(__name__)
 
@@ -212,6 +213,9 @@ class KfWorker:
         if turn_text is None:
             if len(text) > self.settings.max_message_chars:
                 return [say.TOO_LONG.format(max_chars=self.settings.max_message_chars)]
+            left = await left_by_chat(sender, text)  # outside the hours, after the offer to leave a message
+            if left is not None:
+                return [left]
             try:
                 turn_text = await self._mask(text, sender)
             except Exception as error:  # masking failed: the unmasked text must not go on

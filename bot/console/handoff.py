@@ -32,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -53,6 +53,8 @@ RESUMED_EVENT, CLOSED_EVENT = "resumed", "closed"
 DELIVERY_PREFIXES = ("wx:", "wecom:")
 MAX_TEXT = 1000
 MAX_TURNS = 10
+LEAVE_OFFER_SECONDS = 15 * 60  # how long a chat's messages may still become a left message after the offer
+MAX_OFFER_TEXTS = 5
 
 QUEUED_TEXT = "已为您转接人工坐席，您现在排在第 {position} 位，请稍候。坐席接入后会在这里回复您。"
 TAKEN_TEXT = "坐席{agent}已接入，正在为您服务。"
@@ -75,6 +77,15 @@ class Ticket:
     position: int | None
     in_service_hours: bool
     status: str | None = QUEUED
+
+
+@dataclass(frozen=True)
+class LeaveOffer:
+    """An open offer to leave a message by chat: the channel, the handoff summary and the messages kept so far."""
+
+    channel: str
+    summary: dict[str, Any]
+    texts: list[str]
 
 
 @dataclass(frozen=True)
@@ -201,6 +212,7 @@ class Desk:
                         position = _position(conn, existing) if existing["status"] == QUEUED else None
                         return Ticket(existing["id"], position, in_hours, existing["status"])
                     if not in_hours:
+                        _offer_to_leave_a_message(conn, sender, channel, cleaned, now)
                         return Ticket(None, None, False, None)
                     ticket_id = int(conn.execute(insert(store.handoffs).values(
                         sender=sender, open_sender=sender, channel=channel, status=QUEUED, reason=why,
@@ -259,15 +271,50 @@ class Desk:
 
     def leave_message(self, sender: str, text: str, callback_phone: str, channel: str = "web",
                       summary: dict[str, Any] | None = None) -> int:
-        """Store a message for a call back (outside the service hours); the number encrypted. Its id."""
+        """Store a message for a call back (outside the service hours); the number encrypted. Its id. The offer
+        made to the sender is used up; without a summary, the one kept with the offer goes with the message."""
         sender = _sender(sender)
         digits = normalize_phone(callback_phone)
         body = _text(text, MAX_TEXT, "text", required=True)
+        offer = self.leave_offer(sender)
+        if summary is None and offer is not None:
+            summary = offer.summary
         row = {"sender": sender, "channel": _text(channel or "web", 40, "channel") or "web", "text": body,
                "phone_cipher": self.box.seal(digits), "phone_masked": mask_phone(digits),
                "summary": clean_summary(summary) if summary else None, "status": "new", "created_at": self.clock()}
         with self.engine.begin() as conn:
+            conn.execute(delete(store.leave_offers).where(store.leave_offers.c.sender == sender))
             return int(conn.execute(insert(store.left_messages).values(**row)).inserted_primary_key[0])
+
+    def leave_offer(self, sender: str) -> LeaveOffer | None:
+        """The sender's open offer to leave a message by chat (made outside the hours, not yet expired or used)."""
+        table = store.leave_offers
+        with self.engine.connect() as conn:
+            row = conn.execute(select(table).where(table.c.sender == _sender(sender))).mappings().first()
+        if row is None or row["expires_at"] <= self.clock():
+            return None
+        return LeaveOffer(row["channel"], dict(row["summary"] or {}), list(row["texts"] or []))
+
+    def keep_for_the_message(self, sender: str, text: str) -> bool:
+        """Keep a message sent while the offer is open (masked; the last few): it becomes part of the left
+        message once a callback number comes. False when no offer is open."""
+        offer = self.leave_offer(sender)
+        if offer is None:
+            return False
+        texts = [*offer.texts, _text(text, MAX_TEXT, "text", required=True)][-MAX_OFFER_TEXTS:]
+        with self.engine.begin() as conn:
+            conn.execute(update(store.leave_offers).where(store.leave_offers.c.sender == _sender(sender))
+                         .values(texts=texts))
+        return True
+
+    def leave_message_by_chat(self, sender: str, text: str, callback_phone: str) -> int | None:
+        """The message that gives the callback number, with those kept since the offer, left for a call back on
+        the offer's channel and summary. None when no offer is open."""
+        offer = self.leave_offer(sender)
+        if offer is None:
+            return None
+        body = "\n".join([*offer.texts, _text(text, MAX_TEXT, "text", required=True)])[-MAX_TEXT:]
+        return self.leave_message(sender, body, callback_phone, offer.channel, offer.summary)
 
     # --- the agents' side -----------------------------------------------------------------------------------
 
@@ -439,6 +486,14 @@ class _Changed(Exception):
     """The ticket changed between reading and updating it: read again."""
 
 
+def _offer_to_leave_a_message(conn: Connection, sender: str, channel: str, summary: dict[str, Any],
+                              now: float) -> None:
+    """Open (or renew) the sender's offer to leave a message by chat."""
+    conn.execute(delete(store.leave_offers).where(store.leave_offers.c.sender == sender))
+    conn.execute(insert(store.leave_offers).values(sender=sender, channel=channel, summary=summary, texts=[],
+                                                   expires_at=now + LEAVE_OFFER_SECONDS))
+
+
 def _position(conn: Connection, row: Any) -> int:
     """The ticket's place among the queued ones (1 = next)."""
     table = store.handoffs
@@ -513,6 +568,16 @@ def leave_message(sender: str, text: str, callback_phone: str, channel: str = "w
                   summary: dict[str, Any] | None = None) -> int:
     """`Desk.leave_message` on the default desk."""
     return default_desk().leave_message(sender, text, callback_phone, channel, summary)
+
+
+def leave_message_by_chat(sender: str, text: str, callback_phone: str) -> int | None:
+    """`Desk.leave_message_by_chat` on the default desk."""
+    return default_desk().leave_message_by_chat(sender, text, callback_phone)
+
+
+def keep_for_the_message(sender: str, text: str) -> bool:
+    """`Desk.keep_for_the_message` on the default desk."""
+    return default_desk().keep_for_the_message(sender, text)
 
 
 def citizen_message(sender: str, text: str) -> Message | None:

@@ -24,6 +24,28 @@ def normalize_phone(text: str) -> str:
     raise BadInput(BAD_PHONE)
 
 
+# a landline written in a sentence: area code, perhaps a dash or space, and the number (0571-88888888)
+_LANDLINE_IN_TEXT = re.compile(r"(?<![0-9])0[0-9]{2,3}[\s-]?[0-9]{7,8}(?![0-9])")
+
+
+def find_callback_number(text: str) -> str | None:
+    """The digits of the one mobile or landline number a message gives to be called back on; None when it gives
+    none, or a case number (a message about an application is no message to leave)."""
+    from bot.privacy.masking import MOBILE, case_number_spans, find_personal_numbers
+
+    folded = fold(text or "")
+    if case_number_spans(folded):
+        return None
+    mobiles = [n for n in find_personal_numbers(folded) if n.kind == MOBILE]
+    spans = [folded[n.start:n.end] for n in mobiles] or _LANDLINE_IN_TEXT.findall(folded)
+    if len(spans) != 1:
+        return None
+    try:
+        return normalize_phone(re.sub(r"[^0-9+]", "", spans[0]))
+    except BadInput:
+        return None
+
+
 def mask_phone(digits: str) -> str:
     """138****5678 for a mobile number, 0571****8888 for a landline: enough to recognise, not to dial."""
     if _MOBILE.match(digits):

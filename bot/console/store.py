@@ -107,6 +107,17 @@ left_messages = Table(
     Column("created_at", Float, nullable=False, index=True),
 )
 
+# An offer to leave a message made outside the service hours to a chat without a form (WeChat, WeCom, a plain REST
+# client): the person's next messages until ``expires_at`` are kept (masked) until one gives a callback number.
+leave_offers = Table(
+    "console_leave_offers", metadata,
+    Column("sender", String(255), primary_key=True),
+    Column("channel", String(40), nullable=False),
+    Column("summary", JSON, nullable=True),  # masked, as for a ticket
+    Column("texts", JSON, nullable=False),  # the masked messages sent since the offer, before the number
+    Column("expires_at", Float, nullable=False, index=True),
+)
+
 hook_outbox = Table(
     "console_hook_outbox", metadata,
     Column("id", Integer, primary_key=True),

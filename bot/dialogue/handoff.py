@@ -59,8 +59,8 @@ def queued_reply(position: int | None, ticket: int | None) -> Reply:
 
 def closed_reply(hours: str, hotline: str) -> Reply:
     """Outside the service hours: leave a message and a number for a call back, or call the hotline."""
-    text = (f"现在不是人工坐席的服务时间（{hours}）。您可以留言并留下回电号码，工作人员上班后会尽快联系您；"
-            f"着急的话请拨打 {hotline} 政务服务便民热线（24 小时）。")
+    text = (f"现在不是人工坐席的服务时间（{hours}）。您可以留言：把想说的事和回电号码直接发给我，"
+            f"工作人员上班后会尽快联系您；着急的话请拨打 {hotline} 政务服务便民热线（24 小时）。")
     return Reply(text, data={"type": HANDOFF_TYPE, "status": "closed", "hours": hours})
 
 

@@ -16,7 +16,7 @@ from aiohttp import web
 from bot.edge import messages
 from bot.edge.accesslog import log_request
 from bot.edge.clientip import client_address, rate_key
-from bot.edge.handoff import add_handoff_routes, relay, status_replies
+from bot.edge.handoff import add_handoff_routes, left_by_chat, relay, status_replies
 from bot.edge.passthrough import add_passthrough_routes
 from bot.edge.privacy import Protect, load_protect
 from bot.edge.ratelimit import RateLimits
@@ -120,6 +120,9 @@ async def webhook(request: web.Request) -> web.Response:
         return bot_reply(chat.sender, messages.EMPTY_MESSAGE)
     if len(text) > settings.max_message_chars:
         return bot_reply(chat.sender, messages.MESSAGE_TOO_LONG.format(max_chars=settings.max_message_chars))
+    left = await left_by_chat(chat.sender, text)  # outside the hours, after the offer to leave a message
+    if left is not None:
+        return bot_reply(chat.sender, left)
     try:
         masked = await asyncio.get_running_loop().run_in_executor(request.app[MASKER], request.app[PROTECT],
                                                                   text, chat.sender)

@@ -6,6 +6,8 @@
   page polls while a handoff is open.
 - ``POST /webhooks/rest/leave_message`` ``{"sender", "message", "phone"}``: outside the service hours, a message
   and a number to call back; the number goes straight to the console's encrypted store, never through Rasa.
+- `left_by_chat`: the same by chat, for a person without the form (WeChat, WeCom, a plain REST client): after the
+  offer, a message that gives a callback number is left, with the person's messages since the offer.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from functools import partial
 from typing import Any
 
@@ -52,6 +55,35 @@ async def relay(sender: str, masked: str) -> dict[str, Any] | None:
         logger.error("handoff desk unavailable: %s", type(error).__name__)
         return None
     return {"status": ticket.status, "position": ticket.position, "agent": ticket.agent}
+
+
+# a message that only asks to leave one (留言, 我要留言, 怎么留言): it is told how
+_ASKS_TO_LEAVE_ONE = re.compile(r"(?:我要|我想|想|要|怎么|如何|可以|那就|那我)?留(?:个|一下|一个)?言"
+                                r"(?:吧|呢|吗|啊)?[\s。.!！?？~]*")
+
+
+async def left_by_chat(sender: str, text: str) -> str | None:
+    """A chat message (unmasked, before Rasa) after the offer to leave a message outside the service hours: one
+    that gives a callback number is left, with the messages kept since the offer, and the reply says so; a bare
+    留言 gets how to leave one; any other is kept for the message and goes on to Rasa (None), as do all
+    messages when no offer is open. A desk or database error never costs the message: it goes on to Rasa."""
+    from bot.config import settings
+    from bot.console.phones import find_callback_number, mask_phone
+
+    try:
+        desk = _desk()
+        if await _call(desk.leave_offer, sender) is None:
+            return None
+        phone = find_callback_number(text)
+        if phone is not None:
+            await _call(desk.leave_message_by_chat, sender, text, phone)
+            return messages.LEFT_BY_CHAT.format(phone=mask_phone(phone), hotline=settings().hotline)
+        if _ASKS_TO_LEAVE_ONE.fullmatch(text.strip()):
+            return messages.LEAVE_HOW
+        await _call(desk.keep_for_the_message, sender, text)
+    except Exception as error:  # noqa: BLE001 - the message goes on to Rasa
+        logger.error("left message not taken: %s", type(error).__name__)
+    return None
 
 
 def status_replies(sender: str, ticket: dict[str, Any]) -> list[dict[str, Any]]:

@@ -393,3 +393,61 @@ def test_cursor_is_stored_and_a_page_read_again_is_not_answered_twice(wecom: WeC
     assert [r for r in fake.sync_requests if r["open_kfid"] == open_kfid][len(issued)].get("cursor") is None
     assert len(fake.replies_to(user)) == answered + 1
     assert fake.cursors[wecom.cursor(open_kfid)] == (open_kfid, 3)
+
+
+# --- a message left by chat outside the service hours ---------------------------------------------------------
+
+def test_outside_the_hours_a_message_and_a_number_are_left_for_a_call_back(stack: Stack, wecom: WeComStack,
+                                                                           tmp_path: Path) -> None:
+    from zoneinfo import ZoneInfo
+
+    from cryptography.fernet import Fernet
+    from sqlalchemy import select
+
+    from bot.console import store as console_store
+    from bot.console.handoff import set_default_desk
+    from bot.console.hours import ServiceHours
+    from bot.console.phones import PhoneBox
+
+    fake = wecom.fake
+    open_kfid, user = new_customer()
+    sender = sender_id("wecom", open_kfid, user)
+    closed = Desk(console_store.engine_for(f"sqlite:///{tmp_path / 'console.db'}"),
+                  ServiceHours(windows=((),) * 7, zone=ZoneInfo("Asia/Shanghai"), always=False),
+                  PhoneBox(Fernet.generate_key()))
+    set_default_desk(closed)
+    try:
+        closed.request_handoff(sender, "wecom", {"affair": "", "last_turns": []}, "asked")  # as the action does
+        fake.customer_says(open_kfid, user, "你好", notify=False)
+        fake.customer_says(open_kfid, user, "请回电13905712345", notify=False)
+        settings = load_wecom_settings({}, {"WECOM_CORP_ID": fake.corp_id, "WECOM_SECRET": fake.secret,
+                                            "WECOM_TOKEN": fake.token, "WECOM_ENCODING_AES_KEY": fake.aes_key,
+                                            "WECOM_API_BASE": fake.api_base})
+
+        to_rasa: list[str] = []
+        turn = rest_turns(stack.rasa_url)
+
+        async def recorded_turn(message: UserMessage) -> None:
+            to_rasa.append(message.text or "")
+            await turn(message)
+
+        async def sync() -> int:
+            channel = WeComInput(settings, ChannelStore(f"sqlite:///{tmp_path / 'channels.db'}"))
+            worker = channel.worker_for(recorded_turn)
+            try:
+                return await worker.sync(open_kfid, fake.issue_token(open_kfid))
+            finally:
+                worker.close()
+                await channel.api.aclose()
+
+        assert asyncio.run(sync()) == 2
+        said = "\n".join(reply.content for reply in fake.replies_to(user))
+        assert "政务服务助手" in said  # 你好 went to Rasa
+        assert "留言已收到" in said and "139****2345" in said and "13905712345" not in said
+        with closed.engine.connect() as conn:
+            [row] = conn.execute(select(console_store.left_messages)).mappings().all()
+        assert row["channel"] == "wecom" and row["text"].startswith("你好\n")
+        assert closed.box.open(row["phone_cipher"]) == "13905712345"
+        assert to_rasa == ["你好"]  # the message with the number never reached Rasa
+    finally:
+        set_default_desk(None)
