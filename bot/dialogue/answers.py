@@ -151,7 +151,7 @@ def time_limit_text(affair: Affair) -> str:
     promised = limit.get("promised_days", 0)
     unit = limit.get("unit") or "工作日"
     text = "即办（当场办结）" if promised == 0 else f"承诺{promised}个{unit}内办结"
-    if limit.get("legal_days") is not None:
+    if limit.get("legal_days") is not None and (limit["legal_days"] or promised):  # 即办 says 法定 0 already
         text += f"（法定时限{limit['legal_days']}个{limit.get('legal_unit') or unit}）"
     if limit.get("note"):
         text += f"。{limit['note']}"
@@ -180,7 +180,9 @@ def visits_text(affair: Affair, answers: dict[str, str]) -> str:
     """How many trips it takes in the person's situation (and where to, when not to the hall), and whether the
     result can be posted."""
     visits, where = affair.visits_in(answers)
-    text = "零次跑，全程网上办" if visits == 0 else "最多跑一次" + (f"（{where}）" if where else "")
+    text = {0: "零次跑，全程网上办", 1: "最多跑一次", 2: "需要跑两次"}.get(visits, f"需要跑 {visits} 次")
+    where = where or (affair.in_person if visits > 1 else "")  # two trips: which, as the guide says
+    text += f"（{where}）" if visits and where else ""
     if affair.post_delivery:
         text += "，办好后可选择邮寄到家"
     return f"跑动次数：{text}"

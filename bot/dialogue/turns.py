@@ -412,7 +412,8 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
         if noted is not None:
             return noted
     if (detail := detail_in_words(text)) and state.affair_state == DONE and \
-            (result.affair == state.affair or _part_of_the_bundle(snap, state, result)):
+            (result.affair == state.affair or _part_of_the_bundle(snap, state, result) or
+             asks_only_the_detail(text)):
         return answer_detail(snap, state, text, detail, hotline)  # 交了6年能领几个月, after its guide: no restart
     if state.affair_state == DONE and result.affair == state.affair and asks_something(text) and \
             (quoted := _quoted_from_the_guide(snap, state, text, hotline, result)) is not None:
@@ -513,7 +514,25 @@ def _noted_among_choices(snap: Snapshot, state: State, text: str, given: dict[st
 
 
 # what a bare follow-up says besides its detail words (吗, 呢): nothing about which affair
-FOLLOW_UP_FILLER = re.compile(r"[吗呢啊呀吧嘛\s，。,.？?！!]")
+# the particles and stops around a follow-up (多少钱一年呀？)
+FOLLOW_UP_PARTICLES = re.compile(r"[吗呢啊呀吧嘛\s，。,.？?！!]")
+# what a bare follow-up says around its detail words (那要去几趟呀？ 多久能拿到): nothing that could name an affair
+FOLLOW_UP_FILLER = re.compile(r"请问|那么?|大概|一共|总共|一下|需要|还要|要|得|去|来|跑|办|弄|能|可以|是|"
+                              r"我们?|这个|那个|的|了|拿到|办好|下来|出来|[吗呢啊呀吧嘛么哦伐\s，。,.？?！!~]")
+
+
+def _beyond_the_follow_up(text: str, filler: re.Pattern[str] = FOLLOW_UP_FILLER) -> str:
+    """What a message says besides its follow-up's words and the `filler` around them."""
+    rest = normalize(text)
+    for words in DETAIL_PATTERNS.values():
+        rest = words.sub("", rest)
+    return filler.sub("", rest)
+
+
+def asks_only_the_detail(text: str) -> bool:
+    """True when the message is a follow-up's words and nothing more (要去几趟, 那多少钱呀？): after a guide it asks
+    of that guide, whatever affair the resolver may read into so few words."""
+    return detail_in_words(text) is not None and not _beyond_the_follow_up(text)
 
 
 def _asks_of_no_choice(snap: Snapshot, state: State, text: str, resolved: str | None) -> bool:
@@ -523,10 +542,7 @@ def _asks_of_no_choice(snap: Snapshot, state: State, text: str, resolved: str | 
     options = list(state.clarify_options)
     if detail_in_words(text) is None or by_position(text, options) or resolved in options:
         return False
-    rest = normalize(text)
-    for words in DETAIL_PATTERNS.values():
-        rest = words.sub("", rest)
-    return len(FOLLOW_UP_FILLER.sub("", rest)) <= 2
+    return len(_beyond_the_follow_up(text, FOLLOW_UP_PARTICLES)) <= 2 or not _beyond_the_follow_up(text)
 
 
 def _which_first(snap: Snapshot, state: State, detail: str | None) -> Turn:
@@ -1197,7 +1213,8 @@ def answer_detail(snap: Snapshot, state: State, text: str, detail: str, hotline:
     if choosing and _asks_of_no_choice(snap, state, text, snap.resolver.resolve(text).affair):
         return _which_first(snap, state, detail)  # 多少钱一年: which of the choices is not said
     picked = pick(text, list(state.clarify_options), snap.resolver) if choosing else None
-    named = None if picked in state.clarify_options else snap.resolver.resolve(text) if text else None
+    bare = bool(text and state.affair and state.affair_state == DONE and asks_only_the_detail(text))
+    named = None if picked in state.clarify_options or bare else snap.resolver.resolve(text) if text else None
     chosen = named.affair if named else picked  # an offered affair the question picks (补的那个多久能拿)
     part = _part_of_the_bundle(snap, state, named)
     if part is not None:

@@ -45,7 +45,7 @@ def test_affair_answer_gives_office_fee_time_online_visits(catalog):
     assert ("办理地点：杭州市余杭区政务服务中心\n  地址：暂未收录\n  办公时间：暂未收录\n"
             f"  电话：暂未收录（可拨打 {HOTLINE} 咨询）\n") in text
     assert f"以上大厅信息尚未核实，出发前请拨打 {HOTLINE} 确认地址和时间。" in text
-    assert "办理时限：承诺15个工作日内办结（法定时限60个工作日）。" in text
+    assert "办理时限：承诺15个工作日内办结（法定时限60个自然日）。" in text
     assert "收费：40元（丢失补领工本费40元；可选择邮寄，邮费由申请人承担）" in text
     assert "网上办理：需到窗口办理。" in text
     assert "跑动次数：最多跑一次，办好后可选择邮寄到家" in text
@@ -299,3 +299,14 @@ def test_a_bundle_s_guide_names_only_the_parts_done(catalog):
     none = {"has_housing_fund": "no_fund", "retirement-pension/retire_type": "normal"}
     text = _answer(catalog, "one-thing-retirement", none, None).text
     assert "一次办齐：退休养老金申领" in text and "退休离职提取" not in text and "住房公积金提取申请表" not in text
+
+
+def test_a_divorce_takes_two_trips_and_one_more_once_applied(catalog):
+    """Its guide said 最多跑一次 while it says both must come twice (to apply, and for the certificate)."""
+    from bot.dialogue.answers import visits_text
+
+    divorce = catalog.affairs["divorce-registration"]
+    assert visits_text(divorce, {"stage": "apply"}).startswith("跑动次数：需要跑两次（双方必须亲自共同到场两次")
+    assert visits_text(divorce, {"stage": "collect"}) == \
+        "跑动次数：最多跑一次（冷静期满后双方一起到原受理的登记机关领证）"
+    assert visits_text(catalog.affairs["id-card-reissue"], {}).startswith("跑动次数：最多跑一次")

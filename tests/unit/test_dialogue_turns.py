@@ -1613,3 +1613,42 @@ def test_a_birth_story_is_said_back_without_repeats_or_a_hukou_the_baby_has_not_
 def test_an_answer_with_dialect_pronouns_is_read_as_with_plain_ones(snapshot, reply, value):
     question = next(q for q in snapshot.catalog.affairs["driving-license-renew"].situations if q.id == "applicant")
     assert parse_answer(question, reply) == value
+
+
+@pytest.mark.parametrize("text, intent, detail", [("要去几趟", None, "visits"), ("要去几趟", "ask_visits", "visits"),
+                                                  ("那多少钱呀？", None, "fee")])
+def test_a_bare_follow_up_after_a_guide_is_about_that_guide_whatever_the_resolver_reads(snapshot, text, intent,
+                                                                                        detail):
+    """要去几趟 after the divorce guide had been read as 二手房过户 and its questions started."""
+    state = T.State(affair="divorce-registration", affair_state=T.DONE, district="330105",
+                    answers={"stage": "apply", "marriage_cert": "have"})
+    if intent:  # the classifier's follow-up intent goes straight to answer_detail
+        turn = T.answer_detail(snapshot, state, text, T.detail_for(intent, text), HOTLINE)
+    else:
+        turn = _understand(snapshot, state, text)
+    assert turn.state.affair == "divorce-registration" and turn.state.affair_state == T.DONE
+    expected = detail_reply(snapshot.catalog, snapshot.catalog.affairs["divorce-registration"], detail,
+                            state.answers, snapshot.catalog.places["330105"], HOTLINE).text
+    assert [r.text for r in turn.replies] == [expected]
+    named = _understand(snapshot, state, "二手房过户要去几趟")  # naming another affair still asks of it
+    assert named.state.affair == "property-transfer"
+
+
+def test_a_bare_follow_up_with_a_verb_among_choices_picks_none_of_them(snapshot):
+    """多久能拿到, to 临时身份证 or 身份证补领: 拿到 had ranked the replacement first and answered 15 working days
+    for a person who needed a card for tomorrow's train."""
+    offered = T.State(affair_state=T.CLARIFY, clarify_options=("id-card-temporary", "id-card-reissue"))
+    turn = _understand(snapshot, offered, "多久能拿到")
+    assert turn.state.affair_state == T.CLARIFY and turn.state.pending_detail == "time_limit"
+    assert turn.replies[0].text == "您问的是哪一项？请先从下面选一项，我再告诉您。"
+
+
+@pytest.mark.parametrize("first, affair", [("刚在4S店提了辆新车，要去上牌", "vehicle-registration"),
+                                           ("从车商那买的二手车要过户", "vehicle-transfer")])
+def test_where_a_car_was_bought_says_nothing_of_who_goes_to_register_it(snapshot, first, affair):
+    """4S店 and 车商 were hints of 委托代办: the guide listed an agent's papers for a person going themselves."""
+    found = snapshot.catalog.affairs[affair]
+    assert "applicant" not in T._prefilled(snapshot, found, {}, first)
+    [question] = [q for q in found.situations if q.id == "applicant"]
+    assert parse_answer(question, "让4S店帮我办" if affair == "vehicle-registration" else "车商帮我办") == "agent"
+    assert parse_answer(question, "我自己去") == "self"
