@@ -280,6 +280,19 @@ def _prefilled(snap: Snapshot, affair: Affair, answers: dict[str, str], text: st
     return answers
 
 
+# a place spoken of as elsewhere (温州那边, 老家温州, 从温州迁过来): not where the person is or has it done
+ELSEWHERE_AFTER = re.compile(r"^(?:市|县|区)?(?:那边|那里|那儿|那头|老家)")
+ELSEWHERE_BEFORE = re.compile(r"(?:老家(?:在|是)?|从|回|离开|原来在|以前在)$")
+
+
+def _named_in_passing(place: Place, text: str) -> bool:
+    """Whether every mention of `place` in `text` speaks of it as elsewhere (温州那边, 老家温州, 从温州迁过来)."""
+    names = sorted({place.name, *place.aliases}, key=len, reverse=True)
+    spans = [(m.start(), m.end()) for name in names if name for m in re.finditer(re.escape(name), text)]
+    return bool(spans) and all(ELSEWHERE_AFTER.search(text[end:]) or ELSEWHERE_BEFORE.search(text[:start])
+                               for start, end in spans)
+
+
 def _offered(snap: Snapshot, state: State, options: Sequence[str], text: str, **changes: Any) -> State:
     """The state that offers `options` as choices, remembering for each one the answers `text` already gives
     (孩子十岁，身份证怎么办: whichever card is picked, the applicant is a minor)."""
@@ -366,6 +379,9 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
     if interrupted == "district":
         return take_district(snap, state, text, intent, hotline)
     place = find_place(snap.catalog, text)
+    if place is not None and state.district and state.district != place.code and \
+            _named_in_passing(place, text):
+        place = None  # 温州那边要不要开证明, after 杭州余杭: still done in 余杭
     if place is not None:
         state = replace(state, district=place.code)
     if choice:

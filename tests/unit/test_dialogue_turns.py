@@ -1652,3 +1652,25 @@ def test_where_a_car_was_bought_says_nothing_of_who_goes_to_register_it(snapshot
     [question] = [q for q in found.situations if q.id == "applicant"]
     assert parse_answer(question, "让4S店帮我办" if affair == "vehicle-registration" else "车商帮我办") == "agent"
     assert parse_answer(question, "我自己去") == "self"
+
+
+def test_a_place_spoken_of_as_elsewhere_keeps_the_place_given(snapshot):
+    """温州那边要不要先去开迁出证明, after 杭州余杭 for a move into 余杭: the guide had named 温州's hall."""
+    offered = T.State(affair_state=T.CLARIFY, clarify_options=("hukou-move-within", "hukou-move-in"),
+                      district="330110")
+    turn = _understand(snapshot, offered, "温州那边要不要先去开迁出证明")
+    assert turn.state.district == "330110"
+    moved = _understand(snapshot, offered, "我在温州办")  # where it is done: changed
+    assert moved.state.district == "330300"
+
+
+@pytest.mark.parametrize("affair, first, reply, key, value", [
+    ("property-transfer", {"seller_married": "married"}, "卖家贷款还没有还清", "seller_mortgage", "with_mortgage"),
+    ("hukou-cancel-death", {}, "在家里走的", "death_type", "normal"),
+])
+def test_a_reply_answers_its_own_question_and_no_other_by_chance(snapshot, affair, first, reply, key, value):
+    """卖家贷款还没有还清 had recorded the buyer's loan and asked of the seller's mortgage four times; 在家里走的 (of a
+    death) had recorded the dead person's ID card as found."""
+    state = T.State(affair=affair, affair_state=T.RESOLVED, answers=first)
+    turn = T.take_situation_answer(snapshot, state, reply, None, HOTLINE)
+    assert {k: v for k, v in turn.state.answers.items() if k not in first} == {key: value}
