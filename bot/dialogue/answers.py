@@ -211,6 +211,10 @@ def frequency_text(affair: Affair, hotline: str) -> str:
 _DEFERS = re.compile(r"^以.{0,10}为准$")
 
 
+# an affair that is itself a tax (车辆购置税申报): what one pays is the tax, not a fee
+TAX_AFFAIR = re.compile(r"税(?!务)")
+
+
 def tax_text(affair: Affair, answers: dict[str, str], hotline: str) -> str:
     """The taxes the affair involves: what the guide's fee note, conditions and notes say of them, or that it
     says nothing of taxes."""
@@ -422,6 +426,8 @@ def detail_reply(catalog: Catalog, affair: Affair, detail: str, answers: dict[st
     situation questions come next: the pending question brings its own, and 完整办理指南 in the middle of the
     questions would only be taken as an answer."""
     match = catalog.office_for(affair, place) if place else None
+    if detail in ("fee", "premium") and TAX_AFFAIR.search(affair.name):
+        detail = "tax"  # 购置税要交多少钱: the tax the affair declares, not its (nil) handling fee
     texts = {
         "fee": lambda: fee_text(affair, answers),
         "time_limit": lambda: time_limit_text(affair),

@@ -24,6 +24,7 @@ POSTED_WHERE = re.compile(r"快递|物流|寄到哪|寄出|单号|运单|到哪�
 LATE = re.compile(r"超时|超期|逾期|过期|过了期限|过了承诺|拖了|怎么还没|还没办好|还没好")
 WHEN = re.compile(r"什么时候|啥时候|啥辰光|几时|多久|多长时间|几天|办好|好了没|好没好|自动")
 WHY_TURNED_DOWN = re.compile(r"为什么|为啥|原因|理由|怎么回事")
+MISSING = re.compile(r"缺(?:啥|什么|哪些|哪几样|的)|(?:补|交)(?:啥|什么|哪些|哪几样)|还差(?:啥|什么|哪些)?|要补的?")
 WHAT_NOW = re.compile(r"(?:那|我)?(?:现在|接下来)?(?:该|要|得)?怎么办|怎么弄|下一步")
 
 
@@ -39,6 +40,7 @@ class CaseShown:
     carrier: str | None = None
     reason: str | None = None  # why it was turned down, as the department wrote it
     message: int = 0  # the person's message count when it was shown
+    missing: tuple[str, ...] = ()  # the materials still to hand in (需补正), with their notes
 
     @classmethod
     def of(cls, case: Case, message: int) -> CaseShown:
@@ -48,7 +50,8 @@ class CaseShown:
                                                            pickup.hours)
         return cls(case.status.value, case.affair.name, _iso(case.promised_date), office,
                    _iso(pickup.collect_by) if pickup else None, delivery.carrier if delivery else None,
-                   (case.rejection_reason or "").strip().rstrip("。.")[:200] or None, message)
+                   (case.rejection_reason or "").strip().rstrip("。.")[:200] or None, message,
+                   tuple(m.name + (f"（{m.note}）" if m.note else "") for m in case.missing_materials))
 
     def as_slot(self) -> str:
         """The slot's value."""
@@ -60,8 +63,9 @@ class CaseShown:
         if not isinstance(value, str) or not value:
             return None
         try:
-            return cls(**json.loads(value))
-        except (ValueError, TypeError):
+            fields = json.loads(value)
+            return cls(**{**fields, "missing": tuple(fields.get("missing") or ())})
+        except (ValueError, TypeError, AttributeError):
             return None
 
     def later(self, message: int) -> CaseShown:
@@ -88,6 +92,8 @@ def answer(shown: CaseShown | None, text: str, message: int, today: dt.date, hot
         return None
     if status == CaseStatus.REJECTED and (WHY_TURNED_DOWN.search(text) or WHAT_NOW.search(text)):
         return _turned_down(shown, hotline)
+    if MISSING.search(text):
+        return _missing(shown, status)
     if WHERE_TO_COLLECT.search(text):
         return _where_to_collect(shown, status, text, today, hotline)
     if POSTED_WHERE.search(text):
@@ -116,6 +122,16 @@ def _when(shown: CaseShown, status: CaseStatus, today: dt.date, hotline: str) ->
     if status == CaseStatus.COMPLETED:
         return "已经办结了，无需再跑。如需纸质结果，请留意短信通知或在“浙里办”查看。"
     return _turned_down(shown, hotline)
+
+
+def _missing(shown: CaseShown, status: CaseStatus) -> str:
+    """The materials still to hand in, as the lookup listed them; or that none are asked for."""
+    if status == CaseStatus.NEEDS_CORRECTION and shown.missing:
+        return ("还要补的材料：\n" + "\n".join(f"· {name}" for name in shown.missing) +
+                "\n补正后部门接着审查，办好后会短信通知您。")
+    if status == CaseStatus.NEEDS_CORRECTION:
+        return "要补的材料写在刚才的查询结果里；补正后部门接着审查，办好后会短信通知您。"
+    return f"按刚才查到的，“{shown.affair}”现在不缺材料，不用补交。"
 
 
 def _where_to_collect(shown: CaseShown, status: CaseStatus, text: str, today: dt.date, hotline: str) -> str:

@@ -68,8 +68,8 @@ FREQUENCY_WORDS = re.compile(r"(?:取|提|领|申请|报销?)几次|"
 PAY_WHEN_WORDS = re.compile(r"(?:什么时候|啥时候|啥辰光|几时|几月份?|哪个月|哪段时间)(?:开始|可以|能|要|得)?(?:交|缴)|"
                             r"缴费(?:期|时间)")
 # 契税要交多少, 要交哪些税: the taxes an affair involves, not its fee
-TAX_WORDS = re.compile(r"契税|增值税|个人所得税|个税|印花税|税费|[交缴纳]税|(?:交|缴)(?:哪些|什么|几种|多少)税|"
-                       r"税(?:要|得)?(?:交|缴)?多少")
+TAX_WORDS = re.compile(r"契税|增值税|个人所得税|个税|印花税|购置税|车船税|税费|[交缴纳]税|"
+                       r"(?:交|缴)(?:哪些|什么|几种|多少)税|税(?:要|得)?(?:交|缴)?多少|税(?:要|得)(?:交|缴)?(?:吗|么|嘛|伐|不)")
 # 一个月交多少钱, 每年要缴多少, 缴费基数怎么选: what a person pays in, for insurance; for an affair whose guide says
 # nothing of such payments it is the fee (护照要交多少钱)
 PREMIUM_WORDS = re.compile(r"(?:每个?月|一个月|每年|一年|按月|按年)[^，。？?]{0,4}?(?:交|缴)|(?:交|缴)(?:多少|几多)|"

@@ -310,3 +310,13 @@ def test_a_divorce_takes_two_trips_and_one_more_once_applied(catalog):
     assert visits_text(divorce, {"stage": "collect"}) == \
         "跑动次数：最多跑一次（冷静期满后双方一起到原受理的登记机关领证）"
     assert visits_text(catalog.affairs["id-card-reissue"], {}).startswith("跑动次数：最多跑一次")
+
+
+def test_what_a_tax_affair_costs_is_its_tax_not_its_nil_fee(catalog):
+    """购置税要交多少钱 had been told 收费：不收费, the headline of the handling fee, the opposite of the answer."""
+    tax = catalog.affairs["vehicle-purchase-tax"]
+    for detail in ("fee", "premium"):
+        said = A.detail_reply(catalog, tax, detail, {}, None, HOTLINE).text
+        assert said.startswith("【车辆购置税】要交哪些税、交多少，办事指南里是这样写的：") and "计税价格×10%" in said
+    passport = A.detail_reply(catalog, catalog.affairs["passport"], "fee", {}, None, HOTLINE).text
+    assert passport.startswith("【护照办理】收费：")

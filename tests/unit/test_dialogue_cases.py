@@ -271,3 +271,17 @@ def test_only_the_messages_right_after_the_result_and_about_it_are_taken():
     assert _follow_up(shown, "什么时候能办好", message=4 + 4) is None  # long after
     assert _follow_up(shown, "好的谢谢") is None
     assert _follow_up(None, "什么时候能办好") is None
+
+
+def test_what_is_still_missing_is_the_list_shown():
+    """还缺啥材料, right after a result that listed them, had been told 不在我能办理的范围内."""
+    from bot.dialogue.case_follow_ups import CaseShown
+
+    shown = _shown(CaseStatus.NEEDS_CORRECTION)
+    assert CaseShown.from_slot(shown.as_slot()) == shown
+    said = _follow_up(CaseShown.from_slot(shown.as_slot()), "还缺啥材料")
+    assert said.startswith("还要补的材料：\n· 居民身份证相片（相片背景须为白色）\n· 居民户口簿\n")
+    assert _follow_up(_shown(CaseStatus.REVIEWING), "还要补什么吗") == \
+        "按刚才查到的，“居民身份证换领（有效期满或信息变更）”现在不缺材料，不用补交。"
+    old_slot = '{"status": "needs_correction", "affair": "居民身份证换领", "message": 4}'  # kept before this field
+    assert _follow_up(CaseShown.from_slot(old_slot), "缺什么").startswith("要补的材料写在刚才的查询结果里")
