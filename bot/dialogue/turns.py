@@ -154,6 +154,8 @@ DECLINES = re.compile(r"(不是|不对|都不是|都不对|错了|不是这个(�
 CORRECTION_APART = re.compile(rf"^{INTERJECTION}(?:不是|不对|错了|搞错了|弄错了)+[，,。.!！\s]+")
 # 在嘉兴办, 去宁波办: where the affair is done (not 杭州户口, where a hukou is)
 WHERE_DONE = re.compile(r"[在去到][^，。,；;]{1,8}办")
+# 不是丢了，是洗坏了: what was said is set right, thing for thing
+NOT_THIS_BUT_THAT = re.compile(rf"^{INTERJECTION}不是[^，,。；;]{{1,10}}[，,]\s*(?:是|而是)")
 # 不对，…: the same, but not 不是, which also answers a question of yes or no (不是，我们是头婚)
 WRONG_APART = re.compile(rf"^{INTERJECTION}(?:不对|错了|搞错了|弄错了)+[，,。.!！\s]+")
 CORRECTION = re.compile(rf"^{INTERJECTION}(不是|不对|错了|搞错|弄错)..|我是说|我说的是|我要问的是|我想问的是|"
@@ -1058,6 +1060,20 @@ def _says_a_hukou(snap: Snapshot, text: str) -> bool:
     return hukou_places_as_province(snap.catalog, text) != text
 
 
+def _sibling_told(snap: Snapshot, state: State, text: str) -> str | None:
+    """The one affair sharing an umbrella with the current one (身份证 holds its first card, renewal and
+    replacement) whose own questions, those the current one does not ask, a correction answers; None otherwise."""
+    current = snap.catalog.affair(state.affair)
+    if current is None:
+        return None
+    own = {q.id for q in current.situations}
+    siblings = sorted({a for umbrella in snap.catalog.umbrellas.values() if current.id in umbrella.affairs
+                       for a in umbrella.affairs if a != current.id})
+    told = [a for a in siblings if (affair := snap.catalog.affair(a)) is not None and
+            set(_prefilled(snap, affair, {}, text)) - own]
+    return told[0] if len(told) == 1 else None
+
+
 def _switch(snap: Snapshot, state: State, affair_id: str, text: str) -> Turn:
     """Change to another affair in the middle of the situation questions, and say so. Asked on the side (对了，
     身份证丢了怎么补) or as well (港澳通行证能一起办吗), the affair under way is offered again once the new one's guide
@@ -1071,7 +1087,16 @@ def _switch(snap: Snapshot, state: State, affair_id: str, text: str) -> Turn:
 
 
 def _correct(snap: Snapshot, state: State, text: str) -> Turn | None:
-    """不是，我是说驾照: switch to the affair meant, or offer the choices when that is unclear."""
+    """不是，我是说驾照: switch to the affair meant, or offer the choices when that is unclear. A correction that
+    answers a question only a sibling of the affair asks (不对，不是丢了，是洗坏了, during the ID card's replacement:
+    its renewal, for damage) is that sibling's."""
+    corrected = WRONG_APART.search(text.strip()) or NOT_THIS_BUT_THAT.search(text.strip())
+    sibling = _sibling_told(snap, state, text) if corrected else None
+    if sibling is not None:  # the answers the two share are kept (the age, the hukou)
+        turn = _switch(snap, state, sibling, text)
+        shared = {q.id: state.answers[q.id] for q in snap.catalog.affairs[sibling].situations
+                  if q.id in state.answers and q.option(state.answers[q.id]) is not None}
+        return replace(turn, state=replace(turn.state, answers={**shared, **turn.state.answers}))
     result = snap.resolver.resolve(CORRECTION_WORDS.sub("", normalize(text)) or text)
     if result.affair and result.affair != state.affair:
         return _switch(snap, state, result.affair, text)

@@ -1674,3 +1674,13 @@ def test_a_reply_answers_its_own_question_and_no_other_by_chance(snapshot, affai
     state = T.State(affair=affair, affair_state=T.RESOLVED, answers=first)
     turn = T.take_situation_answer(snapshot, state, reply, None, HOTLINE)
     assert {k: v for k, v in turn.state.answers.items() if k not in first} == {key: value}
+
+
+@pytest.mark.parametrize("correction", ["不对，不是丢了，是被洗衣机洗坏了，芯片读不出来", "不是丢了，是洗坏了"])
+def test_a_correction_a_sibling_affair_answers_goes_to_it_and_keeps_the_answers_they_share(snapshot, correction):
+    """不对，不是丢了，是…洗坏了，芯片读不出来, during the ID card's replacement: 芯片 had started the social-security
+    card's replacement, and the age already given was lost."""
+    state = T.State(affair="id-card-reissue", affair_state=T.RESOLVED, answers={"applicant_age": "adult"})
+    turn = T.take_situation_answer(snapshot, state, correction, None, HOTLINE)
+    assert turn.state.affair == "id-card-renew"
+    assert turn.state.answers == {"applicant_age": "adult", "renew_reason": "damaged"}
