@@ -7,7 +7,7 @@ import re
 from bot.catalog.catalog import PART_SEPARATOR
 from bot.catalog.domain import Affair, Question
 from bot.catalog.provider import Snapshot
-from bot.dialogue.situations import option_named, parse_answer, prefill
+from bot.dialogue.situations import normalize, option_named, parse_answer, prefill
 
 # 我记错了, 刚才说错了, 选错了, 改一下: the person owns to a wrong answer given before
 MISTAKE = re.compile(r"(?:记|说|搞|弄|选|点|填|答|写)错了?|改一下|更正一下|更正")
@@ -36,7 +36,7 @@ def without_revision(text: str) -> str:
 
 
 def changed_answers(snap: Snapshot, affair: Affair, answers: dict[str, str], text: str, readings: list[str],
-                    asked: Question | None) -> dict[str, str]:
+                    asked: Question | None, told_after_the_guide: bool = False) -> dict[str, str]:
     """The recorded answers a reply gives otherwise: another option's label, as its button sends it, unless it is
     one of `asked` too; or, when the reply takes an answer back (不对…, 我记错了…), by an option's own words or an
     age, or as a reply to that one question would be read, by its words or its example replies (我记错了，冷静期已经
@@ -47,6 +47,11 @@ def changed_answers(snap: Snapshot, affair: Affair, answers: dict[str, str], tex
               and (option := option_named(question, text)) is not None and option.value != value}
     if tapped and (asked is None or option_named(asked, text) is None):
         return tapped  # 已满16周岁, typed or tapped again once 未满16周岁 was recorded
+    if not REVISION.search(text) and told_after_the_guide:  # 我自己办, once the guide listed an agent's papers
+        recorded = [(key, question_of(snap, affair, key)) for key in answers]
+        given = prefill([(key, question) for key, question in recorded if question is not None], text, readings)
+        said = {key: value for key, value in given.items() if value != answers[key]}
+        return said if len(said) == 1 and _only_the_answer(snap, affair, said, text) else {}
     if not REVISION.search(text):
         return {}  # 我就是法人, to whose application it is: an answer, though 法人 is also what changes
     taken_back = without_revision(text)
@@ -98,3 +103,23 @@ def another_option(snap: Snapshot, affair: Affair, key: str, value: str) -> str 
     """The label of an option of the question answered under `key` other than `value`, as an example of a change."""
     question = question_of(snap, affair, key)
     return next((o.label for o in question.options if o.value != value), None) if question else None
+
+
+# what a remark may say besides an option's words and still say nothing else (是我自己办的呀)
+_AROUND_AN_ANSWER = re.compile(r"我们?|他们?|她|是|的|了|就|都|也|还|要|去|办|弄|吧|啊|呀|呢|哦|嘛|[\s，。,.!！~]")
+# how much else a remark may say (一个人, 就我俩)
+_ELSE_AT_MOST = 2
+
+
+def _only_the_answer(snap: Snapshot, affair: Affair, said: dict[str, str], text: str) -> bool:
+    """Whether a remark is the words of the one answer it changes and nothing more (我自己办, 是我儿子的), not a
+    remark about something else that happens to hold them (公司的工牌丢了, after a divorce's guide)."""
+    [(key, value)] = said.items()
+    question = question_of(snap, affair, key)
+    option = question.option(value) if question is not None else None
+    if option is None:
+        return False
+    rest = normalize(text)
+    for word in sorted(map(normalize, (option.label, *option.hints)), key=len, reverse=True):
+        rest = rest.replace(word, "") if word else rest
+    return len(_AROUND_AN_ANSWER.sub("", rest)) <= _ELSE_AT_MOST

@@ -862,17 +862,21 @@ def _to_other_affairs(snap: Snapshot, state: State, others: list[str], text: str
 def _revised(snap: Snapshot, state: State, text: str, asked: Question | None) -> Turn | None:
     """不对，我记错了，还没满16 (to the question after the age, or to the district question `asked` as None): the
     earlier answers the reply changes are changed and told back, and the questions go on from the first one left
-    open. None when it changes none."""
+    open. After the guide a short remark that gives one answer otherwise (我自己办) needs no 不对. None when it
+    changes none."""
     affair = snap.catalog.affair(state.affair)
     hukou = hukou_places_as_province(snap.catalog, text)  # 不对，是杭州户口: 浙江户口
     readings = [*_readings(snap, text), *([hukou] if hukou != text else [])]
-    changed = changed_answers(snap, affair, state.answers, text, readings, asked) if affair else {}
+    remark = state.affair_state == DONE and not asks_something(text) and len(normalize(text)) <= SHORT_REMARK
+    changed = changed_answers(snap, affair, state.answers, text, readings, asked, remark) if affair else {}
     if not changed:
         return None
     answers = _prefilled(snap, affair, with_changes(snap, affair, state.answers, changed), without_revision(text))
     return Turn(replace(state, answers=answers), [say.Reply(f"好的，已改为：{told_back(snap, affair, changed)}。")])
 
 
+# a remark after a guide this short may set one answer right without 不对 (我自己办)
+SHORT_REMARK = 12
 # a word this long says which part or preference a remark is about (没有公积金, 水电不用); 没有, 不用 do not
 SPECIFIC_WORD = 3
 

@@ -1684,3 +1684,16 @@ def test_a_correction_a_sibling_affair_answers_goes_to_it_and_keeps_the_answers_
     turn = T.take_situation_answer(snapshot, state, correction, None, HOTLINE)
     assert turn.state.affair == "id-card-renew"
     assert turn.state.answers == {"applicant_age": "adult", "renew_reason": "damaged"}
+
+
+def test_after_the_guide_a_short_remark_that_gives_one_answer_otherwise_changes_it(snapshot):
+    """我自己办, after a car transfer's guide that listed an agent's papers (车商 in the story): it had been
+    refused as not an affair of ours. A remark about something else that holds an option's word changes nothing."""
+    done = T.State(affair="vehicle-transfer", affair_state=T.DONE, district="330212",
+                   answers={"transfer_type": "trade", "applicant": "agent", "buyer_type": "individual_local"})
+    turn = _understand(snapshot, done, "我自己办")
+    assert turn.state.answers["applicant"] == "self" and turn.replies[0].text.startswith("好的，已改为：新车主本人")
+    divorce = T.State(affair="divorce-registration", affair_state=T.DONE, district="330105",
+                      answers={"stage": "apply", "marriage_cert": "have"})
+    other = _understand(snapshot, divorce, "公司的工牌丢了")
+    assert other.state.answers == divorce.answers and not other.replies[0].text.startswith("好的，已改为")
