@@ -62,10 +62,15 @@ _ASKS_TO_LEAVE_ONE = re.compile(r"(?:我要|我想|想|要|怎么|如何|可以|
                                 r"(?:吧|呢|吗|啊)?[\s。.!！?？~]*")
 
 
+# a message that asks to be called back (明天上午打给我, 请回电): the number is what it still needs
+_ASKS_FOR_A_CALL = re.compile(r"打给我|打我电话|回电|回个电话|回我电话|联系我|给我打")
+
+
 async def left_by_chat(sender: str, text: str) -> str | None:
     """A chat message (unmasked, before Rasa) after the offer to leave a message outside the service hours: one
     that gives a callback number is left, with the messages kept since the offer, and the reply says so; a bare
-    留言 gets how to leave one; any other is kept for the message and goes on to Rasa (None), as do all
+    留言 gets how to leave one; one that asks for a call without a number is kept and the number asked for; any
+    other is kept for the message and goes on to Rasa (None), as do all
     messages when no offer is open. A desk or database error never costs the message: it goes on to Rasa."""
     from bot.config import settings
     from bot.console.phones import find_callback_number, mask_phone
@@ -81,6 +86,8 @@ async def left_by_chat(sender: str, text: str) -> str | None:
         if _ASKS_TO_LEAVE_ONE.fullmatch(text.strip()):
             return messages.LEAVE_HOW
         await _call(desk.keep_for_the_message, sender, text)
+        if _ASKS_FOR_A_CALL.search(text):  # 明天上午打给我, without the number: it is asked for
+            return messages.LEAVE_NUMBER
     except Exception as error:  # noqa: BLE001 - the message goes on to Rasa
         logger.error("left message not taken: %s", type(error).__name__)
     return None

@@ -53,13 +53,14 @@ def test_a_message_and_a_number_after_the_offer_are_left_and_the_number_never_re
     sender = f"web-{uuid.uuid4().hex[:10]}"
     closed_desk.request_handoff(sender, "web", SUMMARY, "asked")
     assert say(edge, sender, "留言") == messages.LEAVE_HOW
-    assert say(edge, sender, "是公积金提取的事，明天上午打给我") == "好的，请问您在哪个区县？"  # Rasa still answers
+    assert say(edge, sender, "公积金提取要带什么") == "好的，请问您在哪个区县？"  # Rasa still answers
+    assert say(edge, sender, "明天上午打给我") == messages.LEAVE_NUMBER  # the number is asked for
     reply = say(edge, sender, "我电话是139 0571 2345")
     assert reply.startswith("留言已收到") and "139****2345" in reply and "13905712345" not in reply
-    assert [body["message"] for body in rasa.received] == ["是公积金提取的事，明天上午打给我"]
+    assert [body["message"] for body in rasa.received] == ["公积金提取要带什么"]
     [row] = left_rows(closed_desk)
     assert closed_desk.box.open(row["phone_cipher"]) == "13905712345"
-    assert row["text"].splitlines()[0] == "是公积金提取的事，明天上午打给我" and row["channel"] == "web"
+    assert row["text"].splitlines()[:2] == ["公积金提取要带什么", "明天上午打给我"] and row["channel"] == "web"
     # the offer is used up: the same number now goes to Rasa, masked
     say(edge, sender, "我电话是13905712345")
     assert "13905712345" not in rasa.received[-1]["message"] and len(left_rows(closed_desk)) == 1
