@@ -62,6 +62,8 @@ _ASKS_TO_LEAVE_ONE = re.compile(r"(?:我要|我想|想|要|怎么|如何|可以|
                                 r"(?:吧|呢|吗|啊)?[\s。.!！?？~]*")
 
 
+# a message that asks about an application (帮我查一下进度，手机13900005803): a lookup, no message to leave
+_ASKS_OF_A_CASE = re.compile(r"进度|办件|受理编号|查询码|帮我查|查一下|查查|办到哪|到哪一步")
 # a message that asks to be called back (明天上午打给我, 请回电): the number is what it still needs
 _ASKS_FOR_A_CALL = re.compile(r"打给我|打我电话|回电|回个电话|回我电话|联系我|给我打")
 
@@ -79,7 +81,7 @@ async def left_by_chat(sender: str, text: str) -> str | None:
         desk = _desk()
         if await _call(desk.leave_offer, sender) is None:
             return None
-        phone = find_callback_number(text)
+        phone = None if _ASKS_OF_A_CASE.search(text) else find_callback_number(text)
         if phone is not None:
             await _call(desk.leave_message_by_chat, sender, text, phone)
             return messages.LEFT_BY_CHAT.format(phone=mask_phone(phone), hotline=settings().hotline)

@@ -79,4 +79,5 @@ def test_a_case_lookup_after_the_offer_is_no_message(edge: str, rasa: FakeRasa, 
     sender = f"web-{uuid.uuid4().hex[:10]}"
     closed_desk.request_handoff(sender, "web", SUMMARY, "asked")
     say(edge, sender, "ZJ2026330106000101 13800002481")
-    assert len(rasa.received) == 1 and left_rows(closed_desk) == []
+    say(edge, sender, "帮我查一下进度，手机13800002481")
+    assert len(rasa.received) == 2 and left_rows(closed_desk) == []
