@@ -276,9 +276,9 @@ class Desk:
         sender = _sender(sender)
         digits = normalize_phone(callback_phone)
         body = _text(text, MAX_TEXT, "text", required=True)
-        offer = self.leave_offer(sender)
-        if summary is None and offer is not None:
-            summary = offer.summary
+        if summary is None:
+            offer = self.leave_offer(sender)
+            summary = offer.summary if offer is not None else None
         row = {"sender": sender, "channel": _text(channel or "web", 40, "channel") or "web", "text": body,
                "phone_cipher": self.box.seal(digits), "phone_masked": mask_phone(digits),
                "summary": clean_summary(summary) if summary else None, "status": "new", "created_at": self.clock()}
