@@ -6,7 +6,9 @@ be what is wrong and only the department can correct it:
 - 全程网办（Ⅳ级）means no visit to the hall (visits 0);
 - no visit and no online handling leaves only the post: visits 0 needs online or post_delivery;
 - a free affair (fee 0) mentions no online payment (paying a tax or an insurance premium is not a fee, so a
-  clause that speaks of one is left alone).
+  clause that speaks of one is left alone);
+- an option's label says what it means on its own: the guide says the person's situation back in labels (您的情况：
+  …), where a bare 在 or 没有 says nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ PAYMENT = re.compile(rf"(?:在线|网上|线上|扫码|手机|浙里办|支付�
                      rf"|{PAY}(?:二维码|链接|通道|页面)")
 NOT_A_FEE = re.compile(r"税|保险费|保费|缴费基数|社保费|医保费|参保|申报")
 CLAUSE = re.compile(r"[^，。；,;]+")
+# labels that say nothing once the question is gone (您的情况：在、委托他人办理)
+BARE_LABELS = frozenset({"是", "否", "不是", "有", "没有", "无", "在", "不在", "对", "不对", "要", "不要", "会",
+                         "不会"})
 
 
 def check(files: KnowledgeFiles) -> list[Problem]:
@@ -65,6 +70,13 @@ def check_affair(source: SourceFile) -> list[Problem]:
             if match:
                 warn(path, f"事项不收费（fee.amount 为 0），这里却提到在线支付（“{match}”）："
                            "请核对是否收费，或删去这句话")
+    for q, question in enumerate(affair.get("situations") or []):
+        for o, option in enumerate((question or {}).get("options") or [] if isinstance(question, dict) else []):
+            label = option.get("label") if isinstance(option, dict) else None
+            if label in BARE_LABELS:
+                warn(["situations", q, "options", o, "label"],
+                     f"选项文字“{label}”离开问题就看不懂（办理指南里“您的情况：…”会原样列出）：请写成完整的意思，"
+                     "如“营业执照正副本都在”")
     return found
 
 

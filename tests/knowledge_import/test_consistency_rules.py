@@ -76,3 +76,14 @@ def test_validate_prints_warnings_in_yellow_and_still_passes(imported):
     for warning in imported.warnings:
         assert f"⚠ {warning}" in output
     assert f"{len(imported.warnings)} 条一致性提醒" in output
+
+
+def test_a_bare_option_label_warns_at_its_line(tmp_path):
+    """您的情况：办理简易注销、在、委托他人办理: a label that says nothing once the question is gone."""
+    path = tmp_path / "knowledge" / "affairs" / "x.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(BASE.format(**GOOD) + "situations:\n  - id: license\n    ask: 营业执照还在吗？\n    options:\n"
+                    "      - value: present\n        label: 在\n      - value: lost\n        label: 遗失了\n",
+                    encoding="utf-8")
+    found = [(w.line, w.message) for w in check_affair(read_yaml(path, tmp_path / "knowledge"))]
+    assert len(found) == 1 and found[0][0] == 20 and "选项文字“在”离开问题就看不懂" in found[0][1], found
