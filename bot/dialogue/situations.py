@@ -118,12 +118,14 @@ def _asks_an_age(question: Question) -> bool:
 # Words that make a number a limit rather than the age (不到16, 快满16, 16以下), an ordinal (第一个), and letters
 # (wei man 16).
 _NOT_AN_AGE = re.compile("[a-z不没未差快满到超过以第个项]")
+# a number that counts things (补一张, 跑两趟, 三本证): no age
+_COUNTED = re.compile(f"[{''.join(NUMERAL_CHARS)}]+[张本次趟份件套辆遍块元]")
 
 
 def _bare_number(norm: str) -> int | None:
     """The one number in a short answer (七十二了, 72), or None when there is none, more than one, or a word
-    that makes it a limit."""
-    if _NOT_AN_AGE.search(norm):
+    that makes it a limit or counts things with it (补一张, 跑两趟)."""
+    if _NOT_AN_AGE.search(norm) or _COUNTED.search(norm):
         return None
     numbers = _NUMBER.findall(norm)
     return parse_number(numbers[0]) if len(numbers) == 1 else None

@@ -1697,3 +1697,13 @@ def test_after_the_guide_a_short_remark_that_gives_one_answer_otherwise_changes_
                       answers={"stage": "apply", "marriage_cert": "have"})
     other = _understand(snapshot, divorce, "公司的工牌丢了")
     assert other.state.answers == divorce.answers and not other.replies[0].text.startswith("好的，已改为")
+
+
+@pytest.mark.parametrize("reply", ["就是补一张", "补一张就行"])
+def test_a_number_that_counts_things_is_no_age(snapshot, reply):
+    """就是补一张, to 补换卡的人是否已满16周岁？: 一 had been read as the age, and a grown-up was given a child's
+    papers."""
+    affair = snapshot.catalog.affairs["social-security-card-reissue"]
+    [question] = [q for q in affair.situations if q.id == "applicant_age"]
+    assert parse_answer(question, reply) is None
+    assert parse_answer(question, "七十二了") == "adult"  # the one number of a short answer is still the age
