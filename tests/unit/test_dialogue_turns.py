@@ -1707,3 +1707,16 @@ def test_a_number_that_counts_things_is_no_age(snapshot, reply):
     [question] = [q for q in affair.situations if q.id == "applicant_age"]
     assert parse_answer(question, reply) is None
     assert parse_answer(question, "七十二了") == "adult"  # the one number of a short answer is still the age
+
+
+@pytest.mark.parametrize("first, key, value", [("被公司裁了，失业金咋领", "leave_reason", "dismissed"),
+                                               ("俺家房产证找不着了咋整", "reason", "lost")])
+def test_an_answer_said_in_other_words_in_the_first_message_is_not_asked(snapshot, first, key, value):
+    """被公司裁了 and 找不着了 were asked again (您是怎么离开原单位的？, 房产证是丢了，还是破损了？)."""
+    turn = _understand(snapshot, T.State(), first)
+    assert turn.state.answers.get(key) == value
+
+
+def test_when_a_pension_starts_is_asked_of_the_time_it_takes_not_the_hall(snapshot):
+    """什么时候开始发钱, after the pension's guide, had been told the hall's address."""
+    assert T.detail_in_words("什么时候开始发钱") == "time_limit"
