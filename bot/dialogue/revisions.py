@@ -48,10 +48,10 @@ def changed_answers(snap: Snapshot, affair: Affair, answers: dict[str, str], tex
     if tapped and (asked is None or option_named(asked, text) is None):
         return tapped  # 已满16周岁, typed or tapped again once 未满16周岁 was recorded
     if not REVISION.search(text) and told_after_the_guide:  # 我自己办, once the guide listed an agent's papers
-        recorded = [(key, question_of(snap, affair, key)) for key in answers]
-        given = prefill([(key, question) for key, question in recorded if question is not None], text, readings)
+        recorded = {key: question for key in answers if (question := question_of(snap, affair, key)) is not None}
+        given = prefill(list(recorded.items()), text, readings)
         said = {key: value for key, value in given.items() if value != answers[key]}
-        return said if len(said) == 1 and _only_the_answer(snap, affair, said, text) else {}
+        return said if len(said) == 1 and _only_the_answer(recorded, said, text) else {}
     if not REVISION.search(text):
         return {}  # 我就是法人, to whose application it is: an answer, though 法人 is also what changes
     taken_back = without_revision(text)
@@ -111,12 +111,11 @@ _AROUND_AN_ANSWER = re.compile(r"我们?|他们?|她|是|的|了|就|都|也|还
 _ELSE_AT_MOST = 2
 
 
-def _only_the_answer(snap: Snapshot, affair: Affair, said: dict[str, str], text: str) -> bool:
+def _only_the_answer(questions: dict[str, Question], said: dict[str, str], text: str) -> bool:
     """Whether a remark is the words of the one answer it changes and nothing more (我自己办, 是我儿子的), not a
     remark about something else that happens to hold them (公司的工牌丢了, after a divorce's guide)."""
     [(key, value)] = said.items()
-    question = question_of(snap, affair, key)
-    option = question.option(value) if question is not None else None
+    option = questions[key].option(value)
     if option is None:
         return False
     rest = normalize(text)

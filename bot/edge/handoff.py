@@ -72,8 +72,8 @@ async def left_by_chat(sender: str, text: str) -> str | None:
     """A chat message (unmasked, before Rasa) after the offer to leave a message outside the service hours: one
     that gives a callback number is left, with the messages kept since the offer, and the reply says so; a bare
     留言 gets how to leave one; one that asks for a call without a number is kept and the number asked for; any
-    other is kept for the message and goes on to Rasa (None), as do all
-    messages when no offer is open. A desk or database error never costs the message: it goes on to Rasa."""
+    other is kept for the message and goes on to Rasa (None), as do all messages when no offer is open. A desk or
+    database error never costs the message: it goes on to Rasa."""
     from bot.config import settings
     from bot.console.phones import find_callback_number, mask_phone
 
