@@ -189,12 +189,17 @@ def visits_text(affair: Affair, answers: dict[str, str]) -> str:
 
 
 # a note that gives an amount, a length or the rule they follow (98天, 12个月, 缴费基数)
-BENEFIT_FIGURES = re.compile(r"\d+(?:\.\d+)?\s*(?:元|天|个月|%)|标准|基数|比例|金额")
+BENEFIT_FIGURES = re.compile(r"\d+(?:\.\d+)?\s*(?:元|天|个月|%)|标准|基数|比例|金额|额度|限额|期限")
+# the kind of affair that pays the person (a benefit, an allowance): what it is worth is what they get
+PAYS_OUT = "行政给付"
 
 
 def benefit_text(affair: Affair, hotline: str) -> str:
-    """How much or how long a benefit pays: what the guide's notes say of it, or that the guide sets no figure."""
-    return _as_the_notes_say(affair, BENEFIT_FIGURES, "能领多少、领多久", "具体数额按您的情况核定，",
+    """How much or how long a benefit pays (a loan lends, a withdrawal takes out): what the guide's notes say of
+    it, or that the guide sets no figure."""
+    asked = ("能贷多少、贷多久" if "贷款" in affair.name else "能提取多少" if "提取" in affair.name
+             else "能领多少、领多久")
+    return _as_the_notes_say(affair, BENEFIT_FIGURES, asked, "具体数额按您的情况核定，",
                              "要按您的情况和当地标准核定，办事指南里没有写统一的数字", hotline)
 
 
@@ -429,7 +434,8 @@ def detail_reply(catalog: Catalog, affair: Affair, detail: str, answers: dict[st
     if detail in ("fee", "premium") and TAX_AFFAIR.search(affair.name):
         detail = "tax"  # 购置税要交多少钱: the tax the affair declares, not its (nil) handling fee
     texts = {
-        "fee": lambda: fee_text(affair, answers),
+        "fee": lambda: fee_text(affair, answers) if affair.type != PAYS_OUT else  # 低保多少钱: what it pays, then
+        f"{benefit_text(affair, hotline)}\n办理{fee_text(affair, answers)}",  # that it costs nothing
         "time_limit": lambda: time_limit_text(affair),
         "online": lambda: online_text(affair),
         "visits": lambda: visits_text(affair, answers),

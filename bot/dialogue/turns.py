@@ -57,8 +57,11 @@ HOURS_WORDS = re.compile(r"几点|时间|开门|上班|下班|周末|周六|周�
 PLACE_DETAILS = ("office", "hours")
 # 能寄到家吗, 可以快递吗: whether the result can be posted, whichever follow-up the intent classifier read
 POST_WORDS = re.compile(r"邮寄|快递|寄到|寄回|寄给|寄过来|能寄|可以寄|送到家|送上门")
-# 一个月能领多少钱, 能领几个月, 能拿几天: how much or how long a benefit pays, not a fee or a time limit
+# 一个月能领多少钱, 能领几个月, 能贷多少, 额度多少: how much or how long a benefit (or a loan, a withdrawal) pays,
+# not a fee or a time limit
 BENEFIT_WORDS = re.compile(r"(?:领|拿|发|报销?|退|补贴)(?:多少|几个月|几天|多久|多长时间|几钿|几多)|"
+                           r"(?:贷|取|提)(?:多少|几钿|几多)(?!次)|"
+                           r"额度(?:是|有)?(?:多少|几多)|(?:最多|最高)(?:能|可以)?(?:贷|取|提|领|拿)|"
                            r"(?:能|会|可以)给(?:多少|几)|(?:每个?月|一个月)(?:能|可以)?(?:有|领|拿|发)(?:多少|几钿|几多)")
 # 一年能取几次, 多久能提一次: how often the affair can be done (a withdrawal), not how many trips it takes
 FREQUENCY_WORDS = re.compile(r"(?:取|提|领|申请|报销?)几次|"

@@ -1545,6 +1545,25 @@ def test_what_a_benefit_pays_asked_in_dialect_is_no_fee(snapshot, affair_id, que
         assert "能领多少、领多久" in turn.replies[0].text and "收费" not in turn.replies[0].text, turn.replies[0].text
 
 
+@pytest.mark.parametrize("affair_id, question", [("funeral-allowance", "几钿"),
+                                                 ("minimum-living-allowance", "低保一个月多少钱"),
+                                                 ("elderly-allowance", "每个月多少钱")])
+def test_what_an_allowance_is_worth_is_what_it_pays_and_then_its_nil_fee(snapshot, affair_id, question):
+    """多少钱 of an affair that pays the person asks what it pays; the fee (none) follows, not alone."""
+    state = T.State(affair=affair_id, affair_state=T.DONE, answers={}, district="330106")
+    text = _understand(snapshot, state, question).replies[0].text
+    assert "能领多少、领多久，办事指南里是这样写的" in text and "办理收费：不收费" in text, text
+
+
+@pytest.mark.parametrize("affair_id, question", [("housing-fund-loan", "能贷多少"), ("housing-fund-loan", "最多贷多少"),
+                                                 ("housing-fund-withdrawal-rent", "一年能取多少")])
+def test_how_much_a_loan_or_a_withdrawal_can_be_is_quoted_from_the_guide(snapshot, affair_id, question):
+    """能贷多少 after the loan's guide was refused as no affair of ours; its notes say how the amount is set."""
+    state = T.State(affair=affair_id, affair_state=T.DONE, answers={}, district="330106")
+    text = _understand(snapshot, state, question).replies[0].text
+    assert "多少" in text and "办事指南里是这样写的" in text and "限额" in text, text
+
+
 def test_a_suggestion_not_yet_confirmed_stays_when_another_answer_comes_first(snapshot):
     """您是说“都是自然人”吗？ then 租的写字楼 (the next question's answer): it is recorded, the suggestion is asked
     again, and 是 confirms it (it had answered 有没有单位 with yes: 有单位股东)."""
