@@ -5,7 +5,10 @@ straight to the dialogue, as `bot.situation_eval` does for situation replies):
   `choices|first message|option ids, comma-separated|reply|expected`, the expected being an offered id or `none`
   (都不是);
 - a question about another affair in the middle of the situation questions (`take_situation_answer` while the
-  current affair's first question is pending): a line is `digression|current affair id|message|affair id meant`.
+  current affair's first question is pending): a line is `digression|current affair id|message|affair id meant`;
+- a message after an affair's guide (`understand` once the guide is given): a line is
+  `after_guide|affair id of the guide|message|meant`, meant being `this` (a follow-up on that guide), another
+  affair's id, or `none` (nothing of ours).
 
 `#` starts a comment. Usage:
 
@@ -25,7 +28,9 @@ from bot.situation_eval import print_tables
 
 CHOICE_VERDICTS = ("picked right", "picked wrong", "asked again", "not taken")
 DIGRESSION_VERDICTS = ("switched right", "offered, holds it", "left in the form", "wrong")
+AFTER_GUIDE_VERDICTS = ("right", "offered, holds it", "declined", "wrong")
 NONE_OF_THESE = "none"
+THIS_GUIDE = "this"
 
 
 @dataclass(frozen=True)
@@ -47,9 +52,18 @@ class Digression:
     meant: str
 
 
-def read_turns(path: Path) -> tuple[list[ChoiceReply], list[Digression]]:
-    """The labelled turns of a file; a line of neither shape is an error naming file and line."""
-    choices, digressions = [], []
+@dataclass(frozen=True)
+class AfterGuide:
+    """A message sent after the guide of affair `given`, and what it means: `this` guide, another affair, `none`."""
+
+    given: str
+    text: str
+    meant: str
+
+
+def read_turns(path: Path) -> tuple[list[ChoiceReply], list[Digression], list[AfterGuide]]:
+    """The labelled turns of a file; a line of none of the shapes is an error naming file and line."""
+    choices, digressions, after_guides = [], [], []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip() or line.startswith("#"):
             continue
@@ -59,9 +73,12 @@ def read_turns(path: Path) -> tuple[list[ChoiceReply], list[Digression]]:
             choices.append(ChoiceReply(first, tuple(options.split(",")), text, expected))
         elif kind == "digression" and len(fields) == 3:
             digressions.append(Digression(*fields))
+        elif kind == "after_guide" and len(fields) == 3:
+            after_guides.append(AfterGuide(*fields))
         else:
-            raise ValueError(f"{path}:{number}: 应为 choices|首句|选项|回复|应选 或 digression|当前事项|问题|应为事项")
-    return choices, digressions
+            raise ValueError(f"{path}:{number}: 应为 choices|首句|选项|回复|应选、digression|当前事项|问题|应为事项"
+                             "或 after_guide|已答事项|问题|this、事项或 none")
+    return choices, digressions, after_guides
 
 
 def judge_choice(snap: Snapshot, reply: ChoiceReply) -> str:
@@ -94,14 +111,33 @@ def judge_digression(snap: Snapshot, turn: Digression) -> str | None:
     return "left in the form" if after.affair == turn.current else "wrong"
 
 
+def judge_after_guide(snap: Snapshot, turn: AfterGuide) -> str:
+    """right (a follow-up answered about the guide, the affair meant taken up, or nothing of ours declined),
+    offered (a choice holding the affair meant), declined (ours, yet told it is not, or asked to say more), or
+    wrong (answered about the guide, or about another affair, than the one meant)."""
+    state = turns.State(affair=turn.given, affair_state=turns.DONE, district="330106")
+    after = turns.understand(snap, state, turn.text, None, None, "12345")
+    said = after.replies[0].text if after.replies else ""
+    declined = said in (turns.not_mine_text("12345"), turns.ask_more_text())
+    meant = turn.given if turn.meant == THIS_GUIDE else turn.meant
+    if declined:
+        return "right" if meant == NONE_OF_THESE else "declined"
+    if after.state.affair_state == turns.CLARIFY:
+        return "offered, holds it" if meant in after.state.clarify_options else "wrong"
+    return "right" if after.state.affair == meant else "wrong"
+
+
 def tables(snap: Snapshot, paths: list[Path]) -> list[str]:
-    """Two markdown tables, one row per file: replies to choices, then questions about another affair."""
+    """Three markdown tables, one row per file: replies to choices, questions about another affair, and messages
+    after a guide."""
     choice_rows = ["| set | replies | " + " | ".join(CHOICE_VERDICTS) + " | right % |",
                    "|---" * (len(CHOICE_VERDICTS) + 3) + "|"]
     digression_rows = ["| set | questions | " + " | ".join(DIGRESSION_VERDICTS) + " | switched right % |",
                        "|---" * (len(DIGRESSION_VERDICTS) + 3) + "|"]
+    after_rows = ["| set | messages after a guide | " + " | ".join(AFTER_GUIDE_VERDICTS) + " | right % | wrong % |",
+                  "|---" * (len(AFTER_GUIDE_VERDICTS) + 4) + "|"]
     for path in paths:
-        choices, digressions = read_turns(path)
+        choices, digressions, after_guides = read_turns(path)
         if choices:
             counts = Counter(judge_choice(snap, c) for c in choices)
             share = 100 * counts["picked right"] / len(choices)
@@ -113,7 +149,13 @@ def tables(snap: Snapshot, paths: list[Path]) -> list[str]:
             share = 100 * judged["switched right"] / total if total else 0.0
             digression_rows.append(f"| {path.stem} | {total} | "
                                    + " | ".join(str(judged[v]) for v in DIGRESSION_VERDICTS) + f" | {share:.1f} |")
-    return [*choice_rows, "", *digression_rows]
+        if after_guides:
+            counts = Counter(judge_after_guide(snap, a) for a in after_guides)
+            right, wrong = (100 * counts[v] / len(after_guides) for v in ("right", "wrong"))
+            after_rows.append(f"| {path.stem} | {len(after_guides)} | "
+                              + " | ".join(str(counts[v]) for v in AFTER_GUIDE_VERDICTS)
+                              + f" | {right:.1f} | {wrong:.1f} |")
+    return [*choice_rows, "", *digression_rows, "", *after_rows]
 
 
 def main(argv: list[str]) -> int:

@@ -15,7 +15,7 @@ from bot.dialogue import answers as say
 from bot.dialogue.cases import asks_why_turned_down, turned_down_text
 from bot.dialogue.choices import NONE_OF_THESE, asks_something_else, by_position, pick
 from bot.dialogue.guide import GUIDE_TYPE
-from bot.dialogue.guide_passages import guide_passage
+from bot.dialogue.guide_passages import guide_passage, unknown_to_the_guide
 from bot.dialogue.places import (
     find_place,
     find_place_in_pinyin,
@@ -64,7 +64,7 @@ BENEFIT_WORDS = re.compile(r"(?:领|拿|发|报销?|退|补贴)(?:多少|几个�
                            r"额度(?:是|有)?(?:多少|几多)|(?:最多|最高)(?:能|可以)?(?:贷|取|提|领|拿)|"
                            r"(?:能|会|可以)给(?:多少|几)|(?:每个?月|一个月)(?:能|可以)?(?:有|领|拿|发)(?:多少|几钿|几多)")
 # 一年能取几次, 多久能提一次: how often the affair can be done (a withdrawal), not how many trips it takes
-FREQUENCY_WORDS = re.compile(r"(?:取|提|领|申请|报销?)几次|"
+FREQUENCY_WORDS = re.compile(r"(?:取|提|领|申请|报销?)几[次回]|"
                              r"(?:多久|多长时间)(?:才)?(?:能|可以)?(?:取|提|领|办|申请)一次|"
                              r"(?:一年|每年|一个月|每月)(?:能|可以|最多)?(?:取|提|领|办|申请)(?:几|多少)次")
 # 医保什么时候交, 几月份缴费: when an insurance is paid in (its payment period), not how long the affair takes
@@ -90,7 +90,7 @@ DETAIL_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
                               r"(?:什么时候|啥时候|啥辰光|几时)(?:能|可以|好|会)?(?:拿|领|好|办好|下来|出来)|"
                               r"(?:什么时候|啥时候|啥辰光|几时)(?:开始)?(?:发钱|发放|到账|到帐|打钱|给钱)")),
     ("hours", HOURS_WORDS),
-    ("fee", re.compile(r"多少钱|多少钞票|几钿|铜钿|收费|收钱|要钱|费用|工本费|免费|花多少")),
+    ("fee", re.compile(r"多少钱|多少钞票|几钿|铜钿|收费|收钱|要钱|交钱|花钱|费用|工本费|免费|花多少")),
     ("post", POST_WORDS),
     ("online", re.compile(r"网上|线上|浙里办|手机上|网办|app", re.IGNORECASE)),
     ("in_person", re.compile(r"本人|代办|代领|代替|替我|替俺|替他|替她|带(他|她|孩子|小孩)?去|陪同|委托|别人|"
@@ -458,6 +458,8 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
                             _the_same_choice(snap, state)])
     if state.affair_state == CLARIFY:
         return _choice_not_read(snap, state, hotline)
+    if place is not None and state.affair and state.affair_state == DONE and _beyond_the_guide(snap, state, text):
+        return Turn(state, [say.Reply(not_mine_text(hotline))])  # 宁波租房一个月多少钱: not the guide's hall
     if place is not None and state.affair:
         detail = state.pending_detail or "office"
         return answer_detail(snap, replace(state, pending_detail=None), text="", detail=detail, hotline=hotline)
@@ -470,7 +472,8 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
     if state.affair and state.affair_state == DONE and MATERIALS_ASKED.search(text):
         return _choose(snap, state, state.affair, "")  # 要带啥, after the guide: the guide again, as its button gives
     detail = detail_in_words(text) if state.affair else None
-    if detail is not None or state.affair and state.affair_state == DONE:  # a follow-up on the affair answered
+    if (detail is not None or state.affair and state.affair_state == DONE) and \
+            not _beyond_the_guide(snap, state, text):  # a follow-up on the affair answered, not 口腔医院洗牙要多少钱
         followed = _follow_up_on_the_guide(snap, state, text, hotline, result)
         if followed is not None:
             return followed
@@ -538,6 +541,8 @@ def _noted_among_choices(snap: Snapshot, state: State, text: str, given: dict[st
 # what a bare follow-up says besides its detail words (吗, 呢): nothing about which affair
 # the particles and stops around a follow-up (多少钱一年呀？)
 FOLLOW_UP_PARTICLES = re.compile(r"[吗呢啊呀吧嘛\s，。,.？?！!]")
+# the particles of dialect and speech that a word cutter may glue to a word (拿到手伐, 上伐)
+DIALECT_PARTICLES = re.compile(r"[伐啦哈嘞咯噻]")
 # what a bare follow-up says around its detail words (那要去几趟呀？ 多久能拿到): nothing that could name an affair
 FOLLOW_UP_FILLER = re.compile(r"请问|那么?|大概|一共|总共|一下|需要|还要|要|得|去|来|跑|办|弄|能|可以|是|"
                               r"我们?|这个|那个|的|了|拿到|办好|下来|出来|[吗呢啊呀吧嘛么哦伐\s，。,.？?！!~]")
@@ -1203,6 +1208,17 @@ def _follow_up_on_the_guide(snap: Snapshot, state: State, text: str, hotline: st
     return answer_detail(snap, state, text, detail, hotline) if detail is not None else None
 
 
+def _beyond_the_guide(snap: Snapshot, state: State, text: str) -> bool:
+    """Whether a message speaks of things the knowledge never says of the affair under way (口腔, 洗牙 in
+    口腔医院洗牙要多少钱, after an ID card's guide): it asks of something else, even with a follow-up's words."""
+    affair = snap.catalog.affair(state.affair)
+    if not text or affair is None:
+        return False
+    for words in (*DETAIL_PATTERNS.values(), FOLLOW_UP_PARTICLES, DIALECT_PARTICLES):  # 快递, 伐: no topic,
+        text = words.sub(" ", text)  # however they are cut
+    return bool(unknown_to_the_guide(snap.catalog, affair, normalize(text)))
+
+
 def _quoted_from_the_guide(snap: Snapshot, state: State, text: str, hotline: str,
                            result: Resolution) -> Turn | None:
     """The sentence of the guide just given that a short follow-up asks about, quoted; None when none is, or when
@@ -1213,7 +1229,7 @@ def _quoted_from_the_guide(snap: Snapshot, state: State, text: str, hotline: str
         return None
     sentence = guide_passage(snap.catalog, affair, text)
     near = {c.id for c in result.candidates[:NEAR_CANDIDATES]}
-    if sentence is None or not near & {affair.id, *affair.parts}:
+    if sentence is None or not near & {affair.id, *affair.parts} or _beyond_the_guide(snap, state, text):
         return None
     return Turn(state, [say.Reply(f"【{affair.short_name}】办事指南里有这样一句：{sentence}。"
                                   f"如果没答到您问的，请换个说法，或拨打 {hotline} 咨询。")])
@@ -1268,6 +1284,9 @@ def answer_detail(snap: Snapshot, state: State, text: str, detail: str, hotline:
     part = _part_of_the_bundle(snap, state, named)
     if part is not None:
         return _answer_for_the_part(snap, state, part, detail, hotline)
+    if state.affair_state == DONE and not bare and not chosen and not (named and named.clarify) and \
+            _beyond_the_guide(snap, state, text):  # 口腔医院洗牙要多少钱, after an ID card's guide: not its fee
+        return Turn(replace(state, pending_detail=None), [say.Reply(not_mine_text(hotline))])
     switched = bool(chosen and chosen != state.affair)
     if switched:
         state = _choose(snap, state, chosen, text).state

@@ -1536,6 +1536,37 @@ def test_a_question_of_no_affair_after_a_guide_quotes_nothing(snapshot, question
     assert "办事指南里有这样一句" not in _understand(snapshot, state, question).replies[0].text
 
 
+@pytest.mark.parametrize("affair_id, question, intent", [
+    ("id-card-renew", "口腔医院洗牙要多少钱", "ask_fee"), ("hukou-cancel-death", "路边停车收费标准是多少", "ask_fee"),
+    ("property-transfer", "厦门二手车过户去哪个车管所", "ask_office"),
+    ("divorce-registration", "银行理财产品亏本了能找银行赔吗", None),
+    ("hukou-cancel-death", "女儿在宁波读大二，上学期一门课缺考了，能申请缓考吗", None)])
+def test_a_question_of_things_the_guide_never_mentions_is_not_answered_from_it(snapshot, affair_id, question, intent):
+    """After a guide, a follow-up's words about something else (洗牙要多少钱) got the guide's fee, hall or a sentence
+    of it, and a story naming a city got the city's hall; it is not ours, and the affair stays for the next
+    follow-up."""
+    state = T.State(affair=affair_id, affair_state=T.DONE, answers={}, district="330106")
+    turns = [_understand(snapshot, state, question)]
+    if intent:
+        turns.append(T.answer_detail(snapshot, state, question, T.detail_for(intent, question), HOTLINE))
+    for turn in turns:
+        assert [r.text for r in turn.replies] == [T.not_mine_text(HOTLINE)]
+        assert turn.state.affair == affair_id and turn.state.affair_state == T.DONE
+
+
+@pytest.mark.parametrize("affair_id, question, detail", [
+    ("id-card-renew", "我儿子在外地上学，能寄过去吗", "post"),
+    ("social-security-card-reissue", "老人走不动，能代办吗", "in_person"),
+    ("id-card-renew", "俺家是低保户，换身份证要交钱不", "fee")])
+def test_a_follow_up_that_tells_of_the_person_s_life_is_still_about_the_guide(snapshot, affair_id, question, detail):
+    """Words of a person's own life (儿子, 上学, 走不动), of the guide (低保), verbs and particles are no other
+    topic."""
+    state = T.State(affair=affair_id, affair_state=T.DONE, answers={}, district="330106")
+    text = _understand(snapshot, state, question).replies[0].text
+    affair = snapshot.catalog.affairs[affair_id]
+    assert text == say_detail(snapshot, affair, detail, snapshot.catalog.places["330106"]), text
+
+
 @pytest.mark.parametrize("affair_id, question", [("retirement-pension", "每个月能领几钿"),
                                                  ("elderly-allowance", "每个月有几钿")])
 def test_what_a_benefit_pays_asked_in_dialect_is_no_fee(snapshot, affair_id, question):
