@@ -758,6 +758,8 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
         others = _other_affairs(snap, affair, pending[0].question.ask, text)
         if len(others) > 1:
             return _offer_others(snap, state, others, text, follow_up)
+        if not others and _beyond_the_guide(snap, state, text):  # 口腔医院洗牙要多少钱: not this affair's fee
+            return Turn(state, [say.Reply(not_mine_text(hotline))])  # and the question comes again
         if not others:
             return _answered_between(snap, state, affair, follow_up, hotline)
         other = others[0]
@@ -805,7 +807,7 @@ def take_situation_answer(snap: Snapshot, state: State, text: str, intent: str |
         return Turn(state, [say.Reply(f"好的，已记下您在{label}。")])
     if intent in SMALL_TALK and affair is not None:
         return Turn(state, [say.Reply(SMALL_TALK[intent])])
-    if intent in DETAIL_INTENTS and affair is not None:
+    if intent in DETAIL_INTENTS and affair is not None and not _beyond_the_guide(snap, state, text):
         return _answered_between(snap, state, affair, detail_for(intent, text), hotline)
     question = pending[0].question
     likely = snap.answer_examples.suggest(question, text)  # 冷静期好像差不多了: asked about, not recorded
@@ -1209,8 +1211,8 @@ def _follow_up_on_the_guide(snap: Snapshot, state: State, text: str, hotline: st
 
 
 def _beyond_the_guide(snap: Snapshot, state: State, text: str) -> bool:
-    """Whether a message speaks of things the knowledge never says of the affair under way (口腔, 洗牙 in
-    口腔医院洗牙要多少钱, after an ID card's guide): it asks of something else, even with a follow-up's words."""
+    """Whether a message speaks of things the knowledge never says of the affair under way or answered (口腔, 洗牙
+    in 口腔医院洗牙要多少钱, after an ID card's guide): it asks of something else, even with a follow-up's words."""
     affair = snap.catalog.affair(state.affair)
     if not text or affair is None:
         return False

@@ -1554,6 +1554,16 @@ def test_a_question_of_things_the_guide_never_mentions_is_not_answered_from_it(s
         assert turn.state.affair == affair_id and turn.state.affair_state == T.DONE
 
 
+@pytest.mark.parametrize("intent", [None, "ask_fee"])
+def test_a_question_of_things_the_affair_never_mentions_is_not_answered_among_its_questions(snapshot, intent):
+    """口腔医院洗牙要多少钱, while an ID card's questions are asked: not the card's fee; the question stays pending."""
+    state = T.State(affair="id-card-renew", affair_state=T.RESOLVED, district="330106")
+    turn = T.take_situation_answer(snapshot, state, "口腔医院洗牙要多少钱", intent, HOTLINE)
+    assert [r.text for r in turn.replies] == [T.not_mine_text(HOTLINE)] and turn.state == state
+    fee = T.take_situation_answer(snapshot, state, "换身份证要多少钱", intent, HOTLINE)
+    assert fee.replies[0].text.startswith("【身份证换领】收费：")
+
+
 @pytest.mark.parametrize("affair_id, question, detail", [
     ("id-card-renew", "我儿子在外地上学，能寄过去吗", "post"),
     ("social-security-card-reissue", "老人走不动，能代办吗", "in_person"),
