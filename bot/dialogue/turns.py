@@ -52,7 +52,9 @@ DETAIL_INTENTS = {"ask_fee": "fee", "ask_time_limit": "time_limit", "ask_online"
 # a courtesy in the middle of the situation questions: answered in kind, and the question comes again
 SMALL_TALK = {"thanks": "不客气。", "greet": "您好。"}
 # 几点上班, 周末开门吗: an office question about opening hours
-HOURS_WORDS = re.compile(r"几点|时间|开门|上班|下班|周末|周六|周日|星期|节假日|中午|晚上|营业(?!执照)")
+# (not 上班 of a job: 他还在上班, 在这边上班)
+HOURS_WORDS = re.compile(r"几点|时间|开门|[上下]班(?:吗|么|嘛|伐|不|没|前|后)|(?:什么时候|啥时候|几时)[上下]班|"
+                         r"周末|周六|周日|星期|节假日|中午|晚上|营业(?!执照)")
 # the follow-ups whose answer depends on the district (the hall, its opening hours)
 PLACE_DETAILS = ("office", "hours")
 # 能寄到家吗, 可以快递吗: whether the result can be posted, whichever follow-up the intent classifier read
@@ -112,10 +114,10 @@ MATERIAL_ASKED_ABOUT = re.compile(
 # not one material: every material (带什么), money, or a person taken along (要带孩子去吗: whether the child comes)
 NOT_A_MATERIAL = re.compile(r"什么|啥|哪|东西|材料|资料|证件|钱|带[^，。？?！!\s]{0,6}[去来]|"
                             r"带(?:他|她|孩子|小孩|老人|家人|本人)")
-# a message that asks something (那需要本人去吗？): in the middle of the situation questions it is a follow-up, not
-# an answer, even when it holds an option's word (本人)
-QUESTION_WORDS = re.compile(r"[?？]|吗|怎么|咋|哪|什么|啥|多少|多久|多长时间|如何|能不能|可不可以|是不是|"
-                            r"\b(zenme|shenme|nali|naer|duoshao|ma)\b")
+# a message that asks something (那需要本人去吗？, 还能用伐): in the middle of the situation questions it is a
+# follow-up, not an answer, even when it holds an option's word (本人)
+QUESTION_WORDS = re.compile(r"[?？]|吗|伐[。！!，,\s]*$|怎么|咋|哪|什么|啥|多少|多久|多长时间|如何|能不能|可不可以|"
+                            r"是不是|\b(zenme|shenme|nali|naer|duoshao|ma)\b")
 # 对了, 顺便问一下, 另外: what follows is asked on the side, and the affair under way is taken up again after it
 BY_THE_WAY = re.compile(r"(?:那个?|哦|噢|嗯)?(?:对了|还有|顺便|另外|再问一?下|我?还想问)")
 # 港澳通行证能一起办吗, 驾照也要换: the affair asked about comes as well as the one under way, not instead of it

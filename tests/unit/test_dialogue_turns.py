@@ -412,6 +412,14 @@ def test_a_business_licence_is_no_question_about_opening_hours(text, detail):
     assert T.detail_for(None, text) == detail
 
 
+@pytest.mark.parametrize("text, detail", [("几点上班", "hours"), ("周六上班吗", "hours"), ("下班前能办完吗", "hours"),
+                                          ("他生前还在上班，单位交的公积金余额家属怎么提", "office"),
+                                          ("我在这边上班，去哪里办", "office")])
+def test_a_job_is_no_question_about_opening_hours(text, detail):
+    """上班 of a job (他还在上班) is not the hall's hours (几点上班)."""
+    assert T.detail_for(None, text) == detail
+
+
 def test_switch_to_an_ambiguous_affair_mid_form_offers_the_choices(snapshot):
     state = T.State(affair="id-card-reissue", affair_state=T.RESOLVED)
     turn = T.take_situation_answer(snapshot, state, "不是，我是说驾照")
@@ -1540,11 +1548,12 @@ def test_a_question_of_no_affair_after_a_guide_quotes_nothing(snapshot, question
     ("id-card-renew", "口腔医院洗牙要多少钱", "ask_fee"), ("hukou-cancel-death", "路边停车收费标准是多少", "ask_fee"),
     ("property-transfer", "厦门二手车过户去哪个车管所", "ask_office"),
     ("divorce-registration", "银行理财产品亏本了能找银行赔吗", None),
-    ("hukou-cancel-death", "女儿在宁波读大二，上学期一门课缺考了，能申请缓考吗", None)])
+    ("hukou-cancel-death", "女儿在宁波读大二，上学期一门课缺考了，能申请缓考吗", None),
+    ("id-card-renew", "冰箱里的牛奶过期两天了还能喝伐", None)])
 def test_a_question_of_things_the_guide_never_mentions_is_not_answered_from_it(snapshot, affair_id, question, intent):
     """After a guide, a follow-up's words about something else (洗牙要多少钱) got the guide's fee, hall or a sentence
-    of it, and a story naming a city got the city's hall; it is not ours, and the affair stays for the next
-    follow-up."""
+    of it, a story naming a city got the city's hall, and a question asked with 伐 was taken as an answer (过期) that
+    started the affair again; it is not ours, and the affair stays for the next follow-up."""
     state = T.State(affair=affair_id, affair_state=T.DONE, answers={}, district="330106")
     turns = [_understand(snapshot, state, question)]
     if intent:
