@@ -88,16 +88,18 @@ def _shared_part(a: str, b: str) -> str:
     return best
 
 
-def _names(catalog: Catalog, thing: str, name: str) -> bool:
-    """Whether what a person calls `thing` is the material `name` (户口本: 居民户口簿)."""
-    shared = _shared_part(_in_the_lexicon(catalog, thing), _in_the_lexicon(catalog, name))
-    return len(shared) >= 2 and shared not in GENERIC_IN_NAMES
+def names_a_material(catalog: Catalog, thing: str, name: str, wholly: bool = False) -> bool:
+    """Whether what a person calls `thing` is the material `name` (户口本: 居民户口簿); `wholly`: with most of what
+    they say, not a word of it (签劳动合同 is no 劳动能力鉴定结论书)."""
+    said = _in_the_lexicon(catalog, thing)
+    shared = _shared_part(said, _in_the_lexicon(catalog, name))
+    return len(shared) >= 2 and shared not in GENERIC_IN_NAMES and (not wholly or 3 * len(shared) >= 2 * len(said))
 
 
 def is_a_material(catalog: Catalog, thing: str) -> bool:
     """Whether `thing` names, as `_names` reads it, a material some affair of the catalog asks for (户口本 names
     居民户口簿)."""
-    return any(_names(catalog, thing, m.name) for a in catalog.affairs.values() for m in a.materials)
+    return any(names_a_material(catalog, thing, m.name) for a in catalog.affairs.values() for m in a.materials)
 
 
 def material_asked_text(catalog: Catalog, affair: Affair, answers: dict[str, str], thing: str, hotline: str) -> str:
@@ -106,7 +108,7 @@ def material_asked_text(catalog: Catalog, affair: Affair, answers: dict[str, str
     bring, held = material_items(catalog, affair, catalog.materials_for(affair, answers), [])
 
     def names(name: str) -> bool:
-        return _names(catalog, thing, name)
+        return names_a_material(catalog, thing, name)
 
     needed = [item for item in bring if names(item.name)]
     if needed:

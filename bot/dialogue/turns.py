@@ -111,6 +111,9 @@ MATERIAL_ASKED_ABOUT = re.compile(
     r"(?:吗|么|嘛|呢|行不行|可以吗|行吗|也行吗)?[？?。！!]*$"
     r"|(?:要不要|需不需要|要|需要|得|用不用)(?:带|拿|提供|准备)(?P<b>[^，。？?！!\s]{1,8}?)(?:吗|么|嘛|不|呢)[？?。！!]*$"
     r"|^(?P<c>[^，。？?！!\s]{1,8}?)(?:要不要|需不需要|要|需要|得|用不用)(?:自己)?(?:带|拿|提供)(?:吗|么|嘛|不|呢)?[？?。！!]*$")
+# 要照片吗, 需要户口本不: whether a thing is needed, without saying bring (taken only when it names a material)
+THING_NEEDED = re.compile(r"(?:要不要|需不需要|需要|要|得|用不用)(?P<thing>[^，。？?！!\s要]{2,6}?)(?<![去来办])"
+                          r"(?:吗|么|嘛|不|呢|伐)[？?。！!]*$")
 # not one material: every material (带什么), money, or a person taken along (要带孩子去吗: whether the child comes)
 NOT_A_MATERIAL = re.compile(r"什么|啥|哪|东西|材料|资料|证件|钱|带[^，。？?！!\s]{0,6}[去来]|"
                             r"带(?:他|她|孩子|小孩|老人|家人|本人)")
@@ -227,11 +230,28 @@ def material_asked_about(text: str) -> str | None:
     return next((t for t in found.groups() if t), None)
 
 
+def thing_needed(text: str) -> str | None:
+    """What a message asks whether it needs, without saying bring (要照片吗: 照片), or None."""
+    found = THING_NEEDED.search(text.strip())
+    return None if found is None or NOT_A_MATERIAL.search(found.group()) else found.group("thing")
+
+
+def _one_of_its_materials(snap: Snapshot, affair: Affair | None, thing: str | None) -> str | None:
+    """`thing` when it names, with most of its words, a material the affair (or a part of it) asks for in some
+    situation: 要照片吗 asks of the photo, where 要体检吗 asks of a check, no paper of the licence's list, and
+    要签劳动合同吗 of no 劳动能力鉴定结论书."""
+    if thing is None or affair is None:
+        return None
+    owners = [affair, *snap.catalog.parts_of(affair)]
+    return thing if any(say.names_a_material(snap.catalog, thing, m.name, wholly=True)
+                        for a in owners for m in a.materials) else None
+
+
 def _material_answered(snap: Snapshot, state: State, text: str, hotline: str) -> Turn | None:
     """可以不带身份证吗, about the affair under way or just answered: whether it is on the list in the person's
     situation. None for any other message, one the resolver reads as another affair, or with no affair."""
-    thing = material_asked_about(text)
     affair = snap.catalog.affair(state.affair) if state.affair_state in (DONE, RESOLVED) else None
+    thing = material_asked_about(text) or _one_of_its_materials(snap, affair, thing_needed(text))
     if thing is None or affair is None or not say.is_a_material(snap.catalog, thing) or \
             snap.resolver.resolve(text).affair not in (None, affair.id):
         return None  # 办护照要带身份证吗, among another affair's questions: about the passport

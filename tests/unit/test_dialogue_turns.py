@@ -1209,6 +1209,25 @@ def test_whether_to_bring_one_material_is_told_from_the_situation_s_list(snapsho
     assert along.replies[0].text.startswith("【身份证首次申领】是否本人到场：")
 
 
+@pytest.mark.parametrize("text, thing", [("要照片吗", "照片"), ("宝宝需要户口本不", "户口本"), ("要体检吗", "体检"),
+                                         ("要本人去吗", None), ("要钱吗", None), ("要多久", None)])
+def test_a_thing_asked_about_without_bring_is_read(text, thing):
+    assert T.thing_needed(text) == thing
+
+
+def test_whether_a_material_is_needed_is_told_without_the_word_bring(snapshot):
+    """要照片吗, after the social-security card's guide, was refused as not ours; 要体检吗 of a licence's renewal
+    names no material of its list (its check is a 身体条件证明), so it is not told 材料里没有, nor is 劳动合同 the
+    pension's 劳动能力鉴定结论书 for sharing 劳动."""
+    card = T.State(affair="social-security-card", affair_state=T.DONE, district="330106",
+                   answers={"applicant_age": "adult"})
+    assert "要带：本人近期彩色免冠相片" in _understand(snapshot, card, "要照片吗").replies[0].text
+    licence = T.State(affair="driving-license-renew", affair_state=T.DONE, district="330106", answers={})
+    assert "材料里没有" not in _understand(snapshot, licence, "要体检吗").replies[0].text
+    pension = T.State(affair="retirement-pension", affair_state=T.DONE, district="330106", answers={})
+    assert "要带" not in _understand(snapshot, pension, "退休以后被原来公司返聘，要签劳动合同吗").replies[0].text
+
+
 def test_a_follow_up_asked_with_ji_at_the_place_question_is_answered(snapshot):
     """能领几个月 asks with 几, no question word: it had been told 没有识别出地区."""
     asked = T.State(affair="unemployment-benefit", affair_state=T.RESOLVED,
