@@ -234,6 +234,15 @@ def tax_text(affair: Affair, answers: dict[str, str], hotline: str) -> str:
             f"。具体税额以税务部门核定为准，也可以拨打 {hotline} 咨询。")
 
 
+# what a guide says of where a benefit is paid (按月发放到本人社会保障卡或指定银行账户, 拨付到用人单位)
+PAID_INTO = re.compile(r"社会保障卡|社保卡|银行账户|银行卡|拨付|发放到|打入|转入|划入")
+
+
+def paid_to_text(affair: Affair, hotline: str) -> str:
+    """Where the money is paid: what the guide's notes say of it, or that it says nothing."""
+    return _as_the_notes_say(affair, PAID_INTO, "钱发到哪里", "具体", "办事指南里没有写发放到哪个账户", hotline)
+
+
 # what a guide says of when an insurance is paid in (集中参保缴费期一般在每年下半年)
 PAY_WHEN_TERMS = re.compile(r"缴费期|参保期|每年[上下]半年|按年度缴费|按月缴费|按月缴纳")
 
@@ -446,6 +455,7 @@ def detail_reply(catalog: Catalog, affair: Affair, detail: str, answers: dict[st
         "premium": lambda: premium_text(affair, answers, hotline),
         "frequency": lambda: frequency_text(affair, hotline),
         "pay_when": lambda: pay_when_text(affair, hotline),
+        "paid_to": lambda: paid_to_text(affair, hotline),
         "tax": lambda: tax_text(affair, answers, hotline),
         "in_person": lambda: in_person_text(affair),
         "office": lambda: office_text(catalog, match, place, hotline),

@@ -65,6 +65,9 @@ BENEFIT_WORDS = re.compile(r"(?:领|拿|发|报销?|退|补贴)(?:多少|几个�
                            r"(?:贷|取|提)(?:多少|几钿|几多)(?!次)|"
                            r"额度(?:是|有)?(?:多少|几多)|(?:最多|最高)(?:能|可以)?(?:贷|取|提|领|拿)|"
                            r"(?:能|会|可以)给(?:多少|几)|(?:每个?月|一个月)(?:能|可以)?(?:有|领|拿|发)(?:多少|几钿|几多)")
+# 钱打到哪, 发到哪张卡: where a benefit or a withdrawal is paid, not where to go
+PAID_TO_WORDS = re.compile(r"(?:打|发|转|拨|汇|存)(?:到|进|在)(?:哪|什么|啥)|(?:哪张|哪个)(?:卡|银行卡|账户|帐户)|"
+                           r"(?:到账|到帐)到哪|打(?:哪|啥)张?卡")
 # 一年能取几次, 多久能提一次: how often the affair can be done (a withdrawal), not how many trips it takes
 FREQUENCY_WORDS = re.compile(r"(?:取|提|领|申请|报销?)几[次回]|"
                              r"(?:多久|多长时间)(?:才)?(?:能|可以)?(?:取|提|领|办|申请)一次|"
@@ -83,6 +86,7 @@ PREMIUM_WORDS = re.compile(r"(?:每个?月|一个月|每年|一年|按月|按年
 # the first that matches: visits before the office (跑几次), the time it takes before opening hours (多长时间)
 DETAIL_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("benefit", BENEFIT_WORDS),
+    ("paid_to", PAID_TO_WORDS),
     ("pay_when", PAY_WHEN_WORDS),
     ("tax", TAX_WORDS),
     ("premium", PREMIUM_WORDS),
@@ -266,10 +270,12 @@ def detail_in_words(text: str) -> str | None:
 
 def detail_for(intent: str | None, text: str, pending: str | None = None) -> str:
     """Which follow-up a message asks for: fee, time limit, online, office, hours, in person, visits, post, what
-    a benefit pays or what one pays in."""
+    a benefit pays and where to, or what one pays in."""
     detail = DETAIL_INTENTS.get(intent or "", pending or "office")
     if BENEFIT_WORDS.search(text):
         return "benefit"
+    if PAID_TO_WORDS.search(text):
+        return "paid_to"
     if PAY_WHEN_WORDS.search(text):
         return "pay_when"
     if TAX_WORDS.search(text):
@@ -507,7 +513,8 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
 
 
 # follow-ups a first message may ask with the affair (身份证坏了要换 多少钱), answered before its questions
-DETAILS_ANSWERED_FIRST = ("fee", "time_limit", "visits", "benefit", "premium", "frequency", "pay_when", "tax")
+DETAILS_ANSWERED_FIRST = ("fee", "time_limit", "visits", "benefit", "paid_to", "premium", "frequency", "pay_when",
+                          "tax")
 
 
 def _with_detail_asked(snap: Snapshot, turn: Turn, text: str, hotline: str) -> Turn:
@@ -1261,7 +1268,7 @@ def _quoted_from_the_guide(snap: Snapshot, state: State, text: str, hotline: str
 
 # follow-ups on one part of a bundle that the part answers (丧葬费能领多少); trips, the hall, the online way and
 # going in person are the bundle's own, done together (最多跑一次 for it all, not the part's 零次跑)
-ANSWERED_BY_THE_PART = ("fee", "time_limit", "benefit", "premium", "frequency", "pay_when", "tax")
+ANSWERED_BY_THE_PART = ("fee", "time_limit", "benefit", "paid_to", "premium", "frequency", "pay_when", "tax")
 
 
 def _part_of_the_bundle(snap: Snapshot, state: State, result: Resolution | None) -> Affair | None:

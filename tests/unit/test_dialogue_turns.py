@@ -1624,6 +1624,16 @@ def test_what_an_allowance_is_worth_is_what_it_pays_and_then_its_nil_fee(snapsho
     assert "能领多少、领多久，办事指南里是这样写的" in text and "办理收费：不收费" in text, text
 
 
+@pytest.mark.parametrize("affair_id, question, said", [
+    ("maternity-benefit", "钱打到哪", "拨付到用人单位"), ("minimum-living-allowance", "发到哪张卡", "社会保障卡"),
+    ("unemployment-benefit", "失业金打到哪张卡", "办事指南里没有写发放到哪个账户")])
+def test_where_a_benefit_is_paid_is_told_from_the_guide_s_notes_or_not_at_all(snapshot, affair_id, question, said):
+    """钱打到哪 had been refused, or asked what the person wanted to do."""
+    state = T.State(affair=affair_id, affair_state=T.DONE, answers={}, district="330106")
+    text = _understand(snapshot, state, question).replies[0].text
+    assert text.startswith(f"【{snapshot.catalog.affairs[affair_id].short_name}】钱发到哪里，") and said in text, text
+
+
 @pytest.mark.parametrize("affair_id, question", [("housing-fund-loan", "能贷多少"), ("housing-fund-loan", "最多贷多少"),
                                                  ("housing-fund-withdrawal-rent", "一年能取多少")])
 def test_how_much_a_loan_or_a_withdrawal_can_be_is_quoted_from_the_guide(snapshot, affair_id, question):
