@@ -463,7 +463,7 @@ def understand(snap: Snapshot, state: State, text: str, intent: str | None, choi
             return noted
     if (detail := detail_in_words(text)) and state.affair_state == DONE and \
             (result.affair == state.affair or _part_of_the_bundle(snap, state, result) or
-             asks_only_the_detail(text)):
+             asks_only_the_detail(text) or _of_the_guide_alone(snap, state, text)):
         return answer_detail(snap, state, text, detail, hotline)  # 交了6年能领几个月, after its guide: no restart
     if state.affair_state == DONE and result.affair == state.affair and asks_something(text) and \
             (quoted := _quoted_from_the_guide(snap, state, text, hotline, result)) is not None:
@@ -1250,13 +1250,26 @@ def _beyond_the_guide(snap: Snapshot, state: State, text: str) -> bool:
     return bool(unknown_to_the_guide(snap.catalog, affair, normalize(text)))
 
 
+def _of_the_guide_alone(snap: Snapshot, state: State, text: str) -> bool:
+    """Whether a message after a guide speaks only of what the guide's knowledge holds and names no other affair
+    (她腿脚不方便，俺能替她去办伐, after her ID card's guide: 腿脚不方便 is no 残疾证, though the resolver reads
+    one)."""
+    affair = snap.catalog.affair(state.affair)
+    if affair is None or state.affair_state != DONE or _beyond_the_guide(snap, state, text):
+        return False
+    said, own = normalize(text), {affair.id, *affair.parts}
+    return not any(len(word) >= 2 and normalize(word) in said for other in snap.catalog.affairs.values()
+                   if other.id not in own for word in (other.name, other.short_name, *other.aliases, *other.keywords))
+
+
 def _quoted_from_the_guide(snap: Snapshot, state: State, text: str, hotline: str,
-                           result: Resolution) -> Turn | None:
+                           result: Resolution | None) -> Turn | None:
     """The sentence of the guide just given that a short follow-up asks about, quoted; None when none is, or when
     the message is long or its words lead elsewhere (the affair is not among the resolver's first candidates):
-    优惠券过期了还能用吗 shares 过期 with a driving licence's guide and is no question about it."""
+    优惠券过期了还能用吗 shares 过期 with a driving licence's guide and is no question about it. None too without the
+    resolver's reading (`result`): a follow-up taken as the guide's alone (能代办吗) gets the detail it asks."""
     affair = snap.catalog.affair(state.affair)
-    if affair is None or state.affair_state != DONE or len(normalize(text)) > LONGEST_FOLLOW_UP:
+    if affair is None or result is None or state.affair_state != DONE or len(normalize(text)) > LONGEST_FOLLOW_UP:
         return None
     sentence = guide_passage(snap.catalog, affair, text)
     near = {c.id for c in result.candidates[:NEAR_CANDIDATES]}
@@ -1312,6 +1325,8 @@ def answer_detail(snap: Snapshot, state: State, text: str, detail: str, hotline:
     bare = bool(text and state.affair and state.affair_state == DONE and asks_only_the_detail(text))
     named = None if picked in state.clarify_options or bare else snap.resolver.resolve(text) if text else None
     chosen = named.affair if named else picked  # an offered affair the question picks (补的那个多久能拿)
+    if chosen and not bare and _of_the_guide_alone(snap, state, text):
+        chosen = None  # 她腿脚不方便，俺能替她去办伐, after her ID card's guide: about it, whatever the resolver reads
     part = _part_of_the_bundle(snap, state, named)
     if part is not None:
         return _answer_for_the_part(snap, state, part, detail, hotline)

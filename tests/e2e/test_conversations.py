@@ -42,6 +42,15 @@ def test_what_to_bring_asked_after_the_guide_gives_it_again(stack: Stack) -> Non
     assert "【居民身份证补领（遗失）】" in again and "需要准备的材料" in again and "居民身份证相片" in again, again
 
 
+def test_going_in_person_asked_bare_or_for_a_relative_after_the_guide_is_answered(stack: Stack) -> None:
+    """能代办吗 after a guide broke the detail action (no reply); 她腿脚不方便 started the disability card."""
+    chat = stack.chat()
+    to_the_guide(chat, "身份证丢了怎么补办", "已满16周岁", "浙江户口", "杭州市余杭区")
+    for question in ("能代办吗", "她腿脚不方便，俺能替她去办伐"):
+        reply = chat.text(question)
+        assert reply.startswith("【身份证补领】是否本人到场：需本人到场"), reply
+
+
 def test_why_a_rejected_application_was_turned_down_is_no_new_lookup(stack: Stack) -> None:
     chat = stack.chat()
     chat.say("查一下办件进度")

@@ -1582,6 +1582,18 @@ def test_a_question_of_things_the_guide_never_mentions_is_not_answered_from_it(s
         assert turn.state.affair == affair_id and turn.state.affair_state == T.DONE
 
 
+@pytest.mark.parametrize("question", ["能代办吗", "她腿脚不方便，俺能替她去办伐"])
+def test_going_in_person_asked_after_the_guide_is_answered_from_it(snapshot, question):
+    """能代办吗 after a guide raised an error in the detail action (a bare follow-up has no resolver reading for the
+    quoting to look at); 她腿脚不方便 is no disability card, the guide's knowledge holding all it says."""
+    state = T.State(affair="id-card-reissue", affair_state=T.DONE, district="330106",
+                    answers={"applicant_age": "adult", "hukou_place": "zhejiang"})
+    for turn in (_understand(snapshot, state, question),
+                 T.answer_detail(snapshot, state, question, "in_person", HOTLINE)):
+        said = turn.replies[0].text
+        assert said.startswith("【身份证补领】是否本人到场：") and turn.state.affair == "id-card-reissue", said
+
+
 @pytest.mark.parametrize("intent", [None, "ask_fee"])
 def test_a_question_of_things_the_affair_never_mentions_is_not_answered_among_its_questions(snapshot, intent):
     """口腔医院洗牙要多少钱, while an ID card's questions are asked: not the card's fee; the question stays pending."""
