@@ -97,8 +97,8 @@ def names_a_material(catalog: Catalog, thing: str, name: str, wholly: bool = Fal
 
 
 def is_a_material(catalog: Catalog, thing: str) -> bool:
-    """Whether `thing` names, as `_names` reads it, a material some affair of the catalog asks for (户口本 names
-    居民户口簿)."""
+    """Whether `thing` names, as `names_a_material` reads it, a material some affair of the catalog asks for
+    (户口本 names 居民户口簿)."""
     return any(names_a_material(catalog, thing, m.name) for a in catalog.affairs.values() for m in a.materials)
 
 

@@ -14,8 +14,6 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from jieba import posseg
-
 from bot.catalog.catalog import Catalog
 from bot.catalog.domain import Affair
 
@@ -117,12 +115,12 @@ def guide_passage(catalog: Catalog, affair: Affair, question: str) -> str | None
     return max(scored, key=lambda scored_sentence: (scored_sentence[0], len(scored_sentence[1])))[1] if scored else None
 
 
-
-
 def unknown_to_the_guide(catalog: Catalog, affair: Affair, text: str) -> list[str]:
     """The nouns of `text` (of two characters or more, Chinese only) that nothing the knowledge says of the affair
     or of its parts holds, nor a place's name, a lexicon word for one it holds, or a person's own life: 口腔 and
     洗牙 in 口腔医院洗牙, after an ID card's guide. Verbs, numbers and function words (才能, 十几岁) say no topic."""
+    from jieba import posseg  # its tables take a third of a second to load: on the first follow-up, not at import
+
     index = _index(catalog)
     known = "\n".join(index.known.get(owner.id, "") for owner in [affair, *catalog.parts_of(affair)])
     places = {name for place in catalog.places.values() for name in (place.name, *place.aliases)}
