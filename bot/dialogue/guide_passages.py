@@ -44,6 +44,7 @@ class _Index:
     pair_counts: Counter
     total: int
     known: dict[str, str]  # each affair's words: its names, the questions people ask, its situations and guide
+    places: tuple[str, ...]  # the places' names and aliases
 
 
 _indexes: dict[int, tuple[Catalog, _Index]] = {}
@@ -87,7 +88,8 @@ def _index(catalog: Catalog) -> _Index:
     counts = Counter(pair for each in sentences.values() for sentence in each for pair in _pairs(sentence))
     known = {affair.id: "\n".join(_words_of(affair, catalog.phrasings.get(affair.id, ())))
              for affair in catalog.affairs.values()}
-    index = _Index(sentences, counts, sum(len(each) for each in sentences.values()), known)
+    places = tuple({name for place in catalog.places.values() for name in (place.name, *place.aliases)})
+    index = _Index(sentences, counts, sum(len(each) for each in sentences.values()), known, places)
     _indexes.clear()  # one catalog at a time: a reload replaces it
     _indexes[id(catalog)] = (catalog, index)
     return index
@@ -123,10 +125,9 @@ def unknown_to_the_guide(catalog: Catalog, affair: Affair, text: str) -> list[st
 
     index = _index(catalog)
     known = "\n".join(index.known.get(owner.id, "") for owner in [affair, *catalog.parts_of(affair)])
-    places = {name for place in catalog.places.values() for name in (place.name, *place.aliases)}
 
     def is_known(word: str) -> bool:
-        return word in known or word in PERSONAL_WORDS or any(word in name for name in places) or \
+        return word in known or word in PERSONAL_WORDS or any(word in name for name in index.places) or \
             catalog.lexicon.get(word, "\0") in known
 
     return [pair.word for pair in posseg.lcut(text) if pair.flag in TOPIC_TAGS and len(pair.word) >= 2 and
