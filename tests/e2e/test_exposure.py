@@ -4,6 +4,7 @@ reaches the tracker store or the logs."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 
 import pytest
@@ -13,6 +14,8 @@ from tests.conftest import Stack
 
 ID_NUMBER = "11010519491231002X"  # a valid GB 11643 checksum
 MOBILE = "13812345678"
+# the random identifiers Rasa and the actions write (message ids, model ids, answer ids): runs of 16 hex digits or more
+RANDOM_IDS = re.compile(r"[0-9a-f]{16,}")
 
 
 @pytest.mark.parametrize("method, path", [
@@ -76,4 +79,5 @@ def test_a_whole_mobile_number_sent_for_its_last_four_digits_is_read_and_never_s
     tracker_db = stack.env["TRACKER_STORE_URL"].removeprefix("sqlite:///")
     with sqlite3.connect(tracker_db) as db:
         stored = " ".join(row[0] for row in db.execute("SELECT data FROM events WHERE sender_id = ?", (sender,)))
-    assert whole not in stored and "2481" not in stored
+    readable = RANDOM_IDS.sub("#", stored)  # a message id may hold 2481 by chance (…e24817b2…)
+    assert whole not in stored and "2481" not in readable
